@@ -1,0 +1,200 @@
+//! The `guichet` command line: argument parsing and printing around the library.
+//!
+//! What a command prints on stdout is its result (JSON lines for `plugin run`, so
+//! that it can be piped); diagnostics and plugin logs go to stderr.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+
+use guichet::harness::{self, Harness};
+use guichet::reference_plugins;
+use guichet::runtime::{CallLimits, ComponentInfo, Runtime, RuntimeConfig, WIT_PACKAGE};
+
+#[derive(Parser)]
+#[command(name = "guichet", version, about = "Automation runtime for customer-care tickets")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Work with plugin components.
+    Plugin {
+        #[command(subcommand)]
+        command: PluginCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum PluginCommand {
+    /// Check that a file is a valid guichet plugin; print its world, imports, exports
+    /// and size.
+    Check {
+        /// A component file, or the name of a reference plugin (e.g. `triage`).
+        plugin: String,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run a plugin over a file of events and print its actions as JSON lines.
+    Run {
+        /// A component file, or the name of a reference plugin (e.g. `triage`).
+        plugin: String,
+        /// Events, one JSON object a line.
+        #[arg(long)]
+        events: PathBuf,
+        /// The plugin's configuration (a JSON file); `{}` when absent.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Fuel per call (about one unit per Wasm instruction).
+        #[arg(long)]
+        fuel: Option<u64>,
+        /// Wall-clock deadline per call, in milliseconds.
+        #[arg(long)]
+        deadline_ms: Option<u64>,
+    },
+}
+
+pub fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .init();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Plugin { command } => match command {
+            PluginCommand::Check { plugin, json } => check(&plugin, json),
+            PluginCommand::Run {
+                plugin,
+                events,
+                config,
+                fuel,
+                deadline_ms,
+            } => run_plugin(&plugin, &events, config.as_deref(), fuel, deadline_ms),
+        },
+    }
+}
+
+/// Reads a plugin given as a file path, or as the name of a reference plugin when no
+/// such file exists.
+fn read_plugin(plugin: &str) -> Result<(String, Vec<u8>)> {
+    let path = Path::new(plugin);
+    if path.exists() {
+        let bytes = std::fs::read(path).with_context(|| format!("cannot read {plugin}"))?;
+        return Ok((plugin.to_string(), bytes));
+    }
+    if let Some(reference) = reference_plugins::find(plugin) {
+        return Ok((
+            format!("reference plugin `{}`", reference.name),
+            reference.component.to_vec(),
+        ));
+    }
+    let names: Vec<&str> = reference_plugins::ALL.iter().map(|p| p.name).collect();
+    bail!(
+        "{plugin}: no such file, and no reference plugin has that name (reference plugins: {})",
+        names.join(", ")
+    )
+}
+
+fn check(plugin: &str, json: bool) -> Result<ExitCode> {
+    let (origin, bytes) = read_plugin(plugin)?;
+    let runtime = Runtime::new(RuntimeConfig::default())?;
+    let component = runtime
+        .load(&bytes)
+        .with_context(|| format!("{origin} is not a valid guichet plugin"))?;
+    let info = component.info();
+    if json {
+        println!("{}", serde_json::to_string_pretty(info)?);
+    } else {
+        print_info(&origin, info);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_info(origin: &str, info: &ComponentInfo) {
+    println!("{origin}: a valid guichet plugin");
+    println!("world:   {WIT_PACKAGE} {}", info.world);
+    println!("size:    {} bytes", info.size);
+    println!("sha256:  {}", info.sha256);
+    println!("exports:");
+    for export in &info.exports {
+        println!("  {export}");
+    }
+    println!("imports:");
+    for import in &info.imports {
+        println!("  {import}");
+    }
+}
+
+fn run_plugin(
+    plugin: &str,
+    events: &Path,
+    config: Option<&Path>,
+    fuel: Option<u64>,
+    deadline_ms: Option<u64>,
+) -> Result<ExitCode> {
+    let (origin, bytes) = read_plugin(plugin)?;
+    let config = match config {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the configuration {}", path.display()))?;
+            serde_json::from_str::<serde_json::Value>(&text).with_context(|| {
+                format!("the configuration {} is not valid JSON", path.display())
+            })?;
+            text
+        }
+        None => "{}".to_string(),
+    };
+    let events = harness::read_events(events)?;
+
+    let runtime = Runtime::new(RuntimeConfig::default())?;
+    let component = runtime
+        .load(&bytes)
+        .with_context(|| format!("{origin} is not a valid guichet plugin"))?;
+    let mut limits: CallLimits = runtime.default_limits().clone();
+    if let Some(fuel) = fuel {
+        limits.fuel = fuel;
+    }
+    if let Some(ms) = deadline_ms {
+        limits.deadline = Duration::from_millis(ms);
+    }
+    let harness = Harness::new(&runtime, component, config).with_limits(limits);
+
+    let mut failures = 0;
+    for event in &events {
+        let outcome = harness.run(event);
+        for line in &outcome.logs {
+            eprintln!("[{}] {:?}: {}", outcome.event, line.level, line.message);
+        }
+        if outcome.error.is_some() {
+            failures += 1;
+        }
+        println!("{}", serde_json::to_string(&outcome)?);
+    }
+    if failures > 0 {
+        eprintln!(
+            "{failures} of {} calls failed (see the `error` field of their lines)",
+            events.len()
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
+}

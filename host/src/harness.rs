@@ -1,0 +1,238 @@
+//! The local harness: runs one plugin over a file of events, the way the service
+//! would, and reports what it decided. This is what `guichet plugin run` prints.
+//!
+//! Tickets and storage live in memory for the run: every ticket an event carries is
+//! remembered (so a plugin's ticket look-ups see the tickets of earlier events), and
+//! the storage writes of each successful call are committed before the next event.
+//! Actions are reported, not applied: applying them is the service's pipeline.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use serde::Serialize;
+
+use crate::model::{Action, Event, Identity, Ticket, Timestamp};
+use crate::runtime::{
+    CallError, CallLimits, HostServiceError, LogLine, PluginComponent, PluginEnv, Runtime,
+    StorageSource, StorageWrite, TicketSource,
+};
+
+/// Why an events file could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum EventsFileError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path}:{line}: not a valid event: {reason}")]
+    Invalid {
+        path: String,
+        line: usize,
+        reason: String,
+    },
+}
+
+/// Reads a JSON-lines file of events (one event object a line; blank lines ignored).
+pub fn read_events(path: &Path) -> Result<Vec<Event>, EventsFileError> {
+    let text = std::fs::read_to_string(path).map_err(|source| EventsFileError::Read {
+        path: path.display().to_string(),
+        source,
+    })?;
+    parse_events(&text, &path.display().to_string())
+}
+
+/// Parses JSON-lines text of events; `origin` names the source in errors.
+pub fn parse_events(text: &str, origin: &str) -> Result<Vec<Event>, EventsFileError> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, line)| !line.trim().is_empty())
+        .map(|(index, line)| {
+            serde_json::from_str(line).map_err(|e| EventsFileError::Invalid {
+                path: origin.to_string(),
+                line: index + 1,
+                reason: e.to_string(),
+            })
+        })
+        .collect()
+}
+
+/// What the plugin did with one event: one line of `guichet plugin run`'s output.
+#[derive(Debug, Clone, Serialize)]
+pub struct EventOutcome {
+    /// The event's id.
+    pub event: String,
+    /// The actions the plugin returned; absent when the call failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actions: Option<Vec<Action>>,
+    /// Why the call failed, if it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Fuel the call used (deterministic for a given plugin, event and state).
+    pub fuel_used: u64,
+    /// The plugin's log for this call.
+    #[serde(skip)]
+    pub logs: Vec<LogLine>,
+    /// The call's error, typed.
+    #[serde(skip)]
+    pub call_error: Option<Arc<CallError>>,
+}
+
+/// Runs one plugin over events with in-memory tickets and storage.
+pub struct Harness<'r> {
+    runtime: &'r Runtime,
+    plugin: PluginComponent,
+    tickets: Arc<MemoryTickets>,
+    storage: Arc<MemoryStorage>,
+    config: String,
+    limits: CallLimits,
+}
+
+impl<'r> Harness<'r> {
+    pub fn new(runtime: &'r Runtime, plugin: PluginComponent, config: String) -> Self {
+        Harness {
+            limits: runtime.default_limits().clone(),
+            runtime,
+            plugin,
+            tickets: Arc::default(),
+            storage: Arc::default(),
+            config,
+        }
+    }
+
+    /// Runs calls under `limits` instead of the runtime's defaults.
+    pub fn with_limits(mut self, limits: CallLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Runs the plugin on one event and commits its storage writes if it succeeded.
+    pub fn run(&self, event: &Event) -> EventOutcome {
+        if let Some(ticket) = &event.ticket {
+            self.tickets.remember(ticket.clone());
+        }
+        let env = PluginEnv {
+            tickets: self.tickets.clone(),
+            storage: self.storage.clone(),
+            config: self.config.clone(),
+        };
+        let report = self.runtime.on_event(&self.plugin, env, event, &self.limits);
+        self.storage.commit(&report.storage_writes);
+        let (actions, call_error) = match report.result {
+            Ok(actions) => (Some(actions), None),
+            Err(e) => (None, Some(Arc::new(e))),
+        };
+        EventOutcome {
+            event: event.id.clone(),
+            actions,
+            error: call_error.as_ref().map(|e| e.to_string()),
+            fuel_used: report.fuel_used,
+            logs: report.logs,
+            call_error,
+        }
+    }
+
+    /// The plugin's storage as it stands after the calls so far.
+    pub fn storage(&self) -> BTreeMap<String, Vec<u8>> {
+        self.storage.entries.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+}
+
+/// Tickets seen so far in a run, by id.
+#[derive(Default)]
+struct MemoryTickets {
+    tickets: Mutex<BTreeMap<String, Ticket>>,
+}
+
+impl MemoryTickets {
+    fn remember(&self, ticket: Ticket) {
+        let mut tickets = self.tickets.lock().unwrap_or_else(|p| p.into_inner());
+        tickets.insert(ticket.id.clone(), ticket);
+    }
+
+    fn newest_first(&self, keep: impl Fn(&Ticket) -> bool, limit: usize) -> Vec<Ticket> {
+        let tickets = self.tickets.lock().unwrap_or_else(|p| p.into_inner());
+        let mut found: Vec<Ticket> = tickets.values().filter(|t| keep(t)).cloned().collect();
+        found.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(a.id.cmp(&b.id)));
+        found.truncate(limit);
+        found
+    }
+}
+
+impl TicketSource for MemoryTickets {
+    fn get(&self, id: &str) -> Result<Option<Ticket>, HostServiceError> {
+        let tickets = self.tickets.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(tickets.get(id).cloned())
+    }
+
+    fn open_by_identity(
+        &self,
+        identity: &Identity,
+        limit: usize,
+    ) -> Result<Vec<Ticket>, HostServiceError> {
+        Ok(self.newest_first(
+            |t| {
+                t.status.is_open()
+                    && t.requester.identities.iter().any(|i| i.same_as(identity))
+            },
+            limit,
+        ))
+    }
+
+    fn recent(&self, since: Timestamp, limit: usize) -> Result<Vec<Ticket>, HostServiceError> {
+        Ok(self.newest_first(|t| t.created_at >= since, limit))
+    }
+}
+
+/// A plugin's storage for a run.
+#[derive(Default)]
+struct MemoryStorage {
+    entries: Mutex<BTreeMap<String, Vec<u8>>>,
+}
+
+impl MemoryStorage {
+    fn commit(&self, writes: &[StorageWrite]) {
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        for write in writes {
+            match &write.value {
+                Some(value) => entries.insert(write.key.clone(), value.clone()),
+                None => entries.remove(&write.key),
+            };
+        }
+    }
+}
+
+impl StorageSource for MemoryStorage {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, HostServiceError> {
+        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(entries.get(key).cloned())
+    }
+
+    fn keys(&self, prefix: &str, limit: usize) -> Result<Vec<String>, HostServiceError> {
+        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(entries
+            .range(prefix.to_string()..)
+            .take_while(|(k, _)| k.starts_with(prefix))
+            .take(limit)
+            .map(|(k, _)| k.clone())
+            .collect())
+    }
+
+    fn count(&self) -> Result<usize, HostServiceError> {
+        Ok(self.entries.lock().unwrap_or_else(|p| p.into_inner()).len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bad_line_is_reported_with_its_number() {
+        let text = "\n{\"id\":\"e1\",\"kind\":{\"type\":\"ticket_created\"},\"occurred_at\":\"2026-11-23T09:00:00Z\"}\n{\"id\":\"e2\"}\n";
+        let err = parse_events(text, "events.jsonl").unwrap_err().to_string();
+        assert!(err.starts_with("events.jsonl:3: not a valid event"), "{err}");
+        assert!(err.contains("missing field `kind`"), "{err}");
+    }
+}

@@ -1,0 +1,370 @@
+//! The ticket model as the host and its JSON interfaces see it: tickets, messages,
+//! events and actions.
+//!
+//! This mirrors `guichet:plugin@0.1.0` in `wit/types.wit`, with serde for the JSON that
+//! integrators write (event files for `guichet plugin run`) and that helpdesks send.
+//! Keeping a host-owned model, instead of serialising the WIT bindings directly, lets
+//! the WIT contract gain versions while the host speaks one model; the conversions
+//! live in `runtime::convert`. This module holds data only: no I/O, no Wasm.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// A point in time, UTC. JSON: RFC 3339 (`2026-11-23T09:30:00Z`).
+pub type Timestamp = DateTime<Utc>;
+
+/// Where a ticket or a message came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    Email,
+    Chat,
+    Whatsapp,
+    Messenger,
+    Phone,
+    AppStoreReview,
+    Sms,
+    WebForm,
+    Api,
+}
+
+/// Where a ticket stands in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketStatus {
+    #[default]
+    New,
+    Open,
+    WaitingOnRequester,
+    WaitingOnAgent,
+    OnHold,
+    Solved,
+    Closed,
+    Merged,
+}
+
+impl TicketStatus {
+    /// Whether the ticket still needs work (not solved, closed or merged).
+    pub fn is_open(self) -> bool {
+        !matches!(self, Self::Solved | Self::Closed | Self::Merged)
+    }
+}
+
+/// How urgent a ticket is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Priority {
+    Low,
+    #[default]
+    Normal,
+    High,
+    Urgent,
+}
+
+/// The kind of an identity a requester is known by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdentityKind {
+    Email,
+    Phone,
+    Whatsapp,
+    Messenger,
+    AppStore,
+    AppUser,
+    External,
+}
+
+/// One way of reaching or recognising a requester.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Identity {
+    pub kind: IdentityKind,
+    pub value: String,
+}
+
+impl Identity {
+    /// Whether two identities name the same person (e-mail compared without case).
+    pub fn same_as(&self, other: &Identity) -> bool {
+        self.kind == other.kind
+            && match self.kind {
+                IdentityKind::Email => self.value.eq_ignore_ascii_case(&other.value),
+                _ => self.value == other.value,
+            }
+    }
+}
+
+/// The person who asked for help, with every identity known for them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Requester {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub identities: Vec<Identity>,
+    #[serde(default)]
+    pub language: Option<String>,
+}
+
+/// A custom field value. JSON: `{"text": "L2"}`, `{"number": 3}`, `{"flag": true}`,
+/// `{"time": "2026-11-23T09:30:00Z"}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldValue {
+    Text(String),
+    Number(i64),
+    Flag(bool),
+    Time(Timestamp),
+}
+
+/// A named custom field on a ticket.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomField {
+    pub name: String,
+    pub value: FieldValue,
+}
+
+/// Who wrote a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthorRole {
+    Requester,
+    Agent,
+    System,
+    Bot,
+}
+
+/// One message on a ticket.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Message {
+    pub id: String,
+    pub author_role: AuthorRole,
+    #[serde(default)]
+    pub author: Option<String>,
+    pub channel: Channel,
+    pub body: String,
+    #[serde(default = "yes")]
+    pub public: bool,
+    pub created_at: Timestamp,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A customer-care ticket as the host stores it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ticket {
+    pub id: String,
+    #[serde(default)]
+    pub external_id: Option<String>,
+    pub channel: Channel,
+    pub requester: Requester,
+    #[serde(default)]
+    pub subject: Option<String>,
+    #[serde(default)]
+    pub status: TicketStatus,
+    #[serde(default)]
+    pub priority: Priority,
+    #[serde(default)]
+    pub assignee: Option<String>,
+    #[serde(default)]
+    pub group: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub fields: Vec<CustomField>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    #[serde(default)]
+    pub first_agent_response_at: Option<Timestamp>,
+    #[serde(default)]
+    pub last_requester_message_at: Option<Timestamp>,
+    #[serde(default)]
+    pub last_agent_message_at: Option<Timestamp>,
+    #[serde(default)]
+    pub merged_into: Option<String>,
+    #[serde(default)]
+    pub messages: Vec<Message>,
+}
+
+/// What happened to a ticket. JSON: an object with a `type` field, e.g.
+/// `{"type": "status_changed", "previous": "open", "current": "solved"}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum EventKind {
+    TicketCreated,
+    MessageAdded {
+        message: Message,
+    },
+    StatusChanged {
+        previous: TicketStatus,
+        current: TicketStatus,
+    },
+    AssignmentChanged {
+        #[serde(default)]
+        previous_assignee: Option<String>,
+        #[serde(default)]
+        current_assignee: Option<String>,
+        #[serde(default)]
+        previous_group: Option<String>,
+        #[serde(default)]
+        current_group: Option<String>,
+    },
+    TagsChanged {
+        #[serde(default)]
+        added: Vec<String>,
+        #[serde(default)]
+        removed: Vec<String>,
+    },
+    TimerFired {
+        name: String,
+        due_at: Timestamp,
+    },
+    ScheduledTick {
+        schedule: String,
+        scheduled_at: Timestamp,
+    },
+    MissedCall {
+        caller: String,
+        #[serde(default)]
+        rang: Vec<String>,
+        #[serde(default)]
+        waited_seconds: u32,
+    },
+}
+
+impl EventKind {
+    /// The kind's name as it appears in JSON (`ticket_created`, ...), used for
+    /// subscriptions and logs.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::TicketCreated => "ticket_created",
+            Self::MessageAdded { .. } => "message_added",
+            Self::StatusChanged { .. } => "status_changed",
+            Self::AssignmentChanged { .. } => "assignment_changed",
+            Self::TagsChanged { .. } => "tags_changed",
+            Self::TimerFired { .. } => "timer_fired",
+            Self::ScheduledTick { .. } => "scheduled_tick",
+            Self::MissedCall { .. } => "missed_call",
+        }
+    }
+}
+
+/// An event delivered to plugins: what happened, to which ticket, when.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Event {
+    pub id: String,
+    pub kind: EventKind,
+    #[serde(default)]
+    pub ticket: Option<Ticket>,
+    pub occurred_at: Timestamp,
+}
+
+/// Whom a notification is for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Recipient {
+    Agent(String),
+    Group(String),
+    GroupLead(String),
+}
+
+/// What a plugin asks the host to do to the ticket of the event. JSON: an object with
+/// a `type` field, e.g. `{"type": "add_tags", "tags": ["fraud"]}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Action {
+    SetStatus {
+        status: TicketStatus,
+    },
+    SetPriority {
+        priority: Priority,
+    },
+    Assign {
+        #[serde(default)]
+        agent: Option<String>,
+        #[serde(default)]
+        group: Option<String>,
+    },
+    Unassign,
+    AddTags {
+        tags: Vec<String>,
+    },
+    RemoveTags {
+        tags: Vec<String>,
+    },
+    SetField {
+        name: String,
+        value: FieldValue,
+    },
+    PublicReply {
+        body: String,
+        #[serde(default)]
+        channel: Option<Channel>,
+    },
+    InternalNote {
+        body: String,
+    },
+    MergeInto {
+        ticket_id: String,
+    },
+    Notify {
+        recipient: Recipient,
+        message: String,
+    },
+    SetTimer {
+        name: String,
+        due_at: Timestamp,
+    },
+    CancelTimer {
+        name: String,
+    },
+    Close,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn actions_serialise_with_a_type_tag() {
+        let action = Action::AddTags {
+            tags: vec!["fraud".into()],
+        };
+        assert_eq!(
+            serde_json::to_string(&action).unwrap(),
+            r#"{"type":"add_tags","tags":["fraud"]}"#
+        );
+        let back: Action = serde_json::from_str(r#"{"type":"close"}"#).unwrap();
+        assert_eq!(back, Action::Close);
+    }
+
+    #[test]
+    fn unknown_fields_and_kinds_are_refused() {
+        let err = serde_json::from_str::<EventKind>(r#"{"type":"ticket_exploded"}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("ticket_exploded"), "{err}");
+        let err = serde_json::from_str::<Identity>(r#"{"kind":"email","value":"a","x":1}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("unknown field `x`"), "{err}");
+    }
+
+    #[test]
+    fn email_identities_compare_without_case() {
+        let a = Identity {
+            kind: IdentityKind::Email,
+            value: "Zoe@Example.com".into(),
+        };
+        let b = Identity {
+            kind: IdentityKind::Email,
+            value: "zoe@example.com".into(),
+        };
+        assert!(a.same_as(&b));
+    }
+}

@@ -1,0 +1,28 @@
+//! The reference plugins of `plugins/`, compiled to components by `host/build.rs` and
+//! embedded in the binary, so that every tenant has them without building anything.
+
+/// A plugin shipped with guichet.
+#[derive(Debug, Clone, Copy)]
+pub struct ReferencePlugin {
+    /// Its name, as in `plugins/<name>`.
+    pub name: &'static str,
+    /// What it does, in one line.
+    pub summary: &'static str,
+    /// The component's bytes.
+    pub component: &'static [u8],
+}
+
+/// `triage`: routes a new ticket to a vertical and a level, sets priority and tags.
+pub const TRIAGE: ReferencePlugin = ReferencePlugin {
+    name: "triage",
+    summary: "routes new tickets to a group and a level, sets priority and tags, from keyword and pattern rules",
+    component: include_bytes!(concat!(env!("GUICHET_GUEST_DIR"), "/triage.wasm")),
+};
+
+/// Every reference plugin.
+pub const ALL: &[ReferencePlugin] = &[TRIAGE];
+
+/// The reference plugin called `name`, if any.
+pub fn find(name: &str) -> Option<&'static ReferencePlugin> {
+    ALL.iter().find(|p| p.name == name)
+}

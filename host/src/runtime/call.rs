@@ -1,0 +1,391 @@
+//! One call into a plugin: the store it runs in, the host interfaces it may use, and
+//! how a trap or an exceeded limit becomes a typed [`CallError`].
+//!
+//! The store's data ([`CallState`]) is everything a plugin can reach: the tenant's
+//! tickets and the plugin's storage through [`PluginEnv`], its configuration, a log,
+//! and a WASI context with nothing of the machine in it (see `sandbox`).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use wasmtime::component::ResourceTable;
+use wasmtime::ResourceLimiter;
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+
+use super::bindings::{config, log, storage, tickets, types};
+use super::convert;
+use super::sandbox::{CapturedOutput, LogicalClock};
+use crate::model;
+
+/// A failure of a host service a plugin called (e.g. the store is unavailable). It
+/// ends the call: the plugin cannot tell "no ticket" from "could not look".
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct HostServiceError(pub String);
+
+/// The tenant's tickets, as a plugin may read them. Implementations answer within one
+/// tenant only; the runtime never sees a tenant id.
+pub trait TicketSource: Send + Sync {
+    /// One ticket with its messages.
+    fn get(&self, id: &str) -> Result<Option<model::Ticket>, HostServiceError>;
+    /// Open tickets of a requester identity, newest first, at most `limit`.
+    fn open_by_identity(
+        &self,
+        identity: &model::Identity,
+        limit: usize,
+    ) -> Result<Vec<model::Ticket>, HostServiceError>;
+    /// Tickets created at or after `since`, newest first, at most `limit`.
+    fn recent(
+        &self,
+        since: model::Timestamp,
+        limit: usize,
+    ) -> Result<Vec<model::Ticket>, HostServiceError>;
+}
+
+/// The committed contents of one plugin's private key-value store. Writes are not
+/// made through this trait: they come back in the call's report, to be committed by
+/// the caller together with the call's actions.
+pub trait StorageSource: Send + Sync {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, HostServiceError>;
+    /// Keys starting with `prefix`, in byte order, at most `limit`.
+    fn keys(&self, prefix: &str, limit: usize) -> Result<Vec<String>, HostServiceError>;
+    /// How many keys are stored.
+    fn count(&self) -> Result<usize, HostServiceError>;
+}
+
+/// What one plugin of one tenant can reach during a call.
+#[derive(Clone)]
+pub struct PluginEnv {
+    pub tickets: Arc<dyn TicketSource>,
+    pub storage: Arc<dyn StorageSource>,
+    /// The plugin's configuration, JSON text.
+    pub config: String,
+}
+
+/// A change to the plugin's storage made by a successful call; `value: None` deletes.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct StorageWrite {
+    pub key: String,
+    pub value: Option<Vec<u8>>,
+}
+
+/// How important a log line is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogLevel {
+    Trace,
+    Debug,
+    Info,
+    Warn,
+    Error,
+}
+
+/// One line of a plugin's log: from the `log` interface, or from stdout (info) and
+/// stderr (warn).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LogLine {
+    pub level: LogLevel,
+    pub message: String,
+}
+
+/// Everything a call produced. `result` is the plugin's answer or why there is none;
+/// the log and the measurements are kept either way, for the audit trail.
+#[derive(Debug)]
+pub struct CallReport<T> {
+    pub result: Result<T, super::CallError>,
+    pub logs: Vec<LogLine>,
+    /// Storage changes to commit with the result; always empty when `result` is an
+    /// error, so that a failed call leaves no half-written state.
+    pub storage_writes: Vec<StorageWrite>,
+    /// Fuel (roughly, WebAssembly instructions) the call consumed.
+    pub fuel_used: u64,
+    /// Wall-clock time of the call, instantiation included.
+    pub duration: Duration,
+}
+
+/// Limits on a plugin's private storage, as documented in `wit/host.wit`.
+pub const MAX_KEY_BYTES: usize = 256;
+pub const MAX_VALUE_BYTES: usize = 64 * 1024;
+pub const MAX_KEYS: usize = 10_000;
+pub const MAX_LISTED_KEYS: usize = 1_000;
+pub const MAX_TICKETS_RETURNED: usize = 50;
+
+/// The data of the store a call runs in.
+pub struct CallState {
+    wasi: WasiCtx,
+    table: ResourceTable,
+    pub(crate) limiter: Limiter,
+    env: PluginEnv,
+    writes: BTreeMap<String, Option<Vec<u8>>>,
+    logs: Vec<LogLine>,
+    log_bytes: usize,
+    log_cap: usize,
+    pub(crate) output: CapturedOutput,
+    pub(crate) clock: LogicalClock,
+}
+
+impl CallState {
+    pub(crate) fn new(
+        wasi: WasiCtx,
+        output: CapturedOutput,
+        clock: LogicalClock,
+        limiter: Limiter,
+        env: PluginEnv,
+        log_cap: usize,
+    ) -> Self {
+        CallState {
+            wasi,
+            table: ResourceTable::new(),
+            limiter,
+            env,
+            writes: BTreeMap::new(),
+            logs: Vec::new(),
+            log_bytes: 0,
+            log_cap,
+            output,
+            clock,
+        }
+    }
+
+    /// Starts a new call on the same store (warm instances): new environment, no
+    /// pending writes, an empty log.
+    pub(crate) fn reset(&mut self, env: PluginEnv) {
+        self.env = env;
+        self.writes.clear();
+        self.logs.clear();
+        self.log_bytes = 0;
+    }
+
+    /// Takes the call's log (plugin log lines, then captured stdout and stderr).
+    pub(crate) fn take_logs(&mut self) -> Vec<LogLine> {
+        let mut logs = std::mem::take(&mut self.logs);
+        let (stdout, stderr, dropped) = self.output.take();
+        for (bytes, level) in [(stdout, LogLevel::Info), (stderr, LogLevel::Warn)] {
+            for line in String::from_utf8_lossy(&bytes).lines() {
+                if !line.is_empty() {
+                    logs.push(LogLine {
+                        level,
+                        message: line.to_string(),
+                    });
+                }
+            }
+        }
+        if dropped > 0 || self.log_bytes > self.log_cap {
+            logs.push(LogLine {
+                level: LogLevel::Warn,
+                message: format!(
+                    "log truncated: the plugin wrote more than {} bytes in this call",
+                    self.log_cap
+                ),
+            });
+        }
+        self.log_bytes = 0;
+        logs
+    }
+
+    /// Takes the pending storage writes, in key order.
+    pub(crate) fn take_writes(&mut self) -> Vec<StorageWrite> {
+        std::mem::take(&mut self.writes)
+            .into_iter()
+            .map(|(key, value)| StorageWrite { key, value })
+            .collect()
+    }
+}
+
+impl WasiView for CallState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+/// Enforces the memory and table limits of a call, and remembers which one was hit,
+/// so that the trap that follows can be reported as the limit it is.
+pub(crate) struct Limiter {
+    pub memory_limit: usize,
+    pub table_limit: usize,
+    /// Bytes of linear memory of all the component's memories together.
+    memory_total: usize,
+    pub memory_hit: bool,
+    pub table_hit: bool,
+}
+
+impl Limiter {
+    pub fn new(memory_limit: usize, table_limit: usize) -> Self {
+        Limiter {
+            memory_limit,
+            table_limit,
+            memory_total: 0,
+            memory_hit: false,
+            table_hit: false,
+        }
+    }
+}
+
+/// Components built from several core modules (e.g. componentize-py) have several
+/// memories and tables; these caps bound how many, the byte and element limits bound
+/// their size.
+const MAX_INSTANCES: usize = 100;
+const MAX_MEMORIES: usize = 16;
+const MAX_TABLES: usize = 100;
+
+impl ResourceLimiter for Limiter {
+    fn memory_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        let total = self.memory_total - current.min(self.memory_total) + desired;
+        if total > self.memory_limit {
+            self.memory_hit = true;
+            // An error (rather than `Ok(false)`) traps at once: a guest allocator
+            // that gets "no" usually aborts with a less helpful message anyway.
+            wasmtime::bail!("memory limit of {} bytes reached", self.memory_limit);
+        }
+        self.memory_total = total;
+        Ok(true)
+    }
+
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        if desired > self.table_limit {
+            self.table_hit = true;
+            wasmtime::bail!("table limit of {} elements reached", self.table_limit);
+        }
+        Ok(true)
+    }
+
+    fn instances(&self) -> usize {
+        MAX_INSTANCES
+    }
+
+    fn tables(&self) -> usize {
+        MAX_TABLES
+    }
+
+    fn memories(&self) -> usize {
+        MAX_MEMORIES
+    }
+}
+
+fn host_failure(e: HostServiceError) -> wasmtime::Error {
+    wasmtime::Error::new(e)
+}
+
+impl types::Host for CallState {}
+
+impl tickets::Host for CallState {
+    fn get(&mut self, id: String) -> wasmtime::Result<Option<types::Ticket>> {
+        let ticket = self.env.tickets.get(&id).map_err(host_failure)?;
+        Ok(ticket.as_ref().map(Into::into))
+    }
+
+    fn open_by_identity(&mut self, identity: types::Identity) -> wasmtime::Result<Vec<types::Ticket>> {
+        let identity: model::Identity = identity.into();
+        let found = self
+            .env
+            .tickets
+            .open_by_identity(&identity, MAX_TICKETS_RETURNED)
+            .map_err(host_failure)?;
+        Ok(found.iter().take(MAX_TICKETS_RETURNED).map(Into::into).collect())
+    }
+
+    fn recent(&mut self, since: types::Timestamp, limit: u32) -> wasmtime::Result<Vec<types::Ticket>> {
+        let limit = (limit as usize).min(MAX_TICKETS_RETURNED);
+        let found = self
+            .env
+            .tickets
+            .recent(convert::from_millis(since), limit)
+            .map_err(host_failure)?;
+        Ok(found.iter().take(limit).map(Into::into).collect())
+    }
+}
+
+impl storage::Host for CallState {
+    fn get(&mut self, key: String) -> wasmtime::Result<Option<Vec<u8>>> {
+        if let Some(pending) = self.writes.get(&key) {
+            return Ok(pending.clone());
+        }
+        self.env.storage.get(&key).map_err(host_failure)
+    }
+
+    fn set(&mut self, key: String, value: Vec<u8>) -> wasmtime::Result<Result<(), storage::StorageError>> {
+        if key.is_empty() || key.len() > MAX_KEY_BYTES {
+            return Ok(Err(storage::StorageError::InvalidKey));
+        }
+        if value.len() > MAX_VALUE_BYTES {
+            return Ok(Err(storage::StorageError::ValueTooLarge));
+        }
+        let exists = match self.writes.get(&key) {
+            Some(pending) => pending.is_some(),
+            None => self.env.storage.get(&key).map_err(host_failure)?.is_some(),
+        };
+        if !exists {
+            let committed = self.env.storage.count().map_err(host_failure)?;
+            let added = self.writes.values().filter(|v| v.is_some()).count();
+            if committed + added >= MAX_KEYS {
+                return Ok(Err(storage::StorageError::QuotaExceeded));
+            }
+        }
+        self.writes.insert(key, Some(value));
+        Ok(Ok(()))
+    }
+
+    fn delete(&mut self, key: String) -> wasmtime::Result<()> {
+        self.writes.insert(key, None);
+        Ok(())
+    }
+
+    fn list_keys(&mut self, prefix: String) -> wasmtime::Result<Vec<String>> {
+        let committed = self
+            .env
+            .storage
+            .keys(&prefix, MAX_LISTED_KEYS + self.writes.len())
+            .map_err(host_failure)?;
+        let mut keys: std::collections::BTreeSet<String> = committed.into_iter().collect();
+        for (key, value) in self.writes.range(prefix.clone()..) {
+            if !key.starts_with(&prefix) {
+                break;
+            }
+            if value.is_some() {
+                keys.insert(key.clone());
+            } else {
+                keys.remove(key);
+            }
+        }
+        Ok(keys.into_iter().take(MAX_LISTED_KEYS).collect())
+    }
+}
+
+impl config::Host for CallState {
+    fn get(&mut self) -> wasmtime::Result<String> {
+        Ok(self.env.config.clone())
+    }
+}
+
+impl log::Host for CallState {
+    fn log(&mut self, level: log::Level, message: String) -> wasmtime::Result<()> {
+        self.log_bytes += message.len();
+        if self.log_bytes <= self.log_cap {
+            self.logs.push(LogLine {
+                level: match level {
+                    log::Level::Trace => LogLevel::Trace,
+                    log::Level::Debug => LogLevel::Debug,
+                    log::Level::Info => LogLevel::Info,
+                    log::Level::Warn => LogLevel::Warn,
+                    log::Level::Error => LogLevel::Error,
+                },
+                message,
+            });
+        }
+        Ok(())
+    }
+}

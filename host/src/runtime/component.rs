@@ -1,0 +1,249 @@
+//! Loading a plugin: validation against the worlds of `guichet:plugin@0.1.0`,
+//! compilation, and what `guichet plugin check` reports about a component.
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use sha2::{Digest, Sha256};
+use wasmtime::component::{Component, InstancePre, Linker};
+use wasmtime::Engine;
+
+use super::bindings::{adapter, macro_library, rules};
+use super::call::CallState;
+use super::error::LoadError;
+
+/// The version of the WIT package this host implements.
+pub const WIT_PACKAGE: &str = "guichet:plugin@0.1.0";
+
+/// `\0asm`, version 1, layer 0: a core module.
+const CORE_MODULE_HEADER: &[u8] = b"\0asm\x01\0\0\0";
+/// `\0asm`, version 0x0d, layer 1: a component.
+const COMPONENT_HEADER: &[u8] = b"\0asm\x0d\0\x01\0";
+
+/// The kind of a plugin: the world of `guichet:plugin` its component targets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum World {
+    /// Events in, actions out.
+    Automation,
+    /// Canned replies.
+    Macros,
+    /// A channel's or helpdesk's wire format in and out.
+    ChannelAdapter,
+}
+
+impl World {
+    pub const ALL: [World; 3] = [World::Automation, World::Macros, World::ChannelAdapter];
+
+    /// The world's name in WIT.
+    pub fn name(self) -> &'static str {
+        match self {
+            World::Automation => "automation",
+            World::Macros => "macros",
+            World::ChannelAdapter => "channel-adapter",
+        }
+    }
+
+    /// The interface a component of this world exports.
+    pub fn export(self) -> &'static str {
+        match self {
+            World::Automation => "guichet:plugin/rules@0.1.0",
+            World::Macros => "guichet:plugin/macro-library@0.1.0",
+            World::ChannelAdapter => "guichet:plugin/adapter@0.1.0",
+        }
+    }
+
+    /// The guichet interfaces a component of this world may import.
+    pub fn imports(self) -> &'static [&'static str] {
+        match self {
+            World::Automation | World::Macros => &[
+                "guichet:plugin/types@0.1.0",
+                "guichet:plugin/tickets@0.1.0",
+                "guichet:plugin/storage@0.1.0",
+                "guichet:plugin/config@0.1.0",
+                "guichet:plugin/log@0.1.0",
+            ],
+            World::ChannelAdapter => &[
+                "guichet:plugin/types@0.1.0",
+                "guichet:plugin/storage@0.1.0",
+                "guichet:plugin/config@0.1.0",
+                "guichet:plugin/log@0.1.0",
+            ],
+        }
+    }
+}
+
+impl fmt::Display for World {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The typed entry points of a loaded component. Every world's exports are checked
+/// at load; the host calls into automation plugins so far, so only their indices are
+/// kept.
+#[derive(Clone)]
+pub(crate) enum Exports {
+    Automation(rules::GuestIndices),
+    Macros,
+    ChannelAdapter,
+}
+
+/// A validated, compiled plugin component, ready to instantiate. Cheap to share: the
+/// compiled code is reference-counted by wasmtime.
+pub struct PluginComponent {
+    pub(crate) pre: InstancePre<CallState>,
+    pub(crate) exports: Exports,
+    info: ComponentInfo,
+}
+
+/// What `guichet plugin check` prints about a component.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ComponentInfo {
+    /// The world the component targets.
+    pub world: World,
+    /// Every interface the component imports.
+    pub imports: Vec<String>,
+    /// Every interface or function the component exports.
+    pub exports: Vec<String>,
+    /// Size of the component file in bytes.
+    pub size: usize,
+    /// SHA-256 of the component file, hex: the component's identity.
+    pub sha256: String,
+}
+
+impl PluginComponent {
+    /// Validates `bytes` as a plugin of one of the worlds and compiles it.
+    pub(crate) fn load(
+        engine: &Engine,
+        linker: &Linker<CallState>,
+        bytes: &[u8],
+        max_size: usize,
+    ) -> Result<PluginComponent, LoadError> {
+        if bytes.len() > max_size {
+            return Err(LoadError::TooLarge {
+                size: bytes.len(),
+                limit: max_size,
+            });
+        }
+        match bytes.get(..8) {
+            Some(header) if header == CORE_MODULE_HEADER => return Err(LoadError::CoreModule),
+            Some(header) if header == COMPONENT_HEADER => {}
+            _ => {
+                return Err(LoadError::Invalid(
+                    "the file does not start with the WebAssembly component header \
+                     (\\0asm, version 0x0d, layer 1)"
+                        .to_string(),
+                ));
+            }
+        }
+        let component =
+            Component::new(engine, bytes).map_err(|e| LoadError::Invalid(format!("{e:#}")))?;
+        let ty = component.component_type();
+        let imports: Vec<String> = ty.imports(engine).map(|(name, _)| name.to_string()).collect();
+        let exports: Vec<String> = ty.exports(engine).map(|(name, _)| name.to_string()).collect();
+
+        let world = detect_world(&exports)?;
+        check_imports(world, &imports)?;
+
+        let pre = linker
+            .instantiate_pre(&component)
+            .map_err(|e| LoadError::Link(format!("{e:#}")))?;
+        let mismatch = |e: wasmtime::Error| LoadError::ExportMismatch {
+            export: world.export().to_string(),
+            reason: format!("{e:#}"),
+        };
+        let typed = match world {
+            World::Automation => Exports::Automation(rules::GuestIndices::new(&pre).map_err(mismatch)?),
+            World::Macros => {
+                macro_library::GuestIndices::new(&pre).map_err(mismatch)?;
+                Exports::Macros
+            }
+            World::ChannelAdapter => {
+                adapter::GuestIndices::new(&pre).map_err(mismatch)?;
+                Exports::ChannelAdapter
+            }
+        };
+        Ok(PluginComponent {
+            pre,
+            exports: typed,
+            info: ComponentInfo {
+                world,
+                imports,
+                exports,
+                size: bytes.len(),
+                sha256: hex(&Sha256::digest(bytes)),
+            },
+        })
+    }
+
+    /// What the component is: world, imports, exports, size and hash.
+    pub fn info(&self) -> &ComponentInfo {
+        &self.info
+    }
+
+    /// The world the component targets.
+    pub fn world(&self) -> World {
+        self.info.world
+    }
+}
+
+fn detect_world(exports: &[String]) -> Result<World, LoadError> {
+    let found: Vec<World> = World::ALL
+        .into_iter()
+        .filter(|w| exports.iter().any(|e| e == w.export()))
+        .collect();
+    match found.as_slice() {
+        [world] => Ok(*world),
+        [] => Err(LoadError::NoWorld {
+            expected: World::ALL
+                .iter()
+                .map(|w| format!("`{}` (world `{}`)", w.export(), w.name()))
+                .collect::<Vec<_>>()
+                .join(", or "),
+            found: if exports.is_empty() {
+                "nothing".to_string()
+            } else {
+                exports
+                    .iter()
+                    .map(|e| format!("`{e}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            },
+        }),
+        several => Err(LoadError::SeveralWorlds(
+            several
+                .iter()
+                .map(|w| format!("`{}`", w.export()))
+                .collect::<Vec<_>>()
+                .join(" and "),
+        )),
+    }
+}
+
+/// A plugin may import its world's guichet interfaces and WASI 0.2; anything else
+/// (another guichet interface, another version, an unknown package) is named in the
+/// error so that the integrator knows which binding to remove or update.
+fn check_imports(world: World, imports: &[String]) -> Result<(), LoadError> {
+    let allowed: BTreeSet<&str> = world.imports().iter().copied().collect();
+    for import in imports {
+        if import.starts_with("wasi:") || allowed.contains(import.as_str()) {
+            continue;
+        }
+        return Err(LoadError::UnsupportedImport {
+            world,
+            import: import.clone(),
+            provided: world
+                .imports()
+                .iter()
+                .map(|i| format!("`{i}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+        });
+    }
+    Ok(())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

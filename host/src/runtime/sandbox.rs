@@ -1,0 +1,212 @@
+//! The WASI environment a plugin call runs in: nothing from the machine.
+//!
+//! No preopened directories, no environment variables, no arguments, no stdin, no
+//! network (sockets and name lookups denied). The wall clock reads the call's
+//! logical time and the monotonic clock starts at zero, both set by the host;
+//! randomness comes from a generator seeded by the host. Given the same event and
+//! state, a call therefore behaves the same way, which is what makes replays and
+//! the local harness trustworthy. stdout and stderr are captured, capped, into the
+//! call's log.
+
+use std::pin::Pin;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
+use wasmtime_wasi::p2::{OutputStream, Pollable, StreamResult};
+use wasmtime_wasi::{HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxBuilder};
+
+/// The logical time of a call, in milliseconds since the Unix epoch, as the plugin's
+/// wall clock reads it. Shared, so that a warm instance can be moved to the next
+/// call's time.
+#[derive(Clone, Default)]
+pub struct LogicalClock(Arc<AtomicI64>);
+
+impl LogicalClock {
+    pub fn set(&self, millis: i64) {
+        self.0.store(millis, Ordering::Relaxed);
+    }
+}
+
+/// Builds the WASI context of one store, with stdout and stderr captured into
+/// `output`, the wall clock reading `clock` and randomness seeded with `random_seed`.
+pub fn wasi_context(clock: &LogicalClock, random_seed: u64, output: &CapturedOutput) -> WasiCtx {
+    let mut builder = WasiCtxBuilder::new();
+    builder
+        .stdout(output.stream(Stream::Stdout))
+        .stderr(output.stream(Stream::Stderr))
+        .wall_clock(clock.clone())
+        .monotonic_clock(StoppedMonotonicClock)
+        .secure_random(StdRng::seed_from_u64(random_seed))
+        .insecure_random(StdRng::seed_from_u64(random_seed.rotate_left(17)))
+        .insecure_random_seed(u128::from(random_seed))
+        .max_random_size(64 * 1024)
+        .allow_tcp(false)
+        .allow_udp(false)
+        .allow_ip_name_lookup(false);
+    builder.build()
+}
+
+impl HostWallClock for LogicalClock {
+    fn resolution(&self) -> Duration {
+        Duration::from_millis(1)
+    }
+
+    fn now(&self) -> Duration {
+        // WASI's wall clock cannot express times before 1970.
+        Duration::from_millis(u64::try_from(self.0.load(Ordering::Relaxed)).unwrap_or(0))
+    }
+}
+
+/// The monotonic clock of a call: it starts at zero and does not advance, so that a
+/// plugin cannot measure (and depend on) how fast the host runs it.
+struct StoppedMonotonicClock;
+
+impl HostMonotonicClock for StoppedMonotonicClock {
+    fn resolution(&self) -> u64 {
+        1
+    }
+
+    fn now(&self) -> u64 {
+        0
+    }
+}
+
+/// Which standard stream a line came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stream {
+    Stdout,
+    Stderr,
+}
+
+/// stdout and stderr of one call, kept in memory up to a cap. Output past the cap is
+/// dropped (and the drop noted) instead of failing the plugin's write: a chatty
+/// plugin is not a broken one.
+#[derive(Clone)]
+pub struct CapturedOutput {
+    inner: Arc<Mutex<Captured>>,
+}
+
+struct Captured {
+    stdout: Vec<u8>,
+    stderr: Vec<u8>,
+    cap: usize,
+    dropped: usize,
+}
+
+impl CapturedOutput {
+    pub fn new(cap: usize) -> Self {
+        CapturedOutput {
+            inner: Arc::new(Mutex::new(Captured {
+                stdout: Vec::new(),
+                stderr: Vec::new(),
+                cap,
+                dropped: 0,
+            })),
+        }
+    }
+
+    fn stream(&self, stream: Stream) -> CapturedStream {
+        CapturedStream {
+            inner: self.inner.clone(),
+            stream,
+        }
+    }
+
+    /// What was written to each stream, and how many bytes were dropped over the cap.
+    pub fn take(&self) -> (Vec<u8>, Vec<u8>, usize) {
+        let mut c = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        (
+            std::mem::take(&mut c.stdout),
+            std::mem::take(&mut c.stderr),
+            std::mem::take(&mut c.dropped),
+        )
+    }
+}
+
+struct CapturedStream {
+    inner: Arc<Mutex<Captured>>,
+    stream: Stream,
+}
+
+impl IsTerminal for CapturedStream {
+    fn is_terminal(&self) -> bool {
+        false
+    }
+}
+
+impl CapturedStream {
+    fn another(&self) -> CapturedStream {
+        CapturedStream {
+            inner: self.inner.clone(),
+            stream: self.stream,
+        }
+    }
+
+    /// Keeps what fits under the cap; always reports the whole write as done.
+    fn keep(&self, buf: &[u8]) {
+        let mut c = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        let room = c.cap.saturating_sub(c.stdout.len() + c.stderr.len());
+        let kept = room.min(buf.len());
+        c.dropped += buf.len() - kept;
+        match self.stream {
+            Stream::Stdout => c.stdout.extend_from_slice(&buf[..kept]),
+            Stream::Stderr => c.stderr.extend_from_slice(&buf[..kept]),
+        }
+    }
+}
+
+impl StdoutStream for CapturedStream {
+    // The WASI 0.2 stream is written synchronously, so that everything a plugin
+    // printed is in the log when its call returns.
+    fn p2_stream(&self) -> Box<dyn OutputStream> {
+        Box::new(self.another())
+    }
+
+    fn async_stream(&self) -> Box<dyn tokio::io::AsyncWrite + Send + Sync> {
+        Box::new(self.another())
+    }
+}
+
+#[async_trait::async_trait]
+impl Pollable for CapturedStream {
+    async fn ready(&mut self) {}
+}
+
+impl OutputStream for CapturedStream {
+    fn write(&mut self, bytes: bytes::Bytes) -> StreamResult<()> {
+        self.keep(&bytes);
+        Ok(())
+    }
+
+    fn flush(&mut self) -> StreamResult<()> {
+        Ok(())
+    }
+
+    fn check_write(&mut self) -> StreamResult<usize> {
+        Ok(64 * 1024)
+    }
+}
+
+impl tokio::io::AsyncWrite for CapturedStream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        self.keep(buf);
+        Poll::Ready(Ok(buf.len()))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+}
