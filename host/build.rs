@@ -18,7 +18,13 @@ fn main() {
     let root = manifest_dir.parent().unwrap().to_path_buf();
     let target_dir = env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
-        .map(|dir| if dir.is_relative() { root.join(dir) } else { dir })
+        .map(|dir| {
+            if dir.is_relative() {
+                root.join(dir)
+            } else {
+                dir
+            }
+        })
         .unwrap_or_else(|| root.join("target"))
         .join("guests");
 
@@ -49,7 +55,9 @@ fn ensure_guest_target_installed() {
     if libdir.as_deref().is_some_and(Path::exists) {
         return;
     }
-    println!("cargo:warning=installing the {GUEST_TARGET} target with rustup (needed to build the plugins)");
+    println!(
+        "cargo:warning=installing the {GUEST_TARGET} target with rustup (needed to build the plugins)"
+    );
     let status = Command::new("rustup")
         .args(["target", "add", GUEST_TARGET])
         .status();
@@ -66,7 +74,13 @@ fn build_guest_workspace(workspace: &Path, target_dir: &Path) {
     let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
     let mut cmd = Command::new(cargo);
     cmd.current_dir(workspace)
-        .args(["build", "--release", "--target", GUEST_TARGET, "--target-dir"])
+        .args([
+            "build",
+            "--release",
+            "--target",
+            GUEST_TARGET,
+            "--target-dir",
+        ])
         .arg(target_dir);
     // What cargo passes to this script is meant for the host build, not the guests:
     // flags, a clippy or coverage wrapper, or a forced target would break them.

@@ -15,7 +15,11 @@ use guichet::reference_plugins;
 use guichet::runtime::{CallLimits, ComponentInfo, Runtime, RuntimeConfig, WIT_PACKAGE};
 
 #[derive(Parser)]
-#[command(name = "guichet", version, about = "Automation runtime for customer-care tickets")]
+#[command(
+    name = "guichet",
+    version,
+    about = "Automation runtime for customer-care tickets"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -182,7 +186,7 @@ fn run_plugin(
     for event in &events {
         let outcome = harness.run(event);
         for line in &outcome.logs {
-            eprintln!("[{}] {:?}: {}", outcome.event, line.level, line.message);
+            eprintln!("[{}] {}: {}", outcome.event, line.level, line.message);
         }
         if outcome.error.is_some() {
             failures += 1;

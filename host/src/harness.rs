@@ -117,7 +117,9 @@ impl<'r> Harness<'r> {
             storage: self.storage.clone(),
             config: self.config.clone(),
         };
-        let report = self.runtime.on_event(&self.plugin, env, event, &self.limits);
+        let report = self
+            .runtime
+            .on_event(&self.plugin, env, event, &self.limits);
         self.storage.commit(&report.storage_writes);
         let (actions, call_error) = match report.result {
             Ok(actions) => (Some(actions), None),
@@ -135,18 +137,23 @@ impl<'r> Harness<'r> {
 
     /// The plugin's storage as it stands after the calls so far.
     pub fn storage(&self) -> BTreeMap<String, Vec<u8>> {
-        self.storage.entries.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.storage
+            .entries
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 }
 
-/// Tickets seen so far in a run, by id.
+/// Tickets kept in memory, by id: what the harness's plugins can look up.
 #[derive(Default)]
-struct MemoryTickets {
+pub struct MemoryTickets {
     tickets: Mutex<BTreeMap<String, Ticket>>,
 }
 
 impl MemoryTickets {
-    fn remember(&self, ticket: Ticket) {
+    /// Adds or replaces a ticket.
+    pub fn remember(&self, ticket: Ticket) {
         let mut tickets = self.tickets.lock().unwrap_or_else(|p| p.into_inner());
         tickets.insert(ticket.id.clone(), ticket);
     }
@@ -172,10 +179,7 @@ impl TicketSource for MemoryTickets {
         limit: usize,
     ) -> Result<Vec<Ticket>, HostServiceError> {
         Ok(self.newest_first(
-            |t| {
-                t.status.is_open()
-                    && t.requester.identities.iter().any(|i| i.same_as(identity))
-            },
+            |t| t.status.is_open() && t.requester.identities.iter().any(|i| i.same_as(identity)),
             limit,
         ))
     }
@@ -185,14 +189,15 @@ impl TicketSource for MemoryTickets {
     }
 }
 
-/// A plugin's storage for a run.
+/// A plugin's storage kept in memory.
 #[derive(Default)]
-struct MemoryStorage {
+pub struct MemoryStorage {
     entries: Mutex<BTreeMap<String, Vec<u8>>>,
 }
 
 impl MemoryStorage {
-    fn commit(&self, writes: &[StorageWrite]) {
+    /// Applies the writes of a successful call.
+    pub fn commit(&self, writes: &[StorageWrite]) {
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         for write in writes {
             match &write.value {
@@ -232,7 +237,10 @@ mod tests {
     fn a_bad_line_is_reported_with_its_number() {
         let text = "\n{\"id\":\"e1\",\"kind\":{\"type\":\"ticket_created\"},\"occurred_at\":\"2026-11-23T09:00:00Z\"}\n{\"id\":\"e2\"}\n";
         let err = parse_events(text, "events.jsonl").unwrap_err().to_string();
-        assert!(err.starts_with("events.jsonl:3: not a valid event"), "{err}");
+        assert!(
+            err.starts_with("events.jsonl:3: not a valid event"),
+            "{err}"
+        );
         assert!(err.contains("missing field `kind`"), "{err}");
     }
 }

@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use wasmtime::component::ResourceTable;
 use wasmtime::ResourceLimiter;
+use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use super::bindings::{config, log, storage, tickets, types};
@@ -63,6 +63,57 @@ pub struct PluginEnv {
     pub config: String,
 }
 
+impl PluginEnv {
+    /// No tickets, empty storage, `{}` as configuration: what a plugin sees when it
+    /// is tried at load time.
+    pub fn empty() -> PluginEnv {
+        PluginEnv {
+            tickets: Arc::new(Nothing),
+            storage: Arc::new(Nothing),
+            config: "{}".to_string(),
+        }
+    }
+}
+
+/// The empty ticket set and storage of [`PluginEnv::empty`].
+struct Nothing;
+
+impl TicketSource for Nothing {
+    fn get(&self, _: &str) -> Result<Option<model::Ticket>, HostServiceError> {
+        Ok(None)
+    }
+
+    fn open_by_identity(
+        &self,
+        _: &model::Identity,
+        _: usize,
+    ) -> Result<Vec<model::Ticket>, HostServiceError> {
+        Ok(Vec::new())
+    }
+
+    fn recent(
+        &self,
+        _: model::Timestamp,
+        _: usize,
+    ) -> Result<Vec<model::Ticket>, HostServiceError> {
+        Ok(Vec::new())
+    }
+}
+
+impl StorageSource for Nothing {
+    fn get(&self, _: &str) -> Result<Option<Vec<u8>>, HostServiceError> {
+        Ok(None)
+    }
+
+    fn keys(&self, _: &str, _: usize) -> Result<Vec<String>, HostServiceError> {
+        Ok(Vec::new())
+    }
+
+    fn count(&self) -> Result<usize, HostServiceError> {
+        Ok(0)
+    }
+}
+
 /// A change to the plugin's storage made by a successful call; `value: None` deletes.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct StorageWrite {
@@ -79,6 +130,18 @@ pub enum LogLevel {
     Info,
     Warn,
     Error,
+}
+
+impl std::fmt::Display for LogLevel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            LogLevel::Trace => "trace",
+            LogLevel::Debug => "debug",
+            LogLevel::Info => "info",
+            LogLevel::Warn => "warn",
+            LogLevel::Error => "error",
+        })
+    }
 }
 
 /// One line of a plugin's log: from the `log` interface, or from stdout (info) and
@@ -288,17 +351,28 @@ impl tickets::Host for CallState {
         Ok(ticket.as_ref().map(Into::into))
     }
 
-    fn open_by_identity(&mut self, identity: types::Identity) -> wasmtime::Result<Vec<types::Ticket>> {
+    fn open_by_identity(
+        &mut self,
+        identity: types::Identity,
+    ) -> wasmtime::Result<Vec<types::Ticket>> {
         let identity: model::Identity = identity.into();
         let found = self
             .env
             .tickets
             .open_by_identity(&identity, MAX_TICKETS_RETURNED)
             .map_err(host_failure)?;
-        Ok(found.iter().take(MAX_TICKETS_RETURNED).map(Into::into).collect())
+        Ok(found
+            .iter()
+            .take(MAX_TICKETS_RETURNED)
+            .map(Into::into)
+            .collect())
     }
 
-    fn recent(&mut self, since: types::Timestamp, limit: u32) -> wasmtime::Result<Vec<types::Ticket>> {
+    fn recent(
+        &mut self,
+        since: types::Timestamp,
+        limit: u32,
+    ) -> wasmtime::Result<Vec<types::Ticket>> {
         let limit = (limit as usize).min(MAX_TICKETS_RETURNED);
         let found = self
             .env
@@ -317,7 +391,11 @@ impl storage::Host for CallState {
         self.env.storage.get(&key).map_err(host_failure)
     }
 
-    fn set(&mut self, key: String, value: Vec<u8>) -> wasmtime::Result<Result<(), storage::StorageError>> {
+    fn set(
+        &mut self,
+        key: String,
+        value: Vec<u8>,
+    ) -> wasmtime::Result<Result<(), storage::StorageError>> {
         if key.is_empty() || key.len() > MAX_KEY_BYTES {
             return Ok(Err(storage::StorageError::InvalidKey));
         }

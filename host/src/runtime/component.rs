@@ -5,8 +5,8 @@ use std::collections::BTreeSet;
 use std::fmt;
 
 use sha2::{Digest, Sha256};
-use wasmtime::component::{Component, InstancePre, Linker};
 use wasmtime::Engine;
+use wasmtime::component::{Component, InstancePre, Linker};
 
 use super::bindings::{adapter, macro_library, rules};
 use super::call::CallState;
@@ -50,6 +50,22 @@ impl World {
             World::Automation => "guichet:plugin/rules@0.1.0",
             World::Macros => "guichet:plugin/macro-library@0.1.0",
             World::ChannelAdapter => "guichet:plugin/adapter@0.1.0",
+        }
+    }
+
+    /// The functions of the world's export, as WIT, for error messages.
+    pub fn export_functions(self) -> &'static str {
+        match self {
+            World::Automation => "on-event: func(event: event) -> result<list<action>, string>",
+            World::Macros => {
+                "list-macros: func() -> list<macro-info>; render: func(id: string, ticket: ticket, \
+                 variables: list<variable>) -> result<rendered, render-error>"
+            }
+            World::ChannelAdapter => {
+                "served-channel: func() -> channel; parse-inbound: func(request: incoming-request) \
+                 -> result<list<inbound>, adapter-error>; render-outbound: func(reply: \
+                 outbound-reply) -> result<outgoing-request, adapter-error>"
+            }
         }
     }
 
@@ -140,8 +156,14 @@ impl PluginComponent {
         let component =
             Component::new(engine, bytes).map_err(|e| LoadError::Invalid(format!("{e:#}")))?;
         let ty = component.component_type();
-        let imports: Vec<String> = ty.imports(engine).map(|(name, _)| name.to_string()).collect();
-        let exports: Vec<String> = ty.exports(engine).map(|(name, _)| name.to_string()).collect();
+        let imports: Vec<String> = ty
+            .imports(engine)
+            .map(|(name, _)| name.to_string())
+            .collect();
+        let exports: Vec<String> = ty
+            .exports(engine)
+            .map(|(name, _)| name.to_string())
+            .collect();
 
         let world = detect_world(&exports)?;
         check_imports(world, &imports)?;
@@ -152,9 +174,12 @@ impl PluginComponent {
         let mismatch = |e: wasmtime::Error| LoadError::ExportMismatch {
             export: world.export().to_string(),
             reason: format!("{e:#}"),
+            expected: world.export_functions(),
         };
         let typed = match world {
-            World::Automation => Exports::Automation(rules::GuestIndices::new(&pre).map_err(mismatch)?),
+            World::Automation => {
+                Exports::Automation(rules::GuestIndices::new(&pre).map_err(mismatch)?)
+            }
             World::Macros => {
                 macro_library::GuestIndices::new(&pre).map_err(mismatch)?;
                 Exports::Macros

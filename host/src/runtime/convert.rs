@@ -39,20 +39,45 @@ macro_rules! same_enum {
 same_enum!(
     model::Channel,
     wit::Channel,
-    [Email, Chat, Whatsapp, Messenger, Phone, AppStoreReview, Sms, WebForm, Api]
+    [
+        Email,
+        Chat,
+        Whatsapp,
+        Messenger,
+        Phone,
+        AppStoreReview,
+        Sms,
+        WebForm,
+        Api
+    ]
 );
 same_enum!(
     model::TicketStatus,
     wit::TicketStatus,
-    [New, Open, WaitingOnRequester, WaitingOnAgent, OnHold, Solved, Closed, Merged]
+    [
+        New,
+        Open,
+        WaitingOnRequester,
+        WaitingOnAgent,
+        OnHold,
+        Solved,
+        Closed,
+        Merged
+    ]
 );
 same_enum!(model::Priority, wit::Priority, [Low, Normal, High, Urgent]);
 same_enum!(
     model::IdentityKind,
     wit::IdentityKind,
-    [Email, Phone, Whatsapp, Messenger, AppStore, AppUser, External]
+    [
+        Email, Phone, Whatsapp, Messenger, AppStore, AppUser, External
+    ]
 );
-same_enum!(model::AuthorRole, wit::AuthorRole, [Requester, Agent, System, Bot]);
+same_enum!(
+    model::AuthorRole,
+    wit::AuthorRole,
+    [Requester, Agent, System, Bot]
+);
 
 impl From<&model::Identity> for wit::Identity {
     fn from(i: &model::Identity) -> Self {

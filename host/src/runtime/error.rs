@@ -26,9 +26,7 @@ pub enum LoadError {
     )]
     NoWorld { expected: String, found: String },
 
-    #[error(
-        "the component exports {0}: a plugin is of one kind, so it exports one of them"
-    )]
+    #[error("the component exports {0}: a plugin is of one kind, so it exports one of them")]
     SeveralWorlds(String),
 
     #[error(
@@ -41,8 +39,18 @@ pub enum LoadError {
         provided: String,
     },
 
-    #[error("the component's `{export}` export does not match guichet:plugin@0.1.0: {reason}")]
-    ExportMismatch { export: String, reason: String },
+    #[error(
+        "the component's `{export}` export does not match guichet:plugin@0.1.0 ({reason}); \
+         it should provide {expected}"
+    )]
+    ExportMismatch {
+        export: String,
+        reason: String,
+        expected: &'static str,
+    },
+
+    #[error("the component fails when it starts: {0}")]
+    Instantiate(String),
 
     #[error("the component cannot be linked against the host: {0}")]
     Link(String),

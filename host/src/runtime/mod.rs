@@ -166,8 +166,40 @@ impl Runtime {
     }
 
     /// Validates `bytes` as a plugin component of one of the worlds, and compiles it.
+    ///
+    /// Validation ends with a trial instantiation under the default limits, which
+    /// type-checks the world's exports (names alone are checked before) and catches a
+    /// component that cannot even start.
     pub fn load(&self, bytes: &[u8]) -> Result<PluginComponent, LoadError> {
-        PluginComponent::load(&self.engine, &self.linker, bytes, self.config.max_component_bytes)
+        let plugin = PluginComponent::load(
+            &self.engine,
+            &self.linker,
+            bytes,
+            self.config.max_component_bytes,
+        )?;
+        let limits = &self.config.default_limits;
+        let mut store = self.new_store(limits, PluginEnv::empty(), 0, 0);
+        let instance = plugin.pre.instantiate(&mut store).map_err(|e| {
+            LoadError::Instantiate(
+                classify(e, store.data(), limits, CallError::Instantiate).to_string(),
+            )
+        })?;
+        let world = plugin.world();
+        let checked = match &plugin.exports {
+            Exports::Automation(indices) => indices.load(&mut store, &instance).map(drop),
+            Exports::Macros => bindings::macro_library::GuestIndices::new(&plugin.pre)
+                .and_then(|indices| indices.load(&mut store, &instance))
+                .map(drop),
+            Exports::ChannelAdapter => bindings::adapter::GuestIndices::new(&plugin.pre)
+                .and_then(|indices| indices.load(&mut store, &instance))
+                .map(drop),
+        };
+        checked.map_err(|e| LoadError::ExportMismatch {
+            export: world.export().to_string(),
+            reason: format!("{e:#}"),
+            expected: world.export_functions(),
+        })?;
+        Ok(plugin)
     }
 
     /// Runs an `automation` plugin on one event, in a fresh instance, under `limits`.
@@ -187,7 +219,8 @@ impl Runtime {
 
     /// Instantiates `plugin` in a store of its own, for callers that reuse an
     /// instance across calls (the warm model, measured by the `instance_model`
-    /// bench). Instantiation counts against `limits`.
+    /// bench). Instantiation counts against `limits`. The random seed is drawn from
+    /// the plugin and `first_event`.
     pub fn instantiate(
         &self,
         plugin: &PluginComponent,
@@ -196,22 +229,14 @@ impl Runtime {
         first_event: &model::Event,
     ) -> Result<WarmInstance, CallReport<Vec<model::Action>>> {
         let started = Instant::now();
-        let output = CapturedOutput::new(limits.log_bytes);
-        let clock = LogicalClock::default();
-        clock.set(convert::millis(first_event.occurred_at));
         let seed = random_seed(&plugin.info().sha256, &first_event.id);
-        let wasi = sandbox::wasi_context(&clock, seed, &output);
-        let limiter = Limiter::new(limits.memory_bytes, limits.table_elements);
-        let state = CallState::new(wasi, output, clock, limiter, env, limits.log_bytes);
-        let mut store = Store::new(&self.engine, state);
-        store.limiter(|s| &mut s.limiter);
-        arm(&mut store, limits);
-
+        let now = convert::millis(first_event.occurred_at);
+        let mut store = self.new_store(limits, env, now, seed);
         match plugin.pre.instantiate(&mut store) {
             Ok(instance) => Ok(WarmInstance {
                 store,
                 instance,
-                plugin_exports: plugin_exports(plugin),
+                plugin_exports: plugin.exports.clone(),
                 world: plugin.world(),
                 instantiation: started.elapsed(),
             }),
@@ -229,6 +254,26 @@ impl Runtime {
             }
         }
     }
+
+    /// A store for one plugin, armed with `limits`, its clock at `now_millis`.
+    fn new_store(
+        &self,
+        limits: &CallLimits,
+        env: PluginEnv,
+        now_millis: i64,
+        random_seed: u64,
+    ) -> Store<CallState> {
+        let output = CapturedOutput::new(limits.log_bytes);
+        let clock = LogicalClock::default();
+        clock.set(now_millis);
+        let wasi = sandbox::wasi_context(&clock, random_seed, &output);
+        let limiter = Limiter::new(limits.memory_bytes, limits.table_elements);
+        let state = CallState::new(wasi, output, clock, limiter, env, limits.log_bytes);
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|s| &mut s.limiter);
+        arm(&mut store, limits);
+        store
+    }
 }
 
 impl Drop for Runtime {
@@ -237,12 +282,6 @@ impl Drop for Runtime {
             ticker.stop();
         }
     }
-}
-
-/// Which typed entry points an instance has; cloned out of the component so that a
-/// warm instance does not borrow it.
-fn plugin_exports(plugin: &PluginComponent) -> Exports {
-    plugin.exports.clone()
 }
 
 /// Sets a store's fuel and deadline for one call.
@@ -296,7 +335,9 @@ fn classify(
             deadline: limits.deadline,
         },
         Some(Trap::StackOverflow) => CallError::StackOverflow,
-        Some(_) => CallError::Trap(format!("{error:#}")),
+        // The trap's own message; the Wasm backtrace of an anonymous guest says little
+        // to an admin reading the audit trail.
+        Some(trap) => CallError::Trap(trap.to_string()),
         None => otherwise(format!("{error:#}")),
     }
 }
@@ -333,7 +374,10 @@ impl WarmInstance {
             };
         };
         self.store.data_mut().reset(env);
-        self.store.data().clock.set(convert::millis(event.occurred_at));
+        self.store
+            .data()
+            .clock
+            .set(convert::millis(event.occurred_at));
         arm(&mut self.store, limits);
 
         let wit_event: bindings::types::Event = event.into();

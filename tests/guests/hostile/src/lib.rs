@@ -1,7 +1,8 @@
 //! A guest that misbehaves on purpose, to prove that the host's per-call limits hold.
 //!
 //! Its configuration is one word that names the misbehaviour:
-//! `loop`, `grow-memory`, `recurse`, `huge-output`, `trap`, `error`, `spam-log`,
+//! `loop`, `grow-memory`, `recurse`, `recurse-shadow-stack`, `huge-output`, `trap`,
+//! `error`, `spam-log`,
 //! `read-env`, `read-clock`, `random`; anything else behaves (returns one tag action).
 
 wit_bindgen::generate!({
@@ -36,6 +37,10 @@ impl Guest for Hostile {
                 }
             }
             "recurse" => Ok(vec![Action::AddTags(vec![format!("{}", recurse(1))])]),
+            "recurse-shadow-stack" => Ok(vec![Action::AddTags(vec![format!(
+                "{}",
+                recurse_with_frames(1)
+            )])]),
             "huge-output" => {
                 // 2,000 tags of 4 KiB: about 8 MiB of output, far over the host's cap
                 // but well inside the memory limit.
@@ -50,7 +55,7 @@ impl Guest for Hostile {
             }
             "error" => Err("the hostile plugin refuses this event".to_string()),
             "spam-log" => {
-                for i in 0..100_000 {
+                for i in 0..10_000 {
                     println!("line {i} of a very chatty plugin that writes to stdout");
                     log::log(log::Level::Debug, &format!("log line {i}"));
                 }
@@ -85,12 +90,26 @@ impl Guest for Hostile {
     }
 }
 
+/// Recursion whose frames live on the Wasm stack only (locals, no address taken):
+/// it overflows the engine's stack.
 #[inline(never)]
-#[allow(unconditional_recursion)]
 fn recurse(depth: u64) -> u64 {
-    // A frame the optimiser cannot turn into a loop.
-    let pad = std::hint::black_box([depth; 16]);
-    recurse(depth + 1).wrapping_add(pad[(depth % 16) as usize])
+    if std::hint::black_box(depth) == u64::MAX {
+        return 0;
+    }
+    recurse(depth + 1).wrapping_add(depth)
+}
+
+/// Recursion whose frames hold an array in linear memory: Rust keeps those on a
+/// "shadow stack" in linear memory, which overflows (past address 0) before the
+/// engine's stack does.
+#[inline(never)]
+fn recurse_with_frames(depth: u64) -> u64 {
+    let pad = std::hint::black_box([depth; 64]);
+    if std::hint::black_box(depth) == u64::MAX {
+        return 0;
+    }
+    recurse_with_frames(depth + 1).wrapping_add(pad[(depth % 64) as usize])
 }
 
 export!(Hostile);

@@ -1,0 +1,145 @@
+//! The `guichet plugin` commands, run as a user would: the real binary, fixture files.
+
+mod common;
+
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+use common::{guest_path, root};
+
+fn guichet(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_guichet"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("run guichet")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn check_prints_the_world_of_the_built_triage_component() {
+    let path = guest_path("triage");
+    let out = guichet(&["plugin", "check", path.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("world:   guichet:plugin@0.1.0 automation"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("guichet:plugin/rules@0.1.0"), "{stdout}");
+    assert!(stdout.contains("size:    "), "{stdout}");
+}
+
+#[test]
+fn check_refuses_a_random_file_with_a_readable_error() {
+    let dir = std::env::temp_dir().join(format!("guichet-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("random.wasm");
+    let bytes: Vec<u8> = (0u32..2048)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    std::fs::write(&path, bytes).unwrap();
+
+    let out = guichet(&["plugin", "check", path.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("is not a valid guichet plugin"), "{stderr}");
+    assert!(stderr.contains("component header"), "{stderr}");
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn check_names_the_missing_file() {
+    let out = guichet(&["plugin", "check", "no/such/plugin.wasm"]);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("no/such/plugin.wasm: no such file"));
+}
+
+#[test]
+fn run_prints_the_expected_actions_of_triage() {
+    let out = guichet(&[
+        "plugin",
+        "run",
+        guest_path("triage").to_str().unwrap(),
+        "--events",
+        "examples/triage/events.jsonl",
+        "--config",
+        "examples/triage/config.json",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let expected = std::fs::read_to_string(root().join("examples/triage/expected.jsonl")).unwrap();
+    let got: Vec<Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let want: Vec<Value> = expected
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(got.len(), want.len());
+    for (got, want) in got.iter().zip(&want) {
+        assert_eq!(got["event"], want["event"]);
+        assert_eq!(got["actions"], want["actions"], "event {}", want["event"]);
+    }
+    // The plugin's log names the rule that routed each ticket.
+    assert!(text(&out.stderr).contains("[evt-1] info: ticket t-1 matched rule `fraud`"));
+}
+
+#[test]
+fn run_accepts_a_reference_plugin_by_name() {
+    let out = guichet(&[
+        "plugin",
+        "run",
+        "triage",
+        "--events",
+        "examples/triage/events.jsonl",
+        "--config",
+        "examples/triage/config.json",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).lines().count(), 6);
+}
+
+#[test]
+fn run_reports_a_bad_configuration_per_event_and_exits_non_zero() {
+    let out = guichet(&[
+        "plugin",
+        "run",
+        "triage",
+        "--events",
+        "examples/triage/events.jsonl",
+        "--config",
+        "tests/fixtures/triage-bad-config.json",
+    ]);
+    assert!(!out.status.success());
+    let first: Value = serde_json::from_str(text(&out.stdout).lines().next().unwrap()).unwrap();
+    let error = first["error"].as_str().unwrap();
+    assert!(error.contains("unknown field `kewords`"), "{error}");
+    assert!(first.get("actions").is_none());
+}
+
+#[test]
+fn run_names_the_bad_line_of_an_events_file() {
+    let out = guichet(&[
+        "plugin",
+        "run",
+        "triage",
+        "--events",
+        "tests/fixtures/bad-events.jsonl",
+    ]);
+    assert!(!out.status.success());
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("tests/fixtures/bad-events.jsonl:2: not a valid event"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("ticket_exploded"), "{stderr}");
+    assert!(
+        out.stdout.is_empty(),
+        "nothing runs when the file is invalid"
+    );
+}

@@ -1,0 +1,230 @@
+//! Hostile guests against the runtime's per-call limits.
+//!
+//! Each misbehaviour of `tests/guests/hostile` must be stopped by the right limit with
+//! the right typed error, and a well-behaved plugin must work right after it in the
+//! same runtime.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use guichet::model::Action;
+use guichet::runtime::{CallError, CallLimits, CallReport, PluginComponent};
+
+use common::{env, load_guest, runtime, triage_config, triage_events};
+
+fn hostile(behaviour: &str, limits: &CallLimits) -> CallReport<Vec<Action>> {
+    static HOSTILE: std::sync::OnceLock<PluginComponent> = std::sync::OnceLock::new();
+    let plugin = HOSTILE.get_or_init(|| load_guest("hostile"));
+    let event = &triage_events()[0];
+    runtime().on_event(plugin, env(behaviour), event, limits)
+}
+
+/// The triage plugin on the first fixture event, in the same runtime: it must route
+/// the ticket as if nothing had happened.
+fn assert_triage_still_works() {
+    static TRIAGE: std::sync::OnceLock<PluginComponent> = std::sync::OnceLock::new();
+    let plugin = TRIAGE.get_or_init(|| load_guest("triage"));
+    let event = &triage_events()[0];
+    let report = runtime().on_event(
+        plugin,
+        env(&triage_config()),
+        event,
+        runtime().default_limits(),
+    );
+    let actions = report.result.expect("triage works after a hostile call");
+    assert!(
+        actions.contains(&Action::AddTags {
+            tags: vec!["fraud".into()]
+        }),
+        "{actions:?}"
+    );
+}
+
+#[test]
+fn an_infinite_loop_is_stopped_by_the_default_deadline_within_100_ms() {
+    let limits = runtime().default_limits().clone();
+    assert_eq!(limits.deadline, Duration::from_millis(100));
+    let started = Instant::now();
+    let report = hostile("loop", &limits);
+    let elapsed = started.elapsed();
+    assert!(
+        matches!(report.result, Err(CallError::DeadlineExceeded { deadline }) if deadline == limits.deadline),
+        "{:?}",
+        report.result
+    );
+    assert!(
+        elapsed >= limits.deadline,
+        "stopped early, after {elapsed:?}"
+    );
+    assert!(
+        elapsed < limits.deadline + Duration::from_millis(100),
+        "stopped {elapsed:?} after the start, more than 100 ms past the {:?} deadline",
+        limits.deadline
+    );
+    assert!(report.storage_writes.is_empty());
+    assert_triage_still_works();
+}
+
+#[test]
+fn an_infinite_loop_is_stopped_by_fuel_when_fuel_is_tighter() {
+    let limits = CallLimits {
+        fuel: 20_000_000,
+        ..runtime().default_limits().clone()
+    };
+    let started = Instant::now();
+    let report = hostile("loop", &limits);
+    let elapsed = started.elapsed();
+    assert!(
+        matches!(
+            report.result,
+            Err(CallError::OutOfFuel { limit: 20_000_000 })
+        ),
+        "{:?}",
+        report.result
+    );
+    assert_eq!(report.fuel_used, 20_000_000);
+    assert!(
+        elapsed < limits.deadline,
+        "fuel should have stopped the loop before the {:?} deadline, took {elapsed:?}",
+        limits.deadline
+    );
+    assert_triage_still_works();
+}
+
+#[test]
+fn unbounded_memory_growth_hits_the_memory_limit() {
+    let limits = CallLimits {
+        memory_bytes: 32 << 20,
+        ..runtime().default_limits().clone()
+    };
+    let report = hostile("grow-memory", &limits);
+    assert!(
+        matches!(report.result, Err(CallError::MemoryLimit { limit }) if limit == 32 << 20),
+        "{:?}",
+        report.result
+    );
+    assert_triage_still_works();
+}
+
+#[test]
+fn unbounded_recursion_overflows_the_stack() {
+    let report = hostile("recurse", runtime().default_limits());
+    assert!(
+        matches!(report.result, Err(CallError::StackOverflow)),
+        "{:?}",
+        report.result
+    );
+    assert_triage_still_works();
+}
+
+#[test]
+fn overflowing_a_shadow_stack_in_linear_memory_traps() {
+    // Rust and C guests keep address-taken locals on a stack in linear memory; deep
+    // recursion runs it below address 0, which is an out-of-bounds access.
+    let report = hostile("recurse-shadow-stack", runtime().default_limits());
+    match &report.result {
+        Err(CallError::Trap(message)) => assert!(message.contains("out of bounds"), "{message}"),
+        other => panic!("expected a trap, got {other:?}"),
+    }
+    assert_triage_still_works();
+}
+
+#[test]
+fn an_enormous_result_is_refused() {
+    let report = hostile("huge-output", runtime().default_limits());
+    match report.result {
+        Err(CallError::OutputTooLarge { size, limit }) => {
+            assert_eq!(limit, 1 << 20);
+            assert!(size > 8_000_000, "{size}");
+        }
+        other => panic!("expected OutputTooLarge, got {other:?}"),
+    }
+    assert_triage_still_works();
+}
+
+#[test]
+fn a_trap_ends_the_call_with_a_trap_error() {
+    let report = hostile("trap", runtime().default_limits());
+    match &report.result {
+        Err(CallError::Trap(message)) => assert!(message.contains("unreachable"), "{message}"),
+        other => panic!("expected a trap, got {other:?}"),
+    }
+    // The Rust panic message went to stderr, which is the plugin's log.
+    assert!(
+        report
+            .logs
+            .iter()
+            .any(|l| l.message.contains("index out of bounds")),
+        "{:?}",
+        report.logs
+    );
+    assert_triage_still_works();
+}
+
+#[test]
+fn an_error_returned_by_the_plugin_is_reported_as_such() {
+    let report = hostile("error", runtime().default_limits());
+    match &report.result {
+        Err(CallError::Plugin(message)) => assert!(message.contains("refuses"), "{message}"),
+        other => panic!("expected a plugin error, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_chatty_plugin_keeps_working_with_its_log_capped() {
+    let limits = runtime().default_limits().clone();
+    let report = hostile("spam-log", &limits);
+    assert_eq!(
+        report.result.expect("chatty but fine"),
+        vec![Action::AddTags {
+            tags: vec!["chatty".into()]
+        }]
+    );
+    let kept: usize = report.logs.iter().map(|l| l.message.len()).sum();
+    assert!(kept <= 2 * limits.log_bytes, "kept {kept} bytes of log");
+    assert!(
+        report
+            .logs
+            .last()
+            .unwrap()
+            .message
+            .starts_with("log truncated"),
+        "{:?}",
+        report.logs.last()
+    );
+}
+
+#[test]
+fn a_plugin_sees_no_environment_and_no_files() {
+    let report = hostile("read-env", runtime().default_limits());
+    assert_eq!(
+        report.result.unwrap(),
+        vec![Action::AddTags {
+            tags: vec!["env-vars:0".into(), "file-readable:false".into()]
+        }]
+    );
+}
+
+#[test]
+fn a_plugin_reads_the_event_time_as_its_clock() {
+    let report = hostile("read-clock", runtime().default_limits());
+    let event_time = triage_events()[0].occurred_at.timestamp_millis();
+    assert_eq!(
+        report.result.unwrap(),
+        vec![Action::AddTags {
+            tags: vec![format!("now:{event_time}")]
+        }]
+    );
+}
+
+#[test]
+fn randomness_is_the_same_for_the_same_event() {
+    let first = hostile("random", runtime().default_limits())
+        .result
+        .unwrap();
+    let second = hostile("random", runtime().default_limits())
+        .result
+        .unwrap();
+    assert_eq!(first, second);
+}
