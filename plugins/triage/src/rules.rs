@@ -112,8 +112,8 @@ pub struct Decision {
 impl Config {
     /// Parse and check the configuration; the error says what to fix.
     pub fn parse(json: &str) -> Result<Config, String> {
-        let raw: RawConfig = serde_json::from_str(json)
-            .map_err(|e| format!("invalid triage configuration: {e}"))?;
+        let raw: RawConfig =
+            serde_json::from_str(json).map_err(|e| format!("invalid triage configuration: {e}"))?;
         check_route("default", &raw.default)?;
         let mut rules = Vec::with_capacity(raw.rules.len());
         for rule in raw.rules {
@@ -123,9 +123,8 @@ impl Config {
                 .patterns
                 .iter()
                 .map(|p| {
-                    Regex::new(&format!("(?i){p}")).map_err(|e| {
-                        format!("rule `{}`: invalid pattern `{p}`: {e}", rule.name)
-                    })
+                    Regex::new(&format!("(?i){p}"))
+                        .map_err(|e| format!("rule `{}`: invalid pattern `{p}`: {e}", rule.name))
                 })
                 .collect::<Result<Vec<_>, _>>()?;
             let channels = rule
@@ -136,7 +135,7 @@ impl Config {
                     parse_channel(c).ok_or_else(|| {
                         format!(
                             "rule `{}`: unknown channel `{c}` (expected one of email, chat, \
-                             whatsapp, messenger, phone, app-store-review, sms, web-form, api)",
+                             whatsapp, messenger, phone, app_store_review, sms, web_form, api)",
                             rule.name
                         )
                     })
@@ -144,7 +143,12 @@ impl Config {
                 .collect::<Result<Vec<_>, _>>()?;
             rules.push(Rule {
                 keywords: rule.when.keywords.iter().map(|k| fold(k.trim())).collect(),
-                requesters: rule.when.requesters.iter().map(|r| fold(r.trim())).collect(),
+                requesters: rule
+                    .when
+                    .requesters
+                    .iter()
+                    .map(|r| fold(r.trim()))
+                    .collect(),
                 name: rule.name,
                 patterns,
                 channels,
@@ -271,9 +275,9 @@ fn parse_channel(s: &str) -> Option<Channel> {
         "whatsapp" => Channel::Whatsapp,
         "messenger" => Channel::Messenger,
         "phone" => Channel::Phone,
-        "app-store-review" => Channel::AppStoreReview,
+        "app_store_review" => Channel::AppStoreReview,
         "sms" => Channel::Sms,
-        "web-form" => Channel::WebForm,
+        "web_form" => Channel::WebForm,
         "api" => Channel::Api,
         _ => return None,
     })
