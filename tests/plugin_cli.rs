@@ -2,23 +2,9 @@
 
 mod common;
 
-use std::process::{Command, Output};
-
 use serde_json::Value;
 
-use common::{guest_path, root};
-
-fn guichet(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_guichet"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("run guichet")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use common::{guest_path, guichet, root, text};
 
 #[test]
 fn check_prints_the_world_of_the_built_triage_component() {

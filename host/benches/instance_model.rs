@@ -3,7 +3,8 @@
 //! reference plugin with the example configuration and events.
 //!
 //! Run: `cargo bench --bench instance_model` (release build). Prints the median and
-//! the 90th percentile of each, in microseconds, and the fuel of one call.
+//! the 90th percentile of each, in microseconds, the fuel of one call, and the rate
+//! at which a tight guest loop burns fuel (what the default fuel is sized against).
 
 use std::time::{Duration, Instant};
 
@@ -77,6 +78,39 @@ fn main() {
     report("instantiation only", &mut instantiation);
     report("fresh instance per call", &mut fresh);
     println!("fuel of one ticket-created call: {fuel}");
+
+    fuel_rate(&runtime, event);
+}
+
+/// Runs the `loop` behaviour of the hostile test guest until a fixed fuel budget is
+/// spent, with a deadline far away, and prints the fuel burned per second.
+fn fuel_rate(runtime: &Runtime, event: &guichet::model::Event) {
+    const BUDGET: u64 = 2_000_000_000;
+    let path = std::path::Path::new(env!("GUICHET_GUEST_DIR")).join("hostile.wasm");
+    let hostile = runtime.load(&std::fs::read(path).unwrap()).unwrap();
+    let limits = guichet::runtime::CallLimits {
+        fuel: BUDGET,
+        deadline: Duration::from_secs(60),
+        ..runtime.default_limits().clone()
+    };
+    let env = PluginEnv {
+        config: "loop".to_string(),
+        ..PluginEnv::empty()
+    };
+    let mut rates = Vec::new();
+    for _ in 0..5 {
+        let report = runtime.on_event(&hostile, env.clone(), event, &limits);
+        assert!(report.result.is_err(), "the loop returned");
+        rates.push(BUDGET as f64 / report.duration.as_secs_f64());
+    }
+    rates.sort_by(f64::total_cmp);
+    let rate = rates[2];
+    println!(
+        "tight loop: {:.2} billion fuel/s (median of 5); the default fuel ({}) lasts {:.2} s",
+        rate / 1e9,
+        guichet::runtime::DEFAULT_FUEL,
+        guichet::runtime::DEFAULT_FUEL as f64 / rate
+    );
 }
 
 fn report(name: &str, samples: &mut [Duration]) {

@@ -12,7 +12,9 @@ use clap::{Parser, Subcommand};
 
 use guichet::harness::{self, Harness};
 use guichet::reference_plugins;
-use guichet::runtime::{CallLimits, ComponentInfo, Runtime, RuntimeConfig, WIT_PACKAGE};
+use guichet::runtime::{
+    CallLimits, ComponentInfo, LogLine, Runtime, RuntimeConfig, WIT_PACKAGE, World,
+};
 
 #[derive(Parser)]
 #[command(
@@ -45,12 +47,15 @@ enum PluginCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Run a plugin over a file of events and print its actions as JSON lines.
+    /// Run a plugin over a file of events (automation) or requests (macros) and print
+    /// what it returned as JSON lines.
     Run {
         /// A component file, or the name of a reference plugin (e.g. `triage`).
         plugin: String,
-        /// Events, one JSON object a line.
-        #[arg(long)]
+        /// One JSON object a line: events for an automation plugin; for a macros
+        /// plugin, requests such as `{"type": "list_macros"}` or `{"type": "render",
+        /// "macro": "…", "ticket": {…}, "variables": {…}}`.
+        #[arg(long, visible_alias = "requests")]
         events: PathBuf,
         /// The plugin's configuration (a JSON file); `{}` when absent.
         #[arg(long)]
@@ -120,7 +125,7 @@ fn read_plugin(plugin: &str) -> Result<(String, Vec<u8>)> {
 
 fn check(plugin: &str, json: bool) -> Result<ExitCode> {
     let (origin, bytes) = read_plugin(plugin)?;
-    let runtime = Runtime::new(RuntimeConfig::default())?;
+    let runtime = Runtime::new(runtime_config())?;
     let component = runtime
         .load(&bytes)
         .with_context(|| format!("{origin} is not a valid guichet plugin"))?;
@@ -167,12 +172,11 @@ fn run_plugin(
         }
         None => "{}".to_string(),
     };
-    let events = harness::read_events(events)?;
-
-    let runtime = Runtime::new(RuntimeConfig::default())?;
+    let runtime = Runtime::new(runtime_config())?;
     let component = runtime
         .load(&bytes)
         .with_context(|| format!("{origin} is not a valid guichet plugin"))?;
+    let world = component.world();
     let mut limits: CallLimits = runtime.default_limits().clone();
     if let Some(fuel) = fuel {
         limits.fuel = fuel;
@@ -183,22 +187,61 @@ fn run_plugin(
     let harness = Harness::new(&runtime, component, config).with_limits(limits);
 
     let mut failures = 0;
-    for event in &events {
-        let outcome = harness.run(event);
-        for line in &outcome.logs {
-            eprintln!("[{}] {}: {}", outcome.event, line.level, line.message);
+    let mut calls = 0;
+    match world {
+        World::Automation => {
+            for event in &harness::read_events(events)? {
+                calls += 1;
+                let outcome = harness.run(event);
+                print_logs(&outcome.event, &outcome.logs);
+                failures += usize::from(outcome.error.is_some());
+                println!("{}", serde_json::to_string(&outcome)?);
+            }
         }
-        if outcome.error.is_some() {
-            failures += 1;
+        World::Macros => {
+            for (index, call) in harness::read_macro_calls(events)?.iter().enumerate() {
+                calls += 1;
+                let outcome = harness.run_macro_call(call, index + 1);
+                print_logs(&outcome.request, &outcome.logs);
+                failures += usize::from(outcome.error.is_some());
+                println!("{}", serde_json::to_string(&outcome)?);
+            }
         }
-        println!("{}", serde_json::to_string(&outcome)?);
+        World::ChannelAdapter => bail!(
+            "{origin} is a channel-adapter plugin; `plugin run` runs automation and macros \
+             plugins so far (`plugin check` validates adapters)"
+        ),
     }
+    let events_len = calls;
     if failures > 0 {
-        eprintln!(
-            "{failures} of {} calls failed (see the `error` field of their lines)",
-            events.len()
-        );
+        eprintln!("{failures} of {events_len} calls failed (see the `error` field of their lines)");
         return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A call's log on stderr, each line prefixed with the event or request it belongs to.
+fn print_logs(call: &str, logs: &[LogLine]) {
+    for line in logs {
+        eprintln!("[{call}] {}: {}", line.level, line.message);
+    }
+}
+
+/// The runtime's settings for a command: the defaults, with compiled components kept
+/// in `$GUICHET_CACHE_DIR`, else `$XDG_CACHE_HOME/guichet/compiled`, else
+/// `~/.cache/guichet/compiled`, so that running a large plugin again does not compile
+/// it again. `GUICHET_CACHE_DIR=off` compiles every time.
+fn runtime_config() -> RuntimeConfig {
+    let dir = match std::env::var_os("GUICHET_CACHE_DIR") {
+        Some(dir) if dir == "off" => None,
+        Some(dir) => Some(PathBuf::from(dir)),
+        None => std::env::var_os("XDG_CACHE_HOME")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))
+            .map(|cache| cache.join("guichet").join("compiled")),
+    };
+    RuntimeConfig {
+        compile_cache: dir,
+        ..RuntimeConfig::default()
+    }
 }

@@ -5,17 +5,21 @@
 //! remembered (so a plugin's ticket look-ups see the tickets of earlier events), and
 //! the storage writes of each successful call are committed before the next event.
 //! Actions are reported, not applied: applying them is the service's pipeline.
+//!
+//! A `macros` plugin is run the same way over a file of requests ([`MacroCall`]):
+//! list its macros, or render one for a ticket.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
-use crate::model::{Action, Event, Identity, Ticket, Timestamp};
+use crate::model::{Action, Event, Identity, MacroInfo, Rendered, Ticket, Timestamp};
 use crate::runtime::{
-    CallError, CallLimits, HostServiceError, LogLine, PluginComponent, PluginEnv, Runtime,
-    StorageSource, StorageWrite, TicketSource,
+    CallError, CallLimits, CallReport, HostServiceError, LogLine, MacroRequest, PluginComponent,
+    PluginEnv, Runtime, StorageSource, StorageWrite, TicketSource,
 };
 
 /// Why an events file could not be read.
@@ -26,25 +30,46 @@ pub enum EventsFileError {
         path: String,
         source: std::io::Error,
     },
-    #[error("{path}:{line}: not a valid event: {reason}")]
+    #[error("{path}:{line}: not a valid {what}: {reason}")]
     Invalid {
         path: String,
         line: usize,
+        what: &'static str,
         reason: String,
     },
 }
 
 /// Reads a JSON-lines file of events (one event object a line; blank lines ignored).
 pub fn read_events(path: &Path) -> Result<Vec<Event>, EventsFileError> {
-    let text = std::fs::read_to_string(path).map_err(|source| EventsFileError::Read {
-        path: path.display().to_string(),
-        source,
-    })?;
-    parse_events(&text, &path.display().to_string())
+    read_lines(path, "event")
 }
 
 /// Parses JSON-lines text of events; `origin` names the source in errors.
 pub fn parse_events(text: &str, origin: &str) -> Result<Vec<Event>, EventsFileError> {
+    parse_lines(text, origin, "event")
+}
+
+/// Reads a JSON-lines file of requests to a `macros` plugin.
+pub fn read_macro_calls(path: &Path) -> Result<Vec<MacroCall>, EventsFileError> {
+    read_lines(path, "macro request")
+}
+
+fn read_lines<T: DeserializeOwned>(
+    path: &Path,
+    what: &'static str,
+) -> Result<Vec<T>, EventsFileError> {
+    let text = std::fs::read_to_string(path).map_err(|source| EventsFileError::Read {
+        path: path.display().to_string(),
+        source,
+    })?;
+    parse_lines(&text, &path.display().to_string(), what)
+}
+
+fn parse_lines<T: DeserializeOwned>(
+    text: &str,
+    origin: &str,
+    what: &'static str,
+) -> Result<Vec<T>, EventsFileError> {
     text.lines()
         .enumerate()
         .filter(|(_, line)| !line.trim().is_empty())
@@ -52,10 +77,56 @@ pub fn parse_events(text: &str, origin: &str) -> Result<Vec<Event>, EventsFileEr
             serde_json::from_str(line).map_err(|e| EventsFileError::Invalid {
                 path: origin.to_string(),
                 line: index + 1,
+                what,
                 reason: e.to_string(),
             })
         })
         .collect()
+}
+
+/// One request to a `macros` plugin, a line of the file `guichet plugin run` reads
+/// for such a plugin. JSON: `{"type": "list_macros"}` or
+/// `{"type": "render", "id": "r-1", "macro": "refund-delay", "ticket": {…},
+/// "variables": {"days": "3"}}`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum MacroCall {
+    /// List the macros the plugin offers.
+    ListMacros {
+        /// A name for this request in the output; the line number when absent.
+        #[serde(default)]
+        id: Option<String>,
+    },
+    /// Render one macro for a ticket. The plugin's clock reads the ticket's
+    /// `updated_at`.
+    Render {
+        #[serde(default)]
+        id: Option<String>,
+        #[serde(rename = "macro")]
+        macro_id: String,
+        ticket: Box<Ticket>,
+        #[serde(default)]
+        variables: BTreeMap<String, String>,
+    },
+}
+
+/// What a `macros` plugin answered to one [`MacroCall`]: one line of
+/// `guichet plugin run`'s output for such a plugin.
+#[derive(Debug, Clone, Serialize)]
+pub struct MacroOutcome {
+    /// The request's `id`, or its position in the file (from 1).
+    pub request: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub macros: Option<Vec<MacroInfo>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rendered: Option<Rendered>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub fuel_used: u64,
+    #[serde(skip)]
+    pub logs: Vec<LogLine>,
+    #[serde(skip)]
+    pub call_error: Option<Arc<CallError>>,
 }
 
 /// What the plugin did with one event: one line of `guichet plugin run`'s output.
@@ -112,14 +183,9 @@ impl<'r> Harness<'r> {
         if let Some(ticket) = &event.ticket {
             self.tickets.remember(ticket.clone());
         }
-        let env = PluginEnv {
-            tickets: self.tickets.clone(),
-            storage: self.storage.clone(),
-            config: self.config.clone(),
-        };
         let report = self
             .runtime
-            .on_event(&self.plugin, env, event, &self.limits);
+            .on_event(&self.plugin, self.env(), event, &self.limits);
         self.storage.commit(&report.storage_writes);
         let (actions, call_error) = match report.result {
             Ok(actions) => (Some(actions), None),
@@ -132,6 +198,78 @@ impl<'r> Harness<'r> {
             fuel_used: report.fuel_used,
             logs: report.logs,
             call_error,
+        }
+    }
+
+    /// Runs one request on a `macros` plugin; `position` (from 1) names it in the
+    /// outcome when it has no id. Storage writes of a successful call are committed.
+    pub fn run_macro_call(&self, call: &MacroCall, position: usize) -> MacroOutcome {
+        let env = self.env();
+        let name = |id: &Option<String>| id.clone().unwrap_or_else(|| position.to_string());
+        match call {
+            MacroCall::ListMacros { id } => {
+                let report = self.runtime.list_macros(
+                    &self.plugin,
+                    env,
+                    Timestamp::UNIX_EPOCH,
+                    &self.limits,
+                );
+                self.macro_outcome(name(id), report, |macros, out| out.macros = Some(macros))
+            }
+            MacroCall::Render {
+                id,
+                macro_id,
+                ticket,
+                variables,
+            } => {
+                self.tickets.remember(Ticket::clone(ticket));
+                let request = MacroRequest {
+                    macro_id,
+                    ticket,
+                    variables,
+                    now: ticket.updated_at,
+                };
+                let report = self
+                    .runtime
+                    .render_macro(&self.plugin, env, &request, &self.limits);
+                self.macro_outcome(name(id), report, |rendered, out| {
+                    out.rendered = Some(rendered)
+                })
+            }
+        }
+    }
+
+    fn macro_outcome<T>(
+        &self,
+        request: String,
+        report: CallReport<T>,
+        fill: impl FnOnce(T, &mut MacroOutcome),
+    ) -> MacroOutcome {
+        self.storage.commit(&report.storage_writes);
+        let mut outcome = MacroOutcome {
+            request,
+            macros: None,
+            rendered: None,
+            error: None,
+            fuel_used: report.fuel_used,
+            logs: report.logs,
+            call_error: None,
+        };
+        match report.result {
+            Ok(value) => fill(value, &mut outcome),
+            Err(e) => {
+                outcome.error = Some(e.to_string());
+                outcome.call_error = Some(Arc::new(e));
+            }
+        }
+        outcome
+    }
+
+    fn env(&self) -> PluginEnv {
+        PluginEnv {
+            tickets: self.tickets.clone(),
+            storage: self.storage.clone(),
+            config: self.config.clone(),
         }
     }
 
@@ -242,5 +380,43 @@ mod tests {
             "{err}"
         );
         assert!(err.contains("missing field `kind`"), "{err}");
+    }
+
+    #[test]
+    fn macro_requests_parse_and_a_misspelt_one_names_its_line() {
+        let text = concat!(
+            "{\"type\":\"list_macros\"}\n",
+            "{\"type\":\"render\",\"macro\":\"m\",\"variables\":{\"days\":\"3\"},",
+            "\"ticket\":{\"id\":\"t\",\"channel\":\"sms\",\"requester\":{\"identities\":[]},",
+            "\"created_at\":\"2026-11-23T09:00:00Z\",\"updated_at\":\"2026-11-23T09:00:00Z\"}}\n",
+            "{\"type\":\"render_macro\"}\n",
+        );
+        let err = parse_lines::<MacroCall>(text, "requests.jsonl", "macro request")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with(
+                "requests.jsonl:3: not a valid macro request: unknown variant `render_macro`"
+            ),
+            "{err}"
+        );
+        let good: Vec<MacroCall> = parse_lines(
+            &text[..text.rfind("{\"type\":\"render_macro").unwrap()],
+            "r",
+            "r",
+        )
+        .unwrap();
+        assert_eq!(good[0], MacroCall::ListMacros { id: None });
+        let MacroCall::Render {
+            macro_id,
+            variables,
+            ticket,
+            ..
+        } = &good[1]
+        else {
+            panic!("{good:?}")
+        };
+        assert_eq!((macro_id.as_str(), ticket.id.as_str()), ("m", "t"));
+        assert_eq!(variables["days"], "3");
     }
 }

@@ -326,6 +326,62 @@ pub enum Action {
     Close,
 }
 
+/// A macro a `macros` plugin offers: what an agent picks from a list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MacroInfo {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    /// The channels it suits; empty for all.
+    #[serde(default)]
+    pub channels: Vec<Channel>,
+}
+
+/// A macro rendered for one ticket: the reply text and the actions that go with it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rendered {
+    pub body: String,
+    #[serde(default)]
+    pub actions: Vec<Action>,
+}
+
+/// Why a macro could not be rendered, as the plugin said.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(rename_all = "snake_case")]
+pub enum RenderError {
+    #[error("no macro `{0}`")]
+    UnknownMacro(String),
+    #[error("the macro needs a value for `{0}`")]
+    MissingValue(String),
+    #[error("the macro failed: {0}")]
+    Failed(String),
+}
+
+impl RenderError {
+    /// The same error with its text cut to `max` bytes, so that a plugin cannot fill
+    /// a log or an answer with one message.
+    pub fn truncated(self, max: usize) -> RenderError {
+        let cut = |mut text: String| {
+            if text.len() > max {
+                let mut at = max;
+                while !text.is_char_boundary(at) {
+                    at -= 1;
+                }
+                text.truncate(at);
+                text.push('…');
+            }
+            text
+        };
+        match self {
+            RenderError::UnknownMacro(id) => RenderError::UnknownMacro(cut(id)),
+            RenderError::MissingValue(name) => RenderError::MissingValue(cut(name)),
+            RenderError::Failed(message) => RenderError::Failed(cut(message)),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

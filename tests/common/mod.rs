@@ -49,3 +49,127 @@ pub fn triage_events() -> Vec<Event> {
 pub fn triage_config() -> String {
     std::fs::read_to_string(root().join("examples/triage/config.json")).expect("fixture config")
 }
+
+/// A language whose plugins are built by a toolchain from outside Cargo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Python,
+    JavaScript,
+}
+
+/// Why a plugin in another language could not be built here.
+const INSTALL_HINT: &str = "run scripts/install-guest-toolchains (it installs the pinned \
+     componentize-py and componentize-js under target/toolchains)";
+
+/// Builds the plugin whose entry file is `source` (an `app.py` module for Python, an
+/// ES module for JavaScript) into `target/guests/examples/NAME.wasm`, for `world`
+/// (e.g. `automation`), unless that file is newer than every file beside `source`.
+///
+/// When the toolchain is missing: under CI (`CI` set) the test fails; on a
+/// developer's machine this says so on stderr, plainly, and returns `None`, and the
+/// caller returns without asserting anything else.
+pub fn build_plugin(lang: Lang, source: &Path, world: &str, name: &str) -> Option<PathBuf> {
+    static BUILDING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one_at_a_time = BUILDING.lock().unwrap_or_else(|p| p.into_inner());
+
+    let toolchains = root().join("target/toolchains");
+    let tool = match lang {
+        Lang::Python => toolchains.join("python/bin/componentize-py"),
+        Lang::JavaScript => toolchains.join("js/componentize.mjs"),
+    };
+    if !tool.exists() {
+        let message = format!(
+            "{lang:?} toolchain missing ({}): {INSTALL_HINT}",
+            tool.display()
+        );
+        if std::env::var_os("CI").is_some() {
+            panic!("{message}");
+        }
+        eprintln!("NOT TESTED: {message}");
+        return None;
+    }
+
+    let out_dir = root().join("target/guests/examples");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let output = out_dir.join(format!("{name}.wasm"));
+    let dir = source.parent().unwrap();
+    if is_newer_than_sources(&output, dir) {
+        return Some(output);
+    }
+    let world = format!("guichet:plugin/{world}@0.1.0");
+    let wit = root().join("wit");
+    let mut command = match lang {
+        Lang::Python => {
+            let module = source.file_stem().unwrap().to_str().unwrap();
+            let mut c = std::process::Command::new(&tool);
+            c.arg("-d")
+                .arg(&wit)
+                .args(["-w", &world, "componentize", module, "-o"])
+                .arg(&output)
+                .env("PYTHONDONTWRITEBYTECODE", "1");
+            c
+        }
+        Lang::JavaScript => {
+            let mut c = std::process::Command::new("node");
+            c.arg(&tool).arg(source).arg(&wit).arg(&world).arg(&output);
+            c
+        }
+    };
+    let result = command
+        .current_dir(dir)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot start {}: {e}", tool.display()));
+    assert!(
+        result.status.success(),
+        "building {} failed:\n{}\n{}",
+        source.display(),
+        String::from_utf8_lossy(&result.stdout),
+        String::from_utf8_lossy(&result.stderr)
+    );
+    Some(output)
+}
+
+fn is_newer_than_sources(output: &Path, dir: &Path) -> bool {
+    let Ok(built) = std::fs::metadata(output).and_then(|m| m.modified()) else {
+        return false;
+    };
+    let wit = root().join("wit");
+    [dir, wit.as_path()].iter().all(|d| {
+        std::fs::read_dir(d).unwrap().all(|entry| {
+            let modified = entry.unwrap().metadata().unwrap().modified().unwrap();
+            modified <= built
+        })
+    })
+}
+
+/// Every line of a JSON-lines text, parsed, with the `fuel_used` field removed (it
+/// changes with the toolchain's version; the actions must not).
+pub fn json_lines_without_fuel(text: &str) -> Vec<serde_json::Value> {
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let mut value: serde_json::Value = serde_json::from_str(l).expect("a JSON line");
+            if let Some(object) = value.as_object_mut() {
+                object.remove("fuel_used");
+            }
+            value
+        })
+        .collect()
+}
+
+/// Runs the real `guichet` binary from the repository's root. Compiled components
+/// are cached under `target/`, so that the large Python and JavaScript components
+/// are compiled once per test run, not once per command.
+pub fn guichet(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_guichet"))
+        .args(args)
+        .current_dir(root())
+        .env("GUICHET_CACHE_DIR", root().join("target/compile-cache"))
+        .output()
+        .expect("run guichet")
+}
+
+/// A command's output as text.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}

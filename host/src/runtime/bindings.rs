@@ -20,5 +20,5 @@ wasmtime::component::bindgen!({
     imports: { default: trappable },
 });
 
+pub use self::guichet::plugin::{config, log, storage, tickets, types};
 pub use exports::guichet::plugin::{adapter, macro_library, rules};
-pub use guichet::plugin::{config, log, storage, tickets, types};

@@ -95,14 +95,14 @@ impl fmt::Display for World {
     }
 }
 
-/// The typed entry points of a loaded component. Every world's exports are checked
-/// at load; the host calls into automation plugins so far, so only their indices are
-/// kept.
+/// The typed entry points of a loaded component, by world. The adapter's are checked
+/// at load; the host does not call adapters yet (they arrive with the channel
+/// endpoints of the service).
 #[derive(Clone)]
 pub(crate) enum Exports {
     Automation(rules::GuestIndices),
-    Macros,
-    ChannelAdapter,
+    Macros(macro_library::GuestIndices),
+    ChannelAdapter(adapter::GuestIndices),
 }
 
 /// A validated, compiled plugin component, ready to instantiate. Cheap to share: the
@@ -181,12 +181,10 @@ impl PluginComponent {
                 Exports::Automation(rules::GuestIndices::new(&pre).map_err(mismatch)?)
             }
             World::Macros => {
-                macro_library::GuestIndices::new(&pre).map_err(mismatch)?;
-                Exports::Macros
+                Exports::Macros(macro_library::GuestIndices::new(&pre).map_err(mismatch)?)
             }
             World::ChannelAdapter => {
-                adapter::GuestIndices::new(&pre).map_err(mismatch)?;
-                Exports::ChannelAdapter
+                Exports::ChannelAdapter(adapter::GuestIndices::new(&pre).map_err(mismatch)?)
             }
         };
         Ok(PluginComponent {

@@ -6,6 +6,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::bindings;
 use super::bindings::types as wit;
 use crate::model;
 
@@ -278,6 +279,37 @@ impl From<wit::Action> for model::Action {
             },
             wit::Action::CancelTimer(name) => A::CancelTimer { name },
             wit::Action::Close => A::Close,
+        }
+    }
+}
+
+impl From<bindings::macro_library::MacroInfo> for model::MacroInfo {
+    fn from(info: bindings::macro_library::MacroInfo) -> Self {
+        model::MacroInfo {
+            id: info.id,
+            title: info.title,
+            description: info.description,
+            channels: info.channels.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+impl From<bindings::macro_library::Rendered> for model::Rendered {
+    fn from(rendered: bindings::macro_library::Rendered) -> Self {
+        model::Rendered {
+            body: rendered.body,
+            actions: rendered.actions.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+impl From<bindings::macro_library::RenderError> for model::RenderError {
+    fn from(error: bindings::macro_library::RenderError) -> Self {
+        use bindings::macro_library::RenderError as Wit;
+        match error {
+            Wit::UnknownMacro(id) => model::RenderError::UnknownMacro(id),
+            Wit::MissingValue(name) => model::RenderError::MissingValue(name),
+            Wit::Failed(message) => model::RenderError::Failed(message),
         }
     }
 }

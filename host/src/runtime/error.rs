@@ -84,6 +84,9 @@ pub enum CallError {
     #[error("the plugin returned an error: {0}")]
     Plugin(String),
 
+    #[error("the plugin could not render the macro: {0}")]
+    Render(crate::model::RenderError),
+
     #[error("the plugin is a `{actual}` plugin, not a `{expected}` plugin")]
     WrongWorld { expected: World, actual: World },
 

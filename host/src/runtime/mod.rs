@@ -21,17 +21,23 @@
 //! [`Store`], and drops both when it returns. The alternative — a pool of warm
 //! instances per tenant plugin, dropped after a trap — was measured with
 //! `cargo bench --bench instance_model` (release build, the `triage` reference
-//! plugin on a ticket-created event, on the project's 2-core x86_64 machine):
+//! plugin with `examples/triage/config.json`, 2,000 rounds each; measured on
+//! 2026-11-23 on the project's machine, 2 cores of an AMD EPYC, x86_64 Linux):
 //!
-//! | model                                   | median per call |
-//! |-----------------------------------------|-----------------|
-//! | warm instance, call only                | see below       |
-//! | fresh instance: instantiate + call      | see below       |
+//! | what                                    | median   | 90th pct |
+//! |-----------------------------------------|----------|----------|
+//! | warm instance, call only                | 37.8 µs  | 44.0 µs  |
+//! | instantiation only                      | 10.2 µs  | 11.4 µs  |
+//! | fresh instance: instantiate + call      | 88.9 µs  | 100.8 µs |
 //!
-//! MEASUREMENTS
+//! Compiling the 320 KB component took 330 ms (once per upload); one call used
+//! 465,877 fuel. A fresh instance costs more than instantiation plus a warm call
+//! (89 µs against 48 µs): a new instance also pays for its first touches of fresh
+//! linear memory and the guest allocator's start, which a warm instance has behind it.
 //!
-//! A fresh instance per call is the model: its cost stays small next to a ticket
-//! event's round trip, and it buys properties a warm pool cannot give without extra
+//! A fresh instance per call is the model: about 50 µs more per call, which stays
+//! small next to a ticket event's round trip (a durable write and an HTTP exchange
+//! are milliseconds), and it buys properties a warm pool cannot give without extra
 //! machinery: no state leaks from one ticket (or one tenant's data) to the next
 //! through a guest's globals, a call's result depends only on its event, storage and
 //! configuration (so replays reproduce it), and a trap needs no clean-up. A pool would
@@ -70,6 +76,9 @@ use crate::model;
 /// How often the engine's epoch advances: the resolution of call deadlines.
 pub const EPOCH_TICK: Duration = Duration::from_millis(5);
 
+/// Default fuel per call; see [`CallLimits::default`] for why it is this large.
+pub const DEFAULT_FUEL: u64 = 50_000_000_000;
+
 /// The limits one call runs under.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CallLimits {
@@ -90,9 +99,18 @@ pub struct CallLimits {
 impl Default for CallLimits {
     /// Generous for rules on one ticket: the reference plugins use well under 1% of
     /// each (see the tests and the `instance_model` bench for their figures).
+    ///
+    /// By default the deadline is the binding limit and fuel is the measure (every
+    /// call reports the fuel it used) and a backstop. A tight guest loop burns about
+    /// 17.7 billion fuel units a second on the project's machine (the bench prints
+    /// the rate): one billion, the first default, ran out in 56 ms, so the same
+    /// runaway loop ended as out-of-fuel or as a deadline depending on the CPU. Fifty
+    /// billion lasts about 2.8 s there: far past the deadline on any current CPU.
+    /// Tenants who want a deterministic instruction budget set a tighter fuel limit,
+    /// which then binds first.
     fn default() -> Self {
         CallLimits {
-            fuel: 1_000_000_000,
+            fuel: DEFAULT_FUEL,
             deadline: Duration::from_millis(100),
             memory_bytes: 64 << 20,
             table_elements: 20_000,
@@ -111,6 +129,11 @@ pub struct RuntimeConfig {
     pub max_component_bytes: usize,
     /// Largest Wasm stack of a call; deeper recursion traps as a stack overflow.
     pub max_wasm_stack: usize,
+    /// A directory where compiled components are kept between runs, keyed by their
+    /// bytes and the engine's settings; `None` compiles every time. Compiling a
+    /// component made by an interpreter-embedding toolchain (12–18 MB for JavaScript
+    /// and Python) takes seconds, loading it from here milliseconds.
+    pub compile_cache: Option<std::path::PathBuf>,
 }
 
 impl Default for RuntimeConfig {
@@ -119,6 +142,7 @@ impl Default for RuntimeConfig {
             default_limits: CallLimits::default(),
             max_component_bytes: 64 << 20,
             max_wasm_stack: 512 << 10,
+            compile_cache: None,
         }
     }
 }
@@ -143,6 +167,13 @@ impl Runtime {
             .consume_fuel(true)
             .epoch_interruption(true)
             .max_wasm_stack(config.max_wasm_stack);
+        if let Some(dir) = &config.compile_cache {
+            let mut cache = wasmtime::CacheConfig::new();
+            cache.with_directory(dir);
+            let cache = wasmtime::Cache::new(cache)
+                .map_err(|e| RuntimeError(format!("compile cache in {}: {e:#}", dir.display())))?;
+            wasm.cache(Some(cache));
+        }
         let engine = Engine::new(&wasm).map_err(|e| RuntimeError(format!("{e:#}")))?;
 
         let mut linker = Linker::new(&engine);
@@ -187,12 +218,8 @@ impl Runtime {
         let world = plugin.world();
         let checked = match &plugin.exports {
             Exports::Automation(indices) => indices.load(&mut store, &instance).map(drop),
-            Exports::Macros => bindings::macro_library::GuestIndices::new(&plugin.pre)
-                .and_then(|indices| indices.load(&mut store, &instance))
-                .map(drop),
-            Exports::ChannelAdapter => bindings::adapter::GuestIndices::new(&plugin.pre)
-                .and_then(|indices| indices.load(&mut store, &instance))
-                .map(drop),
+            Exports::Macros(indices) => indices.load(&mut store, &instance).map(drop),
+            Exports::ChannelAdapter(indices) => indices.load(&mut store, &instance).map(drop),
         };
         checked.map_err(|e| LoadError::ExportMismatch {
             export: world.export().to_string(),
@@ -217,6 +244,40 @@ impl Runtime {
         instance.call_on_event(env, event, limits)
     }
 
+    /// Asks a `macros` plugin for the macros it offers, in a fresh instance. `now`
+    /// is what the plugin's clock reads.
+    pub fn list_macros(
+        &self,
+        plugin: &PluginComponent,
+        env: PluginEnv,
+        now: model::Timestamp,
+        limits: &CallLimits,
+    ) -> CallReport<Vec<model::MacroInfo>> {
+        let now = convert::millis(now);
+        let mut instance = match self.instantiate_at(plugin, env.clone(), limits, "", now) {
+            Ok(instance) => instance,
+            Err(report) => return report,
+        };
+        instance.call_list_macros(env, now, limits)
+    }
+
+    /// Renders one macro of a `macros` plugin for `ticket`, in a fresh instance.
+    pub fn render_macro(
+        &self,
+        plugin: &PluginComponent,
+        env: PluginEnv,
+        request: &MacroRequest<'_>,
+        limits: &CallLimits,
+    ) -> CallReport<model::Rendered> {
+        let now = convert::millis(request.now);
+        let seed_key = format!("{}\0{}", request.macro_id, request.ticket.id);
+        let mut instance = match self.instantiate_at(plugin, env.clone(), limits, &seed_key, now) {
+            Ok(instance) => instance,
+            Err(report) => return report,
+        };
+        instance.call_render(env, request, limits)
+    }
+
     /// Instantiates `plugin` in a store of its own, for callers that reuse an
     /// instance across calls (the warm model, measured by the `instance_model`
     /// bench). Instantiation counts against `limits`. The random seed is drawn from
@@ -228,10 +289,23 @@ impl Runtime {
         limits: &CallLimits,
         first_event: &model::Event,
     ) -> Result<WarmInstance, CallReport<Vec<model::Action>>> {
-        let started = Instant::now();
-        let seed = random_seed(&plugin.info().sha256, &first_event.id);
         let now = convert::millis(first_event.occurred_at);
-        let mut store = self.new_store(limits, env, now, seed);
+        self.instantiate_at(plugin, env, limits, &first_event.id, now)
+    }
+
+    /// Instantiates `plugin` with its clock at `now_millis` and its random numbers
+    /// seeded from the plugin and `seed_key`.
+    fn instantiate_at<T>(
+        &self,
+        plugin: &PluginComponent,
+        env: PluginEnv,
+        limits: &CallLimits,
+        seed_key: &str,
+        now_millis: i64,
+    ) -> Result<WarmInstance, CallReport<T>> {
+        let started = Instant::now();
+        let seed = random_seed(&plugin.info().sha256, seed_key);
+        let mut store = self.new_store(limits, env, now_millis, seed);
         match plugin.pre.instantiate(&mut store) {
             Ok(instance) => Ok(WarmInstance {
                 store,
@@ -360,47 +434,122 @@ impl WarmInstance {
         event: &model::Event,
         limits: &CallLimits,
     ) -> CallReport<Vec<model::Action>> {
-        let started = Instant::now();
         let Exports::Automation(indices) = &self.plugin_exports else {
-            return CallReport {
-                result: Err(CallError::WrongWorld {
-                    expected: World::Automation,
-                    actual: self.world,
-                }),
-                logs: Vec::new(),
-                storage_writes: Vec::new(),
-                fuel_used: 0,
-                duration: Duration::ZERO,
-            };
+            return self.wrong_world(World::Automation);
         };
+        let indices = indices.clone();
+        let wit_event: bindings::types::Event = event.into();
+        let now = convert::millis(event.occurred_at);
+        self.call(env, now, limits, |store, instance| {
+            let guest = indices.load(&mut *store, instance)?;
+            Ok(guest
+                .call_on_event(store, &wit_event)?
+                .map(|actions| actions.into_iter().map(Into::into).collect())
+                .map_err(|message| CallError::Plugin(truncate(message, 4096))))
+        })
+    }
+
+    /// Runs the plugin's `list-macros` under `limits`, on this instance.
+    pub fn call_list_macros(
+        &mut self,
+        env: PluginEnv,
+        now_millis: i64,
+        limits: &CallLimits,
+    ) -> CallReport<Vec<model::MacroInfo>> {
+        let Exports::Macros(indices) = &self.plugin_exports else {
+            return self.wrong_world(World::Macros);
+        };
+        let indices = indices.clone();
+        self.call(env, now_millis, limits, |store, instance| {
+            let guest = indices.load(&mut *store, instance)?;
+            Ok(Ok(guest
+                .call_list_macros(store)?
+                .into_iter()
+                .map(Into::into)
+                .collect()))
+        })
+    }
+
+    /// Runs the plugin's `render` under `limits`, on this instance.
+    pub fn call_render(
+        &mut self,
+        env: PluginEnv,
+        request: &MacroRequest<'_>,
+        limits: &CallLimits,
+    ) -> CallReport<model::Rendered> {
+        let Exports::Macros(indices) = &self.plugin_exports else {
+            return self.wrong_world(World::Macros);
+        };
+        let indices = indices.clone();
+        let ticket: bindings::types::Ticket = request.ticket.into();
+        let variables: Vec<bindings::macro_library::Variable> = request
+            .variables
+            .iter()
+            .map(|(name, value)| bindings::macro_library::Variable {
+                name: name.clone(),
+                value: value.clone(),
+            })
+            .collect();
+        let now = convert::millis(request.now);
+        self.call(env, now, limits, |store, instance| {
+            let guest = indices.load(&mut *store, instance)?;
+            Ok(guest
+                .call_render(store, request.macro_id, &ticket, &variables)?
+                .map(Into::into)
+                .map_err(|error| {
+                    CallError::Render(model::RenderError::from(error).truncated(4096))
+                }))
+        })
+    }
+
+    fn wrong_world<T>(&self, expected: World) -> CallReport<T> {
+        CallReport {
+            result: Err(CallError::WrongWorld {
+                expected,
+                actual: self.world,
+            }),
+            logs: Vec::new(),
+            storage_writes: Vec::new(),
+            fuel_used: 0,
+            duration: Duration::ZERO,
+        }
+    }
+
+    /// One call on this instance: resets its environment, sets its clock to
+    /// `now_millis`, arms `limits`, runs `body` and turns what happened into a
+    /// report. The result is refused when its JSON exceeds the output limit.
+    fn call<T: serde::Serialize>(
+        &mut self,
+        env: PluginEnv,
+        now_millis: i64,
+        limits: &CallLimits,
+        body: impl FnOnce(
+            &mut Store<CallState>,
+            &wasmtime::component::Instance,
+        ) -> wasmtime::Result<Result<T, CallError>>,
+    ) -> CallReport<T> {
+        let started = Instant::now();
         self.store.data_mut().reset(env);
-        self.store
-            .data()
-            .clock
-            .set(convert::millis(event.occurred_at));
+        self.store.data().clock.set(now_millis);
         arm(&mut self.store, limits);
 
-        let wit_event: bindings::types::Event = event.into();
-        let outcome = indices
-            .load(&mut self.store, &self.instance)
-            .and_then(|guest| guest.call_on_event(&mut self.store, &wit_event));
+        let outcome = body(&mut self.store, &self.instance);
         let fuel_used = limits
             .fuel
             .saturating_sub(self.store.get_fuel().unwrap_or(0));
         let result = match outcome {
-            Ok(Ok(actions)) => {
-                let actions: Vec<model::Action> = actions.into_iter().map(Into::into).collect();
-                let size = serde_json::to_vec(&actions).map_or(usize::MAX, |json| json.len());
+            Ok(Ok(value)) => {
+                let size = serde_json::to_vec(&value).map_or(usize::MAX, |json| json.len());
                 if size > limits.output_bytes {
                     Err(CallError::OutputTooLarge {
                         size,
                         limit: limits.output_bytes,
                     })
                 } else {
-                    Ok(actions)
+                    Ok(value)
                 }
             }
-            Ok(Err(message)) => Err(CallError::Plugin(truncate(message, 4096))),
+            Ok(Err(error)) => Err(error),
             Err(e) => Err(classify(e, self.store.data(), limits, CallError::Trap)),
         };
         let state = self.store.data_mut();
@@ -419,6 +568,17 @@ impl WarmInstance {
             duration: started.elapsed(),
         }
     }
+}
+
+/// What to render: a macro of a `macros` plugin, for a ticket, with the variables an
+/// agent filled in.
+#[derive(Debug, Clone, Copy)]
+pub struct MacroRequest<'a> {
+    pub macro_id: &'a str,
+    pub ticket: &'a model::Ticket,
+    pub variables: &'a std::collections::BTreeMap<String, String>,
+    /// What the plugin's clock reads during the call.
+    pub now: model::Timestamp,
 }
 
 fn truncate(mut text: String, max: usize) -> String {
