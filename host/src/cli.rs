@@ -11,10 +11,10 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 
 use guichet::harness::{self, Harness};
-use guichet::reference_plugins;
 use guichet::runtime::{
     CallLimits, ComponentInfo, LogLine, Runtime, RuntimeConfig, WIT_PACKAGE, World,
 };
+use guichet::{reference_plugins, templates};
 
 #[derive(Parser)]
 #[command(
@@ -54,7 +54,9 @@ enum PluginCommand {
         plugin: String,
         /// One JSON object a line: events for an automation plugin; for a macros
         /// plugin, requests such as `{"type": "list_macros"}` or `{"type": "render",
-        /// "macro": "…", "ticket": {…}, "variables": {…}}`.
+        /// "macro": "…", "ticket": {…}, "variables": {…}}`; for a channel adapter,
+        /// `{"type": "inbound", "request": {…}}` or `{"type": "outbound", "reply":
+        /// {…}}`.
         #[arg(long, visible_alias = "requests")]
         events: PathBuf,
         /// The plugin's configuration (a JSON file); `{}` when absent.
@@ -67,6 +69,34 @@ enum PluginCommand {
         #[arg(long)]
         deadline_ms: Option<u64>,
     },
+    /// Write a new plugin project that builds as it is, with a sample input file.
+    New {
+        /// The plugin's name: lower-case letters, digits and dashes.
+        name: String,
+        /// The language to write it in.
+        #[arg(long, value_enum)]
+        lang: LangArg,
+        /// The kind of plugin (its WIT world).
+        #[arg(long, value_enum)]
+        kind: KindArg,
+        /// Where to write it; `./NAME` by default. Must be absent or empty.
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum LangArg {
+    Rust,
+    Python,
+    Js,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum KindArg {
+    Automation,
+    Macros,
+    ChannelAdapter,
 }
 
 pub fn main() -> ExitCode {
@@ -98,6 +128,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 fuel,
                 deadline_ms,
             } => run_plugin(&plugin, &events, config.as_deref(), fuel, deadline_ms),
+            PluginCommand::New {
+                name,
+                lang,
+                kind,
+                dir,
+            } => new_plugin(&name, lang, kind, dir),
         },
     }
 }
@@ -207,10 +243,15 @@ fn run_plugin(
                 println!("{}", serde_json::to_string(&outcome)?);
             }
         }
-        World::ChannelAdapter => bail!(
-            "{origin} is a channel-adapter plugin; `plugin run` runs automation and macros \
-             plugins so far (`plugin check` validates adapters)"
-        ),
+        World::ChannelAdapter => {
+            for (index, call) in harness::read_adapter_calls(events)?.iter().enumerate() {
+                calls += 1;
+                let outcome = harness.run_adapter_call(call, index + 1);
+                print_logs(&outcome.request, &outcome.logs);
+                failures += usize::from(outcome.error.is_some());
+                println!("{}", serde_json::to_string(&outcome)?);
+            }
+        }
     }
     let events_len = calls;
     if failures > 0 {
@@ -244,4 +285,30 @@ fn runtime_config() -> RuntimeConfig {
         compile_cache: dir,
         ..RuntimeConfig::default()
     }
+}
+
+fn new_plugin(name: &str, lang: LangArg, kind: KindArg, dir: Option<PathBuf>) -> Result<ExitCode> {
+    let lang = match lang {
+        LangArg::Rust => templates::Lang::Rust,
+        LangArg::Python => templates::Lang::Python,
+        LangArg::Js => templates::Lang::Js,
+    };
+    let world = match kind {
+        KindArg::Automation => World::Automation,
+        KindArg::Macros => World::Macros,
+        KindArg::ChannelAdapter => World::ChannelAdapter,
+    };
+    let dir = dir.unwrap_or_else(|| PathBuf::from(name));
+    let project = templates::create(name, lang, world, &dir)?;
+    println!(
+        "created a {lang} {} plugin in {}",
+        world.name(),
+        project.dir.display()
+    );
+    println!("needs: {}", project.needs);
+    println!("next:");
+    println!("  cd {}", project.dir.display());
+    println!("  {}", project.build);
+    println!("  {}", project.run);
+    Ok(ExitCode::SUCCESS)
 }

@@ -7,7 +7,8 @@
 //! Actions are reported, not applied: applying them is the service's pipeline.
 //!
 //! A `macros` plugin is run the same way over a file of requests ([`MacroCall`]):
-//! list its macros, or render one for a ticket.
+//! list its macros, or render one for a ticket; a `channel-adapter` plugin over
+//! requests ([`AdapterCall`]): raw inbound requests to normalise, replies to send.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -16,7 +17,10 @@ use std::sync::{Arc, Mutex};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Action, Event, Identity, MacroInfo, Rendered, Ticket, Timestamp};
+use crate::model::{
+    Action, Channel, Event, Identity, Inbound, IncomingRequest, MacroInfo, OutboundReply,
+    OutgoingRequest, Rendered, Ticket, Timestamp,
+};
 use crate::runtime::{
     CallError, CallLimits, CallReport, HostServiceError, LogLine, MacroRequest, PluginComponent,
     PluginEnv, Runtime, StorageSource, StorageWrite, TicketSource,
@@ -110,16 +114,59 @@ pub enum MacroCall {
     },
 }
 
-/// What a `macros` plugin answered to one [`MacroCall`]: one line of
-/// `guichet plugin run`'s output for such a plugin.
+/// One request to a `channel-adapter` plugin, a line of the file `guichet plugin
+/// run` reads for such a plugin. JSON: `{"type": "served_channel"}`,
+/// `{"type": "inbound", "request": {"method": "POST", "path": "/hook", "headers":
+/// [{"name": "…", "value": "…"}], "body": "…"}, "received_at": "…"}` or
+/// `{"type": "outbound", "reply": {"ticket": {…}, "body": "…"}}`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum AdapterCall {
+    /// Ask which channel the adapter serves.
+    ServedChannel {
+        #[serde(default)]
+        id: Option<String>,
+    },
+    /// Normalise a raw request from the platform. The plugin's clock reads
+    /// `received_at` (the Unix epoch when absent).
+    Inbound {
+        #[serde(default)]
+        id: Option<String>,
+        request: IncomingRequest,
+        #[serde(default)]
+        received_at: Option<Timestamp>,
+    },
+    /// Turn a reply into the request that delivers it. The plugin's clock reads the
+    /// ticket's `updated_at`.
+    Outbound {
+        #[serde(default)]
+        id: Option<String>,
+        reply: Box<OutboundReply>,
+    },
+}
+
+/// Reads a JSON-lines file of requests to a `channel-adapter` plugin.
+pub fn read_adapter_calls(path: &Path) -> Result<Vec<AdapterCall>, EventsFileError> {
+    read_lines(path, "adapter request")
+}
+
+/// What a `macros` or `channel-adapter` plugin answered to one request: one line of
+/// `guichet plugin run`'s output for such a plugin. Only the field of the request's
+/// kind is present (or `error`).
 #[derive(Debug, Clone, Serialize)]
-pub struct MacroOutcome {
+pub struct RequestOutcome {
     /// The request's `id`, or its position in the file (from 1).
     pub request: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub macros: Option<Vec<MacroInfo>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rendered: Option<Rendered>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub channel: Option<Channel>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inbound: Option<Vec<Inbound>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outgoing: Option<OutgoingRequest>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     pub fuel_used: u64,
@@ -203,7 +250,7 @@ impl<'r> Harness<'r> {
 
     /// Runs one request on a `macros` plugin; `position` (from 1) names it in the
     /// outcome when it has no id. Storage writes of a successful call are committed.
-    pub fn run_macro_call(&self, call: &MacroCall, position: usize) -> MacroOutcome {
+    pub fn run_macro_call(&self, call: &MacroCall, position: usize) -> RequestOutcome {
         let env = self.env();
         let name = |id: &Option<String>| id.clone().unwrap_or_else(|| position.to_string());
         match call {
@@ -214,7 +261,7 @@ impl<'r> Harness<'r> {
                     Timestamp::UNIX_EPOCH,
                     &self.limits,
                 );
-                self.macro_outcome(name(id), report, |macros, out| out.macros = Some(macros))
+                self.request_outcome(name(id), report, |macros, out| out.macros = Some(macros))
             }
             MacroCall::Render {
                 id,
@@ -232,24 +279,60 @@ impl<'r> Harness<'r> {
                 let report = self
                     .runtime
                     .render_macro(&self.plugin, env, &request, &self.limits);
-                self.macro_outcome(name(id), report, |rendered, out| {
+                self.request_outcome(name(id), report, |rendered, out| {
                     out.rendered = Some(rendered)
                 })
             }
         }
     }
 
-    fn macro_outcome<T>(
+    /// Runs one request on a `channel-adapter` plugin; `position` (from 1) names it
+    /// in the outcome when it has no id.
+    pub fn run_adapter_call(&self, call: &AdapterCall, position: usize) -> RequestOutcome {
+        let env = self.env();
+        let name = |id: &Option<String>| id.clone().unwrap_or_else(|| position.to_string());
+        match call {
+            AdapterCall::ServedChannel { id } => {
+                let report = self.runtime.served_channel(&self.plugin, env, &self.limits);
+                self.request_outcome(name(id), report, |channel, out| out.channel = Some(channel))
+            }
+            AdapterCall::Inbound {
+                id,
+                request,
+                received_at,
+            } => {
+                let now = received_at.unwrap_or(Timestamp::UNIX_EPOCH);
+                let report =
+                    self.runtime
+                        .parse_inbound(&self.plugin, env, request, now, &self.limits);
+                self.request_outcome(name(id), report, |found, out| out.inbound = Some(found))
+            }
+            AdapterCall::Outbound { id, reply } => {
+                let now = reply.ticket.updated_at;
+                let report =
+                    self.runtime
+                        .render_outbound(&self.plugin, env, reply, now, &self.limits);
+                self.request_outcome(name(id), report, |request, out| {
+                    out.outgoing = Some(request)
+                })
+            }
+        }
+    }
+
+    fn request_outcome<T>(
         &self,
         request: String,
         report: CallReport<T>,
-        fill: impl FnOnce(T, &mut MacroOutcome),
-    ) -> MacroOutcome {
+        fill: impl FnOnce(T, &mut RequestOutcome),
+    ) -> RequestOutcome {
         self.storage.commit(&report.storage_writes);
-        let mut outcome = MacroOutcome {
+        let mut outcome = RequestOutcome {
             request,
             macros: None,
             rendered: None,
+            channel: None,
+            inbound: None,
+            outgoing: None,
             error: None,
             fuel_used: report.fuel_used,
             logs: report.logs,

@@ -382,6 +382,126 @@ impl RenderError {
     }
 }
 
+/// A header of an HTTP request a channel adapter reads or writes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Header {
+    pub name: String,
+    pub value: String,
+}
+
+/// A request body. JSON: a string when it is UTF-8 text (nearly always: JSON, forms),
+/// otherwise a list of bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Body {
+    Text(String),
+    Bytes(Vec<u8>),
+}
+
+impl Body {
+    pub fn from_bytes(bytes: Vec<u8>) -> Body {
+        match String::from_utf8(bytes) {
+            Ok(text) => Body::Text(text),
+            Err(e) => Body::Bytes(e.into_bytes()),
+        }
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        match self {
+            Body::Text(text) => text.as_bytes(),
+            Body::Bytes(bytes) => bytes,
+        }
+    }
+}
+
+impl Default for Body {
+    fn default() -> Self {
+        Body::Text(String::new())
+    }
+}
+
+/// A raw request from a channel's platform (a webhook delivery), for an adapter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IncomingRequest {
+    pub method: String,
+    pub path: String,
+    #[serde(default)]
+    pub headers: Vec<Header>,
+    #[serde(default)]
+    pub body: Body,
+}
+
+/// A message an adapter found in an inbound request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InboundMessage {
+    #[serde(default)]
+    pub external_ticket_id: Option<String>,
+    pub external_message_id: String,
+    pub channel: Channel,
+    pub requester: Requester,
+    pub author_role: AuthorRole,
+    #[serde(default)]
+    pub subject: Option<String>,
+    pub body: String,
+    pub public: bool,
+    pub created_at: Timestamp,
+}
+
+/// A call that rang without an answer, as an adapter reports it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InboundCall {
+    pub external_call_id: String,
+    pub requester: Requester,
+    pub rang: Vec<String>,
+    pub waited_seconds: u32,
+    pub started_at: Timestamp,
+}
+
+/// What an adapter normalised an inbound request into. JSON: `{"type": "message", …}`
+/// or `{"type": "missed_call", …}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Inbound {
+    Message(InboundMessage),
+    MissedCall(InboundCall),
+}
+
+/// A reply to send out on an adapter's channel.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutboundReply {
+    pub ticket: Ticket,
+    pub body: String,
+    #[serde(default = "yes")]
+    pub public: bool,
+}
+
+/// The request an adapter wants sent to its platform to deliver a reply.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutgoingRequest {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<Header>,
+    pub body: Body,
+}
+
+/// Why an adapter refused a request, as the plugin said.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(rename_all = "snake_case")]
+pub enum AdapterError {
+    /// Not for this adapter, or not authentic (a bad signature, say).
+    #[error("rejected: {0}")]
+    Rejected(String),
+    /// For this adapter but unreadable.
+    #[error("malformed: {0}")]
+    Malformed(String),
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

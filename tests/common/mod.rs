@@ -61,33 +61,47 @@ pub enum Lang {
 const INSTALL_HINT: &str = "run scripts/install-guest-toolchains (it installs the pinned \
      componentize-py and componentize-js under target/toolchains)";
 
+/// Where the pinned toolchain of `lang` is installed by
+/// `scripts/install-guest-toolchains`.
+pub fn toolchain_path(lang: Lang) -> PathBuf {
+    let toolchains = root().join("target/toolchains");
+    match lang {
+        Lang::Python => toolchains.join("python/bin/componentize-py"),
+        Lang::JavaScript => toolchains.join("js/componentize.mjs"),
+    }
+}
+
+/// Whether the toolchain of `lang` is installed. When it is not: under CI (`CI` set)
+/// this panics, failing the test; on a developer's machine it says so on stderr,
+/// plainly, and the caller returns without asserting anything else.
+pub fn toolchain_present(lang: Lang) -> bool {
+    let tool = toolchain_path(lang);
+    if tool.exists() {
+        return true;
+    }
+    let message = format!(
+        "{lang:?} toolchain missing ({}): {INSTALL_HINT}",
+        tool.display()
+    );
+    if std::env::var_os("CI").is_some() {
+        panic!("{message}");
+    }
+    eprintln!("NOT TESTED: {message}");
+    false
+}
+
 /// Builds the plugin whose entry file is `source` (an `app.py` module for Python, an
 /// ES module for JavaScript) into `target/guests/examples/NAME.wasm`, for `world`
 /// (e.g. `automation`), unless that file is newer than every file beside `source`.
-///
-/// When the toolchain is missing: under CI (`CI` set) the test fails; on a
-/// developer's machine this says so on stderr, plainly, and returns `None`, and the
-/// caller returns without asserting anything else.
+/// `None` when the toolchain is missing (see [`toolchain_present`]).
 pub fn build_plugin(lang: Lang, source: &Path, world: &str, name: &str) -> Option<PathBuf> {
     static BUILDING: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let _one_at_a_time = BUILDING.lock().unwrap_or_else(|p| p.into_inner());
 
-    let toolchains = root().join("target/toolchains");
-    let tool = match lang {
-        Lang::Python => toolchains.join("python/bin/componentize-py"),
-        Lang::JavaScript => toolchains.join("js/componentize.mjs"),
-    };
-    if !tool.exists() {
-        let message = format!(
-            "{lang:?} toolchain missing ({}): {INSTALL_HINT}",
-            tool.display()
-        );
-        if std::env::var_os("CI").is_some() {
-            panic!("{message}");
-        }
-        eprintln!("NOT TESTED: {message}");
+    if !toolchain_present(lang) {
         return None;
     }
+    let tool = toolchain_path(lang);
 
     let out_dir = root().join("target/guests/examples");
     std::fs::create_dir_all(&out_dir).unwrap();

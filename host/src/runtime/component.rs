@@ -95,9 +95,7 @@ impl fmt::Display for World {
     }
 }
 
-/// The typed entry points of a loaded component, by world. The adapter's are checked
-/// at load; the host does not call adapters yet (they arrive with the channel
-/// endpoints of the service).
+/// The typed entry points of a loaded component, by world.
 #[derive(Clone)]
 pub(crate) enum Exports {
     Automation(rules::GuestIndices),

@@ -313,3 +313,98 @@ impl From<bindings::macro_library::RenderError> for model::RenderError {
         }
     }
 }
+
+impl From<wit::Requester> for model::Requester {
+    fn from(requester: wit::Requester) -> Self {
+        model::Requester {
+            name: requester.name,
+            identities: requester.identities.into_iter().map(Into::into).collect(),
+            language: requester.language,
+        }
+    }
+}
+
+fn wit_headers(headers: &[model::Header]) -> Vec<bindings::adapter::Header> {
+    headers
+        .iter()
+        .map(|h| bindings::adapter::Header {
+            name: h.name.clone(),
+            value: h.value.clone(),
+        })
+        .collect()
+}
+
+impl From<&model::IncomingRequest> for bindings::adapter::IncomingRequest {
+    fn from(request: &model::IncomingRequest) -> Self {
+        bindings::adapter::IncomingRequest {
+            method: request.method.clone(),
+            path: request.path.clone(),
+            headers: wit_headers(&request.headers),
+            body: request.body.as_bytes().to_vec(),
+        }
+    }
+}
+
+impl From<bindings::adapter::Inbound> for model::Inbound {
+    fn from(inbound: bindings::adapter::Inbound) -> Self {
+        use bindings::adapter::Inbound as Wit;
+        match inbound {
+            Wit::Message(m) => model::Inbound::Message(model::InboundMessage {
+                external_ticket_id: m.external_ticket_id,
+                external_message_id: m.external_message_id,
+                channel: m.channel.into(),
+                requester: m.requester.into(),
+                author_role: m.author_role.into(),
+                subject: m.subject,
+                body: m.body,
+                public: m.public,
+                created_at: from_millis(m.created_at),
+            }),
+            Wit::MissedCall(c) => model::Inbound::MissedCall(model::InboundCall {
+                external_call_id: c.external_call_id,
+                requester: c.requester.into(),
+                rang: c.rang,
+                waited_seconds: c.waited_seconds,
+                started_at: from_millis(c.started_at),
+            }),
+        }
+    }
+}
+
+impl From<&model::OutboundReply> for bindings::adapter::OutboundReply {
+    fn from(reply: &model::OutboundReply) -> Self {
+        bindings::adapter::OutboundReply {
+            ticket: (&reply.ticket).into(),
+            body: reply.body.clone(),
+            public: reply.public,
+        }
+    }
+}
+
+impl From<bindings::adapter::OutgoingRequest> for model::OutgoingRequest {
+    fn from(request: bindings::adapter::OutgoingRequest) -> Self {
+        model::OutgoingRequest {
+            method: request.method,
+            url: request.url,
+            headers: request
+                .headers
+                .into_iter()
+                .map(|h| model::Header {
+                    name: h.name,
+                    value: h.value,
+                })
+                .collect(),
+            body: model::Body::from_bytes(request.body),
+        }
+    }
+}
+
+impl From<bindings::adapter::AdapterError> for model::AdapterError {
+    fn from(error: bindings::adapter::AdapterError) -> Self {
+        use bindings::adapter::AdapterError as Wit;
+        match error {
+            Wit::Rejected(m) => model::AdapterError::Rejected(m),
+            Wit::Malformed(m) => model::AdapterError::Malformed(m),
+        }
+    }
+}

@@ -87,6 +87,9 @@ pub enum CallError {
     #[error("the plugin could not render the macro: {0}")]
     Render(crate::model::RenderError),
 
+    #[error("the adapter refused the request: {0}")]
+    Adapter(crate::model::AdapterError),
+
     #[error("the plugin is a `{actual}` plugin, not a `{expected}` plugin")]
     WrongWorld { expected: World, actual: World },
 

@@ -278,6 +278,82 @@ impl Runtime {
         instance.call_render(env, request, limits)
     }
 
+    /// Asks a `channel-adapter` plugin which channel it serves.
+    pub fn served_channel(
+        &self,
+        plugin: &PluginComponent,
+        env: PluginEnv,
+        limits: &CallLimits,
+    ) -> CallReport<model::Channel> {
+        self.fresh(plugin, env, limits, "", 0, |instance, env| {
+            instance.call_adapter(env, 0, limits, |guest, store| {
+                Ok(Ok(guest.call_served_channel(store)?.into()))
+            })
+        })
+    }
+
+    /// Has a `channel-adapter` plugin normalise a raw inbound request, in a fresh
+    /// instance whose clock reads `now`.
+    pub fn parse_inbound(
+        &self,
+        plugin: &PluginComponent,
+        env: PluginEnv,
+        request: &model::IncomingRequest,
+        now: model::Timestamp,
+        limits: &CallLimits,
+    ) -> CallReport<Vec<model::Inbound>> {
+        let now = convert::millis(now);
+        let wit_request: bindings::adapter::IncomingRequest = request.into();
+        let seed_key = format!("inbound\0{}\0{now}", request.path);
+        self.fresh(plugin, env, limits, &seed_key, now, |instance, env| {
+            instance.call_adapter(env, now, limits, |guest, store| {
+                Ok(guest
+                    .call_parse_inbound(store, &wit_request)?
+                    .map(|found| found.into_iter().map(Into::into).collect())
+                    .map_err(|e| CallError::Adapter(e.into())))
+            })
+        })
+    }
+
+    /// Has a `channel-adapter` plugin turn a reply into the request that delivers
+    /// it, in a fresh instance whose clock reads `now`.
+    pub fn render_outbound(
+        &self,
+        plugin: &PluginComponent,
+        env: PluginEnv,
+        reply: &model::OutboundReply,
+        now: model::Timestamp,
+        limits: &CallLimits,
+    ) -> CallReport<model::OutgoingRequest> {
+        let now = convert::millis(now);
+        let wit_reply: bindings::adapter::OutboundReply = reply.into();
+        let seed_key = format!("outbound\0{}\0{now}", reply.ticket.id);
+        self.fresh(plugin, env, limits, &seed_key, now, |instance, env| {
+            instance.call_adapter(env, now, limits, |guest, store| {
+                Ok(guest
+                    .call_render_outbound(store, &wit_reply)?
+                    .map(Into::into)
+                    .map_err(|e| CallError::Adapter(e.into())))
+            })
+        })
+    }
+
+    /// Instantiates `plugin` afresh and runs `call` on it.
+    fn fresh<T>(
+        &self,
+        plugin: &PluginComponent,
+        env: PluginEnv,
+        limits: &CallLimits,
+        seed_key: &str,
+        now_millis: i64,
+        call: impl FnOnce(&mut WarmInstance, PluginEnv) -> CallReport<T>,
+    ) -> CallReport<T> {
+        match self.instantiate_at(plugin, env.clone(), limits, seed_key, now_millis) {
+            Ok(mut instance) => call(&mut instance, env),
+            Err(report) => report,
+        }
+    }
+
     /// Instantiates `plugin` in a store of its own, for callers that reuse an
     /// instance across calls (the warm model, measured by the `instance_model`
     /// bench). Instantiation counts against `limits`. The random seed is drawn from
@@ -499,6 +575,27 @@ impl WarmInstance {
                 .map_err(|error| {
                     CallError::Render(model::RenderError::from(error).truncated(4096))
                 }))
+        })
+    }
+
+    /// One call into a `channel-adapter` plugin's exports.
+    fn call_adapter<T: serde::Serialize>(
+        &mut self,
+        env: PluginEnv,
+        now_millis: i64,
+        limits: &CallLimits,
+        body: impl FnOnce(
+            &bindings::adapter::Guest,
+            &mut Store<CallState>,
+        ) -> wasmtime::Result<Result<T, CallError>>,
+    ) -> CallReport<T> {
+        let Exports::ChannelAdapter(indices) = &self.plugin_exports else {
+            return self.wrong_world(World::ChannelAdapter);
+        };
+        let indices = indices.clone();
+        self.call(env, now_millis, limits, |store, instance| {
+            let guest = indices.load(&mut *store, instance)?;
+            body(&guest, store)
         })
     }
 

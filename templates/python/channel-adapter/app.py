@@ -1,0 +1,72 @@
+"""{{name}}: a guichet channel adapter for an SMS gateway.
+
+Inbound: the gateway POSTs {"id": "...", "from": "+33...", "text": "...", "sent_at": MS}
+(milliseconds since the Unix epoch); each delivery becomes one requester message.
+Outbound: a reply becomes a JSON POST of {"text": "...", "to": "+33..."} to the
+configured `send_url`. Configuration: {"send_url": "https://.../send"}
+"""
+
+import json
+
+from componentize_py_types import Err
+from wit_world import exports
+from wit_world.exports import adapter
+from wit_world.imports import config, types
+
+
+def malformed(message):
+    return Err(adapter.AdapterError_Malformed(message))
+
+
+def rejected(message):
+    return Err(adapter.AdapterError_Rejected(message))
+
+
+class Adapter(exports.Adapter):
+    def served_channel(self):
+        return types.Channel.SMS
+
+    def parse_inbound(self, request):
+        if request.method != "POST":
+            raise rejected(f"{request.method} is not a delivery")
+        try:
+            sms = json.loads(bytes(request.body))
+        except ValueError as error:
+            raise malformed(f"the body is not JSON: {error}")
+        for name in ("id", "from", "text", "sent_at"):
+            if name not in sms:
+                raise malformed(f"`{name}` is missing")
+        message = adapter.InboundMessage(
+            external_ticket_id=None,
+            external_message_id=sms["id"],
+            channel=types.Channel.SMS,
+            requester=types.Requester(
+                name=None,
+                identities=[types.Identity(kind=types.IdentityKind.PHONE, value=sms["from"])],
+                language=None,
+            ),
+            author_role=types.AuthorRole.REQUESTER,
+            subject=None,
+            body=sms["text"],
+            public=True,
+            created_at=int(sms["sent_at"]),
+        )
+        return [adapter.Inbound_Message(message)]
+
+    def render_outbound(self, reply):
+        phones = [i.value for i in reply.ticket.requester.identities if i.kind == types.IdentityKind.PHONE]
+        if not phones:
+            raise rejected("the requester has no phone number")
+        try:
+            settings = json.loads(config.get())
+        except ValueError as error:
+            raise rejected(f"configuration is not valid JSON: {error}")
+        if "send_url" not in settings:
+            raise rejected("configuration: `send_url` is missing")
+        body = json.dumps({"text": reply.body, "to": phones[0]}, separators=(",", ":"), ensure_ascii=False)
+        return adapter.OutgoingRequest(
+            method="POST",
+            url=settings["send_url"],
+            headers=[adapter.Header(name="content-type", value="application/json")],
+            body=body.encode(),
+        )

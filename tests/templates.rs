@@ -1,0 +1,172 @@
+//! `guichet plugin new` for every language and kind: the project is written, the
+//! build command it prints is run as printed, and the run command it prints gives
+//! the expected output on the project's sample input — the same output in every
+//! language (`tests/fixtures/templates/KIND.expected.jsonl`).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::{
+    Lang, guichet, json_lines_without_fuel, root, text, toolchain_path, toolchain_present,
+};
+
+const KINDS: [&str; 3] = ["automation", "macros", "channel-adapter"];
+
+/// The commands `plugin new` printed after `next:`: `cd DIR`, the build, the run.
+struct Printed {
+    build: String,
+    run: String,
+}
+
+fn new_project(lang: &str, kind: &str, dir: &Path) -> Printed {
+    let _ = std::fs::remove_dir_all(dir);
+    let name = format!("my-{kind}");
+    let out = guichet(&[
+        "plugin",
+        "new",
+        &name,
+        "--lang",
+        lang,
+        "--kind",
+        kind,
+        "--dir",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let next: Vec<&str> = stdout
+        .lines()
+        .skip_while(|l| *l != "next:")
+        .skip(1)
+        .map(str::trim)
+        .collect();
+    assert_eq!(next.len(), 3, "{stdout}");
+    assert_eq!(next[0], format!("cd {}", dir.display()));
+    Printed {
+        build: next[1].to_string(),
+        run: next[2].to_string(),
+    }
+}
+
+/// Runs a printed command in `dir` with `sh -c`, `guichet` being the binary under
+/// test and `path` prepended to the PATH.
+fn sh(command: &str, dir: &Path, path: Option<&Path>) -> std::process::Output {
+    let guichet = Path::new(env!("CARGO_BIN_EXE_guichet"));
+    let mut search = vec![guichet.parent().unwrap().to_path_buf()];
+    search.extend(path.map(Path::to_path_buf));
+    search.extend(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    ));
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg(command)
+        .current_dir(dir)
+        .env("PATH", std::env::join_paths(search).unwrap())
+        .env("GUICHET_CACHE_DIR", root().join("target/compile-cache"))
+        .env("PYTHONDONTWRITEBYTECODE", "1");
+    // The outer `cargo test` sets variables meant for its own build.
+    for var in [
+        "CARGO_TARGET_DIR",
+        "RUSTFLAGS",
+        "CARGO_ENCODED_RUSTFLAGS",
+        "CARGO_BUILD_TARGET",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.output()
+        .unwrap_or_else(|e| panic!("cannot run `{command}`: {e}"))
+}
+
+fn check_language(lang: &str, tool_dir: Option<PathBuf>) {
+    let base = root().join("target/template-tests");
+    for kind in KINDS {
+        let dir = base.join(format!("{lang}-{kind}"));
+        let printed = new_project(lang, kind, &dir);
+        if lang == "rust" {
+            // One Cargo target directory for the three Rust projects, so that their
+            // common dependencies compile once; the printed commands are unchanged.
+            let shared = base.join("rust-target");
+            std::fs::create_dir_all(&shared).unwrap();
+            std::os::unix::fs::symlink(&shared, dir.join("target")).unwrap();
+        }
+        let build = sh(&printed.build, &dir, tool_dir.as_deref());
+        assert!(
+            build.status.success(),
+            "{lang} {kind}: `{}` failed:\n{}\n{}",
+            printed.build,
+            text(&build.stdout),
+            text(&build.stderr)
+        );
+        let run = sh(&printed.run, &dir, None);
+        assert!(
+            run.status.success(),
+            "{lang} {kind}: `{}` failed:\n{}\n{}",
+            printed.run,
+            text(&run.stdout),
+            text(&run.stderr)
+        );
+        let expected = root().join(format!("tests/fixtures/templates/{kind}.expected.jsonl"));
+        assert_eq!(
+            json_lines_without_fuel(&text(&run.stdout)),
+            json_lines_without_fuel(&std::fs::read_to_string(expected).unwrap()),
+            "{lang} {kind}: the sample output differs"
+        );
+    }
+}
+
+#[test]
+fn rust_templates_build_and_run() {
+    check_language("rust", None);
+}
+
+#[test]
+fn python_templates_build_and_run() {
+    if !toolchain_present(Lang::Python) {
+        return;
+    }
+    let bin = toolchain_path(Lang::Python).parent().unwrap().to_path_buf();
+    check_language("python", Some(bin));
+}
+
+#[test]
+fn js_templates_build_and_run() {
+    // The JavaScript projects install componentize-js themselves (`npm install`);
+    // node and npm are what the installed toolchain proves present.
+    if !toolchain_present(Lang::JavaScript) {
+        return;
+    }
+    check_language("js", None);
+}
+
+#[test]
+fn new_refuses_a_bad_name_and_an_existing_project() {
+    let out = guichet(&[
+        "plugin", "new", "My Rules", "--lang", "rust", "--kind", "macros",
+    ]);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("is not a usable plugin name"));
+
+    let dir = root().join("target/template-tests/existing");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("keep.txt"), "mine").unwrap();
+    let out = guichet(&[
+        "plugin",
+        "new",
+        "rules",
+        "--lang",
+        "python",
+        "--kind",
+        "automation",
+        "--dir",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("already exists and is not empty"));
+    assert_eq!(
+        std::fs::read_to_string(dir.join("keep.txt")).unwrap(),
+        "mine"
+    );
+}
