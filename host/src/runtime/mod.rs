@@ -6,6 +6,12 @@
 //! (actions, storage writes, log, fuel, time) goes back in a [`CallReport`] for the
 //! caller to commit or audit.
 //!
+//! Each export of each world has its call: [`Runtime::on_event`] (automation),
+//! [`Runtime::list_macros`] and [`Runtime::render_macro`] (macros),
+//! [`Runtime::served_channel`], [`Runtime::parse_inbound`] and
+//! [`Runtime::render_outbound`] (channel adapters). All of them go through one
+//! private path (`WarmInstance::call`) that arms the limits and builds the report.
+//!
 //! # Limits
 //!
 //! Every call runs under [`CallLimits`]: fuel (about one unit per Wasm instruction),
@@ -20,29 +26,33 @@
 //! Each call instantiates the component anew from its [`InstancePre`] in a new
 //! [`Store`], and drops both when it returns. The alternative — a pool of warm
 //! instances per tenant plugin, dropped after a trap — was measured with
-//! `cargo bench --bench instance_model` (release build, the `triage` reference
-//! plugin with `examples/triage/config.json`, 2,000 rounds each; measured on
-//! 2026-11-23 on the project's machine, 2 cores of an AMD EPYC, x86_64 Linux):
+//! `cargo bench --bench instance_model` (release build; each plugin on its example
+//! configuration and input; measured on 2026-11-23 on the project's machine, 2 cores
+//! of an AMD EPYC, x86_64 Linux; median / 90th percentile):
 //!
-//! | what                                    | median   | 90th pct |
-//! |-----------------------------------------|----------|----------|
-//! | warm instance, call only                | 37.8 µs  | 44.0 µs  |
-//! | instantiation only                      | 10.2 µs  | 11.4 µs  |
-//! | fresh instance: instantiate + call      | 88.9 µs  | 100.8 µs |
+//! | plugin (language, size)            | warm call       | instantiation   | fresh instance + call |
+//! |------------------------------------|-----------------|-----------------|-----------------------|
+//! | `triage` (Rust, 320 KB)            | 38 / 45 µs      | 11 / 12 µs      | 90 / 103 µs           |
+//! | `python-sentiment` (Python, 18 MB) | 163 / 191 µs    | 513 / 562 µs    | 2,531 / 2,722 µs      |
+//! | `js-macros` (JavaScript, 12 MB)    | 132 / 144 µs    | 13 / 15 µs      | 1,190 / 1,346 µs      |
 //!
-//! Compiling the 320 KB component took 330 ms (once per upload); one call used
-//! 465,877 fuel. A fresh instance costs more than instantiation plus a warm call
-//! (89 µs against 48 µs): a new instance also pays for its first touches of fresh
-//! linear memory and the guest allocator's start, which a warm instance has behind it.
+//! Compiling (once per upload, then cached): 0.2 s for triage, 5.9 s for the Python
+//! component, 8.6 s for the JavaScript one. A fresh instance costs more than
+//! instantiation plus a warm call: a new instance also pays for its first touches
+//! of linear memory (copy-on-write pages of the initial heap image: megabytes for an
+//! embedded interpreter) and the guest allocator's start, which a warm instance has
+//! behind it.
 //!
-//! A fresh instance per call is the model: about 50 µs more per call, which stays
-//! small next to a ticket event's round trip (a durable write and an HTTP exchange
-//! are milliseconds), and it buys properties a warm pool cannot give without extra
+//! A fresh instance per call is the model. For Rust plugins it costs about 50 µs
+//! more per call; for the interpreted languages 1–2.5 ms, still small next to a
+//! ticket event's round trip (a durable write and an HTTP exchange) and to the
+//! 100 ms deadline, and it buys properties a warm pool cannot give without extra
 //! machinery: no state leaks from one ticket (or one tenant's data) to the next
 //! through a guest's globals, a call's result depends only on its event, storage and
-//! configuration (so replays reproduce it), and a trap needs no clean-up. A pool would
-//! be revisited for guests whose instantiation is expensive (interpreted languages
-//! that initialise at start).
+//! configuration (so replays reproduce it), and a trap needs no clean-up. If the
+//! pipeline's throughput with Python plugins becomes the limit, the first step is
+//! wasmtime's pooling allocator (it keeps slots mapped between instances), before a
+//! warm pool that would give up those properties.
 
 mod bindings;
 mod call;
@@ -102,10 +112,11 @@ impl Default for CallLimits {
     ///
     /// By default the deadline is the binding limit and fuel is the measure (every
     /// call reports the fuel it used) and a backstop. A tight guest loop burns about
-    /// 17.7 billion fuel units a second on the project's machine (the bench prints
-    /// the rate): one billion, the first default, ran out in 56 ms, so the same
-    /// runaway loop ended as out-of-fuel or as a deadline depending on the CPU. Fifty
-    /// billion lasts about 2.8 s there: far past the deadline on any current CPU.
+    /// 18 billion fuel units a second on the project's machine (17.7 and 18.5 in two
+    /// runs of the bench, which prints the rate): one billion, the first default, ran
+    /// out in about 55 ms, so the same runaway loop ended as out-of-fuel or as a
+    /// deadline depending on the CPU. Fifty billion lasts about 2.7 s there: far past
+    /// the deadline on any current CPU.
     /// Tenants who want a deterministic instruction budget set a tighter fuel limit,
     /// which then binds first.
     fn default() -> Self {
