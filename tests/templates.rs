@@ -113,7 +113,38 @@ fn check_language(lang: &str, tool_dir: Option<PathBuf>) {
             json_lines_without_fuel(&std::fs::read_to_string(expected).unwrap()),
             "{lang} {kind}: the sample output differs"
         );
+        if kind == "channel-adapter" {
+            check_adapter_refusals(lang, &dir, &printed.run);
+        }
     }
+}
+
+/// Bad deliveries get `malformed` or `rejected` answers, the same in every language,
+/// never a trap; a lower-case method and a capitalised header name arrive normalised.
+fn check_adapter_refusals(lang: &str, dir: &Path, run: &str) {
+    let fixture = root().join("tests/fixtures/templates/channel-adapter-bad-requests.jsonl");
+    let command = run.replace("sample-requests.jsonl", fixture.to_str().unwrap());
+    let out = sh(&command, dir, None);
+    assert_eq!(out.status.code(), Some(1), "{lang}: {}", text(&out.stderr));
+    let lines = json_lines_without_fuel(&text(&out.stdout));
+    assert_eq!(lines.len(), 4, "{lang}: {lines:?}");
+    assert_eq!(
+        lines[0]["inbound"][0]["external_message_id"], "sms-82",
+        "{lang}"
+    );
+    let errors: Vec<&str> = lines[1..]
+        .iter()
+        .map(|l| l["error"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            "the adapter refused the request: malformed: the body must be a JSON object",
+            "the adapter refused the request: malformed: `sent_at` is missing",
+            "the adapter refused the request: rejected: the requester has no phone number",
+        ],
+        "{lang}"
+    );
 }
 
 #[test]

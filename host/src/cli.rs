@@ -11,9 +11,11 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 
 use guichet::harness::{self, Harness};
+use guichet::pipeline::PipelineConfig;
 use guichet::runtime::{
     CallLimits, ComponentInfo, LogLine, Runtime, RuntimeConfig, WIT_PACKAGE, World,
 };
+use guichet::serve::{ServeConfig, Service};
 use guichet::{reference_plugins, templates};
 
 #[derive(Parser)]
@@ -29,6 +31,22 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run the service: the HTTP API, the event pipeline and the store.
+    Serve {
+        /// Where the store and the compiled plugins live; created if absent.
+        #[arg(long, default_value = "guichet-data")]
+        data_dir: PathBuf,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: std::net::SocketAddr,
+        /// The operator token (creates tenants). Without it, the one stored earlier is
+        /// kept, or one is generated on the first start and printed once.
+        #[arg(long, env = "GUICHET_OPERATOR_TOKEN", hide_env_values = true)]
+        operator_token: Option<String>,
+        /// Pipeline worker threads.
+        #[arg(long, default_value_t = 4)]
+        workers: usize,
+    },
     /// Work with plugin components.
     Plugin {
         #[command(subcommand)]
@@ -47,16 +65,17 @@ enum PluginCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Run a plugin over a file of events (automation) or requests (macros) and print
-    /// what it returned as JSON lines.
+    /// Run a plugin over a file of events (automation) or requests (macros, channel
+    /// adapters) and print what it returned as JSON lines. Exit status: 0 when every
+    /// call succeeded, 1 when some returned an error, 2 when nothing could run.
     Run {
         /// A component file, or the name of a reference plugin (e.g. `triage`).
         plugin: String,
         /// One JSON object a line: events for an automation plugin; for a macros
         /// plugin, requests such as `{"type": "list_macros"}` or `{"type": "render",
         /// "macro": "…", "ticket": {…}, "variables": {…}}`; for a channel adapter,
-        /// `{"type": "inbound", "request": {…}}` or `{"type": "outbound", "reply":
-        /// {…}}`.
+        /// `{"type": "served_channel"}`, `{"type": "inbound", "request": {…}}` or
+        /// `{"type": "outbound", "reply": {…}}`.
         #[arg(long, visible_alias = "requests")]
         events: PathBuf,
         /// The plugin's configuration (a JSON file); `{}` when absent.
@@ -100,25 +119,47 @@ enum KindArg {
 }
 
 pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // The service logs what it does; the plugin tools print results and only warn.
+    let default_filter = match cli.command {
+        Command::Serve { .. } => "info",
+        Command::Plugin { .. } => "warn",
+    };
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter)),
         )
         .init();
-    let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::FAILURE
+            // 2, not 1: `plugin run` exits 1 when the plugin ran and some calls
+            // failed, which a script must be able to tell from this.
+            ExitCode::from(2)
         }
     }
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
+        Command::Serve {
+            data_dir,
+            listen,
+            operator_token,
+            workers,
+        } => serve(ServeConfig {
+            data_dir,
+            listen,
+            operator_token,
+            pipeline: PipelineConfig {
+                workers,
+                ..PipelineConfig::default()
+            },
+        }),
         Command::Plugin { command } => match command {
             PluginCommand::Check { plugin, json } => check(&plugin, json),
             PluginCommand::Run {
@@ -311,4 +352,48 @@ fn new_plugin(name: &str, lang: LangArg, kind: KindArg, dir: Option<PathBuf>) ->
     println!("  {}", project.build);
     println!("  {}", project.run);
     Ok(ExitCode::SUCCESS)
+}
+
+fn serve(config: ServeConfig) -> Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let service = Service::start(config).await?;
+        if let Some(token) = service.generated_operator_token() {
+            // Shown once: only its hash is stored.
+            eprintln!(
+                "operator token (shown once, keep it; it creates tenants): {token}\n\
+                 listening on http://{}",
+                service.addr()
+            );
+        }
+        shutdown_signal().await;
+        tracing::info!("shutdown requested");
+        service.shutdown().await?;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
 }

@@ -9,10 +9,19 @@
 //! - [`runtime`]: loading, validating and calling plugin components under limits;
 //! - [`harness`]: runs a plugin over a file of events (the integrator's local loop);
 //! - [`reference_plugins`]: the plugins shipped with guichet, built with it;
-//! - [`templates`]: the plugin projects `guichet plugin new` writes.
+//! - [`templates`]: the plugin projects `guichet plugin new` writes;
+//! - [`store`]: the service's durable state behind a trait, on sled;
+//! - [`tenancy`]: tenant and operator tokens;
+//! - [`pipeline`]: events to decisions, in order per ticket, audited;
+//! - [`api`]: the HTTP API; [`serve`]: the service put together.
 
+pub mod api;
 pub mod harness;
 pub mod model;
+pub mod pipeline;
 pub mod reference_plugins;
 pub mod runtime;
+pub mod serve;
+pub mod store;
 pub mod templates;
+pub mod tenancy;

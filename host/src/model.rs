@@ -359,21 +359,24 @@ pub enum RenderError {
     Failed(String),
 }
 
+/// `text` cut to at most `max` bytes (on a character boundary), marked with `…`.
+fn cut(mut text: String, max: usize) -> String {
+    if text.len() > max {
+        let mut at = max;
+        while !text.is_char_boundary(at) {
+            at -= 1;
+        }
+        text.truncate(at);
+        text.push('…');
+    }
+    text
+}
+
 impl RenderError {
     /// The same error with its text cut to `max` bytes, so that a plugin cannot fill
     /// a log or an answer with one message.
     pub fn truncated(self, max: usize) -> RenderError {
-        let cut = |mut text: String| {
-            if text.len() > max {
-                let mut at = max;
-                while !text.is_char_boundary(at) {
-                    at -= 1;
-                }
-                text.truncate(at);
-                text.push('…');
-            }
-            text
-        };
+        let cut = |text| cut(text, max);
         match self {
             RenderError::UnknownMacro(id) => RenderError::UnknownMacro(cut(id)),
             RenderError::MissingValue(name) => RenderError::MissingValue(cut(name)),
@@ -500,6 +503,16 @@ pub enum AdapterError {
     /// For this adapter but unreadable.
     #[error("malformed: {0}")]
     Malformed(String),
+}
+
+impl AdapterError {
+    /// The same error with its text cut to `max` bytes.
+    pub fn truncated(self, max: usize) -> AdapterError {
+        match self {
+            AdapterError::Rejected(m) => AdapterError::Rejected(cut(m, max)),
+            AdapterError::Malformed(m) => AdapterError::Malformed(cut(m, max)),
+        }
+    }
 }
 
 #[cfg(test)]

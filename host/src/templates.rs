@@ -90,14 +90,17 @@ fn sources(lang: Lang, world: World) -> Vec<File> {
         (Rust, Automation) => vec![
             file!("Cargo.toml", "templates/rust/automation/Cargo.toml"),
             file!("src/lib.rs", "templates/rust/automation/src/lib.rs"),
+            file!("Cargo.lock", "templates/rust/Cargo.lock"),
         ],
         (Rust, Macros) => vec![
             file!("Cargo.toml", "templates/rust/macros/Cargo.toml"),
             file!("src/lib.rs", "templates/rust/macros/src/lib.rs"),
+            file!("Cargo.lock", "templates/rust/Cargo.lock"),
         ],
         (Rust, ChannelAdapter) => vec![
             file!("Cargo.toml", "templates/rust/channel-adapter/Cargo.toml"),
             file!("src/lib.rs", "templates/rust/channel-adapter/src/lib.rs"),
+            file!("Cargo.lock", "templates/rust/Cargo.lock"),
         ],
         (Python, Automation) => vec![file!("app.py", "templates/python/automation/app.py")],
         (Python, Macros) => vec![file!("app.py", "templates/python/macros/app.py")],
@@ -106,16 +109,19 @@ fn sources(lang: Lang, world: World) -> Vec<File> {
         }
         (Js, Automation) => vec![
             file!("package.json", "templates/js/automation/package.json"),
+            file!("package-lock.json", "templates/js/package-lock.json"),
             file!("plugin.js", "templates/js/automation/plugin.js"),
             file!("componentize.mjs", "toolchains/js/componentize.mjs"),
         ],
         (Js, Macros) => vec![
             file!("package.json", "templates/js/macros/package.json"),
+            file!("package-lock.json", "templates/js/package-lock.json"),
             file!("plugin.js", "templates/js/macros/plugin.js"),
             file!("componentize.mjs", "toolchains/js/componentize.mjs"),
         ],
         (Js, ChannelAdapter) => vec![
             file!("package.json", "templates/js/channel-adapter/package.json"),
+            file!("package-lock.json", "templates/js/package-lock.json"),
             file!("plugin.js", "templates/js/channel-adapter/plugin.js"),
             file!("componentize.mjs", "toolchains/js/componentize.mjs"),
         ],
@@ -190,7 +196,10 @@ pub fn create(name: &str, lang: Lang, world: World, dir: &Path) -> Result<Projec
     let (needs, build, component) = match lang {
         Lang::Rust => (
             "Rust with the wasm32-wasip2 target (`rustup target add wasm32-wasip2`)",
-            "cargo build --release --target wasm32-wasip2".to_string(),
+            // `--target-dir target`: the run command's path holds even where the
+            // integrator has set another Cargo target directory. `--locked`: the
+            // versions of the template's Cargo.lock, which guichet tests.
+            "cargo build --release --target wasm32-wasip2 --target-dir target --locked".to_string(),
             format!("target/wasm32-wasip2/release/{crate_name}.wasm"),
         ),
         Lang::Python => (
@@ -231,7 +240,13 @@ pub fn create(name: &str, lang: Lang, world: World, dir: &Path) -> Result<Projec
             if let Some(parent) = path.parent() {
                 std::fs::create_dir_all(parent)?;
             }
-            std::fs::write(&path, contents)
+            // `create_new`: never overwrite a file, even one that appeared since the
+            // emptiness check or in a folder that could not be listed.
+            let mut file = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)?;
+            std::io::Write::write_all(&mut file, contents.as_bytes())
         };
         write().map_err(|source| TemplateError::Write {
             path: path.clone(),

@@ -193,7 +193,7 @@ impl PluginComponent {
                 imports,
                 exports,
                 size: bytes.len(),
-                sha256: hex(&Sha256::digest(bytes)),
+                sha256: sha256_hex(bytes),
             },
         })
     }
@@ -265,6 +265,10 @@ fn check_imports(world: World, imports: &[String]) -> Result<(), LoadError> {
     Ok(())
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+/// The SHA-256 of `bytes` in lower-case hex: a component's identity and version.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }

@@ -324,22 +324,20 @@ impl From<wit::Requester> for model::Requester {
     }
 }
 
-fn wit_headers(headers: &[model::Header]) -> Vec<bindings::adapter::Header> {
-    headers
-        .iter()
-        .map(|h| bindings::adapter::Header {
-            name: h.name.clone(),
-            value: h.value.clone(),
-        })
-        .collect()
-}
-
 impl From<&model::IncomingRequest> for bindings::adapter::IncomingRequest {
     fn from(request: &model::IncomingRequest) -> Self {
+        // The contract promises upper-case methods and lower-case header names.
         bindings::adapter::IncomingRequest {
-            method: request.method.clone(),
+            method: request.method.to_ascii_uppercase(),
             path: request.path.clone(),
-            headers: wit_headers(&request.headers),
+            headers: request
+                .headers
+                .iter()
+                .map(|h| bindings::adapter::Header {
+                    name: h.name.to_ascii_lowercase(),
+                    value: h.value.clone(),
+                })
+                .collect(),
             body: request.body.as_bytes().to_vec(),
         }
     }

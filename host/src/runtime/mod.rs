@@ -74,7 +74,7 @@ pub use call::{
     CallReport, HostServiceError, LogLevel, LogLine, PluginEnv, StorageSource, StorageWrite,
     TicketSource,
 };
-pub use component::{ComponentInfo, PluginComponent, WIT_PACKAGE, World};
+pub use component::{ComponentInfo, PluginComponent, WIT_PACKAGE, World, sha256_hex};
 pub use error::{CallError, LoadError};
 
 use call::{CallState, Limiter};
@@ -179,11 +179,20 @@ impl Runtime {
             .epoch_interruption(true)
             .max_wasm_stack(config.max_wasm_stack);
         if let Some(dir) = &config.compile_cache {
+            // The cache only saves time: a directory it cannot use (relative,
+            // read-only, on a full disk) is reported and compilation goes on without.
             let mut cache = wasmtime::CacheConfig::new();
-            cache.with_directory(dir);
-            let cache = wasmtime::Cache::new(cache)
-                .map_err(|e| RuntimeError(format!("compile cache in {}: {e:#}", dir.display())))?;
-            wasm.cache(Some(cache));
+            cache.with_directory(std::path::absolute(dir).unwrap_or_else(|_| dir.clone()));
+            match wasmtime::Cache::new(cache) {
+                Ok(cache) => {
+                    wasm.cache(Some(cache));
+                }
+                Err(e) => tracing::warn!(
+                    dir = %dir.display(),
+                    error = %format!("{e:#}"),
+                    "compile cache unavailable; components are compiled every time"
+                ),
+            }
         }
         let engine = Engine::new(&wasm).map_err(|e| RuntimeError(format!("{e:#}")))?;
 
@@ -321,7 +330,7 @@ impl Runtime {
                 Ok(guest
                     .call_parse_inbound(store, &wit_request)?
                     .map(|found| found.into_iter().map(Into::into).collect())
-                    .map_err(|e| CallError::Adapter(e.into())))
+                    .map_err(|e| CallError::Adapter(model::AdapterError::from(e).truncated(4096))))
             })
         })
     }
@@ -344,7 +353,7 @@ impl Runtime {
                 Ok(guest
                     .call_render_outbound(store, &wit_reply)?
                     .map(Into::into)
-                    .map_err(|e| CallError::Adapter(e.into())))
+                    .map_err(|e| CallError::Adapter(model::AdapterError::from(e).truncated(4096))))
             })
         })
     }
@@ -400,6 +409,7 @@ impl Runtime {
                 plugin_exports: plugin.exports.clone(),
                 world: plugin.world(),
                 instantiation: started.elapsed(),
+                fresh_since: Some(started),
             }),
             Err(e) => {
                 let fuel_used = limits.fuel.saturating_sub(store.get_fuel().unwrap_or(0));
@@ -511,6 +521,11 @@ pub struct WarmInstance {
     world: World,
     /// How long instantiation took.
     pub instantiation: Duration,
+    /// Set until the first call: that call continues the budget armed at
+    /// instantiation (fuel, deadline, log), so that a fresh instance's start counts
+    /// against its call's limits and shows in its report. Later calls on a warm
+    /// instance are armed anew.
+    fresh_since: Option<Instant>,
 }
 
 impl WarmInstance {
@@ -636,10 +651,16 @@ impl WarmInstance {
             &wasmtime::component::Instance,
         ) -> wasmtime::Result<Result<T, CallError>>,
     ) -> CallReport<T> {
-        let started = Instant::now();
-        self.store.data_mut().reset(env);
-        self.store.data().clock.set(now_millis);
-        arm(&mut self.store, limits);
+        let started = match self.fresh_since.take() {
+            // The environment and the clock were set at instantiation, for this call.
+            Some(instantiated) => instantiated,
+            None => {
+                self.store.data_mut().reset(env);
+                self.store.data().clock.set(now_millis);
+                arm(&mut self.store, limits);
+                Instant::now()
+            }
+        };
 
         let outcome = body(&mut self.store, &self.instance);
         let fuel_used = limits

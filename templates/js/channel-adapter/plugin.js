@@ -27,9 +27,13 @@ export const adapter = {
     } catch (error) {
       throw malformed(`the body is not JSON: ${error.message}`);
     }
-    for (const name of ['id', 'from', 'text', 'sent_at']) {
-      if (!(name in sms)) throw malformed(`\`${name}\` is missing`);
+    if (typeof sms !== 'object' || sms === null || Array.isArray(sms)) {
+      throw malformed('the body must be a JSON object');
     }
+    for (const name of ['id', 'from', 'text']) {
+      if (typeof sms[name] !== 'string') throw malformed(`\`${name}\` is missing`);
+    }
+    if (!Number.isInteger(sms.sent_at)) throw malformed('`sent_at` is missing');
     return [
       {
         tag: 'message',

@@ -33,9 +33,13 @@ class Adapter(exports.Adapter):
             sms = json.loads(bytes(request.body))
         except ValueError as error:
             raise malformed(f"the body is not JSON: {error}")
-        for name in ("id", "from", "text", "sent_at"):
-            if name not in sms:
+        if not isinstance(sms, dict):
+            raise malformed("the body must be a JSON object")
+        for name in ("id", "from", "text"):
+            if not isinstance(sms.get(name), str):
                 raise malformed(f"`{name}` is missing")
+        if not isinstance(sms.get("sent_at"), int):
+            raise malformed("`sent_at` is missing")
         message = adapter.InboundMessage(
             external_ticket_id=None,
             external_message_id=sms["id"],

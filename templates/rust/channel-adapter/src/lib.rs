@@ -31,6 +31,9 @@ impl Guest for Plugin {
         }
         let sms: serde_json::Value = serde_json::from_slice(&request.body)
             .map_err(|e| AdapterError::Malformed(format!("the body is not JSON: {e}")))?;
+        if !sms.is_object() {
+            return Err(AdapterError::Malformed("the body must be a JSON object".to_string()));
+        }
         let field = |name: &str| {
             sms[name]
                 .as_str()

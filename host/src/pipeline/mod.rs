@@ -1,0 +1,417 @@
+//! The event pipeline: from an event accepted (already durable in the [`Store`]) to
+//! its plugins' decisions applied to the ticket, audited and committed.
+//!
+//! Ordering: every event goes to one of a fixed set of worker threads chosen by its
+//! (tenant, ticket) pair, and each worker handles its events one at a time, in the
+//! order they were accepted. So the events of one ticket are processed in order,
+//! while different tickets and tenants proceed in parallel on different workers.
+//!
+//! Processing an event: the stored ticket is brought up to date by the event; the
+//! tenant's enabled automation plugins subscribed to the event's kind run in their
+//! order, each seeing the ticket as the previous ones left it; their actions are
+//! applied; the resulting ticket, one audit record per plugin call, the plugins'
+//! storage writes and the follow-up events (status, assignment and tag changes) are
+//! committed in one transaction. Follow-ups run like any event, one cascade level
+//! deeper; past [`PipelineConfig::cascade_limit`] they are not created and the audit
+//! says so.
+//!
+//! Crash safety: an event leaves the pending list only in the transaction that
+//! commits its effects, so after a crash [`Pipeline::start`] finds the unprocessed
+//! events and processes them again.
+//!
+//! This module must not know about HTTP; it reports outcomes through
+//! [`Pipeline::submit`]'s receiver.
+
+mod apply;
+mod plugins;
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
+use std::thread::JoinHandle;
+use std::time::Instant;
+
+use chrono::Utc;
+use tokio::sync::oneshot;
+
+use crate::model::{Action, Event, Ticket};
+use crate::runtime::{CallLimits, Runtime, World};
+use crate::store::{AuditRecord, EventCommit, Store, StoreError, StoredEvent};
+
+pub use apply::{apply_actions, follow_ups, ticket_after_event};
+pub use plugins::{PluginCache, PluginCacheError};
+
+/// Settings of the pipeline.
+#[derive(Debug, Clone)]
+pub struct PipelineConfig {
+    /// Worker threads; events of one ticket always go to the same one.
+    pub workers: usize,
+    /// How many levels of follow-up events one outside event may cause.
+    pub cascade_limit: u32,
+    pub limits: CallLimits,
+}
+
+impl Default for PipelineConfig {
+    fn default() -> Self {
+        PipelineConfig {
+            workers: 4,
+            cascade_limit: 5,
+            limits: CallLimits::default(),
+        }
+    }
+}
+
+/// What processing one event decided: what `?wait=true` answers.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct EventOutcome {
+    pub seq: u64,
+    pub event_id: String,
+    /// One entry per plugin that ran, in order.
+    pub decisions: Vec<Decision>,
+    /// The ticket after the event.
+    pub ticket: Ticket,
+}
+
+/// One plugin's part in an [`EventOutcome`].
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Decision {
+    pub plugin: String,
+    pub actions: Vec<Action>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// Why an event could not be processed (it stays pending and is retried at the next
+/// start).
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("event {0} names no ticket")]
+    NoTicket(String),
+}
+
+enum Job {
+    Event(StoredEvent),
+}
+
+struct Shared {
+    store: Arc<dyn Store>,
+    runtime: Arc<Runtime>,
+    plugins: PluginCache,
+    config: PipelineConfig,
+    waiters: Mutex<HashMap<(String, u64), oneshot::Sender<EventOutcome>>>,
+    /// Events handed to workers and not finished yet (including follow-ups).
+    in_flight: AtomicUsize,
+    senders: Mutex<Vec<mpsc::Sender<Job>>>,
+}
+
+/// The running pipeline. Cheap to clone.
+#[derive(Clone)]
+pub struct Pipeline {
+    shared: Arc<Shared>,
+    workers: Arc<Mutex<Vec<JoinHandle<()>>>>,
+}
+
+impl Pipeline {
+    /// Starts the workers and hands them every event left pending by an earlier run,
+    /// in sequence order per tenant.
+    pub fn start(
+        store: Arc<dyn Store>,
+        runtime: Arc<Runtime>,
+        config: PipelineConfig,
+    ) -> Result<Pipeline, PipelineError> {
+        let plugins = PluginCache::new(runtime.clone(), store.clone());
+        let mut senders = Vec::new();
+        let mut receivers = Vec::new();
+        for _ in 0..config.workers.max(1) {
+            let (tx, rx) = mpsc::channel();
+            senders.push(tx);
+            receivers.push(rx);
+        }
+        let shared = Arc::new(Shared {
+            store: store.clone(),
+            runtime,
+            plugins,
+            config,
+            waiters: Mutex::new(HashMap::new()),
+            in_flight: AtomicUsize::new(0),
+            senders: Mutex::new(senders),
+        });
+        let workers = receivers
+            .into_iter()
+            .enumerate()
+            .map(|(n, rx)| {
+                let shared = shared.clone();
+                std::thread::Builder::new()
+                    .name(format!("guichet-pipeline-{n}"))
+                    .spawn(move || worker(shared, rx))
+                    .expect("spawn a pipeline worker")
+            })
+            .collect();
+        let pipeline = Pipeline {
+            shared,
+            workers: Arc::new(Mutex::new(workers)),
+        };
+        let pending = store.pending_events()?;
+        if !pending.is_empty() {
+            tracing::info!(events = pending.len(), "resuming events left pending");
+        }
+        for event in pending {
+            pipeline.dispatch(event);
+        }
+        Ok(pipeline)
+    }
+
+    /// The cache of compiled plugins, shared with the API (uploads validate there).
+    pub fn plugins(&self) -> &PluginCache {
+        &self.shared.plugins
+    }
+
+    /// Hands an event already stored as pending to its worker. With `wait`, the
+    /// returned receiver gets the outcome once it is committed.
+    pub fn submit(
+        &self,
+        event: StoredEvent,
+        wait: bool,
+    ) -> Option<oneshot::Receiver<EventOutcome>> {
+        let receiver = wait.then(|| {
+            let (tx, rx) = oneshot::channel();
+            lock(&self.shared.waiters).insert((event.tenant.clone(), event.seq), tx);
+            rx
+        });
+        self.dispatch(event);
+        receiver
+    }
+
+    fn dispatch(&self, event: StoredEvent) {
+        dispatch(&self.shared, event);
+    }
+
+    /// Events accepted and not yet committed.
+    pub fn in_flight(&self) -> usize {
+        self.shared.in_flight.load(Ordering::SeqCst)
+    }
+
+    /// Finishes every event handed to the workers (follow-ups included), then stops
+    /// them. Events submitted after this call are left pending for the next start.
+    pub fn shutdown(&self) {
+        // Wait for the queues to drain: a follow-up is dispatched by a worker, so the
+        // senders stay open until nothing is in flight.
+        while self.in_flight() > 0 {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        lock(&self.shared.senders).clear();
+        for handle in lock(&self.workers).drain(..) {
+            let _ = handle.join();
+        }
+        if let Err(e) = self.shared.store.flush() {
+            tracing::error!(error = %e, "flushing the store at shutdown failed");
+        }
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn shard_of(event: &StoredEvent, workers: usize) -> usize {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    event.tenant.hash(&mut hasher);
+    event.event.ticket.as_ref().map(|t| &t.id).hash(&mut hasher);
+    (hasher.finish() % workers as u64) as usize
+}
+
+fn dispatch(shared: &Shared, event: StoredEvent) {
+    let senders = lock(&shared.senders);
+    if senders.is_empty() {
+        // Shutting down: the event stays pending in the store for the next start.
+        return;
+    }
+    let shard = shard_of(&event, senders.len());
+    shared.in_flight.fetch_add(1, Ordering::SeqCst);
+    if senders[shard].send(Job::Event(event)).is_err() {
+        shared.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+fn worker(shared: Arc<Shared>, jobs: mpsc::Receiver<Job>) {
+    while let Ok(Job::Event(event)) = jobs.recv() {
+        let span = tracing::info_span!(
+            "event",
+            tenant = %event.tenant,
+            seq = event.seq,
+            id = %event.event.id,
+            kind = event.event.kind.name(),
+        );
+        let _entered = span.enter();
+        match process(&shared, &event) {
+            Ok((outcome, follow_ups)) => {
+                for follow_up in follow_ups {
+                    dispatch(&shared, follow_up);
+                }
+                if let Some(waiter) =
+                    lock(&shared.waiters).remove(&(event.tenant.clone(), event.seq))
+                {
+                    let _ = waiter.send(outcome);
+                }
+            }
+            Err(e) => {
+                // The event stays pending and is retried at the next start; a waiter
+                // is dropped, which its caller reports.
+                tracing::error!(error = %e, "event processing failed; left pending");
+                lock(&shared.waiters).remove(&(event.tenant.clone(), event.seq));
+            }
+        }
+        shared.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+fn process(
+    shared: &Shared,
+    stored: &StoredEvent,
+) -> Result<(EventOutcome, Vec<StoredEvent>), PipelineError> {
+    let tenant = stored.tenant.as_str();
+    let ticket_id = stored
+        .event
+        .ticket
+        .as_ref()
+        .map(|t| t.id.clone())
+        .ok_or_else(|| PipelineError::NoTicket(stored.event.id.clone()))?;
+    let current = shared.store.ticket(tenant, &ticket_id)?;
+    let mut ticket = ticket_after_event(current, &stored.event)
+        .ok_or_else(|| PipelineError::NoTicket(stored.event.id.clone()))?;
+    let before_plugins = ticket.clone();
+    let kind = stored.event.kind.name();
+
+    let mut audit = Vec::new();
+    let mut decisions = Vec::new();
+    let mut plugin_writes = Vec::new();
+    for installed in shared.store.plugins(tenant)? {
+        if !installed.enabled
+            || !(installed.subscriptions.is_empty()
+                || installed.subscriptions.iter().any(|s| s == kind))
+        {
+            continue;
+        }
+        let started = Instant::now();
+        let component = match shared.plugins.get(&installed) {
+            Ok(component) if component.world() == World::Automation => component,
+            // Macros and adapters are not event-driven: they are not run here.
+            Ok(_) => continue,
+            Err(e) => {
+                audit.push(record(
+                    stored,
+                    &ticket_id,
+                    &installed.name,
+                    &installed.version,
+                ));
+                let last = audit.last_mut().expect("just pushed");
+                last.error = Some(e.to_string());
+                decisions.push(Decision {
+                    plugin: installed.name.clone(),
+                    actions: Vec::new(),
+                    error: Some(e.to_string()),
+                });
+                continue;
+            }
+        };
+        let mut event = stored.event.clone();
+        event.ticket = Some(ticket.clone());
+        let env = plugins::env_for(&shared.store, tenant, &installed);
+        let report = shared
+            .runtime
+            .on_event(&component, env, &event, &shared.config.limits);
+        let mut entry = record(stored, &ticket_id, &installed.name, &installed.version);
+        entry.fuel_used = report.fuel_used;
+        entry.duration_us = started.elapsed().as_micros() as u64;
+        entry.logs = report
+            .logs
+            .iter()
+            .map(|l| format!("{}: {}", l.level, l.message))
+            .collect();
+        match report.result {
+            Ok(actions) => {
+                apply_actions(
+                    &mut ticket,
+                    &actions,
+                    &installed.name,
+                    stored.event.occurred_at,
+                );
+                for write in report.storage_writes {
+                    plugin_writes.push((installed.name.clone(), write.key, write.value));
+                }
+                entry.actions = actions.clone();
+                decisions.push(Decision {
+                    plugin: installed.name.clone(),
+                    actions,
+                    error: None,
+                });
+            }
+            Err(e) => {
+                tracing::warn!(plugin = %installed.name, error = %e, "plugin call failed");
+                entry.error = Some(e.to_string());
+                decisions.push(Decision {
+                    plugin: installed.name.clone(),
+                    actions: Vec::new(),
+                    error: Some(e.to_string()),
+                });
+            }
+        }
+        audit.push(entry);
+    }
+
+    let changes = follow_ups(&before_plugins, &ticket, &stored.event);
+    let depth = stored.depth + 1;
+    let follow_ups: Vec<(Event, u32)> = if changes.is_empty() {
+        Vec::new()
+    } else if depth > shared.config.cascade_limit {
+        let mut entry = record(stored, &ticket_id, "guichet", env!("CARGO_PKG_VERSION"));
+        entry.error = Some(format!(
+            "cascade limit reached: {} follow-up event(s) not created after {} levels",
+            changes.len(),
+            shared.config.cascade_limit
+        ));
+        audit.push(entry);
+        Vec::new()
+    } else {
+        changes.into_iter().map(|e| (e, depth)).collect()
+    };
+
+    let commit = EventCommit {
+        tenant: tenant.to_string(),
+        seq: stored.seq,
+        ticket: ticket.clone(),
+        audit,
+        follow_ups,
+        plugin_writes,
+    };
+    let stored_follow_ups = shared.store.commit_event(&commit)?;
+    Ok((
+        EventOutcome {
+            seq: stored.seq,
+            event_id: stored.event.id.clone(),
+            decisions,
+            ticket,
+        },
+        stored_follow_ups,
+    ))
+}
+
+fn record(stored: &StoredEvent, ticket_id: &str, plugin: &str, version: &str) -> AuditRecord {
+    AuditRecord {
+        event_id: stored.event.id.clone(),
+        event_seq: stored.seq,
+        event_kind: stored.event.kind.name().to_string(),
+        ticket_id: ticket_id.to_string(),
+        plugin: plugin.to_string(),
+        plugin_version: version.to_string(),
+        actions: Vec::new(),
+        error: None,
+        fuel_used: 0,
+        duration_us: 0,
+        logs: Vec::new(),
+        at: Utc::now(),
+    }
+}

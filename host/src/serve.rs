@@ -1,0 +1,145 @@
+//! `guichet serve`: the store, the runtime, the pipeline and the HTTP API put
+//! together, with a clean start (pending events resumed) and a clean stop.
+//!
+//! Stopping (SIGTERM, Ctrl-C, or [`Service::shutdown`]) first stops accepting
+//! connections and lets in-flight requests finish, then lets the pipeline finish
+//! every event it was handed (follow-ups included), then flushes the store. An event
+//! acknowledged but not processed when the process dies is still pending in the
+//! store and is processed at the next start.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::api::{self, AppState};
+use crate::pipeline::{Pipeline, PipelineConfig, PipelineError};
+use crate::runtime::{Runtime, RuntimeConfig, RuntimeError};
+use crate::store::{SledStore, Store, StoreError};
+use crate::tenancy;
+
+/// Settings of the service.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    pub data_dir: PathBuf,
+    pub listen: SocketAddr,
+    /// The operator token to accept; when `None`, the one stored earlier is kept, or
+    /// one is generated on the first start.
+    pub operator_token: Option<String>,
+    pub pipeline: PipelineConfig,
+}
+
+/// Why the service could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Runtime(#[from] RuntimeError),
+    #[error(transparent)]
+    Pipeline(#[from] PipelineError),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("the HTTP server failed: {0}")]
+    Server(std::io::Error),
+}
+
+/// A running service.
+pub struct Service {
+    addr: SocketAddr,
+    generated_operator_token: Option<String>,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<Result<(), ServeError>>,
+}
+
+impl Service {
+    /// Opens the store, resumes pending events and starts listening.
+    pub async fn start(config: ServeConfig) -> Result<Service, ServeError> {
+        std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+            StoreError::Backend(format!("cannot create {}: {e}", config.data_dir.display()))
+        })?;
+        let store: Arc<dyn Store> = Arc::new(SledStore::open(&config.data_dir.join("store"))?);
+
+        let generated_operator_token = match &config.operator_token {
+            Some(token) => {
+                store.set_operator_token_sha256(&tenancy::operator_hash(token))?;
+                None
+            }
+            None if store.operator_token_sha256()?.is_none() => {
+                let (token, hash) = tenancy::issue_operator();
+                store.set_operator_token_sha256(&hash)?;
+                Some(token)
+            }
+            None => None,
+        };
+        store.flush()?;
+
+        let runtime = Arc::new(Runtime::new(RuntimeConfig {
+            compile_cache: Some(config.data_dir.join("compiled")),
+            default_limits: config.pipeline.limits.clone(),
+            ..RuntimeConfig::default()
+        })?);
+        let pipeline = Pipeline::start(store.clone(), runtime, config.pipeline.clone())?;
+
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .map_err(|source| ServeError::Listen {
+                addr: config.listen,
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(ServeError::Server)?;
+        let app = api::router(AppState {
+            store,
+            pipeline: pipeline.clone(),
+        });
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let served = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await;
+            tracing::info!("no longer accepting requests; finishing accepted events");
+            let drained = tokio::task::spawn_blocking(move || pipeline.shutdown()).await;
+            if let Err(e) = drained {
+                tracing::error!(error = %e, "the pipeline did not stop cleanly");
+            }
+            tracing::info!("stopped");
+            served.map_err(ServeError::Server)
+        });
+        tracing::info!(%addr, data_dir = %config.data_dir.display(), "guichet is serving");
+        Ok(Service {
+            addr,
+            generated_operator_token,
+            stop: Some(stop),
+            task,
+        })
+    }
+
+    /// The address the service listens on (useful with port 0).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The operator token, when this start generated it (the first start without
+    /// one given): to show once.
+    pub fn generated_operator_token(&self) -> Option<&str> {
+        self.generated_operator_token.as_deref()
+    }
+
+    /// Stops the service as described in the module documentation, and waits.
+    pub async fn shutdown(mut self) -> Result<(), ServeError> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        match self.task.await {
+            Ok(result) => result,
+            Err(e) => Err(ServeError::Server(std::io::Error::other(e))),
+        }
+    }
+}

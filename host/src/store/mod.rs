@@ -1,0 +1,251 @@
+//! Durable state of the service, behind the [`Store`] trait: tenants and their
+//! tokens, uploaded components, each tenant's installed plugins, tickets, the event
+//! log with its idempotency keys, and the audit trail.
+//!
+//! The trait speaks the host's records, not bytes, so that another backend (a
+//! distributed database for a multi-node deployment) can replace sled without the
+//! pipeline or the API changing. Every method is scoped by tenant where the data
+//! belongs to one: no method can return another tenant's records. Methods that must
+//! change several things at once ([`Store::commit_event`]) are atomic.
+//!
+//! This module owns persistence only: no HTTP, no Wasm, no business rules.
+
+mod sled_store;
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{Action, Event, Ticket, TicketStatus, Timestamp};
+
+pub use sled_store::SledStore;
+
+/// Why the store failed. A backend error is an operator's problem (disk, corruption),
+/// never the caller's.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("storage backend: {0}")]
+    Backend(String),
+    #[error("stored record {key} is unreadable: {reason}")]
+    Corrupt { key: String, reason: String },
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A customer of the service: a support team with its own plugins and tickets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tenant {
+    /// Lower-case letters, digits and dashes; chosen by the operator.
+    pub id: String,
+    pub name: String,
+    pub created_at: Timestamp,
+}
+
+/// What a token may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// Plugins, configuration, tokens, webhooks; and everything `integration` may.
+    Admin,
+    /// Events in, tickets and audit out.
+    Integration,
+}
+
+/// A tenant's token as stored: its public id and the SHA-256 of its secret part.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenRecord {
+    pub id: String,
+    pub tenant: String,
+    pub scope: Scope,
+    /// Hex SHA-256 of the secret; the secret itself is never stored.
+    pub secret_sha256: String,
+    pub created_at: Timestamp,
+}
+
+/// Where an installed plugin's code comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum PluginSource {
+    /// A reference plugin shipped with guichet, by name.
+    Reference { name: String },
+    /// A component uploaded by the tenant, by the SHA-256 of its bytes.
+    Uploaded { sha256: String },
+}
+
+/// A plugin installed for a tenant, with its settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InstalledPlugin {
+    /// The name the tenant gave it; unique within the tenant.
+    pub name: String,
+    pub source: PluginSource,
+    /// SHA-256 of the component: the version recorded in the audit trail.
+    pub version: String,
+    /// JSON text handed to the plugin's `config.get`.
+    pub config: String,
+    /// Plugins run in ascending order (ties by name).
+    pub order: i64,
+    /// Event kinds (`ticket_created`, `message_added`, …) it runs on; empty for all.
+    pub subscriptions: Vec<String>,
+    pub enabled: bool,
+    pub updated_at: Timestamp,
+}
+
+/// An event accepted for a tenant, waiting to be processed or done.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredEvent {
+    /// Position in the tenant's log, from 1.
+    pub seq: u64,
+    pub tenant: String,
+    pub event: Event,
+    /// How many follow-up steps separate it from an event received from outside (0).
+    pub depth: u32,
+    pub received_at: Timestamp,
+}
+
+/// What [`Store::enqueue_event`] did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Enqueued {
+    /// Stored under this sequence number.
+    New(Box<StoredEvent>),
+    /// The idempotency key was seen before: nothing stored; the first event's seq.
+    Duplicate { seq: u64 },
+}
+
+/// One plugin call on one event, as the audit trail keeps it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditRecord {
+    pub event_id: String,
+    pub event_seq: u64,
+    pub event_kind: String,
+    pub ticket_id: String,
+    pub plugin: String,
+    pub plugin_version: String,
+    /// The actions the plugin returned (applied unless `error` is set).
+    pub actions: Vec<Action>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub fuel_used: u64,
+    pub duration_us: u64,
+    pub logs: Vec<String>,
+    pub at: Timestamp,
+}
+
+/// Everything the processing of one event changes, written at once.
+#[derive(Debug, Clone)]
+pub struct EventCommit {
+    pub tenant: String,
+    pub seq: u64,
+    /// The ticket as it stands after the event and the actions.
+    pub ticket: Ticket,
+    pub audit: Vec<AuditRecord>,
+    /// Follow-up events, stored as pending in the same transaction.
+    pub follow_ups: Vec<(Event, u32)>,
+    /// Plugin storage writes, per plugin name: `Some(value)` sets, `None` deletes.
+    pub plugin_writes: Vec<(String, String, Option<Vec<u8>>)>,
+}
+
+/// Which tickets to list.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TicketFilter {
+    #[serde(default)]
+    pub status: Option<TicketStatus>,
+    #[serde(default)]
+    pub group: Option<String>,
+    #[serde(default)]
+    pub assignee: Option<String>,
+    /// An identity value of the requester (e-mail, phone, handle).
+    #[serde(default)]
+    pub requester: Option<String>,
+    #[serde(default)]
+    pub limit: Option<usize>,
+}
+
+impl TicketFilter {
+    pub fn matches(&self, ticket: &Ticket) -> bool {
+        self.status.is_none_or(|s| ticket.status == s)
+            && self
+                .group
+                .as_ref()
+                .is_none_or(|g| ticket.group.as_ref() == Some(g))
+            && self
+                .assignee
+                .as_ref()
+                .is_none_or(|a| ticket.assignee.as_ref() == Some(a))
+            && self.requester.as_ref().is_none_or(|r| {
+                ticket
+                    .requester
+                    .identities
+                    .iter()
+                    .any(|i| i.value.eq_ignore_ascii_case(r))
+            })
+    }
+}
+
+/// The service's durable state. See the module documentation.
+pub trait Store: Send + Sync + 'static {
+    /// Makes everything written so far durable (an fsync for sled).
+    fn flush(&self) -> StoreResult<()>;
+
+    /// The SHA-256 (hex) of the operator token, if one was set.
+    fn operator_token_sha256(&self) -> StoreResult<Option<String>>;
+    fn set_operator_token_sha256(&self, sha256: &str) -> StoreResult<()>;
+
+    /// Creates a tenant; `false` if one with that id exists (nothing changed).
+    fn create_tenant(&self, tenant: &Tenant) -> StoreResult<bool>;
+    fn tenant(&self, id: &str) -> StoreResult<Option<Tenant>>;
+    fn tenants(&self) -> StoreResult<Vec<Tenant>>;
+
+    fn put_token(&self, token: &TokenRecord) -> StoreResult<()>;
+    fn token(&self, id: &str) -> StoreResult<Option<TokenRecord>>;
+    fn tokens(&self, tenant: &str) -> StoreResult<Vec<TokenRecord>>;
+    /// Deletes a tenant's token; `false` if the tenant has no such token.
+    fn delete_token(&self, tenant: &str, id: &str) -> StoreResult<bool>;
+
+    /// Keeps a component's bytes under their SHA-256 (shared by every tenant that
+    /// uploads the same bytes).
+    fn put_component(&self, sha256: &str, bytes: &[u8]) -> StoreResult<()>;
+    fn component(&self, sha256: &str) -> StoreResult<Option<Vec<u8>>>;
+
+    fn put_plugin(&self, tenant: &str, plugin: &InstalledPlugin) -> StoreResult<()>;
+    fn plugin(&self, tenant: &str, name: &str) -> StoreResult<Option<InstalledPlugin>>;
+    /// A tenant's plugins in run order.
+    fn plugins(&self, tenant: &str) -> StoreResult<Vec<InstalledPlugin>>;
+    fn delete_plugin(&self, tenant: &str, name: &str) -> StoreResult<bool>;
+
+    /// A plugin's private key-value storage.
+    fn plugin_storage_get(
+        &self,
+        tenant: &str,
+        plugin: &str,
+        key: &str,
+    ) -> StoreResult<Option<Vec<u8>>>;
+    fn plugin_storage_keys(
+        &self,
+        tenant: &str,
+        plugin: &str,
+        prefix: &str,
+    ) -> StoreResult<Vec<String>>;
+
+    /// Stores an event as pending, unless `idempotency_key` was seen before for the
+    /// tenant. Atomic: a crash leaves either both the event and its key or neither.
+    fn enqueue_event(
+        &self,
+        tenant: &str,
+        event: &Event,
+        idempotency_key: Option<&str>,
+        received_at: Timestamp,
+    ) -> StoreResult<Enqueued>;
+    /// Every pending event of every tenant, in sequence order per tenant.
+    fn pending_events(&self) -> StoreResult<Vec<StoredEvent>>;
+    /// Applies the processing of a pending event: the ticket, the audit records, the
+    /// plugin storage writes and the follow-up events are written, and the event
+    /// leaves the pending list, all in one transaction. Returns the stored follow-ups.
+    fn commit_event(&self, commit: &EventCommit) -> StoreResult<Vec<StoredEvent>>;
+
+    fn ticket(&self, tenant: &str, id: &str) -> StoreResult<Option<Ticket>>;
+    fn tickets(&self, tenant: &str, filter: &TicketFilter) -> StoreResult<Vec<Ticket>>;
+    /// Tickets whose requester has `identity_value` and whose status is not
+    /// solved, closed or merged.
+    fn open_tickets_of(&self, tenant: &str, identity_value: &str) -> StoreResult<Vec<Ticket>>;
+    /// A ticket's audit trail, oldest first.
+    fn audit(&self, tenant: &str, ticket_id: &str) -> StoreResult<Vec<AuditRecord>>;
+}

@@ -1,0 +1,387 @@
+//! The [`Store`] on sled, the embedded default.
+//!
+//! One tree per kind of record; keys start with the tenant id and a NUL byte, so a
+//! prefix scan never crosses tenants (tenant ids, plugin names and ticket ids are
+//! checked by the API to hold no NUL). Values are JSON, readable with any sled tool.
+//! Sequence numbers are zero-padded so that byte order is numeric order.
+
+use std::path::Path;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
+
+use super::{
+    AuditRecord, Enqueued, EventCommit, InstalledPlugin, Store, StoreError, StoreResult,
+    StoredEvent, Tenant, TicketFilter, TokenRecord,
+};
+use crate::model::{Event, Ticket, TicketStatus, Timestamp};
+
+pub struct SledStore {
+    db: sled::Db,
+    meta: sled::Tree,
+    tenants: sled::Tree,
+    tokens: sled::Tree,
+    components: sled::Tree,
+    plugins: sled::Tree,
+    plugin_storage: sled::Tree,
+    pending: sled::Tree,
+    idempotency: sled::Tree,
+    tickets: sled::Tree,
+    audit: sled::Tree,
+}
+
+fn backend(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+fn key(parts: &[&str]) -> Vec<u8> {
+    parts.join("\0").into_bytes()
+}
+
+fn prefix(parts: &[&str]) -> Vec<u8> {
+    let mut k = key(parts);
+    k.push(0);
+    k
+}
+
+fn seq_key(tenant: &str, seq: u64) -> Vec<u8> {
+    key(&[tenant, &format!("{seq:020}")])
+}
+
+fn to_json<T: Serialize>(value: &T) -> Vec<u8> {
+    serde_json::to_vec(value).expect("records serialise")
+}
+
+fn from_json<T: DeserializeOwned>(key: &[u8], bytes: &[u8]) -> StoreResult<T> {
+    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt {
+        key: String::from_utf8_lossy(key).replace('\0', "/"),
+        reason: e.to_string(),
+    })
+}
+
+fn scan<T: DeserializeOwned>(tree: &sled::Tree, prefix: &[u8]) -> StoreResult<Vec<T>> {
+    tree.scan_prefix(prefix)
+        .map(|entry| {
+            let (k, v) = entry.map_err(backend)?;
+            from_json(&k, &v)
+        })
+        .collect()
+}
+
+fn get<T: DeserializeOwned>(tree: &sled::Tree, key: &[u8]) -> StoreResult<Option<T>> {
+    tree.get(key)
+        .map_err(backend)?
+        .map(|v| from_json(key, &v))
+        .transpose()
+}
+
+fn tx_error(e: TransactionError<StoreError>) -> StoreError {
+    match e {
+        TransactionError::Abort(e) => e,
+        TransactionError::Storage(e) => backend(e),
+    }
+}
+
+const SEQ_PREFIX: &str = "seq";
+
+impl SledStore {
+    /// Opens (or creates) the store in `dir`.
+    pub fn open(dir: &Path) -> StoreResult<SledStore> {
+        let db = sled::Config::new()
+            .path(dir)
+            .open()
+            .map_err(|e| StoreError::Backend(format!("cannot open {}: {e}", dir.display())))?;
+        let tree = |name: &str| db.open_tree(name).map_err(backend);
+        Ok(SledStore {
+            meta: tree("meta")?,
+            tenants: tree("tenants")?,
+            tokens: tree("tokens")?,
+            components: tree("components")?,
+            plugins: tree("plugins")?,
+            plugin_storage: tree("plugin_storage")?,
+            pending: tree("pending_events")?,
+            idempotency: tree("idempotency")?,
+            tickets: tree("tickets")?,
+            audit: tree("audit")?,
+            db,
+        })
+    }
+}
+
+/// Takes the next sequence number of `tenant` inside a transaction.
+fn next_seq(
+    meta: &sled::transaction::TransactionalTree,
+    tenant: &str,
+) -> Result<u64, ConflictableTransactionError<StoreError>> {
+    let k = key(&[SEQ_PREFIX, tenant]);
+    let current = meta
+        .get(&k)?
+        .map(|v| u64::from_be_bytes(v.as_ref().try_into().unwrap_or([0; 8])))
+        .unwrap_or(0);
+    let next = current + 1;
+    meta.insert(k, &next.to_be_bytes())?;
+    Ok(next)
+}
+
+impl Store for SledStore {
+    fn flush(&self) -> StoreResult<()> {
+        self.db.flush().map(drop).map_err(backend)
+    }
+
+    fn operator_token_sha256(&self) -> StoreResult<Option<String>> {
+        Ok(self
+            .meta
+            .get("operator_token_sha256")
+            .map_err(backend)?
+            .map(|v| String::from_utf8_lossy(&v).into_owned()))
+    }
+
+    fn set_operator_token_sha256(&self, sha256: &str) -> StoreResult<()> {
+        self.meta
+            .insert("operator_token_sha256", sha256.as_bytes())
+            .map(drop)
+            .map_err(backend)
+    }
+
+    fn create_tenant(&self, tenant: &Tenant) -> StoreResult<bool> {
+        let swapped = self
+            .tenants
+            .compare_and_swap(
+                tenant.id.as_bytes(),
+                None as Option<&[u8]>,
+                Some(to_json(tenant)),
+            )
+            .map_err(backend)?;
+        Ok(swapped.is_ok())
+    }
+
+    fn tenant(&self, id: &str) -> StoreResult<Option<Tenant>> {
+        get(&self.tenants, id.as_bytes())
+    }
+
+    fn tenants(&self) -> StoreResult<Vec<Tenant>> {
+        scan(&self.tenants, b"")
+    }
+
+    fn put_token(&self, token: &TokenRecord) -> StoreResult<()> {
+        self.tokens
+            .insert(token.id.as_bytes(), to_json(token))
+            .map(drop)
+            .map_err(backend)
+    }
+
+    fn token(&self, id: &str) -> StoreResult<Option<TokenRecord>> {
+        get(&self.tokens, id.as_bytes())
+    }
+
+    fn tokens(&self, tenant: &str) -> StoreResult<Vec<TokenRecord>> {
+        let all: Vec<TokenRecord> = scan(&self.tokens, b"")?;
+        Ok(all.into_iter().filter(|t| t.tenant == tenant).collect())
+    }
+
+    fn delete_token(&self, tenant: &str, id: &str) -> StoreResult<bool> {
+        match self.token(id)? {
+            Some(token) if token.tenant == tenant => {
+                self.tokens.remove(id.as_bytes()).map_err(backend)?;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    fn put_component(&self, sha256: &str, bytes: &[u8]) -> StoreResult<()> {
+        self.components
+            .insert(sha256.as_bytes(), bytes)
+            .map(drop)
+            .map_err(backend)
+    }
+
+    fn component(&self, sha256: &str) -> StoreResult<Option<Vec<u8>>> {
+        Ok(self
+            .components
+            .get(sha256.as_bytes())
+            .map_err(backend)?
+            .map(|v| v.to_vec()))
+    }
+
+    fn put_plugin(&self, tenant: &str, plugin: &InstalledPlugin) -> StoreResult<()> {
+        self.plugins
+            .insert(key(&[tenant, &plugin.name]), to_json(plugin))
+            .map(drop)
+            .map_err(backend)
+    }
+
+    fn plugin(&self, tenant: &str, name: &str) -> StoreResult<Option<InstalledPlugin>> {
+        get(&self.plugins, &key(&[tenant, name]))
+    }
+
+    fn plugins(&self, tenant: &str) -> StoreResult<Vec<InstalledPlugin>> {
+        let mut plugins: Vec<InstalledPlugin> = scan(&self.plugins, &prefix(&[tenant]))?;
+        plugins.sort_by(|a, b| a.order.cmp(&b.order).then_with(|| a.name.cmp(&b.name)));
+        Ok(plugins)
+    }
+
+    fn delete_plugin(&self, tenant: &str, name: &str) -> StoreResult<bool> {
+        Ok(self
+            .plugins
+            .remove(key(&[tenant, name]))
+            .map_err(backend)?
+            .is_some())
+    }
+
+    fn plugin_storage_get(
+        &self,
+        tenant: &str,
+        plugin: &str,
+        k: &str,
+    ) -> StoreResult<Option<Vec<u8>>> {
+        Ok(self
+            .plugin_storage
+            .get(key(&[tenant, plugin, k]))
+            .map_err(backend)?
+            .map(|v| v.to_vec()))
+    }
+
+    fn plugin_storage_keys(
+        &self,
+        tenant: &str,
+        plugin: &str,
+        key_prefix: &str,
+    ) -> StoreResult<Vec<String>> {
+        let base = prefix(&[tenant, plugin]);
+        let mut full = base.clone();
+        full.extend_from_slice(key_prefix.as_bytes());
+        self.plugin_storage
+            .scan_prefix(&full)
+            .keys()
+            .map(|k| {
+                let k = k.map_err(backend)?;
+                Ok(String::from_utf8_lossy(&k[base.len()..]).into_owned())
+            })
+            .collect()
+    }
+
+    fn enqueue_event(
+        &self,
+        tenant: &str,
+        event: &Event,
+        idempotency_key: Option<&str>,
+        received_at: Timestamp,
+    ) -> StoreResult<Enqueued> {
+        (&self.meta, &self.pending, &self.idempotency)
+            .transaction(|(meta, pending, idempotency)| {
+                let idem_key = idempotency_key.map(|k| key(&[tenant, k]));
+                if let Some(k) = &idem_key
+                    && let Some(seq) = idempotency.get(k)?
+                {
+                    let seq = u64::from_be_bytes(seq.as_ref().try_into().unwrap_or([0; 8]));
+                    return Ok(Enqueued::Duplicate { seq });
+                }
+                let seq = next_seq(meta, tenant)?;
+                let stored = StoredEvent {
+                    seq,
+                    tenant: tenant.to_string(),
+                    event: event.clone(),
+                    depth: 0,
+                    received_at,
+                };
+                pending.insert(seq_key(tenant, seq), to_json(&stored))?;
+                if let Some(k) = &idem_key {
+                    idempotency.insert(k.as_slice(), &seq.to_be_bytes())?;
+                }
+                Ok(Enqueued::New(Box::new(stored)))
+            })
+            .map_err(tx_error)
+    }
+
+    fn pending_events(&self) -> StoreResult<Vec<StoredEvent>> {
+        scan(&self.pending, b"")
+    }
+
+    fn commit_event(&self, commit: &EventCommit) -> StoreResult<Vec<StoredEvent>> {
+        let tenant = commit.tenant.as_str();
+        (
+            &self.meta,
+            &self.pending,
+            &self.tickets,
+            &self.audit,
+            &self.plugin_storage,
+        )
+            .transaction(|(meta, pending, tickets, audit, storage)| {
+                let done = pending.remove(seq_key(tenant, commit.seq))?;
+                if done.is_none() {
+                    // Already committed (a retry after a crash between commit and
+                    // acknowledgement): nothing to do twice.
+                    return Ok(Vec::new());
+                }
+                tickets.insert(key(&[tenant, &commit.ticket.id]), to_json(&commit.ticket))?;
+                for (n, record) in commit.audit.iter().enumerate() {
+                    let k = key(&[
+                        tenant,
+                        &record.ticket_id,
+                        &format!("{:020}", commit.seq),
+                        &format!("{n:04}"),
+                    ]);
+                    audit.insert(k, to_json(record))?;
+                }
+                for (plugin, k, value) in &commit.plugin_writes {
+                    let k = key(&[tenant, plugin, k]);
+                    match value {
+                        Some(v) => storage.insert(k, v.as_slice())?,
+                        None => storage.remove(k)?,
+                    };
+                }
+                let mut stored = Vec::new();
+                for (event, depth) in &commit.follow_ups {
+                    let seq = next_seq(meta, tenant)?;
+                    let follow_up = StoredEvent {
+                        seq,
+                        tenant: tenant.to_string(),
+                        event: event.clone(),
+                        depth: *depth,
+                        received_at: event.occurred_at,
+                    };
+                    pending.insert(seq_key(tenant, seq), to_json(&follow_up))?;
+                    stored.push(follow_up);
+                }
+                Ok(stored)
+            })
+            .map_err(tx_error)
+    }
+
+    fn ticket(&self, tenant: &str, id: &str) -> StoreResult<Option<Ticket>> {
+        get(&self.tickets, &key(&[tenant, id]))
+    }
+
+    fn tickets(&self, tenant: &str, filter: &TicketFilter) -> StoreResult<Vec<Ticket>> {
+        let all: Vec<Ticket> = scan(&self.tickets, &prefix(&[tenant]))?;
+        let limit = filter.limit.unwrap_or(usize::MAX);
+        Ok(all
+            .into_iter()
+            .filter(|t| filter.matches(t))
+            .take(limit)
+            .collect())
+    }
+
+    fn open_tickets_of(&self, tenant: &str, identity_value: &str) -> StoreResult<Vec<Ticket>> {
+        let all: Vec<Ticket> = scan(&self.tickets, &prefix(&[tenant]))?;
+        Ok(all
+            .into_iter()
+            .filter(|t| {
+                !matches!(
+                    t.status,
+                    TicketStatus::Solved | TicketStatus::Closed | TicketStatus::Merged
+                ) && t
+                    .requester
+                    .identities
+                    .iter()
+                    .any(|i| i.value.eq_ignore_ascii_case(identity_value))
+            })
+            .collect())
+    }
+
+    fn audit(&self, tenant: &str, ticket_id: &str) -> StoreResult<Vec<AuditRecord>> {
+        scan(&self.audit, &prefix(&[tenant, ticket_id]))
+    }
+}

@@ -1,0 +1,573 @@
+//! The service end to end: `guichet serve`'s [`Service`] on a loopback port, spoken
+//! to over real HTTP, with its sled store in a fresh directory per test.
+
+mod common;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use guichet::model::Event;
+use guichet::pipeline::PipelineConfig;
+use guichet::serve::{ServeConfig, Service};
+use guichet::store::{SledStore, Store};
+
+use common::root;
+
+const OPERATOR: &str = "test-operator-token";
+
+/// A running service and what a test needs to talk to it.
+struct Running {
+    runtime: tokio::runtime::Runtime,
+    service: Option<Service>,
+    base: String,
+    data_dir: PathBuf,
+    http: ureq::Agent,
+}
+
+/// An answer: status and JSON body (`Null` when empty).
+struct Answer {
+    status: u16,
+    body: Value,
+    content_type: String,
+}
+
+fn data_dir(name: &str) -> PathBuf {
+    let dir = root()
+        .join("target/service-tests")
+        .join(format!("{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+impl Running {
+    fn start(data_dir: PathBuf) -> Running {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let service = runtime
+            .block_on(Service::start(ServeConfig {
+                data_dir: data_dir.clone(),
+                listen: "127.0.0.1:0".parse().unwrap(),
+                operator_token: Some(OPERATOR.to_string()),
+                pipeline: PipelineConfig::default(),
+            }))
+            .expect("service starts");
+        let base = format!("http://{}", service.addr());
+        let http: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(30)))
+            .build()
+            .into();
+        Running {
+            runtime,
+            service: Some(service),
+            base,
+            data_dir,
+            http,
+        }
+    }
+
+    fn stop(mut self) -> PathBuf {
+        let service = self.service.take().unwrap();
+        self.runtime
+            .block_on(service.shutdown())
+            .expect("clean stop");
+        self.data_dir.clone()
+    }
+
+    fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<Vec<u8>>) -> Answer {
+        self.call_with(method, path, token, body, &[])
+    }
+
+    fn call_with(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Vec<u8>>,
+        headers: &[(&str, &str)],
+    ) -> Answer {
+        let url = format!("{}{path}", self.base);
+        let mut request = ureq::http::Request::builder().method(method).uri(&url);
+        if let Some(token) = token {
+            request = request.header("Authorization", format!("Bearer {token}"));
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let request = request
+            .header("Content-Type", "application/json")
+            .body(body.unwrap_or_default())
+            .unwrap();
+        let mut response = self.http.run(request).expect("the service answers");
+        let status = response.status().as_u16();
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        let text = response
+            .body_mut()
+            .with_config()
+            .limit(64 << 20)
+            .read_to_string()
+            .unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Answer {
+            status,
+            body,
+            content_type,
+        }
+    }
+
+    fn json(&self, method: &str, path: &str, token: &str, body: Value) -> Answer {
+        self.call(
+            method,
+            path,
+            Some(token),
+            Some(body.to_string().into_bytes()),
+        )
+    }
+
+    /// Creates tenant `id`; returns its admin token.
+    fn tenant(&self, id: &str) -> String {
+        let answer = self.json("POST", "/v1/tenants", OPERATOR, json!({"id": id}));
+        assert_eq!(answer.status, 201, "{}", answer.body);
+        answer.body["admin_token"].as_str().unwrap().to_string()
+    }
+
+    fn token(&self, tenant: &str, admin: &str, scope: &str) -> String {
+        let answer = self.json(
+            "POST",
+            &format!("/v1/tenants/{tenant}/tokens"),
+            admin,
+            json!({"scope": scope}),
+        );
+        assert_eq!(answer.status, 201, "{}", answer.body);
+        answer.body["token"].as_str().unwrap().to_string()
+    }
+
+    fn enable_triage(&self, tenant: &str, admin: &str) {
+        let config: Value = serde_json::from_str(
+            &std::fs::read_to_string(root().join("examples/triage/config.json")).unwrap(),
+        )
+        .unwrap();
+        let answer = self.json(
+            "PUT",
+            &format!("/v1/tenants/{tenant}/plugins/triage"),
+            admin,
+            json!({"reference": "triage", "config": config, "enabled": true,
+                   "subscriptions": ["ticket_created"]}),
+        );
+        assert_eq!(answer.status, 200, "{}", answer.body);
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(service) = self.service.take() {
+            let _ = self.runtime.block_on(service.shutdown());
+        }
+    }
+}
+
+fn triage_events() -> Vec<Value> {
+    std::fs::read_to_string(root().join("examples/triage/events.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn post_event(s: &Running, tenant: &str, token: &str, event: &Value, wait: bool) -> Answer {
+    let path = format!(
+        "/v1/tenants/{tenant}/events{}",
+        if wait { "?wait=true" } else { "" }
+    );
+    s.json("POST", &path, token, event.clone())
+}
+
+#[test]
+fn a_tenant_enables_triage_posts_events_and_reads_the_ticket_and_its_audit_trail() {
+    let s = Running::start(data_dir("walk"));
+    let admin = s.tenant("acme");
+    let integration = s.token("acme", &admin, "integration");
+    s.enable_triage("acme", &admin);
+
+    let events = triage_events();
+    let answer = post_event(&s, "acme", &integration, &events[0], true);
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let decision = &answer.body["outcomes"][0]["decisions"][0];
+    assert_eq!(decision["plugin"], "triage");
+    assert!(
+        decision["actions"]
+            .as_array()
+            .unwrap()
+            .contains(&json!({"type": "add_tags", "tags": ["fraud"]})),
+        "{decision}"
+    );
+
+    // Without waiting: 202, and the work goes on.
+    let answer = post_event(&s, "acme", &integration, &events[1], false);
+    assert_eq!(answer.status, 202, "{}", answer.body);
+
+    let ticket = s.call(
+        "GET",
+        "/v1/tenants/acme/tickets/t-1",
+        Some(&integration),
+        None,
+    );
+    assert_eq!(ticket.status, 200);
+    assert_eq!(ticket.body["group"], "fraud/L2");
+    assert_eq!(ticket.body["priority"], "urgent");
+    assert_eq!(ticket.body["messages"][0]["id"], "m-1");
+
+    let audit = s.call(
+        "GET",
+        "/v1/tenants/acme/tickets/t-1/audit",
+        Some(&integration),
+        None,
+    );
+    assert_eq!(audit.status, 200);
+    let first = &audit.body[0];
+    assert_eq!(first["plugin"], "triage");
+    assert_eq!(first["event_id"], "evt-1");
+    assert_eq!(first["plugin_version"].as_str().unwrap().len(), 64);
+    assert!(first["fuel_used"].as_u64().unwrap() > 0);
+    assert_eq!(first["logs"][0], "info: ticket t-1 matched rule `fraud`");
+
+    let listed = s.call(
+        "GET",
+        "/v1/tenants/acme/tickets?group=fraud/L2",
+        Some(&integration),
+        None,
+    );
+    assert_eq!(listed.body.as_array().unwrap().len(), 1, "{}", listed.body);
+}
+
+#[test]
+fn a_retried_delivery_with_the_same_idempotency_key_is_processed_once() {
+    let s = Running::start(data_dir("idempotency"));
+    let admin = s.tenant("acme");
+    s.enable_triage("acme", &admin);
+    let event = triage_events()[0].to_string().into_bytes();
+    let headers = [("Idempotency-Key", "zendesk-delivery-42")];
+    let first = s.call_with(
+        "POST",
+        "/v1/tenants/acme/events?wait=true",
+        Some(&admin),
+        Some(event.clone()),
+        &headers,
+    );
+    assert_eq!(first.status, 200, "{}", first.body);
+    let again = s.call_with(
+        "POST",
+        "/v1/tenants/acme/events?wait=true",
+        Some(&admin),
+        Some(event),
+        &headers,
+    );
+    assert_eq!(again.status, 200, "{}", again.body);
+    assert_eq!(again.body["accepted"][0]["duplicate"], true);
+    assert_eq!(
+        again.body["accepted"][0]["seq"],
+        first.body["accepted"][0]["seq"]
+    );
+
+    let audit = s.call(
+        "GET",
+        "/v1/tenants/acme/tickets/t-1/audit",
+        Some(&admin),
+        None,
+    );
+    let runs_on_evt_1 = audit
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["event_id"] == "evt-1")
+        .count();
+    assert_eq!(runs_on_evt_1, 1, "{}", audit.body);
+}
+
+#[test]
+fn after_a_restart_everything_is_there_and_unprocessed_events_get_processed() {
+    let s = Running::start(data_dir("restart"));
+    let admin = s.tenant("acme");
+    s.enable_triage("acme", &admin);
+    let events = triage_events();
+    assert_eq!(post_event(&s, "acme", &admin, &events[0], true).status, 200);
+    let dir = s.stop();
+
+    // Events acknowledged but not processed when the process died: written to the
+    // store as the API does, with no pipeline running.
+    {
+        let store = SledStore::open(&dir.join("store")).unwrap();
+        for value in &events[1..3] {
+            let event: Event = serde_json::from_value(value.clone()).unwrap();
+            store
+                .enqueue_event("acme", &event, None, chrono::Utc::now())
+                .unwrap();
+        }
+        store.flush().unwrap();
+        assert_eq!(store.pending_events().unwrap().len(), 2);
+    }
+
+    let s = Running::start(dir);
+    let plugin = s.call("GET", "/v1/tenants/acme/plugins/triage", Some(&admin), None);
+    assert_eq!(plugin.status, 200, "{}", plugin.body);
+    assert_eq!(plugin.body["enabled"], true);
+    assert!(plugin.body["config"].as_str().unwrap().contains("fraud"));
+    let t1 = s.call("GET", "/v1/tenants/acme/tickets/t-1", Some(&admin), None);
+    assert_eq!(t1.body["group"], "fraud/L2");
+
+    // The two pending events are processed at start (on two workers: either may
+    // finish first).
+    let group_of = |id: &str| {
+        s.call(
+            "GET",
+            &format!("/v1/tenants/acme/tickets/{id}"),
+            Some(&admin),
+            None,
+        )
+        .body["group"]
+            .clone()
+    };
+    let mut groups = (Value::Null, Value::Null);
+    for _ in 0..200 {
+        groups = (group_of("t-2"), group_of("t-3"));
+        if !groups.0.is_null() && !groups.1.is_null() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(groups, (json!("business/L1"), json!("bank/L2")));
+}
+
+#[test]
+fn bad_input_gets_a_problem_answer_and_changes_nothing() {
+    let s = Running::start(data_dir("bad-input"));
+    let admin = s.tenant("acme");
+    s.enable_triage("acme", &admin);
+    let before = s
+        .call("GET", "/v1/tenants/acme/plugins", Some(&admin), None)
+        .body;
+
+    let cases: Vec<(&str, String, Vec<u8>, u16, &str)> = vec![
+        (
+            "malformed JSON",
+            "/v1/tenants/acme/events".into(),
+            b"{\"id\": 1".to_vec(),
+            400,
+            "invalid-json",
+        ),
+        (
+            "an unknown event field",
+            "/v1/tenants/acme/events".into(),
+            {
+                let mut e = triage_events()[0].clone();
+                e["colour"] = json!("red");
+                e.to_string().into_bytes()
+            },
+            400,
+            "invalid-event",
+        ),
+        (
+            "an unknown event kind",
+            "/v1/tenants/acme/events".into(),
+            {
+                let mut e = triage_events()[0].clone();
+                e["kind"] = json!({"type": "ticket_exploded"});
+                e.to_string().into_bytes()
+            },
+            400,
+            "invalid-event",
+        ),
+        (
+            "an oversized body",
+            "/v1/tenants/acme/events".into(),
+            vec![b' '; 2 << 20],
+            413,
+            "body-too-large",
+        ),
+        (
+            "an invalid component",
+            "/v1/tenants/acme/plugins/triage/component".into(),
+            b"\0asm not really a component".to_vec(),
+            422,
+            "invalid-component",
+        ),
+        (
+            "unknown plugin settings",
+            "/v1/tenants/acme/plugins/triage".into(),
+            br#"{"enabeld": false}"#.to_vec(),
+            400,
+            "invalid-json",
+        ),
+    ];
+    for (what, path, body, status, kind) in cases {
+        let method = if path.contains("/plugins/") {
+            "PUT"
+        } else {
+            "POST"
+        };
+        let answer = s.call(method, &path, Some(&admin), Some(body));
+        assert_eq!(answer.status, status, "{what}: {}", answer.body);
+        assert_eq!(answer.content_type, "application/problem+json", "{what}");
+        assert!(
+            answer.body["type"].as_str().unwrap().ends_with(kind),
+            "{what}: {}",
+            answer.body
+        );
+        assert!(
+            !answer.body["detail"].as_str().unwrap().is_empty(),
+            "{what}"
+        );
+    }
+
+    // Nothing was stored, and the service still works.
+    let tickets = s.call("GET", "/v1/tenants/acme/tickets", Some(&admin), None);
+    assert_eq!(tickets.body, json!([]));
+    let after = s
+        .call("GET", "/v1/tenants/acme/plugins", Some(&admin), None)
+        .body;
+    assert_eq!(before, after);
+    let ok = post_event(&s, "acme", &admin, &triage_events()[0], true);
+    assert_eq!(ok.status, 200, "{}", ok.body);
+}
+
+#[test]
+fn every_route_refuses_another_tenants_token_and_the_wrong_scope_and_leaks_nothing() {
+    let s = Running::start(data_dir("isolation"));
+    let acme_admin = s.tenant("acme");
+    let acme_integration = s.token("acme", &acme_admin, "integration");
+    let globex_admin = s.tenant("globex");
+    s.enable_triage("acme", &acme_admin);
+    assert_eq!(
+        post_event(&s, "acme", &acme_admin, &triage_events()[0], true).status,
+        200
+    );
+
+    let event = triage_events()[0].to_string().into_bytes();
+    let settings = br#"{"enabled": false}"#.to_vec();
+    let token = br#"{"scope": "admin"}"#.to_vec();
+    // (method, path, body, the scope the route needs)
+    let routes: Vec<(&str, &str, Option<Vec<u8>>, &str)> = vec![
+        (
+            "POST",
+            "/v1/tenants/acme/tokens",
+            Some(token.clone()),
+            "admin",
+        ),
+        ("GET", "/v1/tenants/acme/tokens", None, "admin"),
+        ("DELETE", "/v1/tenants/acme/tokens/0123", None, "admin"),
+        ("GET", "/v1/tenants/acme/plugins", None, "integration"),
+        (
+            "GET",
+            "/v1/tenants/acme/plugins/triage",
+            None,
+            "integration",
+        ),
+        (
+            "PUT",
+            "/v1/tenants/acme/plugins/triage",
+            Some(settings.clone()),
+            "admin",
+        ),
+        ("DELETE", "/v1/tenants/acme/plugins/triage", None, "admin"),
+        (
+            "PUT",
+            "/v1/tenants/acme/plugins/triage/component",
+            Some(b"\0asm".to_vec()),
+            "admin",
+        ),
+        (
+            "POST",
+            "/v1/tenants/acme/events",
+            Some(event.clone()),
+            "integration",
+        ),
+        ("GET", "/v1/tenants/acme/tickets", None, "integration"),
+        ("GET", "/v1/tenants/acme/tickets/t-1", None, "integration"),
+        (
+            "GET",
+            "/v1/tenants/acme/tickets/t-1/audit",
+            None,
+            "integration",
+        ),
+    ];
+    for (method, path, body, needs) in &routes {
+        // Another tenant's admin token: the answer a tenant that does not exist gets.
+        let foreign = s.call(method, path, Some(&globex_admin), body.clone());
+        let missing_path = path.replace("/acme/", "/no-such-tenant/");
+        let missing = s.call(method, &missing_path, Some(&globex_admin), body.clone());
+        assert_eq!(foreign.status, 404, "{method} {path}: {}", foreign.body);
+        assert_eq!(
+            foreign.body["detail"]
+                .as_str()
+                .unwrap()
+                .replace("acme", "X"),
+            missing.body["detail"]
+                .as_str()
+                .unwrap()
+                .replace("no-such-tenant", "X"),
+            "{method} {path}"
+        );
+        assert!(
+            !foreign.body.to_string().contains("t-1\""),
+            "{method} {path} leaks"
+        );
+        // No token, a wrong token, the operator's token.
+        assert_eq!(
+            s.call(method, path, None, body.clone()).status,
+            401,
+            "{method} {path}"
+        );
+        assert_eq!(
+            s.call(method, path, Some("gch_abc_def"), body.clone())
+                .status,
+            401,
+            "{method} {path}"
+        );
+        assert_eq!(
+            s.call(method, path, Some(OPERATOR), body.clone()).status,
+            404,
+            "{method} {path}"
+        );
+        // The wrong scope.
+        if *needs == "admin" {
+            let answer = s.call(method, path, Some(&acme_integration), body.clone());
+            assert_eq!(answer.status, 403, "{method} {path}: {}", answer.body);
+        }
+    }
+    // Tenants are the operator's: tenant tokens are refused.
+    let answer = s.json("POST", "/v1/tenants", &acme_admin, json!({"id": "evil"}));
+    assert_eq!(answer.status, 403);
+    assert_eq!(
+        s.call("GET", "/v1/tenants", Some(&acme_admin), None).status,
+        403
+    );
+
+    // Nothing changed for acme: its plugin, ticket and tokens are intact.
+    let plugin = s.call(
+        "GET",
+        "/v1/tenants/acme/plugins/triage",
+        Some(&acme_admin),
+        None,
+    );
+    assert_eq!(plugin.body["enabled"], true);
+    let tickets = s.call("GET", "/v1/tenants/acme/tickets", Some(&acme_admin), None);
+    assert_eq!(tickets.body.as_array().unwrap().len(), 1);
+    let globex = s.call(
+        "GET",
+        "/v1/tenants/globex/tickets",
+        Some(&globex_admin),
+        None,
+    );
+    assert_eq!(globex.body, json!([]));
+}
