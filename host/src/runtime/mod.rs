@@ -32,19 +32,21 @@
 //!
 //! | plugin (language, size)            | warm call       | instantiation   | fresh instance + call |
 //! |------------------------------------|-----------------|-----------------|-----------------------|
-//! | `triage` (Rust, 320 KB)            | 38 / 45 µs      | 11 / 12 µs      | 90 / 103 µs           |
-//! | `python-sentiment` (Python, 18 MB) | 163 / 191 µs    | 513 / 562 µs    | 2,531 / 2,722 µs      |
-//! | `js-macros` (JavaScript, 12 MB)    | 132 / 144 µs    | 13 / 15 µs      | 1,190 / 1,346 µs      |
+//! | `triage` (Rust, 320 KB)            | 34 / 35 µs      | 10 / 12 µs      | 89 / 99 µs            |
+//! | `python-sentiment` (Python, 18 MB) | 181 / 190 µs    | 493 / 521 µs    | 2,175 / 2,265 µs      |
+//! | `js-macros` (JavaScript, 12 MB)    | 129 / 143 µs    | 13 / 14 µs      | 1,038 / 1,114 µs      |
 //!
-//! Compiling (once per upload, then cached): 0.2 s for triage, 5.9 s for the Python
-//! component, 8.6 s for the JavaScript one. A fresh instance costs more than
-//! instantiation plus a warm call: a new instance also pays for its first touches
-//! of linear memory (copy-on-write pages of the initial heap image: megabytes for an
-//! embedded interpreter) and the guest allocator's start, which a warm instance has
-//! behind it.
+//! Both models run the same call (the first example event, or the first render
+//! request) every round; three runs agreed within 5% once the machine was quiet (a
+//! run straight after a build was up to 50% slower). Compiling (once per upload,
+//! then cached): 0.2 s for triage, 5.7 s for the Python component, 7.0 s for the
+//! JavaScript one. A fresh instance costs more than instantiation plus a warm call:
+//! a new instance also pays for its first touches of linear memory (copy-on-write
+//! pages of the initial heap image: megabytes for an embedded interpreter) and the
+//! guest allocator's start, which a warm instance has behind it.
 //!
-//! A fresh instance per call is the model. For Rust plugins it costs about 50 µs
-//! more per call; for the interpreted languages 1–2.5 ms, still small next to a
+//! A fresh instance per call is the model. For Rust plugins it costs about 55 µs
+//! more per call; for the interpreted languages 1–2 ms, still small next to a
 //! ticket event's round trip (a durable write and an HTTP exchange) and to the
 //! 100 ms deadline, and it buys properties a warm pool cannot give without extra
 //! machinery: no state leaks from one ticket (or one tenant's data) to the next
@@ -112,7 +114,7 @@ impl Default for CallLimits {
     ///
     /// By default the deadline is the binding limit and fuel is the measure (every
     /// call reports the fuel it used) and a backstop. A tight guest loop burns about
-    /// 18 billion fuel units a second on the project's machine (17.7 and 18.5 in two
+    /// 18 billion fuel units a second on the project's machine (17.7 to 19.2 in five
     /// runs of the bench, which prints the rate): one billion, the first default, ran
     /// out in about 55 ms, so the same runaway loop ended as out-of-fuel or as a
     /// deadline depending on the CPU. Fifty billion lasts about 2.7 s there: far past
