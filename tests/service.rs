@@ -571,3 +571,112 @@ fn every_route_refuses_another_tenants_token_and_the_wrong_scope_and_leaks_nothi
     );
     assert_eq!(globex.body, json!([]));
 }
+
+#[test]
+fn python_and_javascript_plugins_pushed_from_the_command_line_act_like_in_the_harness() {
+    use common::{Lang, build_plugin, guichet, text};
+    let Some(python) = build_plugin(
+        Lang::Python,
+        &root().join("examples/python-sentiment/app.py"),
+        "automation",
+        "python-sentiment",
+    ) else {
+        return;
+    };
+    let Some(javascript) = build_plugin(
+        Lang::JavaScript,
+        &root().join("examples/js-macros/macros.js"),
+        "macros",
+        "js-macros",
+    ) else {
+        return;
+    };
+    let s = Running::start(data_dir("push"));
+    let admin = s.tenant("acme");
+
+    let pushed = guichet(&[
+        "plugin",
+        "push",
+        python.to_str().unwrap(),
+        "--url",
+        &s.base,
+        "--tenant",
+        "acme",
+        "--token",
+        &admin,
+        "--config",
+        "examples/python-sentiment/config.json",
+        "--subscribe",
+        "ticket_created,message_added",
+    ]);
+    assert!(pushed.status.success(), "{}", text(&pushed.stderr));
+    assert!(
+        text(&pushed.stdout).contains("as `python-sentiment`: automation plugin"),
+        "{}",
+        text(&pushed.stdout)
+    );
+    let pushed = guichet(&[
+        "plugin",
+        "push",
+        javascript.to_str().unwrap(),
+        "--url",
+        &s.base,
+        "--tenant",
+        "acme",
+        "--token",
+        &admin,
+        "--config",
+        "examples/js-macros/config.json",
+    ]);
+    assert!(pushed.status.success(), "{}", text(&pushed.stderr));
+    assert!(
+        text(&pushed.stdout).contains("macros plugin"),
+        "{}",
+        text(&pushed.stdout)
+    );
+
+    // A wrong token is refused with the service's explanation, and exit status 2.
+    let refused = guichet(&[
+        "plugin",
+        "push",
+        python.to_str().unwrap(),
+        "--url",
+        &s.base,
+        "--tenant",
+        "acme",
+        "--token",
+        "gch_wrong_token",
+    ]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        text(&refused.stderr).contains("the token is not valid"),
+        "{}",
+        text(&refused.stderr)
+    );
+
+    // The service decides what `plugin run` decided on the same events; the macros
+    // plugin is not event-driven and takes no part.
+    let expected =
+        std::fs::read_to_string(root().join("examples/python-sentiment/expected.jsonl")).unwrap();
+    let events =
+        std::fs::read_to_string(root().join("examples/python-sentiment/events.jsonl")).unwrap();
+    for (event, want) in events.lines().zip(expected.lines()) {
+        let event: Value = serde_json::from_str(event).unwrap();
+        let want: Value = serde_json::from_str(want).unwrap();
+        let answer = post_event(&s, "acme", &admin, &event, true);
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        let decisions = answer.body["outcomes"][0]["decisions"].as_array().unwrap();
+        assert_eq!(decisions.len(), 1, "{}: {decisions:?}", event["id"]);
+        assert_eq!(decisions[0]["plugin"], "python-sentiment");
+        assert_eq!(decisions[0]["actions"], want["actions"], "{}", event["id"]);
+    }
+    let ticket = s.call("GET", "/v1/tenants/acme/tickets/t-1", Some(&admin), None);
+    assert!(
+        ticket.body["tags"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("sentiment:positive")),
+        "{}",
+        ticket.body
+    );
+}

@@ -88,6 +88,36 @@ enum PluginCommand {
         #[arg(long)]
         deadline_ms: Option<u64>,
     },
+    /// Upload a component to a tenant of a running service, set its settings and
+    /// enable it.
+    Push {
+        /// The component file (`.wasm`).
+        file: PathBuf,
+        /// The plugin's name in the tenant; the file's stem by default.
+        #[arg(long)]
+        name: Option<String>,
+        /// The service's base URL.
+        #[arg(long, env = "GUICHET_URL", default_value = "http://127.0.0.1:8080")]
+        url: String,
+        /// The tenant to install it in.
+        #[arg(long, env = "GUICHET_TENANT")]
+        tenant: String,
+        /// An admin token of the tenant.
+        #[arg(long, env = "GUICHET_TOKEN", hide_env_values = true)]
+        token: String,
+        /// The plugin's configuration (a JSON file).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Its place in the tenant's order (plugins run in ascending order).
+        #[arg(long)]
+        order: Option<i64>,
+        /// Event kinds it runs on (repeat or separate with commas); all when absent.
+        #[arg(long, value_delimiter = ',')]
+        subscribe: Vec<String>,
+        /// Upload and configure, but leave it disabled.
+        #[arg(long)]
+        disabled: bool,
+    },
     /// Write a new plugin project that builds as it is, with a sample input file.
     New {
         /// The plugin's name: lower-case letters, digits and dashes.
@@ -175,6 +205,27 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 kind,
                 dir,
             } => new_plugin(&name, lang, kind, dir),
+            PluginCommand::Push {
+                file,
+                name,
+                url,
+                tenant,
+                token,
+                config,
+                order,
+                subscribe,
+                disabled,
+            } => push_plugin(Push {
+                file,
+                name,
+                url,
+                tenant,
+                token,
+                config,
+                order,
+                subscribe,
+                enabled: !disabled,
+            }),
         },
     }
 }
@@ -396,4 +447,104 @@ async fn shutdown_signal() {
         () = ctrl_c => {}
         () = term => {}
     }
+}
+
+struct Push {
+    file: PathBuf,
+    name: Option<String>,
+    url: String,
+    tenant: String,
+    token: String,
+    config: Option<PathBuf>,
+    order: Option<i64>,
+    subscribe: Vec<String>,
+    enabled: bool,
+}
+
+fn push_plugin(push: Push) -> Result<ExitCode> {
+    let bytes = std::fs::read(&push.file)
+        .with_context(|| format!("cannot read {}", push.file.display()))?;
+    let name = match push.name {
+        Some(name) => name,
+        None => push
+            .file
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .map(|s| s.replace('_', "-"))
+            .context("give the plugin a name with --name")?,
+    };
+    let mut settings = serde_json::Map::new();
+    if let Some(path) = &push.config {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the configuration {}", path.display()))?;
+        let config: serde_json::Value = serde_json::from_str(&text)
+            .with_context(|| format!("the configuration {} is not valid JSON", path.display()))?;
+        settings.insert("config".into(), config);
+    }
+    if let Some(order) = push.order {
+        settings.insert("order".into(), order.into());
+    }
+    if !push.subscribe.is_empty() {
+        settings.insert("subscriptions".into(), push.subscribe.clone().into());
+    }
+    settings.insert("enabled".into(), push.enabled.into());
+
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let base = format!(
+        "{}/v1/tenants/{}/plugins/{name}",
+        push.url.trim_end_matches('/'),
+        push.tenant
+    );
+    let auth = format!("Bearer {}", push.token);
+    let uploaded = send(
+        agent
+            .put(format!("{base}/component"))
+            .header("Authorization", &auth)
+            .header("Content-Type", "application/wasm")
+            .send(&bytes[..]),
+        "upload",
+    )?;
+    let configured = send(
+        agent
+            .put(&base)
+            .header("Authorization", &auth)
+            .header("Content-Type", "application/json")
+            .send(serde_json::Value::Object(settings).to_string()),
+        "settings",
+    )?;
+    println!(
+        "pushed {} to tenant {} as `{name}`: {} plugin, version {}, {}",
+        push.file.display(),
+        push.tenant,
+        uploaded["world"].as_str().unwrap_or("?"),
+        configured["version"].as_str().unwrap_or("?"),
+        if configured["enabled"] == true {
+            "enabled"
+        } else {
+            "disabled"
+        }
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The JSON of a successful answer, or an error carrying the service's problem detail.
+fn send(
+    response: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+    step: &str,
+) -> Result<serde_json::Value> {
+    let mut response = response.with_context(|| format!("{step}: cannot reach the service"))?;
+    let status = response.status();
+    let text = response
+        .body_mut()
+        .read_to_string()
+        .with_context(|| format!("{step}: unreadable answer"))?;
+    let body: serde_json::Value = serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);
+    if !status.is_success() {
+        let detail = body["detail"].as_str().unwrap_or(text.as_str());
+        bail!("{step} refused ({status}): {detail}");
+    }
+    Ok(body)
 }

@@ -295,6 +295,7 @@ fn process(
         {
             continue;
         }
+        let _call = tracing::info_span!("plugin", name = %installed.name).entered();
         let started = Instant::now();
         let component = match shared.plugins.get(&installed) {
             Ok(component) if component.world() == World::Automation => component,
