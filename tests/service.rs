@@ -9,6 +9,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use guichet::model::Event;
+use guichet::outbox::OutboxConfig;
 use guichet::pipeline::PipelineConfig;
 use guichet::serve::{ServeConfig, Service};
 use guichet::store::{SledStore, Store};
@@ -54,6 +55,14 @@ impl Running {
                 listen: "127.0.0.1:0".parse().unwrap(),
                 operator_token: Some(OPERATOR.to_string()),
                 pipeline: PipelineConfig::default(),
+                // Quick retries, so that retry and dead-letter paths run in a test.
+                outbox: OutboxConfig {
+                    first_retry: Duration::from_millis(50),
+                    max_retry: Duration::from_millis(200),
+                    max_attempts: 3,
+                    timeout: Duration::from_secs(2),
+                    poll: Duration::from_millis(20),
+                },
             }))
             .expect("service starts");
         let base = format!("http://{}", service.addr());
@@ -500,6 +509,21 @@ fn every_route_refuses_another_tenants_token_and_the_wrong_scope_and_leaks_nothi
             None,
             "integration",
         ),
+        (
+            "PUT",
+            "/v1/tenants/acme/webhooks/hook",
+            Some(br#"{"url": "http://127.0.0.1:9/x"}"#.to_vec()),
+            "admin",
+        ),
+        ("GET", "/v1/tenants/acme/webhooks", None, "admin"),
+        ("DELETE", "/v1/tenants/acme/webhooks/hook", None, "admin"),
+        ("GET", "/v1/tenants/acme/dead-letters", None, "admin"),
+        (
+            "POST",
+            "/v1/tenants/acme/dead-letters/0001-hook/replay",
+            None,
+            "admin",
+        ),
     ];
     for (method, path, body, needs) in &routes {
         // Another tenant's admin token: the answer a tenant that does not exist gets.
@@ -679,4 +703,220 @@ fn python_and_javascript_plugins_pushed_from_the_command_line_act_like_in_the_ha
         "{}",
         ticket.body
     );
+}
+
+/// A request the receiver got: its headers (names in lower case) and its body.
+type Request = (Vec<(String, String)>, String);
+
+/// A webhook receiver on loopback: records every request and answers with the
+/// status the test sets (200 by default).
+struct Receiver {
+    url: String,
+    requests: std::sync::Arc<std::sync::Mutex<Vec<Request>>>,
+    status: std::sync::Arc<std::sync::atomic::AtomicU16>,
+}
+
+impl Receiver {
+    fn start() -> Receiver {
+        use std::io::{BufRead, BufReader, Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/hooks/guichet", listener.local_addr().unwrap());
+        let requests = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let status = std::sync::Arc::new(std::sync::atomic::AtomicU16::new(200));
+        let (seen, answer) = (requests.clone(), status.clone());
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut headers = Vec::new();
+                let mut line = String::new();
+                reader.read_line(&mut line).unwrap();
+                loop {
+                    line.clear();
+                    reader.read_line(&mut line).unwrap();
+                    let trimmed = line.trim_end();
+                    if trimmed.is_empty() {
+                        break;
+                    }
+                    if let Some((k, v)) = trimmed.split_once(':') {
+                        headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
+                    }
+                }
+                let length: usize = headers
+                    .iter()
+                    .find(|(k, _)| k == "content-length")
+                    .map(|(_, v)| v.parse().unwrap())
+                    .unwrap_or(0);
+                let mut body = vec![0; length];
+                reader.read_exact(&mut body).unwrap();
+                let code = answer.load(std::sync::atomic::Ordering::SeqCst);
+                seen.lock()
+                    .unwrap()
+                    .push((headers, String::from_utf8(body).unwrap()));
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {code} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                );
+            }
+        });
+        Receiver {
+            url,
+            requests,
+            status,
+        }
+    }
+
+    fn set_status(&self, code: u16) {
+        self.status.store(code, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    fn count(&self) -> usize {
+        self.requests.lock().unwrap().len()
+    }
+
+    /// Waits until at least `n` requests arrived (at most 10 s).
+    fn wait_for(&self, n: usize) {
+        for _ in 0..500 {
+            if self.count() >= n {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("{} requests arrived, not {n}", self.count());
+    }
+}
+
+fn header<'a>(headers: &'a [(String, String)], name: &str) -> &'a str {
+    headers
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or_else(|| panic!("no {name} header in {headers:?}"))
+}
+
+#[test]
+fn applied_actions_reach_a_webhook_signed_and_at_least_once() {
+    use hmac::{Hmac, Mac};
+
+    let receiver = Receiver::start();
+    let s = Running::start(data_dir("webhook"));
+    let admin = s.tenant("acme");
+    s.enable_triage("acme", &admin);
+    let secret = "a-shared-secret-of-the-helpdesk";
+    let hook = s.json(
+        "PUT",
+        "/v1/tenants/acme/webhooks/helpdesk",
+        &admin,
+        json!({"url": receiver.url, "secret": secret}),
+    );
+    assert_eq!(hook.status, 200, "{}", hook.body);
+
+    // The receiver fails twice, then accepts: one event, three attempts, one success.
+    receiver.set_status(500);
+    assert_eq!(
+        post_event(&s, "acme", &admin, &triage_events()[0], true).status,
+        200
+    );
+    receiver.wait_for(2);
+    receiver.set_status(200);
+    receiver.wait_for(3);
+    std::thread::sleep(Duration::from_millis(300));
+    let requests = receiver.requests.lock().unwrap().clone();
+    assert_eq!(requests.len(), 3, "retried until accepted, then no more");
+    let (headers, body) = &requests[2];
+    assert_eq!(
+        requests[0].1, *body,
+        "every attempt sends the same delivery"
+    );
+
+    let timestamp = header(headers, "x-guichet-timestamp");
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(format!("{timestamp}.{body}").as_bytes());
+    let expected: String = mac
+        .finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(
+        header(headers, "x-guichet-signature"),
+        format!("sha256={expected}")
+    );
+    let delivery: Value = serde_json::from_str(body).unwrap();
+    assert_eq!(delivery["tenant"], "acme");
+    assert_eq!(delivery["event_id"], "evt-1");
+    assert_eq!(delivery["decisions"][0]["plugin"], "triage");
+    assert_eq!(delivery["ticket"]["group"], "fraud/L2");
+
+    // A receiver that keeps failing: the delivery ends in the dead letters, and an
+    // admin replays it once the receiver is back.
+    receiver.set_status(503);
+    assert_eq!(
+        post_event(&s, "acme", &admin, &triage_events()[1], true).status,
+        200
+    );
+    receiver.wait_for(6);
+    let mut dead = Value::Null;
+    for _ in 0..100 {
+        dead = s
+            .call("GET", "/v1/tenants/acme/dead-letters", Some(&admin), None)
+            .body;
+        if dead.as_array().is_some_and(|d| !d.is_empty()) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(dead[0]["attempts"], 3, "{dead}");
+    assert!(
+        dead[0]["last_error"].as_str().unwrap().contains("503"),
+        "{dead}"
+    );
+    receiver.set_status(200);
+    let id = dead[0]["id"].as_str().unwrap();
+    let replayed = s.call(
+        "POST",
+        &format!("/v1/tenants/acme/dead-letters/{id}/replay"),
+        Some(&admin),
+        None,
+    );
+    assert_eq!(replayed.status, 202, "{}", replayed.body);
+    receiver.wait_for(7);
+    let last: Value = serde_json::from_str(&receiver.requests.lock().unwrap()[6].1).unwrap();
+    assert_eq!(last["event_id"], "evt-2");
+
+    // Another tenant cannot see or replay acme's dead letters.
+    let globex = s.tenant("globex");
+    let foreign = s.call("GET", "/v1/tenants/acme/dead-letters", Some(&globex), None);
+    assert_eq!(foreign.status, 404);
+}
+
+#[test]
+fn pending_deliveries_survive_a_restart() {
+    let receiver = Receiver::start();
+    receiver.set_status(500);
+    let s = Running::start(data_dir("outbox-restart"));
+    let admin = s.tenant("acme");
+    s.enable_triage("acme", &admin);
+    let hook = s.json(
+        "PUT",
+        "/v1/tenants/acme/webhooks/helpdesk",
+        &admin,
+        json!({"url": receiver.url}),
+    );
+    assert_eq!(hook.status, 200, "{}", hook.body);
+    assert_eq!(hook.body["secret"].as_str().unwrap().len(), 64);
+    assert_eq!(
+        post_event(&s, "acme", &admin, &triage_events()[0], true).status,
+        200
+    );
+    receiver.wait_for(1);
+    let dir = s.stop();
+    let before = receiver.count();
+
+    receiver.set_status(200);
+    let _s = Running::start(dir);
+    receiver.wait_for(before + 1);
+    let requests = receiver.requests.lock().unwrap().clone();
+    let last: Value = serde_json::from_str(&requests.last().unwrap().1).unwrap();
+    assert_eq!(last["event_id"], "evt-1");
 }

@@ -11,6 +11,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 
 use guichet::harness::{self, Harness};
+use guichet::outbox::OutboxConfig;
 use guichet::pipeline::PipelineConfig;
 use guichet::runtime::{
     CallLimits, ComponentInfo, LogLine, Runtime, RuntimeConfig, WIT_PACKAGE, World,
@@ -189,6 +190,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 workers,
                 ..PipelineConfig::default()
             },
+            outbox: OutboxConfig::default(),
         }),
         Command::Plugin { command } => match command {
             PluginCommand::Check { plugin, json } => check(&plugin, json),

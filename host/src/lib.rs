@@ -13,11 +13,13 @@
 //! - [`store`]: the service's durable state behind a trait, on sled;
 //! - [`tenancy`]: tenant and operator tokens;
 //! - [`pipeline`]: events to decisions, in order per ticket, audited;
+//! - [`outbox`]: signed webhook deliveries of applied actions, with retries;
 //! - [`api`]: the HTTP API; [`serve`]: the service put together.
 
 pub mod api;
 pub mod harness;
 pub mod model;
+pub mod outbox;
 pub mod pipeline;
 pub mod reference_plugins;
 pub mod runtime;

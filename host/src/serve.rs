@@ -3,7 +3,8 @@
 //!
 //! Stopping (SIGTERM, Ctrl-C, or [`Service::shutdown`]) first stops accepting
 //! connections and lets in-flight requests finish, then lets the pipeline finish
-//! every event it was handed (follow-ups included), then flushes the store. An event
+//! every event it was handed (follow-ups included), flushes the store, and stops
+//! webhook delivery after the attempt in progress (the rest waits in the outbox). An event
 //! acknowledged but not processed when the process dies is still pending in the
 //! store and is processed at the next start.
 
@@ -15,6 +16,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::api::{self, AppState};
+use crate::outbox::{Delivery, OutboxConfig};
 use crate::pipeline::{Pipeline, PipelineConfig, PipelineError};
 use crate::runtime::{Runtime, RuntimeConfig, RuntimeError};
 use crate::store::{SledStore, Store, StoreError};
@@ -29,6 +31,7 @@ pub struct ServeConfig {
     /// one is generated on the first start.
     pub operator_token: Option<String>,
     pub pipeline: PipelineConfig,
+    pub outbox: OutboxConfig,
 }
 
 /// Why the service could not start or stopped with an error.
@@ -85,6 +88,7 @@ impl Service {
             ..RuntimeConfig::default()
         })?);
         let pipeline = Pipeline::start(store.clone(), runtime, config.pipeline.clone())?;
+        let delivery = Delivery::start(store.clone(), config.outbox.clone());
 
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
@@ -105,7 +109,12 @@ impl Service {
                 })
                 .await;
             tracing::info!("no longer accepting requests; finishing accepted events");
-            let drained = tokio::task::spawn_blocking(move || pipeline.shutdown()).await;
+            let drained = tokio::task::spawn_blocking(move || {
+                pipeline.shutdown();
+                // Deliveries not made yet stay in the outbox for the next start.
+                delivery.stop();
+            })
+            .await;
             if let Err(e) = drained {
                 tracing::error!(error = %e, "the pipeline did not stop cleanly");
             }

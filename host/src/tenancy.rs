@@ -34,6 +34,11 @@ fn random_hex(bytes: usize) -> String {
     hex(&buf)
 }
 
+/// 256 random bits as hex: a webhook signing key.
+pub fn random_secret() -> String {
+    random_hex(32)
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

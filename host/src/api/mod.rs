@@ -31,7 +31,9 @@ use serde_json::json;
 use crate::model::Event;
 use crate::pipeline::Pipeline;
 use crate::reference_plugins;
-use crate::store::{Enqueued, InstalledPlugin, PluginSource, Scope, Store, Tenant, TicketFilter};
+use crate::store::{
+    Enqueued, InstalledPlugin, PluginSource, Scope, Store, Tenant, TicketFilter, Webhook,
+};
 use crate::tenancy::{self, Caller};
 
 pub use problem::Problem;
@@ -71,6 +73,16 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/tenants/{tenant}/tickets", get(list_tickets))
         .route("/v1/tenants/{tenant}/tickets/{id}", get(get_ticket))
         .route("/v1/tenants/{tenant}/tickets/{id}/audit", get(get_audit))
+        .route("/v1/tenants/{tenant}/webhooks", get(list_webhooks))
+        .route(
+            "/v1/tenants/{tenant}/webhooks/{name}",
+            put(put_webhook).delete(delete_webhook),
+        )
+        .route("/v1/tenants/{tenant}/dead-letters", get(list_dead_letters))
+        .route(
+            "/v1/tenants/{tenant}/dead-letters/{id}/replay",
+            post(replay_dead_letter),
+        )
         .route("/v1/reference-plugins", get(list_reference_plugins))
         .route("/v1/health", get(health))
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY));
@@ -766,4 +778,118 @@ async fn get_audit(
     }
     let records = state.store.audit(&tenant, &id)?;
     Ok(axum::Json(records).into_response())
+}
+
+// ---- webhooks ----------------------------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WebhookSettings {
+    url: String,
+    /// The signing key; generated when absent.
+    #[serde(default)]
+    secret: Option<String>,
+}
+
+async fn put_webhook(
+    State(state): State<AppState>,
+    Path((tenant, name)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Response> {
+    tenant_access(&state, &headers, &tenant, Scope::Admin).await?;
+    check_slug("webhook name", &name)?;
+    let settings: WebhookSettings = parse_json(
+        body,
+        "webhook (`{\"url\": \"http://…\", \"secret\": \"…\"}`)",
+    )?;
+    let parsed: Result<axum::http::Uri, _> = settings.url.parse();
+    match parsed {
+        Ok(uri) if uri.scheme_str() == Some("http") && uri.host().is_some() => {}
+        Ok(uri) if uri.scheme_str() == Some("https") => {
+            return Err(Problem::bad_request(
+                "invalid-webhook-url",
+                "https endpoints are not supported yet: deliveries are plain HTTP, so reach \
+                 an https receiver through a TLS-terminating proxy on your side",
+            ));
+        }
+        _ => {
+            return Err(Problem::bad_request(
+                "invalid-webhook-url",
+                format!("`{}` is not an http:// URL", settings.url),
+            ));
+        }
+    }
+    if settings.secret.as_ref().is_some_and(|s| s.len() < 16) {
+        return Err(Problem::bad_request(
+            "weak-webhook-secret",
+            "a webhook secret must be at least 16 characters; leave it out to get a random one",
+        ));
+    }
+    let webhook = Webhook {
+        name,
+        url: settings.url,
+        secret: settings.secret.unwrap_or_else(tenancy::random_secret),
+        created_at: Utc::now(),
+    };
+    state.store.put_webhook(&tenant, &webhook)?;
+    state.store.flush()?;
+    Ok(axum::Json(json!({
+        "name": webhook.name,
+        "url": webhook.url,
+        "secret": webhook.secret,
+        "note": "deliveries carry X-Guichet-Signature: sha256=HMAC(secret, \"<X-Guichet-Timestamp>.<body>\")"
+    }))
+    .into_response())
+}
+
+async fn list_webhooks(
+    State(state): State<AppState>,
+    Path(tenant): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    tenant_access(&state, &headers, &tenant, Scope::Admin).await?;
+    let list: Vec<_> = state
+        .store
+        .webhooks(&tenant)?
+        .into_iter()
+        .map(|w| json!({"name": w.name, "url": w.url, "created_at": w.created_at}))
+        .collect();
+    Ok(axum::Json(list).into_response())
+}
+
+async fn delete_webhook(
+    State(state): State<AppState>,
+    Path((tenant, name)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    tenant_access(&state, &headers, &tenant, Scope::Admin).await?;
+    if !state.store.delete_webhook(&tenant, &name)? {
+        return Err(Problem::not_found(format!("no webhook `{name}`")));
+    }
+    state.store.flush()?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn list_dead_letters(
+    State(state): State<AppState>,
+    Path(tenant): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    tenant_access(&state, &headers, &tenant, Scope::Admin).await?;
+    Ok(axum::Json(state.store.dead_letters(&tenant)?).into_response())
+}
+
+async fn replay_dead_letter(
+    State(state): State<AppState>,
+    Path((tenant, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    tenant_access(&state, &headers, &tenant, Scope::Admin).await?;
+    let item = state
+        .store
+        .replay_dead_letter(&tenant, &id, Utc::now())?
+        .ok_or_else(|| Problem::not_found(format!("no dead letter `{id}`")))?;
+    state.store.flush()?;
+    Ok((StatusCode::ACCEPTED, axum::Json(item)).into_response())
 }

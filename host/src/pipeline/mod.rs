@@ -13,7 +13,8 @@
 //! storage writes and the follow-up events (status, assignment and tag changes) are
 //! committed in one transaction. Follow-ups run like any event, one cascade level
 //! deeper; past [`PipelineConfig::cascade_limit`] they are not created and the audit
-//! says so.
+//! says so. When plugins returned actions, one delivery per webhook of the tenant
+//! joins the same transaction (the `outbox` module delivers them).
 //!
 //! Crash safety: an event leaves the pending list only in the transaction that
 //! commits its effects, so after a crash [`Pipeline::start`] finds the unprocessed
@@ -37,7 +38,7 @@ use tokio::sync::oneshot;
 
 use crate::model::{Action, Event, Ticket};
 use crate::runtime::{CallLimits, Runtime, World};
-use crate::store::{AuditRecord, EventCommit, Store, StoreError, StoredEvent};
+use crate::store::{AuditRecord, EventCommit, OutboxItem, Store, StoreError, StoredEvent};
 
 pub use apply::{apply_actions, follow_ups, ticket_after_event};
 pub use plugins::{PluginCache, PluginCacheError};
@@ -380,6 +381,7 @@ fn process(
         changes.into_iter().map(|e| (e, depth)).collect()
     };
 
+    let outbox = outbox_items(shared, stored, &ticket, &decisions)?;
     let commit = EventCommit {
         tenant: tenant.to_string(),
         seq: stored.seq,
@@ -387,6 +389,7 @@ fn process(
         audit,
         follow_ups,
         plugin_writes,
+        outbox,
     };
     let stored_follow_ups = shared.store.commit_event(&commit)?;
     Ok((
@@ -398,6 +401,48 @@ fn process(
         },
         stored_follow_ups,
     ))
+}
+
+/// One delivery per webhook of the tenant when plugins returned actions: the
+/// decisions that were applied and the ticket as they left it.
+fn outbox_items(
+    shared: &Shared,
+    stored: &StoredEvent,
+    ticket: &Ticket,
+    decisions: &[Decision],
+) -> Result<Vec<OutboxItem>, PipelineError> {
+    let applied: Vec<&Decision> = decisions
+        .iter()
+        .filter(|d| d.error.is_none() && !d.actions.is_empty())
+        .collect();
+    if applied.is_empty() {
+        return Ok(Vec::new());
+    }
+    let webhooks = shared.store.webhooks(&stored.tenant)?;
+    Ok(webhooks
+        .into_iter()
+        .map(|webhook| {
+            let id = format!("{:020}-{}", stored.seq, webhook.name);
+            let body = serde_json::json!({
+                "delivery": id,
+                "tenant": stored.tenant,
+                "event_id": stored.event.id,
+                "event_seq": stored.seq,
+                "ticket_id": ticket.id,
+                "decisions": applied,
+                "ticket": ticket,
+            });
+            OutboxItem {
+                id,
+                tenant: stored.tenant.clone(),
+                webhook: webhook.name,
+                body: body.to_string(),
+                attempts: 0,
+                next_attempt_at: Utc::now(),
+                last_error: None,
+            }
+        })
+        .collect())
 }
 
 fn record(stored: &StoredEvent, ticket_id: &str, plugin: &str, version: &str) -> AuditRecord {

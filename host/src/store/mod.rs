@@ -140,6 +140,32 @@ pub struct EventCommit {
     pub follow_ups: Vec<(Event, u32)>,
     /// Plugin storage writes, per plugin name: `Some(value)` sets, `None` deletes.
     pub plugin_writes: Vec<(String, String, Option<Vec<u8>>)>,
+    /// Deliveries to the tenant's webhooks, queued with the actions they report.
+    pub outbox: Vec<OutboxItem>,
+}
+
+/// An endpoint of a tenant that receives its applied actions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Webhook {
+    pub name: String,
+    pub url: String,
+    /// The HMAC-SHA256 key of the signatures; shown to the admin once.
+    pub secret: String,
+    pub created_at: Timestamp,
+}
+
+/// One delivery to make: a JSON body for one webhook, with its attempts so far.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutboxItem {
+    /// Unique, in creation order: `<event seq>-<webhook>`.
+    pub id: String,
+    pub tenant: String,
+    pub webhook: String,
+    pub body: String,
+    pub attempts: u32,
+    pub next_attempt_at: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
 }
 
 /// Which tickets to list.
@@ -248,4 +274,27 @@ pub trait Store: Send + Sync + 'static {
     fn open_tickets_of(&self, tenant: &str, identity_value: &str) -> StoreResult<Vec<Ticket>>;
     /// A ticket's audit trail, oldest first.
     fn audit(&self, tenant: &str, ticket_id: &str) -> StoreResult<Vec<AuditRecord>>;
+
+    fn put_webhook(&self, tenant: &str, webhook: &Webhook) -> StoreResult<()>;
+    fn webhook(&self, tenant: &str, name: &str) -> StoreResult<Option<Webhook>>;
+    fn webhooks(&self, tenant: &str) -> StoreResult<Vec<Webhook>>;
+    fn delete_webhook(&self, tenant: &str, name: &str) -> StoreResult<bool>;
+
+    /// Every queued delivery of every tenant.
+    fn outbox(&self) -> StoreResult<Vec<OutboxItem>>;
+    /// Replaces a queued delivery (after a failed attempt).
+    fn update_outbox(&self, item: &OutboxItem) -> StoreResult<()>;
+    /// Removes a delivered item.
+    fn remove_outbox(&self, tenant: &str, id: &str) -> StoreResult<()>;
+    /// Moves an item that will not be retried to the tenant's dead letters.
+    fn dead_letter(&self, item: &OutboxItem) -> StoreResult<()>;
+    fn dead_letters(&self, tenant: &str) -> StoreResult<Vec<OutboxItem>>;
+    /// Moves a dead letter back to the outbox, due now, with its attempts reset;
+    /// `None` if the tenant has no such dead letter.
+    fn replay_dead_letter(
+        &self,
+        tenant: &str,
+        id: &str,
+        now: Timestamp,
+    ) -> StoreResult<Option<OutboxItem>>;
 }

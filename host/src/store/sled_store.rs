@@ -12,8 +12,8 @@ use serde::de::DeserializeOwned;
 use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
 
 use super::{
-    AuditRecord, Enqueued, EventCommit, InstalledPlugin, Store, StoreError, StoreResult,
-    StoredEvent, Tenant, TicketFilter, TokenRecord,
+    AuditRecord, Enqueued, EventCommit, InstalledPlugin, OutboxItem, Store, StoreError,
+    StoreResult, StoredEvent, Tenant, TicketFilter, TokenRecord, Webhook,
 };
 use crate::model::{Event, Ticket, TicketStatus, Timestamp};
 
@@ -29,6 +29,9 @@ pub struct SledStore {
     idempotency: sled::Tree,
     tickets: sled::Tree,
     audit: sled::Tree,
+    webhooks: sled::Tree,
+    outbox: sled::Tree,
+    dead_letters: sled::Tree,
 }
 
 fn backend(e: impl std::fmt::Display) -> StoreError {
@@ -104,6 +107,9 @@ impl SledStore {
             idempotency: tree("idempotency")?,
             tickets: tree("tickets")?,
             audit: tree("audit")?,
+            webhooks: tree("webhooks")?,
+            outbox: tree("outbox")?,
+            dead_letters: tree("dead_letters")?,
             db,
         })
     }
@@ -307,8 +313,9 @@ impl Store for SledStore {
             &self.tickets,
             &self.audit,
             &self.plugin_storage,
+            &self.outbox,
         )
-            .transaction(|(meta, pending, tickets, audit, storage)| {
+            .transaction(|(meta, pending, tickets, audit, storage, outbox)| {
                 let done = pending.remove(seq_key(tenant, commit.seq))?;
                 if done.is_none() {
                     // Already committed (a retry after a crash between commit and
@@ -331,6 +338,9 @@ impl Store for SledStore {
                         Some(v) => storage.insert(k, v.as_slice())?,
                         None => storage.remove(k)?,
                     };
+                }
+                for item in &commit.outbox {
+                    outbox.insert(key(&[tenant, &item.id]), to_json(item))?;
                 }
                 let mut stored = Vec::new();
                 for (event, depth) in &commit.follow_ups {
@@ -383,5 +393,84 @@ impl Store for SledStore {
 
     fn audit(&self, tenant: &str, ticket_id: &str) -> StoreResult<Vec<AuditRecord>> {
         scan(&self.audit, &prefix(&[tenant, ticket_id]))
+    }
+
+    fn put_webhook(&self, tenant: &str, webhook: &Webhook) -> StoreResult<()> {
+        self.webhooks
+            .insert(key(&[tenant, &webhook.name]), to_json(webhook))
+            .map(drop)
+            .map_err(backend)
+    }
+
+    fn webhook(&self, tenant: &str, name: &str) -> StoreResult<Option<Webhook>> {
+        get(&self.webhooks, &key(&[tenant, name]))
+    }
+
+    fn webhooks(&self, tenant: &str) -> StoreResult<Vec<Webhook>> {
+        scan(&self.webhooks, &prefix(&[tenant]))
+    }
+
+    fn delete_webhook(&self, tenant: &str, name: &str) -> StoreResult<bool> {
+        Ok(self
+            .webhooks
+            .remove(key(&[tenant, name]))
+            .map_err(backend)?
+            .is_some())
+    }
+
+    fn outbox(&self) -> StoreResult<Vec<OutboxItem>> {
+        scan(&self.outbox, b"")
+    }
+
+    fn update_outbox(&self, item: &OutboxItem) -> StoreResult<()> {
+        self.outbox
+            .insert(key(&[&item.tenant, &item.id]), to_json(item))
+            .map(drop)
+            .map_err(backend)
+    }
+
+    fn remove_outbox(&self, tenant: &str, id: &str) -> StoreResult<()> {
+        self.outbox
+            .remove(key(&[tenant, id]))
+            .map(drop)
+            .map_err(backend)
+    }
+
+    fn dead_letter(&self, item: &OutboxItem) -> StoreResult<()> {
+        let k = key(&[&item.tenant, &item.id]);
+        (&self.outbox, &self.dead_letters)
+            .transaction(|(outbox, dead)| {
+                outbox.remove(k.as_slice())?;
+                dead.insert(k.as_slice(), to_json(item))?;
+                Ok(())
+            })
+            .map_err(tx_error)
+    }
+
+    fn dead_letters(&self, tenant: &str) -> StoreResult<Vec<OutboxItem>> {
+        scan(&self.dead_letters, &prefix(&[tenant]))
+    }
+
+    fn replay_dead_letter(
+        &self,
+        tenant: &str,
+        id: &str,
+        now: Timestamp,
+    ) -> StoreResult<Option<OutboxItem>> {
+        let k = key(&[tenant, id]);
+        (&self.outbox, &self.dead_letters)
+            .transaction(|(outbox, dead)| {
+                let Some(bytes) = dead.remove(k.as_slice())? else {
+                    return Ok(None);
+                };
+                let mut item: OutboxItem = from_json(&k, &bytes)
+                    .map_err(sled::transaction::ConflictableTransactionError::Abort)?;
+                item.attempts = 0;
+                item.next_attempt_at = now;
+                item.last_error = None;
+                outbox.insert(k.as_slice(), to_json(&item))?;
+                Ok(Some(item))
+            })
+            .map_err(tx_error)
     }
 }
