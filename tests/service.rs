@@ -257,6 +257,29 @@ fn a_tenant_enables_triage_posts_events_and_reads_the_ticket_and_its_audit_trail
         None,
     );
     assert_eq!(listed.body.as_array().unwrap().len(), 1, "{}", listed.body);
+
+    // The metrics count what happened, and name no tenant.
+    let mut response = s
+        .http
+        .get(format!("{}/metrics", s.base))
+        .call()
+        .expect("metrics");
+    assert_eq!(response.status().as_u16(), 200);
+    let text = response.body_mut().read_to_string().unwrap();
+    let value = |name: &str| -> f64 {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no {name} in\n{text}"))
+    };
+    assert!(value("guichet_events_processed_total ") >= 1.0, "{text}");
+    assert!(
+        value("guichet_plugin_calls_total{outcome=\"ok\"} ") >= 1.0,
+        "{text}"
+    );
+    assert!(value("guichet_plugin_call_seconds_count ") >= 1.0, "{text}");
+    value("guichet_pipeline_in_flight ");
+    assert_eq!(value("guichet_outbox_backlog "), 0.0);
+    assert!(!text.contains("acme"), "{text}");
 }
 
 #[test]

@@ -14,10 +14,12 @@
 //! - [`tenancy`]: tenant and operator tokens;
 //! - [`pipeline`]: events to decisions, in order per ticket, audited;
 //! - [`outbox`]: signed webhook deliveries of applied actions, with retries;
+//! - [`metrics`]: counters and gauges for `GET /metrics`;
 //! - [`api`]: the HTTP API; [`serve`]: the service put together.
 
 pub mod api;
 pub mod harness;
+pub mod metrics;
 pub mod model;
 pub mod outbox;
 pub mod pipeline;

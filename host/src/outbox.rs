@@ -21,6 +21,7 @@ use chrono::Utc;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
+use crate::metrics::{Metrics, Outcome};
 use crate::store::Store;
 
 /// Settings of webhook delivery.
@@ -66,7 +67,7 @@ pub struct Delivery {
 }
 
 impl Delivery {
-    pub fn start(store: Arc<dyn Store>, config: OutboxConfig) -> Delivery {
+    pub fn start(store: Arc<dyn Store>, config: OutboxConfig, metrics: Arc<Metrics>) -> Delivery {
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
         let thread = std::thread::Builder::new()
@@ -78,7 +79,7 @@ impl Delivery {
                     .build()
                     .into();
                 while !flag.load(Ordering::SeqCst) {
-                    if let Err(e) = deliver_due(store.as_ref(), &agent, &config) {
+                    if let Err(e) = deliver_due(store.as_ref(), &agent, &config, &metrics) {
                         tracing::error!(error = %e, "outbox: cannot read the store");
                     }
                     std::thread::sleep(config.poll);
@@ -104,6 +105,7 @@ fn deliver_due(
     store: &dyn Store,
     agent: &ureq::Agent,
     config: &OutboxConfig,
+    metrics: &Metrics,
 ) -> Result<(), crate::store::StoreError> {
     let now = Utc::now();
     for item in store.outbox()? {
@@ -132,6 +134,8 @@ fn deliver_due(
             Ok(response) => Some(format!("the receiver answered {}", response.status())),
             Err(e) => Some(format!("no answer: {e}")),
         };
+        let outcome = if failure.is_none() { "ok" } else { "error" };
+        metrics.deliveries.get_or_create(&Outcome { outcome }).inc();
         match failure {
             None => {
                 tracing::info!(tenant = %item.tenant, webhook = %item.webhook, id = %item.id, "delivered");

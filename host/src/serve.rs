@@ -16,6 +16,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::api::{self, AppState};
+use crate::metrics::Metrics;
 use crate::outbox::{Delivery, OutboxConfig};
 use crate::pipeline::{Pipeline, PipelineConfig, PipelineError};
 use crate::runtime::{Runtime, RuntimeConfig, RuntimeError};
@@ -87,8 +88,14 @@ impl Service {
             default_limits: config.pipeline.limits.clone(),
             ..RuntimeConfig::default()
         })?);
-        let pipeline = Pipeline::start(store.clone(), runtime, config.pipeline.clone())?;
-        let delivery = Delivery::start(store.clone(), config.outbox.clone());
+        let metrics = Arc::new(Metrics::default());
+        let pipeline = Pipeline::start(
+            store.clone(),
+            runtime,
+            config.pipeline.clone(),
+            metrics.clone(),
+        )?;
+        let delivery = Delivery::start(store.clone(), config.outbox.clone(), metrics.clone());
 
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
@@ -100,6 +107,7 @@ impl Service {
         let app = api::router(AppState {
             store,
             pipeline: pipeline.clone(),
+            metrics,
         });
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {

@@ -50,6 +50,7 @@ pub const MAX_BATCH: usize = 1_000;
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub pipeline: Pipeline,
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// The service's routes.
@@ -85,6 +86,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/v1/reference-plugins", get(list_reference_plugins))
         .route("/v1/health", get(health))
+        .route("/metrics", get(metrics))
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY));
     let upload_routes = Router::new()
         .route(
@@ -237,6 +239,24 @@ fn check_external_id(kind: &str, value: &str) -> ApiResult<()> {
 
 async fn health() -> impl IntoResponse {
     axum::Json(json!({"status": "ok"}))
+}
+
+/// Prometheus scrape endpoint. Unauthenticated, like a health check: it carries no
+/// tenant data (see the `metrics` module).
+async fn metrics(State(state): State<AppState>) -> ApiResult<Response> {
+    let store = state.store.clone();
+    let backlog = tokio::task::spawn_blocking(move || store.outbox().map(|o| o.len()))
+        .await
+        .map_err(Problem::internal)??;
+    let text = state.metrics.render(state.pipeline.in_flight(), backlog);
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        text,
+    )
+        .into_response())
 }
 
 // ---- tenants and tokens ----------------------------------------------------------

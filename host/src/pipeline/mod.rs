@@ -36,6 +36,7 @@ use std::time::Instant;
 use chrono::Utc;
 use tokio::sync::oneshot;
 
+use crate::metrics::{Metrics, Outcome};
 use crate::model::{Action, Event, Ticket};
 use crate::runtime::{CallLimits, Runtime, World};
 use crate::store::{AuditRecord, EventCommit, OutboxItem, Store, StoreError, StoredEvent};
@@ -98,6 +99,7 @@ enum Job {
 }
 
 struct Shared {
+    metrics: Arc<Metrics>,
     store: Arc<dyn Store>,
     runtime: Arc<Runtime>,
     plugins: PluginCache,
@@ -122,6 +124,7 @@ impl Pipeline {
         store: Arc<dyn Store>,
         runtime: Arc<Runtime>,
         config: PipelineConfig,
+        metrics: Arc<Metrics>,
     ) -> Result<Pipeline, PipelineError> {
         let plugins = PluginCache::new(runtime.clone(), store.clone());
         let mut senders = Vec::new();
@@ -132,6 +135,7 @@ impl Pipeline {
             receivers.push(rx);
         }
         let shared = Arc::new(Shared {
+            metrics,
             store: store.clone(),
             runtime,
             plugins,
@@ -249,6 +253,7 @@ fn worker(shared: Arc<Shared>, jobs: mpsc::Receiver<Job>) {
         let _entered = span.enter();
         match process(&shared, &event) {
             Ok((outcome, follow_ups)) => {
+                shared.metrics.events_processed.inc();
                 for follow_up in follow_ups {
                     dispatch(&shared, follow_up);
                 }
@@ -328,6 +333,20 @@ fn process(
         let mut entry = record(stored, &ticket_id, &installed.name, &installed.version);
         entry.fuel_used = report.fuel_used;
         entry.duration_us = started.elapsed().as_micros() as u64;
+        shared
+            .metrics
+            .plugin_call_seconds
+            .observe(started.elapsed().as_secs_f64());
+        let outcome = match &report.result {
+            Ok(_) => "ok",
+            Err(e) if e.is_limit() => "limit",
+            Err(_) => "error",
+        };
+        shared
+            .metrics
+            .plugin_calls
+            .get_or_create(&Outcome { outcome })
+            .inc();
         entry.logs = report
             .logs
             .iter()
