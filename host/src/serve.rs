@@ -104,16 +104,20 @@ impl Service {
                 source,
             })?;
         let addr = listener.local_addr().map_err(ServeError::Server)?;
+        let (closing_tx, closing) = tokio::sync::watch::channel(false);
         let app = api::router(AppState {
             store,
             pipeline: pipeline.clone(),
             metrics,
+            closing,
         });
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let served = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
+                .with_graceful_shutdown(async move {
                     let _ = stopped.await;
+                    // End the open streams: the graceful shutdown waits for them.
+                    let _ = closing_tx.send(true);
                 })
                 .await;
             tracing::info!("no longer accepting requests; finishing accepted events");

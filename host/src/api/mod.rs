@@ -26,7 +26,7 @@ use axum::routing::{get, post, put};
 use chrono::Utc;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::model::Event;
 use crate::pipeline::Pipeline;
@@ -51,6 +51,9 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub pipeline: Pipeline,
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// Turns true when the service stops: open streams end, so that the graceful
+    /// shutdown does not wait for their clients.
+    pub closing: tokio::sync::watch::Receiver<bool>,
 }
 
 /// The service's routes.
@@ -72,6 +75,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/v1/tenants/{tenant}/events", post(post_events))
         .route("/v1/tenants/{tenant}/tickets", get(list_tickets))
+        .route("/v1/tenants/{tenant}/actions/stream", get(stream_actions))
         .route("/v1/tenants/{tenant}/tickets/{id}", get(get_ticket))
         .route("/v1/tenants/{tenant}/tickets/{id}/audit", get(get_audit))
         .route("/v1/tenants/{tenant}/webhooks", get(list_webhooks))
@@ -912,4 +916,61 @@ async fn replay_dead_letter(
         .ok_or_else(|| Problem::not_found(format!("no dead letter `{id}`")))?;
     state.store.flush()?;
     Ok((StatusCode::ACCEPTED, axum::Json(item)).into_response())
+}
+
+// ---- the stream of applied actions ---------------------------------------------------
+
+/// Server-sent events: one `actions` event per processed event whose plugins returned
+/// actions, with the body the webhooks get; `id` is the event's sequence number. A
+/// listener that falls more than 1,024 events behind gets a `lagged` event and goes
+/// on from the newest.
+async fn stream_actions(
+    State(state): State<AppState>,
+    Path(tenant): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+    use tokio::sync::broadcast::error::RecvError;
+
+    tenant_access(&state, &headers, &tenant, Scope::Integration).await?;
+    let receiver = state.pipeline.subscribe();
+    let closing = state.closing.clone();
+    let stream = futures_util::stream::unfold(
+        (receiver, closing, tenant),
+        |(mut receiver, mut closing, tenant)| async move {
+            loop {
+                if *closing.borrow() {
+                    return None;
+                }
+                let next = tokio::select! {
+                    next = receiver.recv() => next,
+                    _ = closing.changed() => return None,
+                };
+                let event = match next {
+                    Ok(notice) if notice.0 == tenant => {
+                        let seq = serde_json::from_str::<Value>(&notice.1)
+                            .ok()
+                            .and_then(|v| v["event_seq"].as_u64())
+                            .unwrap_or(0);
+                        SseEvent::default()
+                            .event("actions")
+                            .id(seq.to_string())
+                            .data(notice.1.clone())
+                    }
+                    Ok(_) => continue,
+                    Err(RecvError::Lagged(missed)) => SseEvent::default()
+                        .event("lagged")
+                        .data(format!("{{\"missed\": {missed}}}")),
+                    Err(RecvError::Closed) => return None,
+                };
+                return Some((
+                    Ok::<_, std::convert::Infallible>(event),
+                    (receiver, closing, tenant),
+                ));
+            }
+        },
+    );
+    Ok(Sse::new(stream)
+        .keep_alive(KeepAlive::default())
+        .into_response())
 }

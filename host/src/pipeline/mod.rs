@@ -100,6 +100,8 @@ enum Job {
 
 struct Shared {
     metrics: Arc<Metrics>,
+    /// Applied actions, as (tenant, JSON body), for live listeners (the API's stream).
+    actions: tokio::sync::broadcast::Sender<Arc<(String, String)>>,
     store: Arc<dyn Store>,
     runtime: Arc<Runtime>,
     plugins: PluginCache,
@@ -136,6 +138,8 @@ impl Pipeline {
         }
         let shared = Arc::new(Shared {
             metrics,
+            // Listeners that fall this far behind skip ahead (and are told so).
+            actions: tokio::sync::broadcast::channel(1024).0,
             store: store.clone(),
             runtime,
             plugins,
@@ -192,6 +196,12 @@ impl Pipeline {
 
     fn dispatch(&self, event: StoredEvent) {
         dispatch(&self.shared, event);
+    }
+
+    /// Applied actions from now on, every tenant's: (tenant, the JSON body that the
+    /// webhooks get). Receivers filter by tenant.
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Arc<(String, String)>> {
+        self.shared.actions.subscribe()
     }
 
     /// Events accepted and not yet committed.
@@ -400,7 +410,11 @@ fn process(
         changes.into_iter().map(|e| (e, depth)).collect()
     };
 
-    let outbox = outbox_items(shared, stored, &ticket, &decisions)?;
+    let body = actions_body(stored, &ticket, &decisions);
+    let outbox = match &body {
+        Some(body) => outbox_items(shared, stored, body)?,
+        None => Vec::new(),
+    };
     let commit = EventCommit {
         tenant: tenant.to_string(),
         seq: stored.seq,
@@ -411,6 +425,10 @@ fn process(
         outbox,
     };
     let stored_follow_ups = shared.store.commit_event(&commit)?;
+    if let Some(body) = body {
+        // No listener is not an error.
+        let _ = shared.actions.send(Arc::new((tenant.to_string(), body)));
+    }
     Ok((
         EventOutcome {
             seq: stored.seq,
@@ -422,44 +440,44 @@ fn process(
     ))
 }
 
-/// One delivery per webhook of the tenant when plugins returned actions: the
-/// decisions that were applied and the ticket as they left it.
-fn outbox_items(
-    shared: &Shared,
-    stored: &StoredEvent,
-    ticket: &Ticket,
-    decisions: &[Decision],
-) -> Result<Vec<OutboxItem>, PipelineError> {
+/// What the webhooks and the stream get when plugins returned actions: the decisions
+/// that were applied and the ticket as they left it (`delivery` is filled per webhook).
+fn actions_body(stored: &StoredEvent, ticket: &Ticket, decisions: &[Decision]) -> Option<String> {
     let applied: Vec<&Decision> = decisions
         .iter()
         .filter(|d| d.error.is_none() && !d.actions.is_empty())
         .collect();
     if applied.is_empty() {
-        return Ok(Vec::new());
+        return None;
     }
+    let body = serde_json::json!({
+        "tenant": stored.tenant,
+        "event_id": stored.event.id,
+        "event_seq": stored.seq,
+        "ticket_id": ticket.id,
+        "decisions": applied,
+        "ticket": ticket,
+    });
+    Some(body.to_string())
+}
+
+/// One delivery of `body` per webhook of the tenant.
+fn outbox_items(
+    shared: &Shared,
+    stored: &StoredEvent,
+    body: &str,
+) -> Result<Vec<OutboxItem>, PipelineError> {
     let webhooks = shared.store.webhooks(&stored.tenant)?;
     Ok(webhooks
         .into_iter()
-        .map(|webhook| {
-            let id = format!("{:020}-{}", stored.seq, webhook.name);
-            let body = serde_json::json!({
-                "delivery": id,
-                "tenant": stored.tenant,
-                "event_id": stored.event.id,
-                "event_seq": stored.seq,
-                "ticket_id": ticket.id,
-                "decisions": applied,
-                "ticket": ticket,
-            });
-            OutboxItem {
-                id,
-                tenant: stored.tenant.clone(),
-                webhook: webhook.name,
-                body: body.to_string(),
-                attempts: 0,
-                next_attempt_at: Utc::now(),
-                last_error: None,
-            }
+        .map(|webhook| OutboxItem {
+            id: format!("{:020}-{}", stored.seq, webhook.name),
+            tenant: stored.tenant.clone(),
+            webhook: webhook.name,
+            body: body.to_string(),
+            attempts: 0,
+            next_attempt_at: Utc::now(),
+            last_error: None,
         })
         .collect())
 }
