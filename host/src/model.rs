@@ -360,7 +360,7 @@ pub enum RenderError {
 }
 
 /// `text` cut to at most `max` bytes (on a character boundary), marked with `…`.
-fn cut(mut text: String, max: usize) -> String {
+pub(crate) fn truncate_text(mut text: String, max: usize) -> String {
     if text.len() > max {
         let mut at = max;
         while !text.is_char_boundary(at) {
@@ -376,7 +376,7 @@ impl RenderError {
     /// The same error with its text cut to `max` bytes, so that a plugin cannot fill
     /// a log or an answer with one message.
     pub fn truncated(self, max: usize) -> RenderError {
-        let cut = |text| cut(text, max);
+        let cut = |text| truncate_text(text, max);
         match self {
             RenderError::UnknownMacro(id) => RenderError::UnknownMacro(cut(id)),
             RenderError::MissingValue(name) => RenderError::MissingValue(cut(name)),
@@ -509,8 +509,8 @@ impl AdapterError {
     /// The same error with its text cut to `max` bytes.
     pub fn truncated(self, max: usize) -> AdapterError {
         match self {
-            AdapterError::Rejected(m) => AdapterError::Rejected(cut(m, max)),
-            AdapterError::Malformed(m) => AdapterError::Malformed(cut(m, max)),
+            AdapterError::Rejected(m) => AdapterError::Rejected(truncate_text(m, max)),
+            AdapterError::Malformed(m) => AdapterError::Malformed(truncate_text(m, max)),
         }
     }
 }

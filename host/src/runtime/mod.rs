@@ -259,11 +259,10 @@ impl Runtime {
         event: &model::Event,
         limits: &CallLimits,
     ) -> CallReport<Vec<model::Action>> {
-        let mut instance = match self.instantiate(plugin, env.clone(), limits, event) {
-            Ok(instance) => instance,
-            Err(report) => return report,
-        };
-        instance.call_on_event(env, event, limits)
+        let now = convert::millis(event.occurred_at);
+        self.fresh(plugin, env, limits, &event.id, now, |instance, env| {
+            instance.call_on_event(env, event, limits)
+        })
     }
 
     /// Asks a `macros` plugin for the macros it offers, in a fresh instance. `now`
@@ -276,11 +275,9 @@ impl Runtime {
         limits: &CallLimits,
     ) -> CallReport<Vec<model::MacroInfo>> {
         let now = convert::millis(now);
-        let mut instance = match self.instantiate_at(plugin, env.clone(), limits, "", now) {
-            Ok(instance) => instance,
-            Err(report) => return report,
-        };
-        instance.call_list_macros(env, now, limits)
+        self.fresh(plugin, env, limits, "", now, |instance, env| {
+            instance.call_list_macros(env, now, limits)
+        })
     }
 
     /// Renders one macro of a `macros` plugin for `ticket`, in a fresh instance.
@@ -293,11 +290,9 @@ impl Runtime {
     ) -> CallReport<model::Rendered> {
         let now = convert::millis(request.now);
         let seed_key = format!("{}\0{}", request.macro_id, request.ticket.id);
-        let mut instance = match self.instantiate_at(plugin, env.clone(), limits, &seed_key, now) {
-            Ok(instance) => instance,
-            Err(report) => return report,
-        };
-        instance.call_render(env, request, limits)
+        self.fresh(plugin, env, limits, &seed_key, now, |instance, env| {
+            instance.call_render(env, request, limits)
+        })
     }
 
     /// Asks a `channel-adapter` plugin which channel it serves.
@@ -549,7 +544,7 @@ impl WarmInstance {
             Ok(guest
                 .call_on_event(store, &wit_event)?
                 .map(|actions| actions.into_iter().map(Into::into).collect())
-                .map_err(|message| CallError::Plugin(truncate(message, 4096))))
+                .map_err(|message| CallError::Plugin(model::truncate_text(message, 4096))))
         })
     }
 
@@ -710,18 +705,6 @@ pub struct MacroRequest<'a> {
     pub variables: &'a std::collections::BTreeMap<String, String>,
     /// What the plugin's clock reads during the call.
     pub now: model::Timestamp,
-}
-
-fn truncate(mut text: String, max: usize) -> String {
-    if text.len() > max {
-        let mut cut = max;
-        while !text.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        text.truncate(cut);
-        text.push('…');
-    }
-    text
 }
 
 /// Advances the engine's epoch every [`EPOCH_TICK`] until stopped.
