@@ -11,10 +11,13 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// A point in time, UTC. JSON: RFC 3339 (`2026-11-23T09:30:00Z`).
+///
+/// Records that appear in the OpenAPI description spell their fields `DateTime<Utc>`:
+/// the schema generator recognises that name as a date-time, not this alias.
 pub type Timestamp = DateTime<Utc>;
 
 /// Where a ticket or a message came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     Email,
@@ -29,7 +32,9 @@ pub enum Channel {
 }
 
 /// Where a ticket stands in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum TicketStatus {
     #[default]
@@ -51,7 +56,9 @@ impl TicketStatus {
 }
 
 /// How urgent a ticket is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Priority {
     Low,
@@ -62,7 +69,7 @@ pub enum Priority {
 }
 
 /// The kind of an identity a requester is known by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum IdentityKind {
     Email,
@@ -75,7 +82,7 @@ pub enum IdentityKind {
 }
 
 /// One way of reaching or recognising a requester.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Identity {
     pub kind: IdentityKind,
@@ -94,7 +101,7 @@ impl Identity {
 }
 
 /// The person who asked for help, with every identity known for them.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Requester {
     #[serde(default)]
@@ -107,17 +114,17 @@ pub struct Requester {
 
 /// A custom field value. JSON: `{"text": "L2"}`, `{"number": 3}`, `{"flag": true}`,
 /// `{"time": "2026-11-23T09:30:00Z"}`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FieldValue {
     Text(String),
     Number(i64),
     Flag(bool),
-    Time(Timestamp),
+    Time(DateTime<Utc>),
 }
 
 /// A named custom field on a ticket.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CustomField {
     pub name: String,
@@ -125,7 +132,7 @@ pub struct CustomField {
 }
 
 /// Who wrote a message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AuthorRole {
     Requester,
@@ -135,7 +142,7 @@ pub enum AuthorRole {
 }
 
 /// One message on a ticket.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Message {
     pub id: String,
@@ -146,7 +153,7 @@ pub struct Message {
     pub body: String,
     #[serde(default = "yes")]
     pub public: bool,
-    pub created_at: Timestamp,
+    pub created_at: DateTime<Utc>,
 }
 
 fn yes() -> bool {
@@ -154,7 +161,7 @@ fn yes() -> bool {
 }
 
 /// A customer-care ticket as the host stores it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Ticket {
     pub id: String,
@@ -176,14 +183,14 @@ pub struct Ticket {
     pub tags: Vec<String>,
     #[serde(default)]
     pub fields: Vec<CustomField>,
-    pub created_at: Timestamp,
-    pub updated_at: Timestamp,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
     #[serde(default)]
-    pub first_agent_response_at: Option<Timestamp>,
+    pub first_agent_response_at: Option<DateTime<Utc>>,
     #[serde(default)]
-    pub last_requester_message_at: Option<Timestamp>,
+    pub last_requester_message_at: Option<DateTime<Utc>>,
     #[serde(default)]
-    pub last_agent_message_at: Option<Timestamp>,
+    pub last_agent_message_at: Option<DateTime<Utc>>,
     #[serde(default)]
     pub merged_into: Option<String>,
     #[serde(default)]
@@ -192,7 +199,7 @@ pub struct Ticket {
 
 /// What happened to a ticket. JSON: an object with a `type` field, e.g.
 /// `{"type": "status_changed", "previous": "open", "current": "solved"}`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum EventKind {
     TicketCreated,
@@ -221,11 +228,11 @@ pub enum EventKind {
     },
     TimerFired {
         name: String,
-        due_at: Timestamp,
+        due_at: DateTime<Utc>,
     },
     ScheduledTick {
         schedule: String,
-        scheduled_at: Timestamp,
+        scheduled_at: DateTime<Utc>,
     },
     MissedCall {
         caller: String,
@@ -254,18 +261,18 @@ impl EventKind {
 }
 
 /// An event delivered to plugins: what happened, to which ticket, when.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Event {
     pub id: String,
     pub kind: EventKind,
     #[serde(default)]
     pub ticket: Option<Ticket>,
-    pub occurred_at: Timestamp,
+    pub occurred_at: DateTime<Utc>,
 }
 
 /// Whom a notification is for.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Recipient {
     Agent(String),
@@ -275,7 +282,7 @@ pub enum Recipient {
 
 /// What a plugin asks the host to do to the ticket of the event. JSON: an object with
 /// a `type` field, e.g. `{"type": "add_tags", "tags": ["fraud"]}`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Action {
     SetStatus {
@@ -318,7 +325,7 @@ pub enum Action {
     },
     SetTimer {
         name: String,
-        due_at: Timestamp,
+        due_at: DateTime<Utc>,
     },
     CancelTimer {
         name: String,

@@ -11,12 +11,16 @@ use serde::Serialize;
 
 /// An error answer. `kind` becomes the last segment of the `type` URI and names the
 /// problem for programs; `detail` is for people.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Problem {
+    /// `https://guichet.dev/problems/<kind>`: stable, for programs to branch on.
     #[serde(rename = "type")]
     pub kind: String,
+    /// The HTTP status's reason phrase.
+    #[schema(value_type = String)]
     pub title: &'static str,
     pub status: u16,
+    /// What went wrong and what to fix, for people.
     pub detail: String,
 }
 

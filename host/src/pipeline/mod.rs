@@ -65,7 +65,7 @@ impl Default for PipelineConfig {
 }
 
 /// What processing one event decided: what `?wait=true` answers.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct EventOutcome {
     pub seq: u64,
     pub event_id: String,
@@ -76,7 +76,7 @@ pub struct EventOutcome {
 }
 
 /// One plugin's part in an [`EventOutcome`].
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct Decision {
     pub plugin: String,
     pub actions: Vec<Action>,
@@ -256,6 +256,7 @@ fn worker(shared: Arc<Shared>, jobs: mpsc::Receiver<Job>) {
         let span = tracing::info_span!(
             "event",
             tenant = %event.tenant,
+            ticket = event.event.ticket.as_ref().map_or("", |t| t.id.as_str()),
             seq = event.seq,
             id = %event.event.id,
             kind = event.event.kind.name(),

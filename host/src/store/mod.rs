@@ -12,6 +12,7 @@
 
 mod sled_store;
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::model::{Action, Event, Ticket, TicketStatus, Timestamp};
@@ -31,16 +32,16 @@ pub enum StoreError {
 pub type StoreResult<T> = Result<T, StoreError>;
 
 /// A customer of the service: a support team with its own plugins and tickets.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Tenant {
     /// Lower-case letters, digits and dashes; chosen by the operator.
     pub id: String,
     pub name: String,
-    pub created_at: Timestamp,
+    pub created_at: DateTime<Utc>,
 }
 
 /// What a token may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Scope {
     /// Plugins, configuration, tokens, webhooks; and everything `integration` may.
@@ -61,7 +62,7 @@ pub struct TokenRecord {
 }
 
 /// Where an installed plugin's code comes from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum PluginSource {
     /// A reference plugin shipped with guichet, by name.
@@ -71,7 +72,7 @@ pub enum PluginSource {
 }
 
 /// A plugin installed for a tenant, with its settings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct InstalledPlugin {
     /// The name the tenant gave it; unique within the tenant.
     pub name: String,
@@ -85,7 +86,7 @@ pub struct InstalledPlugin {
     /// Event kinds (`ticket_created`, `message_added`, …) it runs on; empty for all.
     pub subscriptions: Vec<String>,
     pub enabled: bool,
-    pub updated_at: Timestamp,
+    pub updated_at: DateTime<Utc>,
 }
 
 /// An event accepted for a tenant, waiting to be processed or done.
@@ -110,7 +111,7 @@ pub enum Enqueued {
 }
 
 /// One plugin call on one event, as the audit trail keeps it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AuditRecord {
     pub event_id: String,
     pub event_seq: u64,
@@ -125,7 +126,7 @@ pub struct AuditRecord {
     pub fuel_used: u64,
     pub duration_us: u64,
     pub logs: Vec<String>,
-    pub at: Timestamp,
+    pub at: DateTime<Utc>,
 }
 
 /// Everything the processing of one event changes, written at once.
@@ -155,7 +156,7 @@ pub struct Webhook {
 }
 
 /// One delivery to make: a JSON body for one webhook, with its attempts so far.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct OutboxItem {
     /// Unique, in creation order: `<event seq>-<webhook>`.
     pub id: String,
@@ -163,24 +164,29 @@ pub struct OutboxItem {
     pub webhook: String,
     pub body: String,
     pub attempts: u32,
-    pub next_attempt_at: Timestamp,
+    pub next_attempt_at: DateTime<Utc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_error: Option<String>,
 }
 
 /// Which tickets to list.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct TicketFilter {
+    /// Only tickets in this status.
     #[serde(default)]
     pub status: Option<TicketStatus>,
+    /// Only tickets of this group.
     #[serde(default)]
     pub group: Option<String>,
+    /// Only tickets assigned to this agent.
     #[serde(default)]
     pub assignee: Option<String>,
     /// An identity value of the requester (e-mail, phone, handle).
     #[serde(default)]
     pub requester: Option<String>,
+    /// At most this many tickets (all when absent).
     #[serde(default)]
     pub limit: Option<usize>,
 }

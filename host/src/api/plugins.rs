@@ -1,0 +1,347 @@
+//! A tenant's plugins: reference plugins enabled by name, components uploaded, and the
+//! settings of each (configuration, order, subscriptions, enabled).
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
+
+use super::{
+    ApiResult, AppState, Problem, answer, body_problem, caller, check_slug, parse_json,
+    tenant_access,
+};
+use crate::reference_plugins;
+use crate::runtime::World;
+use crate::store::{InstalledPlugin, PluginSource, Scope};
+
+/// The event kinds a plugin may subscribe to.
+const EVENT_KINDS: [&str; 8] = [
+    "ticket_created",
+    "message_added",
+    "status_changed",
+    "assignment_changed",
+    "tags_changed",
+    "timer_fired",
+    "scheduled_tick",
+    "missed_call",
+];
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub(super) struct ReferencePluginView {
+    #[schema(value_type = String)]
+    name: &'static str,
+    #[schema(value_type = String)]
+    summary: &'static str,
+    /// Size of the component in bytes.
+    size: usize,
+}
+
+/// The reference plugins every tenant can enable by name.
+#[utoipa::path(
+    get,
+    path = "/v1/reference-plugins",
+    tag = "plugins",
+    responses((status = 200, description = "The reference plugins", body = Vec<ReferencePluginView>)),
+    security(("integration_token" = []), ("admin_token" = []), ("operator_token" = []))
+)]
+pub(super) async fn list_reference_plugins(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    caller(&state, &headers).await?;
+    let list: Vec<_> = reference_plugins::ALL
+        .iter()
+        .map(|p| ReferencePluginView {
+            name: p.name,
+            summary: p.summary,
+            size: p.component.len(),
+        })
+        .collect();
+    answer(StatusCode::OK, list)
+}
+
+/// Settings of a plugin; absent fields keep their value.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(super) struct PluginSettings {
+    /// Install this reference plugin under the name (or switch to it).
+    #[serde(default)]
+    #[schema(example = "triage")]
+    reference: Option<String>,
+    /// The configuration the plugin reads, any JSON value.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    config: Option<serde_json::Value>,
+    /// Plugins run in ascending order (ties by name).
+    #[serde(default)]
+    order: Option<i64>,
+    /// Event kinds to run on (`ticket_created`, `message_added`, `status_changed`,
+    /// `assignment_changed`, `tags_changed`, `timer_fired`, `scheduled_tick`,
+    /// `missed_call`); empty for all.
+    #[serde(default)]
+    subscriptions: Option<Vec<String>>,
+    #[serde(default)]
+    enabled: Option<bool>,
+}
+
+/// Installs a reference plugin or changes a plugin's settings. The plugin is compiled
+/// with its new settings before they are stored, so a broken one is refused here
+/// rather than at its first event.
+#[utoipa::path(
+    put,
+    path = "/v1/tenants/{tenant}/plugins/{name}",
+    tag = "plugins",
+    params(
+        ("tenant" = String, Path, description = "The tenant's id"),
+        ("name" = String, Path, description = "The plugin's name within the tenant"),
+    ),
+    request_body = PluginSettings,
+    responses(
+        (status = 200, description = "The plugin with its new settings", body = InstalledPlugin),
+        (status = 422, description = "The plugin cannot be loaded", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("admin_token" = []))
+)]
+pub(super) async fn put_plugin(
+    State(state): State<AppState>,
+    Path((tenant, name)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Response> {
+    tenant_access(&state, &headers, &tenant, Scope::Admin).await?;
+    check_slug("plugin name", &name)?;
+    let settings: PluginSettings = parse_json(
+        body,
+        "plugin settings (`{\"reference\": \"triage\", \"config\": {…}, \"order\": 10, \
+         \"subscriptions\": [\"ticket_created\"], \"enabled\": true}`)",
+    )?;
+    if let Some(kinds) = &settings.subscriptions
+        && let Some(bad) = kinds.iter().find(|k| !EVENT_KINDS.contains(&k.as_str()))
+    {
+        return Err(Problem::bad_request(
+            "invalid-subscription",
+            format!(
+                "`{bad}` is not an event kind; use: {}",
+                EVENT_KINDS.join(", ")
+            ),
+        ));
+    }
+    let existing = state.store.plugin(&tenant, &name)?;
+    let mut plugin = match (existing, &settings.reference) {
+        (existing, Some(reference)) => {
+            let found = reference_plugins::find(reference).ok_or_else(|| {
+                Problem::bad_request(
+                    "unknown-reference-plugin",
+                    format!(
+                        "no reference plugin `{reference}`; available: {}",
+                        reference_plugins::ALL
+                            .iter()
+                            .map(|p| p.name)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                )
+            })?;
+            let version = crate::runtime::sha256_hex(found.component);
+            let mut plugin = existing.unwrap_or_else(|| new_plugin(&name));
+            plugin.source = PluginSource::Reference {
+                name: reference.clone(),
+            };
+            plugin.version = version;
+            plugin
+        }
+        (Some(existing), None) => existing,
+        (None, None) => {
+            return Err(Problem::not_found(format!(
+                "no plugin `{name}`: give `reference` to install a reference plugin, or upload \
+                 a component to /v1/tenants/{tenant}/plugins/{name}/component"
+            )));
+        }
+    };
+    if let Some(config) = settings.config {
+        plugin.config = config.to_string();
+    }
+    if let Some(order) = settings.order {
+        plugin.order = order;
+    }
+    if let Some(subscriptions) = settings.subscriptions {
+        plugin.subscriptions = subscriptions;
+    }
+    if let Some(enabled) = settings.enabled {
+        plugin.enabled = enabled;
+    }
+    plugin.updated_at = Utc::now();
+    let pipeline = state.pipeline.clone();
+    let check = plugin.clone();
+    tokio::task::spawn_blocking(move || pipeline.plugins().get(&check).map(drop))
+        .await
+        .map_err(Problem::internal)?
+        .map_err(|e| {
+            Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid-plugin",
+                e.to_string(),
+            )
+        })?;
+    state.store.put_plugin(&tenant, &plugin)?;
+    state.store.flush()?;
+    tracing::info!(%tenant, plugin = %name, enabled = plugin.enabled, "plugin settings changed");
+    answer(StatusCode::OK, plugin)
+}
+
+fn new_plugin(name: &str) -> InstalledPlugin {
+    InstalledPlugin {
+        name: name.to_string(),
+        source: PluginSource::Reference {
+            name: String::new(),
+        },
+        version: String::new(),
+        config: "{}".to_string(),
+        order: 0,
+        subscriptions: Vec::new(),
+        enabled: false,
+        updated_at: Utc::now(),
+    }
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub(super) struct UploadedComponent {
+    plugin: InstalledPlugin,
+    /// The kind of plugin the component is.
+    world: World,
+    /// Size of the component in bytes.
+    size: usize,
+}
+
+/// Uploads a component (the bytes of a `.wasm` file) for the plugin, validated and
+/// compiled first. A new plugin starts disabled: enable it with its settings.
+#[utoipa::path(
+    put,
+    path = "/v1/tenants/{tenant}/plugins/{name}/component",
+    tag = "plugins",
+    params(
+        ("tenant" = String, Path, description = "The tenant's id"),
+        ("name" = String, Path, description = "The plugin's name within the tenant"),
+    ),
+    request_body(content = Vec<u8>, content_type = "application/wasm", description = "A WebAssembly component of a `guichet:plugin` world, at most 64 MiB"),
+    responses(
+        (status = 201, description = "Stored; the plugin now runs this component", body = UploadedComponent),
+        (status = 422, description = "Not a valid guichet plugin component", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("admin_token" = []))
+)]
+pub(super) async fn upload_component(
+    State(state): State<AppState>,
+    Path((tenant, name)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Response> {
+    tenant_access(&state, &headers, &tenant, Scope::Admin).await?;
+    check_slug("plugin name", &name)?;
+    let bytes = body.map_err(body_problem)?;
+    let pipeline = state.pipeline.clone();
+    let compiled =
+        tokio::task::spawn_blocking(move || pipeline.plugins().load(&bytes).map(|c| (c, bytes)))
+            .await
+            .map_err(Problem::internal)?;
+    let (component, bytes) = compiled.map_err(|e| {
+        Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-component",
+            format!("the upload is not a valid guichet plugin: {e}"),
+        )
+    })?;
+    let info = component.info().clone();
+    state.store.put_component(&info.sha256, &bytes)?;
+    let mut plugin = state
+        .store
+        .plugin(&tenant, &name)?
+        .unwrap_or_else(|| new_plugin(&name));
+    plugin.source = PluginSource::Uploaded {
+        sha256: info.sha256.clone(),
+    };
+    plugin.version = info.sha256.clone();
+    plugin.updated_at = Utc::now();
+    state.store.put_plugin(&tenant, &plugin)?;
+    state.store.flush()?;
+    tracing::info!(%tenant, plugin = %name, version = %info.sha256, "component uploaded");
+    answer(
+        StatusCode::CREATED,
+        UploadedComponent {
+            plugin,
+            world: info.world,
+            size: info.size,
+        },
+    )
+}
+
+/// Lists the tenant's plugins with their settings.
+#[utoipa::path(
+    get,
+    path = "/v1/tenants/{tenant}/plugins",
+    tag = "plugins",
+    params(("tenant" = String, Path, description = "The tenant's id")),
+    responses((status = 200, description = "The tenant's plugins", body = Vec<InstalledPlugin>)),
+    security(("integration_token" = []), ("admin_token" = []))
+)]
+pub(super) async fn list_plugins(
+    State(state): State<AppState>,
+    Path(tenant): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    tenant_access(&state, &headers, &tenant, Scope::Integration).await?;
+    answer(StatusCode::OK, state.store.plugins(&tenant)?)
+}
+
+/// Reads one plugin's settings.
+#[utoipa::path(
+    get,
+    path = "/v1/tenants/{tenant}/plugins/{name}",
+    tag = "plugins",
+    params(
+        ("tenant" = String, Path, description = "The tenant's id"),
+        ("name" = String, Path, description = "The plugin's name within the tenant"),
+    ),
+    responses((status = 200, description = "The plugin", body = InstalledPlugin)),
+    security(("integration_token" = []), ("admin_token" = []))
+)]
+pub(super) async fn get_plugin(
+    State(state): State<AppState>,
+    Path((tenant, name)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    tenant_access(&state, &headers, &tenant, Scope::Integration).await?;
+    let plugin = state
+        .store
+        .plugin(&tenant, &name)?
+        .ok_or_else(|| Problem::not_found(format!("no plugin `{name}`")))?;
+    answer(StatusCode::OK, plugin)
+}
+
+/// Removes a plugin from the tenant.
+#[utoipa::path(
+    delete,
+    path = "/v1/tenants/{tenant}/plugins/{name}",
+    tag = "plugins",
+    params(
+        ("tenant" = String, Path, description = "The tenant's id"),
+        ("name" = String, Path, description = "The plugin's name within the tenant"),
+    ),
+    responses((status = 204, description = "Removed")),
+    security(("admin_token" = []))
+)]
+pub(super) async fn delete_plugin(
+    State(state): State<AppState>,
+    Path((tenant, name)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    tenant_access(&state, &headers, &tenant, Scope::Admin).await?;
+    if !state.store.delete_plugin(&tenant, &name)? {
+        return Err(Problem::not_found(format!("no plugin `{name}`")));
+    }
+    state.store.flush()?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}

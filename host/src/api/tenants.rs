@@ -1,0 +1,210 @@
+//! Tenants (the operator's) and each tenant's tokens (its admins').
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{
+    ApiResult, AppState, Problem, answer, check_slug, operator, parse_json, tenant_access,
+};
+use crate::store::{Scope, Tenant};
+use crate::tenancy;
+
+/// Shown with every token: it cannot be read again.
+const SHOWN_ONCE: &str = "the token is shown once; keep it";
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(super) struct NewTenant {
+    /// 1–64 lower-case letters, digits and dashes, starting with a letter.
+    #[schema(example = "acme")]
+    id: String,
+    /// A display name; the id when absent.
+    #[serde(default)]
+    name: Option<String>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub(super) struct CreatedTenant {
+    tenant: Tenant,
+    /// The tenant's first admin token.
+    admin_token: String,
+    #[schema(value_type = String)]
+    note: &'static str,
+}
+
+/// Creates a tenant and its first admin token.
+#[utoipa::path(
+    post,
+    path = "/v1/tenants",
+    tag = "tenants",
+    request_body = NewTenant,
+    responses(
+        (status = 201, description = "Created, with the tenant's first admin token", body = CreatedTenant),
+        (status = 409, description = "A tenant with this id exists", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("operator_token" = []))
+)]
+pub(super) async fn create_tenant(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Response> {
+    operator(&state, &headers).await?;
+    let new: NewTenant = parse_json(body, "tenant (`{\"id\": \"acme\", \"name\": \"Acme\"}`)")?;
+    check_slug("tenant id", &new.id)?;
+    let tenant = Tenant {
+        name: new.name.unwrap_or_else(|| new.id.clone()),
+        id: new.id,
+        created_at: Utc::now(),
+    };
+    if !state.store.create_tenant(&tenant)? {
+        return Err(Problem::new(
+            StatusCode::CONFLICT,
+            "tenant-exists",
+            format!("a tenant `{}` already exists", tenant.id),
+        ));
+    }
+    let admin = tenancy::issue(&tenant.id, Scope::Admin);
+    state.store.put_token(&admin.record)?;
+    state.store.flush()?;
+    tracing::info!(tenant = %tenant.id, "tenant created");
+    answer(
+        StatusCode::CREATED,
+        CreatedTenant {
+            tenant,
+            admin_token: admin.token,
+            note: SHOWN_ONCE,
+        },
+    )
+}
+
+/// Lists every tenant.
+#[utoipa::path(
+    get,
+    path = "/v1/tenants",
+    tag = "tenants",
+    responses((status = 200, description = "All tenants", body = Vec<Tenant>)),
+    security(("operator_token" = []))
+)]
+pub(super) async fn list_tenants(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    operator(&state, &headers).await?;
+    answer(StatusCode::OK, state.store.tenants()?)
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(super) struct NewToken {
+    scope: Scope,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub(super) struct IssuedToken {
+    /// The token's public id, for listing and revoking it.
+    id: String,
+    scope: Scope,
+    /// The token itself.
+    token: String,
+    #[schema(value_type = String)]
+    note: &'static str,
+}
+
+/// A token as listed: never its secret.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(super) struct TokenView {
+    id: String,
+    scope: Scope,
+    created_at: DateTime<Utc>,
+}
+
+/// Issues a token for the tenant.
+#[utoipa::path(
+    post,
+    path = "/v1/tenants/{tenant}/tokens",
+    tag = "tenants",
+    params(("tenant" = String, Path, description = "The tenant's id")),
+    request_body = NewToken,
+    responses((status = 201, description = "Issued; the token is shown once", body = IssuedToken)),
+    security(("admin_token" = []))
+)]
+pub(super) async fn create_token(
+    State(state): State<AppState>,
+    Path(tenant): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Response> {
+    tenant_access(&state, &headers, &tenant, Scope::Admin).await?;
+    let new: NewToken = parse_json(body, "token request (`{\"scope\": \"integration\"}`)")?;
+    let issued = tenancy::issue(&tenant, new.scope);
+    state.store.put_token(&issued.record)?;
+    state.store.flush()?;
+    answer(
+        StatusCode::CREATED,
+        IssuedToken {
+            id: issued.record.id,
+            scope: issued.record.scope,
+            token: issued.token,
+            note: SHOWN_ONCE,
+        },
+    )
+}
+
+/// Lists the tenant's tokens (ids and scopes, never secrets).
+#[utoipa::path(
+    get,
+    path = "/v1/tenants/{tenant}/tokens",
+    tag = "tenants",
+    params(("tenant" = String, Path, description = "The tenant's id")),
+    responses((status = 200, description = "The tenant's tokens", body = Vec<TokenView>)),
+    security(("admin_token" = []))
+)]
+pub(super) async fn list_tokens(
+    State(state): State<AppState>,
+    Path(tenant): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    tenant_access(&state, &headers, &tenant, Scope::Admin).await?;
+    let tokens: Vec<TokenView> = state
+        .store
+        .tokens(&tenant)?
+        .into_iter()
+        .map(|t| TokenView {
+            id: t.id,
+            scope: t.scope,
+            created_at: t.created_at,
+        })
+        .collect();
+    answer(StatusCode::OK, tokens)
+}
+
+/// Revokes a token.
+#[utoipa::path(
+    delete,
+    path = "/v1/tenants/{tenant}/tokens/{id}",
+    tag = "tenants",
+    params(
+        ("tenant" = String, Path, description = "The tenant's id"),
+        ("id" = String, Path, description = "The token's id"),
+    ),
+    responses((status = 204, description = "Revoked")),
+    security(("admin_token" = []))
+)]
+pub(super) async fn delete_token(
+    State(state): State<AppState>,
+    Path((tenant, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    tenant_access(&state, &headers, &tenant, Scope::Admin).await?;
+    if !state.store.delete_token(&tenant, &id)? {
+        return Err(Problem::not_found(format!("no token `{id}`")));
+    }
+    state.store.flush()?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}

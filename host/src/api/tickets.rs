@@ -1,0 +1,91 @@
+//! Tickets as the host keeps them, and the audit trail of each: the answer to "why
+//! did this happen?".
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+
+use super::{ApiResult, AppState, Problem, answer, tenant_access};
+use crate::model::Ticket;
+use crate::store::{AuditRecord, Scope, TicketFilter};
+
+/// Lists the tenant's tickets, filtered.
+#[utoipa::path(
+    get,
+    path = "/v1/tenants/{tenant}/tickets",
+    tag = "tickets",
+    params(("tenant" = String, Path, description = "The tenant's id"), TicketFilter),
+    responses(
+        (status = 200, description = "The tickets that match", body = Vec<Ticket>),
+        (status = 400, description = "An unknown filter or a bad value", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("integration_token" = []), ("admin_token" = []))
+)]
+pub(super) async fn list_tickets(
+    State(state): State<AppState>,
+    Path(tenant): Path<String>,
+    query: Result<Query<TicketFilter>, axum::extract::rejection::QueryRejection>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    tenant_access(&state, &headers, &tenant, Scope::Integration).await?;
+    let Query(filter) = query.map_err(|e| {
+        Problem::bad_request(
+            "invalid-query",
+            format!(
+                "{}; filters: status, group, assignee, requester, limit",
+                e.body_text()
+            ),
+        )
+    })?;
+    answer(StatusCode::OK, state.store.tickets(&tenant, &filter)?)
+}
+
+/// Reads a ticket with its messages.
+#[utoipa::path(
+    get,
+    path = "/v1/tenants/{tenant}/tickets/{id}",
+    tag = "tickets",
+    params(
+        ("tenant" = String, Path, description = "The tenant's id"),
+        ("id" = String, Path, description = "The ticket's id"),
+    ),
+    responses((status = 200, description = "The ticket", body = Ticket)),
+    security(("integration_token" = []), ("admin_token" = []))
+)]
+pub(super) async fn get_ticket(
+    State(state): State<AppState>,
+    Path((tenant, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    tenant_access(&state, &headers, &tenant, Scope::Integration).await?;
+    let ticket = state
+        .store
+        .ticket(&tenant, &id)?
+        .ok_or_else(|| Problem::not_found(format!("no ticket `{id}`")))?;
+    answer(StatusCode::OK, ticket)
+}
+
+/// Reads a ticket's audit trail: every plugin call on its events, in order, with the
+/// plugin's version, the actions it returned, its error, time and fuel, and its log.
+#[utoipa::path(
+    get,
+    path = "/v1/tenants/{tenant}/tickets/{id}/audit",
+    tag = "tickets",
+    params(
+        ("tenant" = String, Path, description = "The tenant's id"),
+        ("id" = String, Path, description = "The ticket's id"),
+    ),
+    responses((status = 200, description = "The audit records, oldest first", body = Vec<AuditRecord>)),
+    security(("integration_token" = []), ("admin_token" = []))
+)]
+pub(super) async fn get_audit(
+    State(state): State<AppState>,
+    Path((tenant, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    tenant_access(&state, &headers, &tenant, Scope::Integration).await?;
+    if state.store.ticket(&tenant, &id)?.is_none() {
+        return Err(Problem::not_found(format!("no ticket `{id}`")));
+    }
+    answer(StatusCode::OK, state.store.audit(&tenant, &id)?)
+}
