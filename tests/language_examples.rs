@@ -7,10 +7,10 @@
 
 mod common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use common::{Lang, build_plugin, guichet, json_lines_without_fuel, root, text};
+use common::{Lang, build_example, guichet, json_lines_without_fuel, root, text};
 
 /// Runs `plugin` on `input` with `config` and checks stdout against `expected`.
 fn assert_run_matches(plugin: &Path, input: &str, config: &str, expected: &str) -> Output {
@@ -33,14 +33,20 @@ fn assert_run_matches(plugin: &Path, input: &str, config: &str, expected: &str) 
     out
 }
 
+/// Writes `json` to a configuration file of its own (tests run in parallel) and
+/// returns its path.
+fn config_file(name: &str, json: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("guichet-lang-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join(format!("{name}.json"));
+    std::fs::write(&config, json).unwrap();
+    config
+}
+
 #[test]
 fn the_python_sentiment_plugin_tags_escalates_and_counts_upset_requesters() {
-    let Some(plugin) = build_plugin(
-        Lang::Python,
-        &root().join("examples/python-sentiment/app.py"),
-        "automation",
-        "python-sentiment",
-    ) else {
+    let Some(plugin) = build_example(Lang::Python, "python-sentiment", "app.py", "automation")
+    else {
         return;
     };
 
@@ -65,18 +71,11 @@ fn the_python_sentiment_plugin_tags_escalates_and_counts_upset_requesters() {
 
 #[test]
 fn the_python_sentiment_plugin_names_an_unknown_configuration_key() {
-    let Some(plugin) = build_plugin(
-        Lang::Python,
-        &root().join("examples/python-sentiment/app.py"),
-        "automation",
-        "python-sentiment",
-    ) else {
+    let Some(plugin) = build_example(Lang::Python, "python-sentiment", "app.py", "automation")
+    else {
         return;
     };
-    let dir = std::env::temp_dir().join(format!("guichet-lang-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let config = dir.join("config.json");
-    std::fs::write(&config, r#"{"escalate_below": -3}"#).unwrap();
+    let config = config_file("python-sentiment", r#"{"escalate_below": -3}"#);
     let out = guichet(&[
         "plugin",
         "run",
@@ -97,12 +96,7 @@ fn the_python_sentiment_plugin_names_an_unknown_configuration_key() {
 
 #[test]
 fn the_javascript_macros_plugin_lists_and_renders_its_macros() {
-    let Some(plugin) = build_plugin(
-        Lang::JavaScript,
-        &root().join("examples/js-macros/macros.js"),
-        "macros",
-        "js-macros",
-    ) else {
+    let Some(plugin) = build_example(Lang::JavaScript, "js-macros", "macros.js", "macros") else {
         return;
     };
 
@@ -126,4 +120,70 @@ fn the_javascript_macros_plugin_lists_and_renders_its_macros() {
         "tests/fixtures/macros-bad-requests.expected.jsonl",
     );
     assert!(!bad.status.success());
+}
+
+#[test]
+fn the_javascript_vip_routing_plugin_routes_vips_and_tells_the_lead_of_waiting_tickets() {
+    let Some(plugin) = build_example(
+        Lang::JavaScript,
+        "js-vip-routing",
+        "vip-routing.js",
+        "automation",
+    ) else {
+        return;
+    };
+
+    let check = guichet(&["plugin", "check", plugin.to_str().unwrap()]);
+    assert!(check.status.success(), "{}", text(&check.stderr));
+    assert!(text(&check.stdout).contains("world:   guichet:plugin@0.1.0 automation"));
+
+    let out = assert_run_matches(
+        &plugin,
+        "examples/js-vip-routing/events.jsonl",
+        "examples/js-vip-routing/config.json",
+        "examples/js-vip-routing/expected.jsonl",
+    );
+    assert!(out.status.success());
+    // The log says which rule matched, and the count kept in storage from one call
+    // to the next.
+    let stderr = text(&out.stderr);
+    for line in [
+        "[evt-1] info: ticket t-1: VIP requester, e-mail domain maison-lumiere.fr is in vip_domains",
+        "[evt-4] debug: ticket t-1: requester message 1 of 2 without an agent",
+        "[evt-5] debug: ticket t-1: requester message 2 of 2 without an agent",
+    ] {
+        assert!(stderr.contains(line), "{stderr}");
+    }
+}
+
+#[test]
+fn the_javascript_vip_routing_plugin_names_an_unknown_configuration_key() {
+    let Some(plugin) = build_example(
+        Lang::JavaScript,
+        "js-vip-routing",
+        "vip-routing.js",
+        "automation",
+    ) else {
+        return;
+    };
+    let config = config_file(
+        "js-vip-routing",
+        r#"{"vip_emails": ["claire.dubois@maison-lumiere.fr"]}"#,
+    );
+    let out = guichet(&[
+        "plugin",
+        "run",
+        plugin.to_str().unwrap(),
+        "--events",
+        "examples/js-vip-routing/events.jsonl",
+        "--config",
+        config.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let first = json_lines_without_fuel(&text(&out.stdout)).remove(0);
+    let error = first["error"].as_str().unwrap();
+    assert!(
+        error.contains("unknown configuration key(s): vip_emails"),
+        "{error}"
+    );
 }

@@ -3,7 +3,8 @@
 
 mod common;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::Output;
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -475,6 +476,17 @@ fn bad_input_gets_a_problem_answer_and_changes_nothing() {
     assert_eq!(ok.status, 200, "{}", ok.body);
 }
 
+/// Whether a concrete path fits a route template such as `/v1/tenants/{tenant}/tickets/{id}`.
+fn path_matches(template: &str, path: &str) -> bool {
+    let (template, path): (Vec<_>, Vec<_>) =
+        (template.split('/').collect(), path.split('/').collect());
+    template.len() == path.len()
+        && template
+            .iter()
+            .zip(&path)
+            .all(|(t, p)| t.starts_with('{') || t == p)
+}
+
 #[test]
 fn every_route_refuses_another_tenants_token_and_the_wrong_scope_and_leaks_nothing() {
     let s = Running::start(data_dir("isolation"));
@@ -549,7 +561,35 @@ fn every_route_refuses_another_tenants_token_and_the_wrong_scope_and_leaks_nothi
             None,
             "admin",
         ),
+        (
+            "GET",
+            "/v1/tenants/acme/actions/stream",
+            None,
+            "integration",
+        ),
     ];
+    // The table covers every tenant route the API describes, with the scope the
+    // description gives it: a new route cannot be left out of this test.
+    let description = serde_json::to_value(guichet::api::description()).unwrap();
+    for (template, item) in description["paths"].as_object().unwrap() {
+        if !template.contains("{tenant}") {
+            continue;
+        }
+        for (method, operation) in item.as_object().unwrap() {
+            let described_scope = if operation["security"] == json!([{"admin_token": []}]) {
+                "admin"
+            } else {
+                "integration"
+            };
+            let row = routes.iter().find(|(m, path, _, _)| {
+                m.eq_ignore_ascii_case(method) && path_matches(template, path)
+            });
+            let Some((_, _, _, scope)) = row else {
+                panic!("{method} {template} is missing from this table");
+            };
+            assert_eq!(*scope, described_scope, "{method} {template}");
+        }
+    }
     for (method, path, body, needs) in &routes {
         // Another tenant's admin token: the answer a tenant that does not exist gets.
         let foreign = s.call(method, path, Some(&globex_admin), body.clone());
@@ -621,62 +661,121 @@ fn every_route_refuses_another_tenants_token_and_the_wrong_scope_and_leaks_nothi
     assert_eq!(globex.body, json!([]));
 }
 
+/// `guichet plugin push FILE` to `tenant` of the running service, with `args` after.
+fn push(s: &Running, plugin: &Path, tenant: &str, token: &str, args: &[&str]) -> Output {
+    let mut all = vec![
+        "plugin",
+        "push",
+        plugin.to_str().unwrap(),
+        "--url",
+        &s.base,
+        "--tenant",
+        tenant,
+        "--token",
+        token,
+    ];
+    all.extend_from_slice(args);
+    common::guichet(&all)
+}
+
+/// Posts each event of `examples/EXAMPLE/events.jsonl` to `tenant` and checks that
+/// the service decides, with plugin `plugin` alone, what `expected.jsonl` says
+/// `plugin run` decided. Returns the events and the expected lines.
+fn decides_like_the_harness(
+    s: &Running,
+    tenant: &str,
+    token: &str,
+    example: &str,
+    plugin: &str,
+) -> Vec<(Value, Value)> {
+    let read = |file: &str| -> Vec<Value> {
+        std::fs::read_to_string(root().join("examples").join(example).join(file))
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    let (events, expected) = (read("events.jsonl"), read("expected.jsonl"));
+    assert_eq!(events.len(), expected.len(), "{example}");
+    for (event, want) in events.iter().zip(&expected) {
+        let answer = post_event(s, tenant, token, event, true);
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        let decisions = answer.body["outcomes"][0]["decisions"].as_array().unwrap();
+        assert_eq!(decisions.len(), 1, "{}: {decisions:?}", event["id"]);
+        assert_eq!(decisions[0]["plugin"], plugin);
+        assert_eq!(decisions[0]["actions"], want["actions"], "{}", event["id"]);
+    }
+    events.into_iter().zip(expected).collect()
+}
+
 #[test]
 fn python_and_javascript_plugins_pushed_from_the_command_line_act_like_in_the_harness() {
-    use common::{Lang, build_plugin, guichet, text};
-    let Some(python) = build_plugin(
-        Lang::Python,
-        &root().join("examples/python-sentiment/app.py"),
-        "automation",
-        "python-sentiment",
-    ) else {
+    use common::{Lang, build_example, text};
+    let Some(python) = build_example(Lang::Python, "python-sentiment", "app.py", "automation")
+    else {
         return;
     };
-    let Some(javascript) = build_plugin(
+    let Some(macros) = build_example(Lang::JavaScript, "js-macros", "macros.js", "macros") else {
+        return;
+    };
+    let Some(vip_routing) = build_example(
         Lang::JavaScript,
-        &root().join("examples/js-macros/macros.js"),
-        "macros",
-        "js-macros",
+        "js-vip-routing",
+        "vip-routing.js",
+        "automation",
     ) else {
         return;
     };
     let s = Running::start(data_dir("push"));
-    let admin = s.tenant("acme");
+    // Each automation example on a tenant of its own, so that each event goes through
+    // one plugin, as in `plugin run`.
+    let acme = s.tenant("acme");
+    let globex = s.tenant("globex");
 
-    let pushed = guichet(&[
-        "plugin",
-        "push",
-        python.to_str().unwrap(),
-        "--url",
-        &s.base,
-        "--tenant",
+    let pushed = push(
+        &s,
+        &python,
         "acme",
-        "--token",
-        &admin,
-        "--config",
-        "examples/python-sentiment/config.json",
-        "--subscribe",
-        "ticket_created,message_added",
-    ]);
+        &acme,
+        &[
+            "--config",
+            "examples/python-sentiment/config.json",
+            "--subscribe",
+            "ticket_created,message_added",
+        ],
+    );
     assert!(pushed.status.success(), "{}", text(&pushed.stderr));
     assert!(
         text(&pushed.stdout).contains("as `python-sentiment`: automation plugin"),
         "{}",
         text(&pushed.stdout)
     );
-    let pushed = guichet(&[
-        "plugin",
-        "push",
-        javascript.to_str().unwrap(),
-        "--url",
-        &s.base,
-        "--tenant",
+    let pushed = push(
+        &s,
+        &vip_routing,
+        "globex",
+        &globex,
+        &[
+            "--config",
+            "examples/js-vip-routing/config.json",
+            "--subscribe",
+            "ticket_created,message_added",
+        ],
+    );
+    assert!(pushed.status.success(), "{}", text(&pushed.stderr));
+    assert!(
+        text(&pushed.stdout).contains("as `js-vip-routing`: automation plugin"),
+        "{}",
+        text(&pushed.stdout)
+    );
+    // Macros plugins upload too, though no event runs them.
+    let pushed = push(
+        &s,
+        &macros,
         "acme",
-        "--token",
-        &admin,
-        "--config",
-        "examples/js-macros/config.json",
-    ]);
+        &acme,
+        &["--config", "examples/js-macros/config.json"],
+    );
     assert!(pushed.status.success(), "{}", text(&pushed.stderr));
     assert!(
         text(&pushed.stdout).contains("macros plugin"),
@@ -685,17 +784,7 @@ fn python_and_javascript_plugins_pushed_from_the_command_line_act_like_in_the_ha
     );
 
     // A wrong token is refused with the service's explanation, and exit status 2.
-    let refused = guichet(&[
-        "plugin",
-        "push",
-        python.to_str().unwrap(),
-        "--url",
-        &s.base,
-        "--tenant",
-        "acme",
-        "--token",
-        "gch_wrong_token",
-    ]);
+    let refused = push(&s, &python, "acme", "gch_wrong_token", &[]);
     assert_eq!(refused.status.code(), Some(2));
     assert!(
         text(&refused.stderr).contains("the token is not valid"),
@@ -703,23 +792,10 @@ fn python_and_javascript_plugins_pushed_from_the_command_line_act_like_in_the_ha
         text(&refused.stderr)
     );
 
-    // The service decides what `plugin run` decided on the same events; the macros
-    // plugin is not event-driven and takes no part.
-    let expected =
-        std::fs::read_to_string(root().join("examples/python-sentiment/expected.jsonl")).unwrap();
-    let events =
-        std::fs::read_to_string(root().join("examples/python-sentiment/events.jsonl")).unwrap();
-    for (event, want) in events.lines().zip(expected.lines()) {
-        let event: Value = serde_json::from_str(event).unwrap();
-        let want: Value = serde_json::from_str(want).unwrap();
-        let answer = post_event(&s, "acme", &admin, &event, true);
-        assert_eq!(answer.status, 200, "{}", answer.body);
-        let decisions = answer.body["outcomes"][0]["decisions"].as_array().unwrap();
-        assert_eq!(decisions.len(), 1, "{}: {decisions:?}", event["id"]);
-        assert_eq!(decisions[0]["plugin"], "python-sentiment");
-        assert_eq!(decisions[0]["actions"], want["actions"], "{}", event["id"]);
-    }
-    let ticket = s.call("GET", "/v1/tenants/acme/tickets/t-1", Some(&admin), None);
+    // On each tenant the service decides what `plugin run` decided on the same
+    // events; on acme, the macros plugin is not event-driven and takes no part.
+    decides_like_the_harness(&s, "acme", &acme, "python-sentiment", "python-sentiment");
+    let ticket = s.call("GET", "/v1/tenants/acme/tickets/t-1", Some(&acme), None);
     assert!(
         ticket.body["tags"]
             .as_array()
@@ -727,6 +803,62 @@ fn python_and_javascript_plugins_pushed_from_the_command_line_act_like_in_the_ha
             .contains(&json!("sentiment:positive")),
         "{}",
         ticket.body
+    );
+
+    // The JavaScript plugin's count of waiting messages lives in the tenant's plugin
+    // storage between events: the second message on t-1 notifies the group's lead.
+    let vip = decides_like_the_harness(&s, "globex", &globex, "js-vip-routing", "js-vip-routing");
+
+    // The audit trail of t-1 names the plugin and what it returned on each of the
+    // ticket's events, and keeps its log.
+    let audit = s.call(
+        "GET",
+        "/v1/tenants/globex/tickets/t-1/audit",
+        Some(&globex),
+        None,
+    );
+    assert_eq!(audit.status, 200, "{}", audit.body);
+    let recorded: Vec<Value> = audit
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| json!({"event": r["event_id"], "plugin": r["plugin"], "actions": r["actions"]}))
+        .collect();
+    let wanted: Vec<Value> = vip
+        .iter()
+        .filter(|(event, _)| event["ticket"]["id"] == "t-1")
+        .map(|(event, want)| {
+            json!({"event": event["id"], "plugin": "js-vip-routing", "actions": want["actions"]})
+        })
+        .collect();
+    assert_eq!(wanted.len(), 3, "evt-1, evt-4 and evt-5 are about t-1");
+    assert_eq!(recorded, wanted);
+    let first = &audit.body[0];
+    assert_eq!(first["plugin_version"].as_str().unwrap().len(), 64);
+    assert_eq!(
+        first["logs"][0],
+        "info: ticket t-1: VIP requester, e-mail domain maison-lumiere.fr is in vip_domains"
+    );
+
+    // ... and the actions were applied to the stored ticket.
+    let ticket = s.call("GET", "/v1/tenants/globex/tickets/t-1", Some(&globex), None);
+    assert_eq!(ticket.body["group"], "care/vip", "{}", ticket.body);
+    assert_eq!(ticket.body["priority"], "high");
+    assert_eq!(ticket.body["tags"], json!(["vip"]));
+    let note = ticket.body["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["author"] == "js-vip-routing")
+        .unwrap_or_else(|| panic!("no note by the plugin in {}", ticket.body));
+    assert_eq!(note["public"], false);
+    assert!(
+        note["body"]
+            .as_str()
+            .unwrap()
+            .starts_with("VIP requester: "),
+        "{note}"
     );
 }
 
@@ -1012,4 +1144,48 @@ fn a_tenant_can_listen_to_its_actions_as_server_sent_events() {
     let started = std::time::Instant::now();
     s.stop();
     assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+#[test]
+fn the_served_openapi_description_is_the_generated_one_and_every_operation_is_routed() {
+    let s = Running::start(data_dir("openapi"));
+    let served = s.call("GET", "/v1/openapi.json", None, None);
+    assert_eq!(served.status, 200);
+    assert_eq!(served.content_type, "application/json");
+    assert_eq!(
+        served.body,
+        serde_json::to_value(guichet::api::description()).unwrap()
+    );
+    // Each described operation reaches its handler: one that needs a token refuses
+    // the request without one (401), where a path the router does not know gets the
+    // fallback's 404.
+    let mut checked = 0;
+    for (path, item) in served.body["paths"].as_object().unwrap() {
+        let concrete = path
+            .replace("{tenant}", "acme")
+            .replace("{name}", "triage")
+            .replace("{id}", "x");
+        for (method, operation) in item.as_object().unwrap() {
+            let answer = s.call(&method.to_uppercase(), &concrete, None, None);
+            let expected = if operation["security"].is_null() {
+                200
+            } else {
+                401
+            };
+            assert_eq!(answer.status, expected, "{method} {path}: {}", answer.body);
+            checked += 1;
+        }
+    }
+    assert!(checked >= 24, "{checked} operations");
+    let unknown = s.call("GET", "/v1/nowhere", None, None);
+    assert_eq!(unknown.status, 404);
+    assert!(
+        unknown.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("/v1/openapi.json"),
+        "{}",
+        unknown.body
+    );
+    s.stop();
 }

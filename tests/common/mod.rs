@@ -155,6 +155,17 @@ pub fn build_plugin(lang: Lang, source: &Path, world: &str, name: &str) -> Optio
     Some(output)
 }
 
+/// Builds the example plugin of `examples/NAME/`, whose entry file is `entry`, for
+/// `world`, with [`build_plugin`]: into `target/guests/examples/NAME.wasm`.
+pub fn build_example(lang: Lang, name: &str, entry: &str, world: &str) -> Option<PathBuf> {
+    build_plugin(
+        lang,
+        &root().join("examples").join(name).join(entry),
+        world,
+        name,
+    )
+}
+
 /// Whether `output` is newer than every file under the plugin's folder, `wit/` and
 /// `toolchains/` (a new toolchain pin must rebuild it).
 fn is_newer_than_sources(output: &Path, dir: &Path) -> bool {
