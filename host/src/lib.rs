@@ -6,6 +6,7 @@
 //!
 //! Modules:
 //! - [`model`]: tickets, events and actions as the host and its JSON speak them;
+//! - [`clock`]: the one source of time, real or simulated;
 //! - [`runtime`]: loading, validating and calling plugin components under limits;
 //! - [`harness`]: runs a plugin over a file of events (the integrator's local loop);
 //! - [`reference_plugins`]: the plugins shipped with guichet, built with it;
@@ -18,6 +19,7 @@
 //! - [`api`]: the HTTP API; [`serve`]: the service put together.
 
 pub mod api;
+pub mod clock;
 pub mod harness;
 pub mod metrics;
 pub mod model;
