@@ -3,188 +3,17 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Output;
 use std::time::Duration;
 
 use serde_json::{Value, json};
 
 use guichet::model::Event;
-use guichet::outbox::OutboxConfig;
-use guichet::pipeline::PipelineConfig;
-use guichet::serve::{ServeConfig, Service};
 use guichet::store::{SledStore, Store};
 
 use common::root;
-
-const OPERATOR: &str = "test-operator-token";
-
-/// A running service and what a test needs to talk to it.
-struct Running {
-    runtime: tokio::runtime::Runtime,
-    service: Option<Service>,
-    base: String,
-    data_dir: PathBuf,
-    http: ureq::Agent,
-}
-
-/// An answer: status and JSON body (`Null` when empty).
-struct Answer {
-    status: u16,
-    body: Value,
-    content_type: String,
-}
-
-fn data_dir(name: &str) -> PathBuf {
-    let dir = root()
-        .join("target/service-tests")
-        .join(format!("{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
-
-impl Running {
-    fn start(data_dir: PathBuf) -> Running {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        let service = runtime
-            .block_on(Service::start(ServeConfig {
-                data_dir: data_dir.clone(),
-                listen: "127.0.0.1:0".parse().unwrap(),
-                operator_token: Some(OPERATOR.to_string()),
-                pipeline: PipelineConfig::default(),
-                // Quick retries, so that retry and dead-letter paths run in a test.
-                outbox: OutboxConfig {
-                    first_retry: Duration::from_millis(50),
-                    max_retry: Duration::from_millis(200),
-                    max_attempts: 3,
-                    timeout: Duration::from_secs(2),
-                    poll: Duration::from_millis(20),
-                },
-            }))
-            .expect("service starts");
-        let base = format!("http://{}", service.addr());
-        let http: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(30)))
-            .build()
-            .into();
-        Running {
-            runtime,
-            service: Some(service),
-            base,
-            data_dir,
-            http,
-        }
-    }
-
-    fn stop(mut self) -> PathBuf {
-        let service = self.service.take().unwrap();
-        self.runtime
-            .block_on(service.shutdown())
-            .expect("clean stop");
-        self.data_dir.clone()
-    }
-
-    fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<Vec<u8>>) -> Answer {
-        self.call_with(method, path, token, body, &[])
-    }
-
-    fn call_with(
-        &self,
-        method: &str,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Vec<u8>>,
-        headers: &[(&str, &str)],
-    ) -> Answer {
-        let url = format!("{}{path}", self.base);
-        let mut request = ureq::http::Request::builder().method(method).uri(&url);
-        if let Some(token) = token {
-            request = request.header("Authorization", format!("Bearer {token}"));
-        }
-        for (name, value) in headers {
-            request = request.header(*name, *value);
-        }
-        let request = request
-            .header("Content-Type", "application/json")
-            .body(body.unwrap_or_default())
-            .unwrap();
-        let mut response = self.http.run(request).expect("the service answers");
-        let status = response.status().as_u16();
-        let content_type = response
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_string();
-        let text = response
-            .body_mut()
-            .with_config()
-            .limit(64 << 20)
-            .read_to_string()
-            .unwrap_or_default();
-        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Answer {
-            status,
-            body,
-            content_type,
-        }
-    }
-
-    fn json(&self, method: &str, path: &str, token: &str, body: Value) -> Answer {
-        self.call(
-            method,
-            path,
-            Some(token),
-            Some(body.to_string().into_bytes()),
-        )
-    }
-
-    /// Creates tenant `id`; returns its admin token.
-    fn tenant(&self, id: &str) -> String {
-        let answer = self.json("POST", "/v1/tenants", OPERATOR, json!({"id": id}));
-        assert_eq!(answer.status, 201, "{}", answer.body);
-        answer.body["admin_token"].as_str().unwrap().to_string()
-    }
-
-    fn token(&self, tenant: &str, admin: &str, scope: &str) -> String {
-        let answer = self.json(
-            "POST",
-            &format!("/v1/tenants/{tenant}/tokens"),
-            admin,
-            json!({"scope": scope}),
-        );
-        assert_eq!(answer.status, 201, "{}", answer.body);
-        answer.body["token"].as_str().unwrap().to_string()
-    }
-
-    fn enable_triage(&self, tenant: &str, admin: &str) {
-        let config: Value = serde_json::from_str(
-            &std::fs::read_to_string(root().join("examples/triage/config.json")).unwrap(),
-        )
-        .unwrap();
-        let answer = self.json(
-            "PUT",
-            &format!("/v1/tenants/{tenant}/plugins/triage"),
-            admin,
-            json!({"reference": "triage", "config": config, "enabled": true,
-                   "subscriptions": ["ticket_created"]}),
-        );
-        assert_eq!(answer.status, 200, "{}", answer.body);
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        if let Some(service) = self.service.take() {
-            let _ = self.runtime.block_on(service.shutdown());
-        }
-    }
-}
+use common::service::{Answer, OPERATOR, Running, data_dir};
 
 fn triage_events() -> Vec<Value> {
     std::fs::read_to_string(root().join("examples/triage/events.jsonl"))
@@ -543,6 +372,12 @@ fn every_route_refuses_another_tenants_token_and_the_wrong_scope_and_leaks_nothi
         (
             "GET",
             "/v1/tenants/acme/tickets/t-1/audit",
+            None,
+            "integration",
+        ),
+        (
+            "GET",
+            "/v1/tenants/acme/tickets/t-1/timers",
             None,
             "integration",
         ),

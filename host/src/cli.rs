@@ -16,7 +16,8 @@ use guichet::pipeline::PipelineConfig;
 use guichet::runtime::{
     CallLimits, ComponentInfo, LogLine, Runtime, RuntimeConfig, WIT_PACKAGE, World,
 };
-use guichet::serve::{ServeConfig, Service};
+use guichet::serve::{ServeConfig, Service, ServiceClock};
+use guichet::timekeeper::TimekeeperConfig;
 use guichet::{reference_plugins, templates};
 
 #[derive(Parser)]
@@ -191,6 +192,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 ..PipelineConfig::default()
             },
             outbox: OutboxConfig::default(),
+            clock: ServiceClock::System,
+            timekeeper: TimekeeperConfig::default(),
         }),
         Command::Plugin { command } => match command {
             PluginCommand::Check { plugin, json } => check(&plugin, json),

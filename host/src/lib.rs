@@ -14,6 +14,7 @@
 //! - [`store`]: the service's durable state behind a trait, on sled;
 //! - [`tenancy`]: tenant and operator tokens;
 //! - [`pipeline`]: events to decisions, in order per ticket, audited;
+//! - [`timekeeper`]: timers and cron schedules fired as events at their due time;
 //! - [`outbox`]: signed webhook deliveries of applied actions, with retries;
 //! - [`metrics`]: counters and gauges for `GET /metrics`;
 //! - [`api`]: the HTTP API; [`serve`]: the service put together.
@@ -31,3 +32,4 @@ pub mod serve;
 pub mod store;
 pub mod templates;
 pub mod tenancy;
+pub mod timekeeper;

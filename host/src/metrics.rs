@@ -27,6 +27,7 @@ pub struct Metrics {
     pub plugin_calls: Family<Outcome, Counter>,
     pub plugin_call_seconds: Histogram,
     pub deliveries: Family<Outcome, Counter>,
+    pub timer_lateness_seconds: Histogram,
     pipeline_in_flight: Gauge,
     outbox_backlog: Gauge,
 }
@@ -40,6 +41,9 @@ impl Default for Metrics {
         // the middle, the deadline near the top.
         let plugin_call_seconds = Histogram::new(exponential_buckets(0.000_05, 2.0, 16));
         let deliveries = Family::<Outcome, Counter>::default();
+        // 1 ms to about 65 s: a timer should fire within milliseconds of its due
+        // time; seconds mean the host is overloaded, the top a restart's catch-up.
+        let timer_lateness_seconds = Histogram::new(exponential_buckets(0.001, 2.0, 17));
         let pipeline_in_flight = Gauge::default();
         let outbox_backlog = Gauge::default();
         registry.register(
@@ -63,6 +67,11 @@ impl Default for Metrics {
             deliveries.clone(),
         );
         registry.register(
+            "timer_lateness_seconds",
+            "How long after its due time a timer or schedule tick was fired",
+            timer_lateness_seconds.clone(),
+        );
+        registry.register(
             "pipeline_in_flight",
             "Events accepted and not yet committed",
             pipeline_in_flight.clone(),
@@ -78,6 +87,7 @@ impl Default for Metrics {
             plugin_calls,
             plugin_call_seconds,
             deliveries,
+            timer_lateness_seconds,
             pipeline_in_flight,
             outbox_backlog,
         }

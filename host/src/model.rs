@@ -49,6 +49,20 @@ pub enum TicketStatus {
 }
 
 impl TicketStatus {
+    /// The name in JSON (`waiting_on_requester`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::New => "new",
+            Self::Open => "open",
+            Self::WaitingOnRequester => "waiting_on_requester",
+            Self::WaitingOnAgent => "waiting_on_agent",
+            Self::OnHold => "on_hold",
+            Self::Solved => "solved",
+            Self::Closed => "closed",
+            Self::Merged => "merged",
+        }
+    }
+
     /// Whether the ticket still needs work (not solved, closed or merged).
     pub fn is_open(self) -> bool {
         !matches!(self, Self::Solved | Self::Closed | Self::Merged)
@@ -331,6 +345,28 @@ pub enum Action {
         name: String,
     },
     Close,
+}
+
+impl Action {
+    /// The action's `type` in JSON (`set_timer`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::SetStatus { .. } => "set_status",
+            Self::SetPriority { .. } => "set_priority",
+            Self::Assign { .. } => "assign",
+            Self::Unassign => "unassign",
+            Self::AddTags { .. } => "add_tags",
+            Self::RemoveTags { .. } => "remove_tags",
+            Self::SetField { .. } => "set_field",
+            Self::PublicReply { .. } => "public_reply",
+            Self::InternalNote { .. } => "internal_note",
+            Self::MergeInto { .. } => "merge_into",
+            Self::Notify { .. } => "notify",
+            Self::SetTimer { .. } => "set_timer",
+            Self::CancelTimer { .. } => "cancel_timer",
+            Self::Close => "close",
+        }
+    }
 }
 
 /// A macro a `macros` plugin offers: what an agent picks from a list.

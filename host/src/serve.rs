@@ -1,8 +1,10 @@
-//! `guichet serve`: the store, the runtime, the pipeline and the HTTP API put
-//! together, with a clean start (pending events resumed) and a clean stop.
+//! `guichet serve`: the store, the runtime, the pipeline, the timekeeper and the HTTP
+//! API put together, with a clean start (pending events resumed, timers that fell due
+//! while stopped fired) and a clean stop.
 //!
 //! Stopping (SIGTERM, Ctrl-C, or [`Service::shutdown`]) first stops accepting
-//! connections and lets in-flight requests finish, then lets the pipeline finish
+//! connections and lets in-flight requests finish, stops firing timers, then lets the
+//! pipeline finish
 //! every event it was handed (follow-ups included), flushes the store, and stops
 //! webhook delivery after the attempt in progress (the rest waits in the outbox). An event
 //! acknowledged but not processed when the process dies is still pending in the
@@ -16,12 +18,24 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::api::{self, AppState};
+use crate::clock::{Clock, SimulatedClock, SystemClock};
 use crate::metrics::Metrics;
 use crate::outbox::{Delivery, OutboxConfig};
 use crate::pipeline::{Pipeline, PipelineConfig, PipelineError};
 use crate::runtime::{Runtime, RuntimeConfig, RuntimeError};
 use crate::store::{SledStore, Store, StoreError};
 use crate::tenancy;
+use crate::timekeeper::{Bell, Timekeeper, TimekeeperConfig};
+
+/// Which clock the service runs on.
+#[derive(Debug, Clone, Default)]
+pub enum ServiceClock {
+    /// The system clock: production.
+    #[default]
+    System,
+    /// A simulated clock, moved by [`Service::advance_to`]: tests and replays.
+    Simulated(Arc<SimulatedClock>),
+}
 
 /// Settings of the service.
 #[derive(Debug, Clone)]
@@ -33,6 +47,8 @@ pub struct ServeConfig {
     pub operator_token: Option<String>,
     pub pipeline: PipelineConfig,
     pub outbox: OutboxConfig,
+    pub clock: ServiceClock,
+    pub timekeeper: TimekeeperConfig,
 }
 
 /// Why the service could not start or stopped with an error.
@@ -59,6 +75,8 @@ pub struct Service {
     generated_operator_token: Option<String>,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<Result<(), ServeError>>,
+    timekeeper: Arc<Timekeeper>,
+    simulated: Option<Arc<SimulatedClock>>,
 }
 
 impl Service {
@@ -89,12 +107,27 @@ impl Service {
             ..RuntimeConfig::default()
         })?);
         let metrics = Arc::new(Metrics::default());
+        let (clock, simulated): (Arc<dyn Clock>, _) = match &config.clock {
+            ServiceClock::System => (Arc::new(SystemClock), None),
+            ServiceClock::Simulated(clock) => (clock.clone(), Some(clock.clone())),
+        };
+        let bell = Arc::new(Bell::default());
         let pipeline = Pipeline::start(
             store.clone(),
             runtime,
             config.pipeline.clone(),
             metrics.clone(),
+            clock.clone(),
+            bell.clone(),
         )?;
+        let timekeeper = Arc::new(Timekeeper::start(
+            store.clone(),
+            clock.clone(),
+            Arc::new(pipeline.clone()),
+            bell,
+            metrics.clone(),
+            config.timekeeper.clone(),
+        ));
         let delivery = Delivery::start(store.clone(), config.outbox.clone(), metrics.clone());
 
         let listener = tokio::net::TcpListener::bind(config.listen)
@@ -109,9 +142,11 @@ impl Service {
             store,
             pipeline: pipeline.clone(),
             metrics,
+            clock,
             closing,
         });
         let (stop, stopped) = oneshot::channel::<()>();
+        let keeper = timekeeper.clone();
         let task = tokio::spawn(async move {
             let served = axum::serve(listener, app)
                 .with_graceful_shutdown(async move {
@@ -122,6 +157,8 @@ impl Service {
                 .await;
             tracing::info!("no longer accepting requests; finishing accepted events");
             let drained = tokio::task::spawn_blocking(move || {
+                // Timers not fired yet wait in the store for the next start.
+                keeper.stop();
                 pipeline.shutdown();
                 // Deliveries not made yet stay in the outbox for the next start.
                 delivery.stop();
@@ -139,7 +176,23 @@ impl Service {
             generated_operator_token,
             stop: Some(stop),
             task,
+            timekeeper,
+            simulated,
         })
+    }
+
+    /// On a simulated clock, moves time to `to`, firing every timer and schedule
+    /// tick due on the way, in order, each step's events processed before the next
+    /// (see [`Timekeeper::advance_to`]). Returns how many were fired.
+    ///
+    /// # Panics
+    /// On the system clock, which nobody moves.
+    pub fn advance_to(&self, to: chrono::DateTime<chrono::Utc>) -> Result<usize, StoreError> {
+        let clock = self
+            .simulated
+            .as_ref()
+            .expect("advance_to needs a service on a simulated clock");
+        self.timekeeper.advance_to(clock, to)
     }
 
     /// The address the service listens on (useful with port 0).

@@ -8,7 +8,7 @@
 //!
 //! This module owns token formats and checks; who may do what is the API's business.
 
-use chrono::Utc;
+use crate::model::Timestamp;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
@@ -52,7 +52,7 @@ fn same(a: &str, b: &str) -> bool {
 }
 
 /// A new token for `tenant` with `scope`; the caller stores `record`.
-pub fn issue(tenant: &str, scope: Scope) -> IssuedToken {
+pub fn issue(tenant: &str, scope: Scope, now: Timestamp) -> IssuedToken {
     let id = random_hex(12);
     let secret = random_hex(32);
     IssuedToken {
@@ -62,7 +62,7 @@ pub fn issue(tenant: &str, scope: Scope) -> IssuedToken {
             tenant: tenant.to_string(),
             scope,
             secret_sha256: sha256_hex(&secret),
-            created_at: Utc::now(),
+            created_at: now,
         },
     }
 }
@@ -115,7 +115,7 @@ mod tests {
     fn an_issued_token_checks_out_and_a_changed_one_does_not() {
         let dir = std::env::temp_dir().join(format!("guichet-tenancy-{}", std::process::id()));
         let store = crate::store::SledStore::open(&dir).unwrap();
-        let issued = issue("acme", Scope::Integration);
+        let issued = issue("acme", Scope::Integration, chrono::Utc::now());
         store.put_token(&issued.record).unwrap();
         assert_eq!(
             authenticate(&store, &issued.token).unwrap(),

@@ -8,13 +8,12 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
 use super::{
     ApiResult, AppState, MAX_BATCH, Problem, answer, body_problem, check_external_id, tenant_access,
 };
-use crate::model::Event;
+use crate::model::{Event, EventKind};
 use crate::pipeline::EventOutcome;
 use crate::store::{Enqueued, Scope};
 
@@ -114,8 +113,8 @@ pub(super) async fn post_events(
     // before the answer, and only then handed to the pipeline.
     let store = state.store.clone();
     let tenant_id = tenant.clone();
+    let now = state.clock.now();
     let enqueued = tokio::task::spawn_blocking(move || {
-        let now = Utc::now();
         let mut results = Vec::with_capacity(events.len());
         for (n, event) in events.iter().enumerate() {
             let key = idempotency_key
@@ -232,6 +231,20 @@ fn parse_events(body: &[u8]) -> Result<(Vec<Event>, bool), Problem> {
         };
         check_external_id("event id", &event.id)?;
         check_external_id("ticket id", &ticket.id)?;
+        if matches!(
+            event.kind,
+            EventKind::TimerFired { .. } | EventKind::ScheduledTick { .. }
+        ) {
+            return Err(Problem::bad_request(
+                "invalid-event",
+                format!(
+                    "event {n} (`{}`) is a `{}`: the host makes those from the timers and \
+                     schedules plugins set; they cannot be sent",
+                    event.id,
+                    event.kind.name()
+                ),
+            ));
+        }
     }
     Ok((events, batch))
 }

@@ -58,6 +58,8 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub pipeline: Pipeline,
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// The time for records the API writes (creation dates, replays).
+    pub clock: Arc<dyn crate::clock::Clock>,
     /// Turns true when the service stops: open streams end, so that the graceful
     /// shutdown does not wait for their clients.
     pub closing: tokio::sync::watch::Receiver<bool>,
@@ -83,6 +85,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(tickets::list_tickets))
         .routes(routes!(tickets::get_ticket))
         .routes(routes!(tickets::get_audit))
+        .routes(routes!(tickets::get_timers))
         .routes(routes!(stream::stream_actions))
         .routes(routes!(webhooks::list_webhooks))
         .routes(routes!(webhooks::put_webhook, webhooks::delete_webhook))

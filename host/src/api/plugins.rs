@@ -1,12 +1,14 @@
 //! A tenant's plugins: reference plugins enabled by name, components uploaded, and the
 //! settings of each (configuration, order, subscriptions, enabled).
 
+use std::collections::BTreeMap;
+
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{
@@ -16,6 +18,7 @@ use super::{
 use crate::reference_plugins;
 use crate::runtime::World;
 use crate::store::{InstalledPlugin, PluginSource, Scope};
+use crate::timekeeper::parse_schedule;
 
 /// The event kinds a plugin may subscribe to.
 const EVENT_KINDS: [&str; 8] = [
@@ -83,6 +86,13 @@ pub(super) struct PluginSettings {
     /// `missed_call`); empty for all.
     #[serde(default)]
     subscriptions: Option<Vec<String>>,
+    /// Cron schedules by name, in the `cron` crate's syntax with seconds
+    /// (`{"morning": "0 0 9 * * Mon-Fri"}`), read in the tenant's time zone; each tick
+    /// is a `scheduled_tick` event for this plugin alone. Replaces the plugin's
+    /// schedules; `{}` removes them.
+    #[serde(default)]
+    #[schema(value_type = Option<BTreeMap<String, String>>)]
+    schedules: Option<BTreeMap<String, String>>,
     #[serde(default)]
     enabled: Option<bool>,
 }
@@ -116,7 +126,7 @@ pub(super) async fn put_plugin(
     let settings: PluginSettings = parse_json(
         body,
         "plugin settings (`{\"reference\": \"triage\", \"config\": {…}, \"order\": 10, \
-         \"subscriptions\": [\"ticket_created\"], \"enabled\": true}`)",
+         \"subscriptions\": [\"ticket_created\"], \"schedules\": {…}, \"enabled\": true}`)",
     )?;
     if let Some(kinds) = &settings.subscriptions
         && let Some(bad) = kinds.iter().find(|k| !EVENT_KINDS.contains(&k.as_str()))
@@ -128,6 +138,20 @@ pub(super) async fn put_plugin(
                 EVENT_KINDS.join(", ")
             ),
         ));
+    }
+    if let Some(schedules) = &settings.schedules {
+        for (schedule, expression) in schedules {
+            check_slug("schedule name", schedule)?;
+            parse_schedule(expression).map_err(|e| {
+                Problem::bad_request(
+                    "invalid-schedule",
+                    format!(
+                        "schedule `{schedule}`: {e}; the fields are seconds, minutes, hours, \
+                         day of month, month, day of week (e.g. `0 0 9 * * Mon-Fri`)"
+                    ),
+                )
+            })?;
+        }
     }
     let existing = state.store.plugin(&tenant, &name)?;
     let mut plugin = match (existing, &settings.reference) {
@@ -146,7 +170,7 @@ pub(super) async fn put_plugin(
                 )
             })?;
             let version = crate::runtime::sha256_hex(found.component);
-            let mut plugin = existing.unwrap_or_else(|| new_plugin(&name));
+            let mut plugin = existing.unwrap_or_else(|| new_plugin(&name, state.clock.now()));
             plugin.source = PluginSource::Reference {
                 name: reference.clone(),
             };
@@ -170,10 +194,13 @@ pub(super) async fn put_plugin(
     if let Some(subscriptions) = settings.subscriptions {
         plugin.subscriptions = subscriptions;
     }
+    if let Some(schedules) = settings.schedules {
+        plugin.schedules = schedules;
+    }
     if let Some(enabled) = settings.enabled {
         plugin.enabled = enabled;
     }
-    plugin.updated_at = Utc::now();
+    plugin.updated_at = state.clock.now();
     let pipeline = state.pipeline.clone();
     let check = plugin.clone();
     tokio::task::spawn_blocking(move || pipeline.plugins().get(&check).map(drop))
@@ -192,7 +219,7 @@ pub(super) async fn put_plugin(
     answer(StatusCode::OK, plugin)
 }
 
-fn new_plugin(name: &str) -> InstalledPlugin {
+fn new_plugin(name: &str, now: DateTime<Utc>) -> InstalledPlugin {
     InstalledPlugin {
         name: name.to_string(),
         source: PluginSource::Reference {
@@ -202,8 +229,9 @@ fn new_plugin(name: &str) -> InstalledPlugin {
         config: "{}".to_string(),
         order: 0,
         subscriptions: Vec::new(),
+        schedules: Default::default(),
         enabled: false,
-        updated_at: Utc::now(),
+        updated_at: now,
     }
 }
 
@@ -259,12 +287,12 @@ pub(super) async fn upload_component(
     let mut plugin = state
         .store
         .plugin(&tenant, &name)?
-        .unwrap_or_else(|| new_plugin(&name));
+        .unwrap_or_else(|| new_plugin(&name, state.clock.now()));
     plugin.source = PluginSource::Uploaded {
         sha256: info.sha256.clone(),
     };
     plugin.version = info.sha256.clone();
-    plugin.updated_at = Utc::now();
+    plugin.updated_at = state.clock.now();
     state.store.put_plugin(&tenant, &plugin)?;
     state.store.flush()?;
     tracing::info!(%tenant, plugin = %name, version = %info.sha256, "component uploaded");

@@ -13,6 +13,7 @@ use super::{
 };
 use crate::store::{Scope, Tenant};
 use crate::tenancy;
+use crate::timekeeper::parse_time_zone;
 
 /// Shown with every token: it cannot be read again.
 const SHOWN_ONCE: &str = "the token is shown once; keep it";
@@ -26,6 +27,10 @@ pub(super) struct NewTenant {
     /// A display name; the id when absent.
     #[serde(default)]
     name: Option<String>,
+    /// The IANA time zone schedules and business hours are read in; UTC when absent.
+    #[serde(default)]
+    #[schema(example = "Europe/Paris")]
+    time_zone: Option<String>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -57,10 +62,14 @@ pub(super) async fn create_tenant(
     operator(&state, &headers).await?;
     let new: NewTenant = parse_json(body, "tenant (`{\"id\": \"acme\", \"name\": \"Acme\"}`)")?;
     check_slug("tenant id", &new.id)?;
+    let time_zone = new.time_zone.unwrap_or_else(|| "UTC".to_string());
+    parse_time_zone(&time_zone)
+        .map_err(|e| Problem::bad_request("invalid-time-zone", e.to_string()))?;
     let tenant = Tenant {
         name: new.name.unwrap_or_else(|| new.id.clone()),
+        time_zone,
         id: new.id,
-        created_at: Utc::now(),
+        created_at: state.clock.now(),
     };
     if !state.store.create_tenant(&tenant)? {
         return Err(Problem::new(
@@ -69,7 +78,7 @@ pub(super) async fn create_tenant(
             format!("a tenant `{}` already exists", tenant.id),
         ));
     }
-    let admin = tenancy::issue(&tenant.id, Scope::Admin);
+    let admin = tenancy::issue(&tenant.id, Scope::Admin, state.clock.now());
     state.store.put_token(&admin.record)?;
     state.store.flush()?;
     tracing::info!(tenant = %tenant.id, "tenant created");
@@ -142,7 +151,7 @@ pub(super) async fn create_token(
 ) -> ApiResult<Response> {
     tenant_access(&state, &headers, &tenant, Scope::Admin).await?;
     let new: NewToken = parse_json(body, "token request (`{\"scope\": \"integration\"}`)")?;
-    let issued = tenancy::issue(&tenant, new.scope);
+    let issued = tenancy::issue(&tenant, new.scope, state.clock.now());
     state.store.put_token(&issued.record)?;
     state.store.flush()?;
     answer(

@@ -7,7 +7,7 @@ use axum::response::Response;
 
 use super::{ApiResult, AppState, Problem, answer, tenant_access};
 use crate::model::Ticket;
-use crate::store::{AuditRecord, Scope, TicketFilter};
+use crate::store::{AuditRecord, Scope, TicketFilter, Timer};
 
 /// Lists the tenant's tickets, filtered.
 #[utoipa::path(
@@ -88,4 +88,29 @@ pub(super) async fn get_audit(
         return Err(Problem::not_found(format!("no ticket `{id}`")));
     }
     answer(StatusCode::OK, state.store.audit(&tenant, &id)?)
+}
+
+/// Lists a ticket's pending timers, soonest first: what its plugins are waiting for,
+/// and when they will act.
+#[utoipa::path(
+    get,
+    path = "/v1/tenants/{tenant}/tickets/{id}/timers",
+    tag = "tickets",
+    params(
+        ("tenant" = String, Path, description = "The tenant's id"),
+        ("id" = String, Path, description = "The ticket's id"),
+    ),
+    responses((status = 200, description = "The pending timers, soonest first", body = Vec<Timer>)),
+    security(("integration_token" = []), ("admin_token" = []))
+)]
+pub(super) async fn get_timers(
+    State(state): State<AppState>,
+    Path((tenant, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    tenant_access(&state, &headers, &tenant, Scope::Integration).await?;
+    if state.store.ticket(&tenant, &id)?.is_none() {
+        return Err(Problem::not_found(format!("no ticket `{id}`")));
+    }
+    answer(StatusCode::OK, state.store.timers(&tenant, &id)?)
 }

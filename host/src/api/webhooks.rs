@@ -96,7 +96,7 @@ pub(super) async fn put_webhook(
         name,
         url: settings.url,
         secret: settings.secret.unwrap_or_else(tenancy::random_secret),
-        created_at: Utc::now(),
+        created_at: state.clock.now(),
     };
     state.store.put_webhook(&tenant, &webhook)?;
     state.store.flush()?;
@@ -203,7 +203,7 @@ pub(super) async fn replay_dead_letter(
     tenant_access(&state, &headers, &tenant, Scope::Admin).await?;
     let item = state
         .store
-        .replay_dead_letter(&tenant, &id, Utc::now())?
+        .replay_dead_letter(&tenant, &id, state.clock.now())?
         .ok_or_else(|| Problem::not_found(format!("no dead letter `{id}`")))?;
     state.store.flush()?;
     answer(StatusCode::ACCEPTED, item)

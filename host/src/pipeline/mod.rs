@@ -33,13 +33,16 @@ use std::sync::{Arc, Mutex, mpsc};
 use std::thread::JoinHandle;
 use std::time::Instant;
 
-use chrono::Utc;
 use tokio::sync::oneshot;
 
+use crate::clock::Clock;
 use crate::metrics::{Metrics, Outcome};
-use crate::model::{Action, Event, Ticket};
+use crate::model::{Action, Event, Ticket, TicketStatus};
 use crate::runtime::{CallLimits, Runtime, World};
-use crate::store::{AuditRecord, EventCommit, OutboxItem, Store, StoreError, StoredEvent};
+use crate::store::{
+    AuditRecord, EventCommit, OutboxItem, Store, StoreError, StoredEvent, Timer, TimerChange,
+};
+use crate::timekeeper::{Bell, Dispatch};
 
 pub use apply::{apply_actions, follow_ups, ticket_after_event};
 pub use plugins::{PluginCache, PluginCacheError};
@@ -71,8 +74,9 @@ pub struct EventOutcome {
     pub event_id: String,
     /// One entry per plugin that ran, in order.
     pub decisions: Vec<Decision>,
-    /// The ticket after the event.
-    pub ticket: Ticket,
+    /// The ticket after the event (none for a scheduled tick).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<Ticket>,
 }
 
 /// One plugin's part in an [`EventOutcome`].
@@ -100,6 +104,9 @@ enum Job {
 
 struct Shared {
     metrics: Arc<Metrics>,
+    clock: Arc<dyn Clock>,
+    /// Rung when a plugin sets a timer (see the `timekeeper` module).
+    bell: Arc<Bell>,
     /// Applied actions, as (tenant, JSON body), for live listeners (the API's stream).
     actions: tokio::sync::broadcast::Sender<Arc<(String, String)>>,
     store: Arc<dyn Store>,
@@ -127,6 +134,8 @@ impl Pipeline {
         runtime: Arc<Runtime>,
         config: PipelineConfig,
         metrics: Arc<Metrics>,
+        clock: Arc<dyn Clock>,
+        bell: Arc<Bell>,
     ) -> Result<Pipeline, PipelineError> {
         let plugins = PluginCache::new(runtime.clone(), store.clone());
         let mut senders = Vec::new();
@@ -138,6 +147,8 @@ impl Pipeline {
         }
         let shared = Arc::new(Shared {
             metrics,
+            clock,
+            bell,
             // Listeners that fall this far behind skip ahead (and are told so).
             actions: tokio::sync::broadcast::channel(1024).0,
             store: store.clone(),
@@ -209,14 +220,20 @@ impl Pipeline {
         self.shared.in_flight.load(Ordering::SeqCst)
     }
 
+    /// Returns once nothing is in flight: every event handed to the workers is
+    /// committed, follow-ups included.
+    pub fn wait_idle(&self) {
+        while self.in_flight() > 0 {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+    }
+
     /// Finishes every event handed to the workers (follow-ups included), then stops
     /// them. Events submitted after this call are left pending for the next start.
     pub fn shutdown(&self) {
         // Wait for the queues to drain: a follow-up is dispatched by a worker, so the
         // senders stay open until nothing is in flight.
-        while self.in_flight() > 0 {
-            std::thread::sleep(std::time::Duration::from_millis(5));
-        }
+        self.wait_idle();
         lock(&self.shared.senders).clear();
         for handle in lock(&self.workers).drain(..) {
             let _ = handle.join();
@@ -224,6 +241,16 @@ impl Pipeline {
         if let Err(e) = self.shared.store.flush() {
             tracing::error!(error = %e, "flushing the store at shutdown failed");
         }
+    }
+}
+
+impl Dispatch for Pipeline {
+    fn dispatch(&self, event: StoredEvent) {
+        dispatch(&self.shared, event);
+    }
+
+    fn wait_idle(&self) {
+        Pipeline::wait_idle(self);
     }
 }
 
@@ -285,31 +312,46 @@ fn worker(shared: Arc<Shared>, jobs: mpsc::Receiver<Job>) {
     }
 }
 
+/// Most timers one plugin may keep on one ticket.
+pub const MAX_TIMERS_PER_TICKET: usize = 64;
+
 fn process(
     shared: &Shared,
     stored: &StoredEvent,
 ) -> Result<(EventOutcome, Vec<StoredEvent>), PipelineError> {
     let tenant = stored.tenant.as_str();
-    let ticket_id = stored
-        .event
-        .ticket
-        .as_ref()
-        .map(|t| t.id.clone())
-        .ok_or_else(|| PipelineError::NoTicket(stored.event.id.clone()))?;
-    let current = shared.store.ticket(tenant, &ticket_id)?;
-    let mut ticket = ticket_after_event(current, &stored.event)
-        .ok_or_else(|| PipelineError::NoTicket(stored.event.id.clone()))?;
+    // A scheduled tick concerns no ticket; every other event names one.
+    let mut ticket = match &stored.event.ticket {
+        Some(carried) => {
+            let current = shared.store.ticket(tenant, &carried.id)?;
+            Some(
+                ticket_after_event(current, &stored.event)
+                    .ok_or_else(|| PipelineError::NoTicket(stored.event.id.clone()))?,
+            )
+        }
+        None if stored.target_plugin.is_some() => None,
+        None => return Err(PipelineError::NoTicket(stored.event.id.clone())),
+    };
+    let ticket_id = ticket.as_ref().map(|t| t.id.clone()).unwrap_or_default();
     let before_plugins = ticket.clone();
     let kind = stored.event.kind.name();
 
     let mut audit = Vec::new();
     let mut decisions = Vec::new();
     let mut plugin_writes = Vec::new();
+    let mut timers = Vec::new();
     for installed in shared.store.plugins(tenant)? {
-        if !installed.enabled
-            || !(installed.subscriptions.is_empty()
-                || installed.subscriptions.iter().any(|s| s == kind))
-        {
+        let runs = match &stored.target_plugin {
+            // A timer or a tick is for the plugin that asked for it, whatever it
+            // subscribed to.
+            Some(target) => installed.enabled && installed.name == *target,
+            None => {
+                installed.enabled
+                    && (installed.subscriptions.is_empty()
+                        || installed.subscriptions.iter().any(|s| s == kind))
+            }
+        };
+        if !runs {
             continue;
         }
         let _call = tracing::info_span!("plugin", name = %installed.name).entered();
@@ -319,14 +361,15 @@ fn process(
             // Macros and adapters are not event-driven: they are not run here.
             Ok(_) => continue,
             Err(e) => {
-                audit.push(record(
+                let mut entry = record(
+                    shared,
                     stored,
                     &ticket_id,
                     &installed.name,
                     &installed.version,
-                ));
-                let last = audit.last_mut().expect("just pushed");
-                last.error = Some(e.to_string());
+                );
+                entry.error = Some(e.to_string());
+                audit.push(entry);
                 decisions.push(Decision {
                     plugin: installed.name.clone(),
                     actions: Vec::new(),
@@ -336,12 +379,18 @@ fn process(
             }
         };
         let mut event = stored.event.clone();
-        event.ticket = Some(ticket.clone());
+        event.ticket = ticket.clone();
         let env = plugins::env_for(&shared.store, tenant, &installed);
         let report = shared
             .runtime
             .on_event(&component, env, &event, &shared.config.limits);
-        let mut entry = record(stored, &ticket_id, &installed.name, &installed.version);
+        let mut entry = record(
+            shared,
+            stored,
+            &ticket_id,
+            &installed.name,
+            &installed.version,
+        );
         entry.fuel_used = report.fuel_used;
         entry.duration_us = started.elapsed().as_micros() as u64;
         shared
@@ -363,14 +412,22 @@ fn process(
             .iter()
             .map(|l| format!("{}: {}", l.level, l.message))
             .collect();
-        match report.result {
-            Ok(actions) => {
-                apply_actions(
-                    &mut ticket,
-                    &actions,
-                    &installed.name,
-                    stored.event.occurred_at,
-                );
+        // A call's actions are applied whole or not at all: one the host cannot carry
+        // out refuses the call, like a plugin error.
+        let result = report
+            .result
+            .map_err(|e| e.to_string())
+            .and_then(|actions| {
+                let changes =
+                    timer_changes(shared, tenant, ticket.as_ref(), &installed.name, &actions)?;
+                Ok((actions, changes))
+            });
+        match result {
+            Ok((actions, changes)) => {
+                if let Some(ticket) = ticket.as_mut() {
+                    apply_actions(ticket, &actions, &installed.name, stored.event.occurred_at);
+                }
+                timers.extend(changes);
                 for write in report.storage_writes {
                     plugin_writes.push((installed.name.clone(), write.key, write.value));
                 }
@@ -383,49 +440,94 @@ fn process(
             }
             Err(e) => {
                 tracing::warn!(plugin = %installed.name, error = %e, "plugin call failed");
-                entry.error = Some(e.to_string());
+                entry.error = Some(e.clone());
                 decisions.push(Decision {
                     plugin: installed.name.clone(),
                     actions: Vec::new(),
-                    error: Some(e.to_string()),
+                    error: Some(e),
                 });
             }
         }
         audit.push(entry);
     }
 
-    let changes = follow_ups(&before_plugins, &ticket, &stored.event);
-    let depth = stored.depth + 1;
-    let follow_ups: Vec<(Event, u32)> = if changes.is_empty() {
-        Vec::new()
-    } else if depth > shared.config.cascade_limit {
-        let mut entry = record(stored, &ticket_id, "guichet", env!("CARGO_PKG_VERSION"));
-        entry.error = Some(format!(
-            "cascade limit reached: {} follow-up event(s) not created after {} levels",
-            changes.len(),
-            shared.config.cascade_limit
-        ));
-        audit.push(entry);
-        Vec::new()
-    } else {
-        changes.into_iter().map(|e| (e, depth)).collect()
-    };
+    // A closed or merged ticket has nothing left to wait for: its timers go, those
+    // set by this very event included.
+    if let Some(ticket) = &ticket
+        && matches!(ticket.status, TicketStatus::Closed | TicketStatus::Merged)
+    {
+        let pending = shared.store.timers(tenant, &ticket.id)?;
+        let set_now = timers.iter().any(|c| matches!(c, TimerChange::Set(_)));
+        if !pending.is_empty() || set_now {
+            let mut entry = record(
+                shared,
+                stored,
+                &ticket_id,
+                "guichet",
+                env!("CARGO_PKG_VERSION"),
+            );
+            entry.logs.push(format!(
+                "info: the ticket is {}: {} pending timer(s) dropped",
+                ticket.status.name(),
+                pending.len()
+            ));
+            audit.push(entry);
+        }
+        timers = pending
+            .into_iter()
+            .map(|t| TimerChange::Cancel {
+                plugin: t.plugin,
+                name: t.name,
+            })
+            .collect();
+    }
 
-    let body = actions_body(stored, &ticket, &decisions);
+    let mut follow_ups: Vec<(Event, u32)> = Vec::new();
+    if let (Some(before), Some(after)) = (&before_plugins, &ticket) {
+        let changes = apply::follow_ups(before, after, &stored.event);
+        let depth = stored.depth + 1;
+        if changes.is_empty() {
+            // Nothing changed that others may react to.
+        } else if depth > shared.config.cascade_limit {
+            let mut entry = record(
+                shared,
+                stored,
+                &ticket_id,
+                "guichet",
+                env!("CARGO_PKG_VERSION"),
+            );
+            entry.error = Some(format!(
+                "cascade limit reached: {} follow-up event(s) not created after {} levels",
+                changes.len(),
+                shared.config.cascade_limit
+            ));
+            audit.push(entry);
+        } else {
+            follow_ups = changes.into_iter().map(|e| (e, depth)).collect();
+        }
+    }
+
+    let body = actions_body(stored, ticket.as_ref(), &decisions);
     let outbox = match &body {
         Some(body) => outbox_items(shared, stored, body)?,
         None => Vec::new(),
     };
+    let timers_set = timers.iter().any(|c| matches!(c, TimerChange::Set(_)));
     let commit = EventCommit {
         tenant: tenant.to_string(),
         seq: stored.seq,
         ticket: ticket.clone(),
+        timers,
         audit,
         follow_ups,
         plugin_writes,
         outbox,
     };
     let stored_follow_ups = shared.store.commit_event(&commit)?;
+    if timers_set {
+        // The new timer may be due before the time the timekeeper sleeps until.
+        shared.bell.ring();
+    }
     if let Some(body) = body {
         // No listener is not an error.
         let _ = shared.actions.send(Arc::new((tenant.to_string(), body)));
@@ -441,9 +543,91 @@ fn process(
     ))
 }
 
+/// The timer changes a plugin's actions ask for, checked: names the store can key,
+/// a ticket to set them on, and no more than [`MAX_TIMERS_PER_TICKET`] per plugin and
+/// ticket. An error refuses the whole call.
+fn timer_changes(
+    shared: &Shared,
+    tenant: &str,
+    ticket: Option<&Ticket>,
+    plugin: &str,
+    actions: &[Action],
+) -> Result<Vec<TimerChange>, String> {
+    let mut changes = Vec::new();
+    for action in actions {
+        let (name, change) = match action {
+            Action::SetTimer { name, due_at } => (
+                name,
+                TimerChange::Set(Timer {
+                    tenant: tenant.to_string(),
+                    ticket_id: String::new(),
+                    plugin: plugin.to_string(),
+                    name: name.clone(),
+                    due_at: *due_at,
+                    set_at: shared.clock.now(),
+                }),
+            ),
+            Action::CancelTimer { name } => (
+                name,
+                TimerChange::Cancel {
+                    plugin: plugin.to_string(),
+                    name: name.clone(),
+                },
+            ),
+            Action::Notify { .. } => continue,
+            other if ticket.is_none() => {
+                return Err(format!(
+                    "`{}` needs a ticket, and a scheduled tick has none; only `notify` applies",
+                    other.name()
+                ));
+            }
+            _ => continue,
+        };
+        if ticket.is_none() {
+            return Err("timers are set on a ticket, and a scheduled tick has none".into());
+        }
+        if name.is_empty() || name.len() > 128 || name.chars().any(char::is_control) {
+            return Err(format!(
+                "timer name `{name}` must be 1–128 characters without control characters"
+            ));
+        }
+        changes.push(change);
+    }
+    if let Some(ticket) = ticket
+        && changes.iter().any(|c| matches!(c, TimerChange::Set(_)))
+    {
+        let mut names: std::collections::BTreeSet<String> = shared
+            .store
+            .timers(tenant, &ticket.id)
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .filter(|t| t.plugin == plugin)
+            .map(|t| t.name)
+            .collect();
+        for change in &changes {
+            match change {
+                TimerChange::Set(t) => names.insert(t.name.clone()),
+                TimerChange::Cancel { name, .. } => names.remove(name),
+            };
+        }
+        if names.len() > MAX_TIMERS_PER_TICKET {
+            return Err(format!(
+                "a plugin may keep at most {MAX_TIMERS_PER_TICKET} timers on a ticket; this \
+                 call would leave {}",
+                names.len()
+            ));
+        }
+    }
+    Ok(changes)
+}
+
 /// What the webhooks and the stream get when plugins returned actions: the decisions
 /// that were applied and the ticket as they left it (`delivery` is filled per webhook).
-fn actions_body(stored: &StoredEvent, ticket: &Ticket, decisions: &[Decision]) -> Option<String> {
+fn actions_body(
+    stored: &StoredEvent,
+    ticket: Option<&Ticket>,
+    decisions: &[Decision],
+) -> Option<String> {
     let applied: Vec<&Decision> = decisions
         .iter()
         .filter(|d| d.error.is_none() && !d.actions.is_empty())
@@ -455,7 +639,7 @@ fn actions_body(stored: &StoredEvent, ticket: &Ticket, decisions: &[Decision]) -
         "tenant": stored.tenant,
         "event_id": stored.event.id,
         "event_seq": stored.seq,
-        "ticket_id": ticket.id,
+        "ticket_id": ticket.map(|t| &t.id),
         "decisions": applied,
         "ticket": ticket,
     });
@@ -477,13 +661,19 @@ fn outbox_items(
             webhook: webhook.name,
             body: body.to_string(),
             attempts: 0,
-            next_attempt_at: Utc::now(),
+            next_attempt_at: shared.clock.now(),
             last_error: None,
         })
         .collect())
 }
 
-fn record(stored: &StoredEvent, ticket_id: &str, plugin: &str, version: &str) -> AuditRecord {
+fn record(
+    shared: &Shared,
+    stored: &StoredEvent,
+    ticket_id: &str,
+    plugin: &str,
+    version: &str,
+) -> AuditRecord {
     AuditRecord {
         event_id: stored.event.id.clone(),
         event_seq: stored.seq,
@@ -496,6 +686,6 @@ fn record(stored: &StoredEvent, ticket_id: &str, plugin: &str, version: &str) ->
         fuel_used: 0,
         duration_us: 0,
         logs: Vec::new(),
-        at: Utc::now(),
+        at: shared.clock.now(),
     }
 }

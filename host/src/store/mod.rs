@@ -37,7 +37,15 @@ pub struct Tenant {
     /// Lower-case letters, digits and dashes; chosen by the operator.
     pub id: String,
     pub name: String,
+    /// The IANA time zone its schedules (and business hours) are read in.
+    #[serde(default = "utc")]
+    #[schema(example = "Europe/Paris")]
+    pub time_zone: String,
     pub created_at: DateTime<Utc>,
+}
+
+fn utc() -> String {
+    "UTC".to_string()
 }
 
 /// What a token may do.
@@ -85,6 +93,10 @@ pub struct InstalledPlugin {
     pub order: i64,
     /// Event kinds (`ticket_created`, `message_added`, …) it runs on; empty for all.
     pub subscriptions: Vec<String>,
+    /// Cron schedules by name (`"nightly": "0 0 2 * * *"`), read in the tenant's
+    /// time zone; each tick is a `scheduled_tick` event for this plugin alone.
+    #[serde(default)]
+    pub schedules: std::collections::BTreeMap<String, String>,
     pub enabled: bool,
     pub updated_at: DateTime<Utc>,
 }
@@ -99,6 +111,33 @@ pub struct StoredEvent {
     /// How many follow-up steps separate it from an event received from outside (0).
     pub depth: u32,
     pub received_at: Timestamp,
+    /// The one plugin the event is for (a timer it set, a tick of its schedule); the
+    /// tenant's subscribed plugins when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_plugin: Option<String>,
+}
+
+/// A named timer a plugin set on a ticket. Names are the plugin's own: two plugins
+/// may use the same name on one ticket without meeting.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Timer {
+    #[serde(skip)]
+    pub tenant: String,
+    pub ticket_id: String,
+    pub plugin: String,
+    pub name: String,
+    pub due_at: DateTime<Utc>,
+    /// When the plugin set (or last moved) it.
+    pub set_at: DateTime<Utc>,
+}
+
+/// A change to a ticket's timers, committed with the event that caused it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TimerChange {
+    /// Sets the timer, or moves it if the plugin has one of that name on the ticket.
+    Set(Timer),
+    /// Removes the plugin's timer of that name from the ticket, if set.
+    Cancel { plugin: String, name: String },
 }
 
 /// What [`Store::enqueue_event`] did.
@@ -134,8 +173,11 @@ pub struct AuditRecord {
 pub struct EventCommit {
     pub tenant: String,
     pub seq: u64,
-    /// The ticket as it stands after the event and the actions.
-    pub ticket: Ticket,
+    /// The ticket as it stands after the event and the actions; none for an event
+    /// that concerns no ticket (a scheduled tick).
+    pub ticket: Option<Ticket>,
+    /// Timers set, moved and cancelled on `ticket`.
+    pub timers: Vec<TimerChange>,
     pub audit: Vec<AuditRecord>,
     /// Follow-up events, stored as pending in the same transaction.
     pub follow_ups: Vec<(Event, u32)>,
@@ -272,6 +314,44 @@ pub trait Store: Send + Sync + 'static {
     /// plugin storage writes and the follow-up events are written, and the event
     /// leaves the pending list, all in one transaction. Returns the stored follow-ups.
     fn commit_event(&self, commit: &EventCommit) -> StoreResult<Vec<StoredEvent>>;
+
+    /// A ticket's pending timers, soonest first.
+    fn timers(&self, tenant: &str, ticket_id: &str) -> StoreResult<Vec<Timer>>;
+    /// Every tenant's pending timers due at or before `up_to`, soonest first; at most
+    /// `limit`.
+    fn due_timers(&self, up_to: Timestamp, limit: usize) -> StoreResult<Vec<Timer>>;
+    /// When the soonest pending timer of any tenant is due.
+    fn next_timer_due(&self) -> StoreResult<Option<Timestamp>>;
+    /// Removes a timer without firing it; `false` if it was not set as given.
+    fn remove_timer(&self, timer: &Timer) -> StoreResult<bool>;
+    /// Fires a due timer: removes it and stores `event` pending for its plugin, in one
+    /// transaction. `None`, with nothing changed, if the timer is no longer set as
+    /// given (moved or cancelled since it was read).
+    fn fire_timer(
+        &self,
+        timer: &Timer,
+        event: &Event,
+        received_at: Timestamp,
+    ) -> StoreResult<Option<StoredEvent>>;
+
+    /// The tick a plugin's schedule last fired at, or the moment it started.
+    fn schedule_mark(
+        &self,
+        tenant: &str,
+        plugin: &str,
+        schedule: &str,
+    ) -> StoreResult<Option<Timestamp>>;
+    /// Moves a schedule's mark to `mark` and, given an event, stores it pending for
+    /// the plugin, in one transaction.
+    fn fire_tick(
+        &self,
+        tenant: &str,
+        plugin: &str,
+        schedule: &str,
+        mark: Timestamp,
+        event: Option<&Event>,
+        received_at: Timestamp,
+    ) -> StoreResult<Option<StoredEvent>>;
 
     fn ticket(&self, tenant: &str, id: &str) -> StoreResult<Option<Ticket>>;
     fn tickets(&self, tenant: &str, filter: &TicketFilter) -> StoreResult<Vec<Ticket>>;

@@ -4,6 +4,9 @@
 //! prefix scan never crosses tenants (tenant ids, plugin names and ticket ids are
 //! checked by the API to hold no NUL). Values are JSON, readable with any sled tool.
 //! Sequence numbers are zero-padded so that byte order is numeric order.
+//!
+//! Timers live in one tree for every tenant, keyed by due time first, so that the
+//! soonest is the first key; `timer_index` finds a ticket's timers by name.
 
 use std::path::Path;
 
@@ -13,7 +16,7 @@ use sled::transaction::{ConflictableTransactionError, TransactionError, Transact
 
 use super::{
     AuditRecord, Enqueued, EventCommit, InstalledPlugin, OutboxItem, Store, StoreError,
-    StoreResult, StoredEvent, Tenant, TicketFilter, TokenRecord, Webhook,
+    StoreResult, StoredEvent, Tenant, TicketFilter, Timer, TimerChange, TokenRecord, Webhook,
 };
 use crate::model::{Event, Ticket, TicketStatus, Timestamp};
 
@@ -32,6 +35,12 @@ pub struct SledStore {
     webhooks: sled::Tree,
     outbox: sled::Tree,
     dead_letters: sled::Tree,
+    /// due key ([`due_key`]) -> [`Timer`]
+    timers: sled::Tree,
+    /// tenant, ticket, plugin, name -> due key
+    timer_index: sled::Tree,
+    /// tenant, plugin, schedule -> RFC 3339 time of the last tick
+    schedule_marks: sled::Tree,
 }
 
 fn backend(e: impl std::fmt::Display) -> StoreError {
@@ -88,6 +97,53 @@ fn tx_error(e: TransactionError<StoreError>) -> StoreError {
 
 const SEQ_PREFIX: &str = "seq";
 
+/// A timer's key in the `timers` tree: its due time in milliseconds (sign bit
+/// flipped, big-endian, so that byte order is time order, before 1970 included),
+/// then its identity.
+fn due_key(timer: &Timer) -> Vec<u8> {
+    let millis = timer.due_at.timestamp_millis() as u64 ^ (1 << 63);
+    let mut k = millis.to_be_bytes().to_vec();
+    k.extend(timer_id(timer));
+    k
+}
+
+/// A timer's identity: tenant, ticket, plugin, name.
+fn timer_id(timer: &Timer) -> Vec<u8> {
+    key(&[&timer.tenant, &timer.ticket_id, &timer.plugin, &timer.name])
+}
+
+fn read_timer(k: &[u8], v: &[u8]) -> StoreResult<Timer> {
+    let mut timer: Timer = from_json(k, v)?;
+    // The tenant is in the key, not the value (the API shows timers without it).
+    let id = &k[8..];
+    timer.tenant = String::from_utf8_lossy(id.split(|b| *b == 0).next().unwrap_or(b"")).into();
+    Ok(timer)
+}
+
+/// Stores an event pending inside a transaction; used for events the host makes
+/// (follow-ups, timers, ticks).
+fn push_pending(
+    meta: &sled::transaction::TransactionalTree,
+    pending: &sled::transaction::TransactionalTree,
+    tenant: &str,
+    event: &Event,
+    depth: u32,
+    received_at: Timestamp,
+    target_plugin: Option<&str>,
+) -> Result<StoredEvent, ConflictableTransactionError<StoreError>> {
+    let seq = next_seq(meta, tenant)?;
+    let stored = StoredEvent {
+        seq,
+        tenant: tenant.to_string(),
+        event: event.clone(),
+        depth,
+        received_at,
+        target_plugin: target_plugin.map(str::to_string),
+    };
+    pending.insert(seq_key(tenant, seq), to_json(&stored))?;
+    Ok(stored)
+}
+
 impl SledStore {
     /// Opens (or creates) the store in `dir`.
     pub fn open(dir: &Path) -> StoreResult<SledStore> {
@@ -110,6 +166,9 @@ impl SledStore {
             webhooks: tree("webhooks")?,
             outbox: tree("outbox")?,
             dead_letters: tree("dead_letters")?,
+            timers: tree("timers")?,
+            timer_index: tree("timer_index")?,
+            schedule_marks: tree("schedule_marks")?,
             db,
         })
     }
@@ -291,6 +350,7 @@ impl Store for SledStore {
                     event: event.clone(),
                     depth: 0,
                     received_at,
+                    target_plugin: None,
                 };
                 pending.insert(seq_key(tenant, seq), to_json(&stored))?;
                 if let Some(k) = &idem_key {
@@ -314,48 +374,176 @@ impl Store for SledStore {
             &self.audit,
             &self.plugin_storage,
             &self.outbox,
+            &self.timers,
+            &self.timer_index,
         )
-            .transaction(|(meta, pending, tickets, audit, storage, outbox)| {
-                let done = pending.remove(seq_key(tenant, commit.seq))?;
-                if done.is_none() {
-                    // Already committed (a retry after a crash between commit and
-                    // acknowledgement): nothing to do twice.
-                    return Ok(Vec::new());
+            .transaction(
+                |(meta, pending, tickets, audit, storage, outbox, timers, timer_index)| {
+                    let done = pending.remove(seq_key(tenant, commit.seq))?;
+                    if done.is_none() {
+                        // Already committed (a retry after a crash between commit and
+                        // acknowledgement): nothing to do twice.
+                        return Ok(Vec::new());
+                    }
+                    if let Some(ticket) = &commit.ticket {
+                        tickets.insert(key(&[tenant, &ticket.id]), to_json(ticket))?;
+                        for change in &commit.timers {
+                            let (plugin, name) = match change {
+                                TimerChange::Set(timer) => (&timer.plugin, &timer.name),
+                                TimerChange::Cancel { plugin, name } => (plugin, name),
+                            };
+                            let id = key(&[tenant, &ticket.id, plugin, name]);
+                            if let Some(old) = timer_index.remove(id.as_slice())? {
+                                timers.remove(old)?;
+                            }
+                            if let TimerChange::Set(timer) = change {
+                                let mut timer = timer.clone();
+                                timer.tenant = tenant.to_string();
+                                timer.ticket_id = ticket.id.clone();
+                                let due = due_key(&timer);
+                                timers.insert(due.as_slice(), to_json(&timer))?;
+                                timer_index.insert(id, due)?;
+                            }
+                        }
+                    }
+                    for (n, record) in commit.audit.iter().enumerate() {
+                        let k = key(&[
+                            tenant,
+                            &record.ticket_id,
+                            &format!("{:020}", commit.seq),
+                            &format!("{n:04}"),
+                        ]);
+                        audit.insert(k, to_json(record))?;
+                    }
+                    for (plugin, k, value) in &commit.plugin_writes {
+                        let k = key(&[tenant, plugin, k]);
+                        match value {
+                            Some(v) => storage.insert(k, v.as_slice())?,
+                            None => storage.remove(k)?,
+                        };
+                    }
+                    for item in &commit.outbox {
+                        outbox.insert(key(&[tenant, &item.id]), to_json(item))?;
+                    }
+                    let mut stored = Vec::new();
+                    for (event, depth) in &commit.follow_ups {
+                        stored.push(push_pending(
+                            meta,
+                            pending,
+                            tenant,
+                            event,
+                            *depth,
+                            event.occurred_at,
+                            None,
+                        )?);
+                    }
+                    Ok(stored)
+                },
+            )
+            .map_err(tx_error)
+    }
+
+    fn timers(&self, tenant: &str, ticket_id: &str) -> StoreResult<Vec<Timer>> {
+        let mut found = Vec::new();
+        for entry in self.timer_index.scan_prefix(prefix(&[tenant, ticket_id])) {
+            let (_, due) = entry.map_err(backend)?;
+            if let Some(v) = self.timers.get(&due).map_err(backend)? {
+                found.push(read_timer(&due, &v)?);
+            }
+        }
+        found.sort_by(|a, b| a.due_at.cmp(&b.due_at).then(a.name.cmp(&b.name)));
+        Ok(found)
+    }
+
+    fn due_timers(&self, up_to: Timestamp, limit: usize) -> StoreResult<Vec<Timer>> {
+        let mut due = Vec::new();
+        for entry in self.timers.iter() {
+            let (k, v) = entry.map_err(backend)?;
+            let timer = read_timer(&k, &v)?;
+            if timer.due_at > up_to || due.len() == limit {
+                break;
+            }
+            due.push(timer);
+        }
+        Ok(due)
+    }
+
+    fn next_timer_due(&self) -> StoreResult<Option<Timestamp>> {
+        match self.timers.first().map_err(backend)? {
+            Some((k, v)) => Ok(Some(read_timer(&k, &v)?.due_at)),
+            None => Ok(None),
+        }
+    }
+
+    fn remove_timer(&self, timer: &Timer) -> StoreResult<bool> {
+        let due = due_key(timer);
+        let id = timer_id(timer);
+        (&self.timers, &self.timer_index)
+            .transaction(|(timers, timer_index)| {
+                if timers.remove(due.as_slice())?.is_none() {
+                    return Ok(false);
                 }
-                tickets.insert(key(&[tenant, &commit.ticket.id]), to_json(&commit.ticket))?;
-                for (n, record) in commit.audit.iter().enumerate() {
-                    let k = key(&[
-                        tenant,
-                        &record.ticket_id,
-                        &format!("{:020}", commit.seq),
-                        &format!("{n:04}"),
-                    ]);
-                    audit.insert(k, to_json(record))?;
+                timer_index.remove(id.as_slice())?;
+                Ok(true)
+            })
+            .map_err(tx_error)
+    }
+
+    fn fire_timer(
+        &self,
+        timer: &Timer,
+        event: &Event,
+        received_at: Timestamp,
+    ) -> StoreResult<Option<StoredEvent>> {
+        let due = due_key(timer);
+        let id = timer_id(timer);
+        (&self.meta, &self.pending, &self.timers, &self.timer_index)
+            .transaction(|(meta, pending, timers, timer_index)| {
+                if timers.remove(due.as_slice())?.is_none() {
+                    return Ok(None);
                 }
-                for (plugin, k, value) in &commit.plugin_writes {
-                    let k = key(&[tenant, plugin, k]);
-                    match value {
-                        Some(v) => storage.insert(k, v.as_slice())?,
-                        None => storage.remove(k)?,
-                    };
-                }
-                for item in &commit.outbox {
-                    outbox.insert(key(&[tenant, &item.id]), to_json(item))?;
-                }
-                let mut stored = Vec::new();
-                for (event, depth) in &commit.follow_ups {
-                    let seq = next_seq(meta, tenant)?;
-                    let follow_up = StoredEvent {
-                        seq,
-                        tenant: tenant.to_string(),
-                        event: event.clone(),
-                        depth: *depth,
-                        received_at: event.occurred_at,
-                    };
-                    pending.insert(seq_key(tenant, seq), to_json(&follow_up))?;
-                    stored.push(follow_up);
-                }
-                Ok(stored)
+                timer_index.remove(id.as_slice())?;
+                push_pending(
+                    meta,
+                    pending,
+                    &timer.tenant,
+                    event,
+                    0,
+                    received_at,
+                    Some(&timer.plugin),
+                )
+                .map(Some)
+            })
+            .map_err(tx_error)
+    }
+
+    fn schedule_mark(
+        &self,
+        tenant: &str,
+        plugin: &str,
+        schedule: &str,
+    ) -> StoreResult<Option<Timestamp>> {
+        get(&self.schedule_marks, &key(&[tenant, plugin, schedule]))
+    }
+
+    fn fire_tick(
+        &self,
+        tenant: &str,
+        plugin: &str,
+        schedule: &str,
+        mark: Timestamp,
+        event: Option<&Event>,
+        received_at: Timestamp,
+    ) -> StoreResult<Option<StoredEvent>> {
+        let k = key(&[tenant, plugin, schedule]);
+        (&self.meta, &self.pending, &self.schedule_marks)
+            .transaction(|(meta, pending, marks)| {
+                marks.insert(k.as_slice(), to_json(&mark))?;
+                event
+                    .map(|event| {
+                        push_pending(meta, pending, tenant, event, 0, received_at, Some(plugin))
+                    })
+                    .transpose()
             })
             .map_err(tx_error)
     }

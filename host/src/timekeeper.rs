@@ -1,0 +1,471 @@
+//! Turns time into events: the timers plugins set on tickets and the cron schedules
+//! they declare become `timer_fired` and `scheduled_tick` events, each for the one
+//! plugin that asked for it, at its due time by the [`Clock`].
+//!
+//! Everything due is found in the store (timers are durable, schedules remember their
+//! last tick), so a restart loses nothing: timers that fell due while the service was
+//! down fire at start, soonest first. Schedules do not replay every tick they missed:
+//! a schedule that missed ticks fires once, at start, for the latest of them (its
+//! `scheduled_at` says which), then keeps its rhythm. A schedule seen for the first
+//! time starts from the present: it has missed nothing.
+//!
+//! On the system clock a thread sleeps until the next due time (or until the pipeline
+//! rings the [`Bell`] because a plugin set a timer). On a simulated clock nothing
+//! runs by itself: [`Timekeeper::advance_to`] moves the clock from one due time to
+//! the next and lets the pipeline finish each step's events before the next, so tests
+//! and replays see everything happen in order, at exact times.
+//!
+//! This module decides when; what an event does is the pipeline's business, reached
+//! only through [`Dispatch`].
+
+use std::str::FromStr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+use crate::clock::{Clock, SimulatedClock};
+use crate::metrics::Metrics;
+use crate::model::{Event, EventKind, Timestamp};
+use crate::store::{Store, StoreError, StoredEvent, Timer};
+
+/// Where fired events go: the pipeline, in the service.
+pub trait Dispatch: Send + Sync {
+    /// Hands over an event already stored as pending.
+    fn dispatch(&self, event: StoredEvent);
+    /// Returns once every event handed over (and every event they caused) is done.
+    fn wait_idle(&self);
+}
+
+/// Wakes the timekeeper's thread early: rung when a plugin sets a timer, which may
+/// be due before the time the thread is sleeping until.
+#[derive(Debug, Default)]
+pub struct Bell {
+    rung: Mutex<bool>,
+    wake: Condvar,
+}
+
+impl Bell {
+    pub fn ring(&self) {
+        *self.rung.lock().unwrap_or_else(|p| p.into_inner()) = true;
+        self.wake.notify_all();
+    }
+
+    /// Waits until rung or until `timeout` passes, and clears the bell.
+    fn wait(&self, timeout: Duration) {
+        let rung = self.rung.lock().unwrap_or_else(|p| p.into_inner());
+        let (mut rung, _) = self
+            .wake
+            .wait_timeout_while(rung, timeout, |rung| !*rung)
+            .unwrap_or_else(|p| p.into_inner());
+        *rung = false;
+    }
+}
+
+/// Settings of the timekeeper.
+#[derive(Debug, Clone)]
+pub struct TimekeeperConfig {
+    /// Timers read from the store at a time.
+    pub batch: usize,
+    /// The longest the thread sleeps without looking: bounds how late a schedule
+    /// declared (or a tenant's time zone changed) is noticed.
+    pub max_sleep: Duration,
+}
+
+impl Default for TimekeeperConfig {
+    fn default() -> Self {
+        TimekeeperConfig {
+            batch: 1_000,
+            max_sleep: Duration::from_secs(1),
+        }
+    }
+}
+
+/// Why a schedule or a time zone cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ScheduleError {
+    #[error("`{expression}` is not a cron schedule: {reason}")]
+    Cron { expression: String, reason: String },
+    #[error("`{0}` is not an IANA time zone (such as `Europe/Paris` or `UTC`)")]
+    TimeZone(String),
+}
+
+/// Parses a cron expression as the `cron` crate reads it: seconds, minutes, hours,
+/// day of month, month, day of week, and an optional year (`0 0 9 * * Mon-Fri`).
+pub fn parse_schedule(expression: &str) -> Result<cron::Schedule, ScheduleError> {
+    cron::Schedule::from_str(expression).map_err(|e| ScheduleError::Cron {
+        expression: expression.to_string(),
+        reason: e.to_string(),
+    })
+}
+
+pub fn parse_time_zone(name: &str) -> Result<Tz, ScheduleError> {
+    Tz::from_str(name).map_err(|_| ScheduleError::TimeZone(name.to_string()))
+}
+
+struct Inner {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    dispatch: Arc<dyn Dispatch>,
+    bell: Arc<Bell>,
+    metrics: Arc<Metrics>,
+    config: TimekeeperConfig,
+    stopping: AtomicBool,
+}
+
+/// The running timekeeper. See the module documentation.
+pub struct Timekeeper {
+    inner: Arc<Inner>,
+    thread: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Timekeeper {
+    /// Starts keeping time. On the system clock this fires what fell due while the
+    /// service was down and starts the thread; on a simulated clock it does nothing
+    /// until [`Timekeeper::advance_to`].
+    pub fn start(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        dispatch: Arc<dyn Dispatch>,
+        bell: Arc<Bell>,
+        metrics: Arc<Metrics>,
+        config: TimekeeperConfig,
+    ) -> Timekeeper {
+        let inner = Arc::new(Inner {
+            store,
+            clock,
+            dispatch,
+            bell,
+            metrics,
+            config,
+            stopping: AtomicBool::new(false),
+        });
+        let thread = (!inner.clock.is_simulated()).then(|| {
+            let inner = inner.clone();
+            std::thread::Builder::new()
+                .name("guichet-timekeeper".into())
+                .spawn(move || run(&inner))
+                .expect("spawn the timekeeper")
+        });
+        Timekeeper {
+            inner,
+            thread: Mutex::new(thread),
+        }
+    }
+
+    /// Fires every timer and schedule tick due at the clock's present, soonest first.
+    /// Returns how many events were fired and when the next one is due.
+    pub fn fire_due(&self) -> Result<(usize, Option<Timestamp>), StoreError> {
+        fire_due(&self.inner)
+    }
+
+    /// Moves a simulated clock to `to`, one due time after another: at each, the
+    /// timers and ticks due are fired and the pipeline finishes their events (and
+    /// what they cause, timers due before `to` included) before the clock moves on.
+    /// Returns how many events were fired.
+    pub fn advance_to(&self, clock: &SimulatedClock, to: Timestamp) -> Result<usize, StoreError> {
+        let mut fired = 0;
+        loop {
+            self.inner.dispatch.wait_idle();
+            let (n, next) = fire_due(&self.inner)?;
+            fired += n;
+            if n > 0 {
+                continue;
+            }
+            match next {
+                Some(due) if due <= to => {
+                    clock.set(due);
+                }
+                _ => break,
+            }
+        }
+        clock.set(to);
+        let (n, _) = fire_due(&self.inner)?;
+        self.inner.dispatch.wait_idle();
+        Ok(fired + n)
+    }
+
+    /// Stops the thread (after the round in progress). Timers and schedules wait in
+    /// the store for the next start.
+    pub fn stop(&self) {
+        self.inner.stopping.store(true, Ordering::SeqCst);
+        self.inner.bell.ring();
+        if let Some(thread) = self.thread.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for Timekeeper {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn run(inner: &Inner) {
+    while !inner.stopping.load(Ordering::SeqCst) {
+        let wait = match fire_due(inner) {
+            Ok((_, Some(next))) => (next - inner.clock.now())
+                .to_std()
+                .unwrap_or(Duration::ZERO)
+                .min(inner.config.max_sleep),
+            Ok((_, None)) => inner.config.max_sleep,
+            Err(e) => {
+                tracing::error!(error = %e, "reading timers failed; trying again");
+                inner.config.max_sleep
+            }
+        };
+        if !wait.is_zero() {
+            inner.bell.wait(wait);
+        }
+    }
+}
+
+fn fire_due(inner: &Inner) -> Result<(usize, Option<Timestamp>), StoreError> {
+    let now = inner.clock.now();
+    let mut fired = 0;
+    loop {
+        let due = inner.store.due_timers(now, inner.config.batch)?;
+        let full = due.len() == inner.config.batch;
+        for timer in due {
+            fired += usize::from(fire_timer(inner, &timer, now)?);
+        }
+        if !full {
+            break;
+        }
+    }
+    let (ticks, next_tick) = fire_ticks(inner, now)?;
+    fired += ticks;
+    let next_timer = inner.store.next_timer_due()?;
+    let next = match (next_timer, next_tick) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    Ok((fired, next))
+}
+
+fn fire_timer(inner: &Inner, timer: &Timer, now: Timestamp) -> Result<bool, StoreError> {
+    let ticket = inner.store.ticket(&timer.tenant, &timer.ticket_id)?;
+    let event = Event {
+        id: format!(
+            "timer:{}:{}:{}",
+            timer.plugin,
+            timer.name,
+            timer.due_at.timestamp_millis()
+        ),
+        kind: EventKind::TimerFired {
+            name: timer.name.clone(),
+            due_at: timer.due_at,
+        },
+        ticket,
+        // The plugin's "now" is the due time, not the moment the host got to it:
+        // its decisions do not depend on how busy the host was.
+        occurred_at: timer.due_at,
+    };
+    if event.ticket.is_none() {
+        // Timers are only set on stored tickets, and tickets are not deleted: this is
+        // a damaged store. Drop the timer rather than fire it at nothing forever.
+        tracing::error!(
+            tenant = %timer.tenant,
+            ticket = %timer.ticket_id,
+            timer = %timer.name,
+            "a timer's ticket is missing; the timer is dropped"
+        );
+        inner.store.remove_timer(timer)?;
+        return Ok(false);
+    }
+    let Some(stored) = inner.store.fire_timer(timer, &event, now)? else {
+        return Ok(false);
+    };
+    let lateness = (now - timer.due_at).to_std().unwrap_or(Duration::ZERO);
+    inner
+        .metrics
+        .timer_lateness_seconds
+        .observe(lateness.as_secs_f64());
+    inner.dispatch.dispatch(stored);
+    Ok(true)
+}
+
+/// Fires the ticks due of every enabled plugin's schedules; returns how many and when
+/// the next one is due.
+fn fire_ticks(inner: &Inner, now: Timestamp) -> Result<(usize, Option<Timestamp>), StoreError> {
+    let mut fired = 0;
+    let mut next: Option<Timestamp> = None;
+    for tenant in inner.store.tenants()? {
+        let zone = match parse_time_zone(&tenant.time_zone) {
+            Ok(zone) => zone,
+            Err(e) => {
+                tracing::warn!(tenant = %tenant.id, error = %e, "schedules use UTC");
+                Tz::UTC
+            }
+        };
+        for plugin in inner.store.plugins(&tenant.id)? {
+            if !plugin.enabled {
+                continue;
+            }
+            for (name, expression) in &plugin.schedules {
+                let schedule = match parse_schedule(expression) {
+                    Ok(schedule) => schedule,
+                    Err(e) => {
+                        tracing::warn!(tenant = %tenant.id, plugin = %plugin.name, error = %e, "schedule skipped");
+                        continue;
+                    }
+                };
+                let Some(mark) = inner.store.schedule_mark(&tenant.id, &plugin.name, name)? else {
+                    // First seen: the schedule starts now and has missed nothing.
+                    inner
+                        .store
+                        .fire_tick(&tenant.id, &plugin.name, name, now, None, now)?;
+                    next = earliest(next, next_tick(&schedule, zone, now));
+                    continue;
+                };
+                if let Some(tick) = latest_tick(&schedule, zone, mark, now) {
+                    let event = Event {
+                        id: format!("tick:{}:{name}:{}", plugin.name, tick.timestamp()),
+                        kind: EventKind::ScheduledTick {
+                            schedule: name.clone(),
+                            scheduled_at: tick,
+                        },
+                        ticket: None,
+                        occurred_at: tick,
+                    };
+                    if let Some(stored) = inner.store.fire_tick(
+                        &tenant.id,
+                        &plugin.name,
+                        name,
+                        tick,
+                        Some(&event),
+                        now,
+                    )? {
+                        let lateness = (now - tick).to_std().unwrap_or(Duration::ZERO);
+                        inner
+                            .metrics
+                            .timer_lateness_seconds
+                            .observe(lateness.as_secs_f64());
+                        inner.dispatch.dispatch(stored);
+                        fired += 1;
+                    }
+                    next = earliest(next, next_tick(&schedule, zone, tick));
+                } else {
+                    next = earliest(next, next_tick(&schedule, zone, mark));
+                }
+            }
+        }
+    }
+    Ok((fired, next))
+}
+
+fn earliest(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// The first tick strictly after `after`.
+fn next_tick(schedule: &cron::Schedule, zone: Tz, after: Timestamp) -> Option<Timestamp> {
+    schedule
+        .after(&after.with_timezone(&zone))
+        .next()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// The latest tick in `(after, now]`, if any. Looks back from `now` in growing
+/// windows, so that a per-second schedule after a long stop costs a window's ticks,
+/// not every tick since the stop.
+fn latest_tick(
+    schedule: &cron::Schedule,
+    zone: Tz,
+    after: Timestamp,
+    now: Timestamp,
+) -> Option<Timestamp> {
+    if next_tick(schedule, zone, after).is_none_or(|t| t > now) {
+        return None;
+    }
+    let mut window = chrono::Duration::minutes(1);
+    loop {
+        let start = (now - window).max(after);
+        let latest = schedule
+            .after(&start.with_timezone(&zone))
+            .map(|t| t.with_timezone(&Utc))
+            .take_while(|t| *t <= now)
+            .last();
+        if latest.is_some() || start == after {
+            return latest;
+        }
+        window = window * 8;
+    }
+}
+
+/// The first tick of `expression` strictly after `after` in `zone`: for checks and
+/// for showing an admin when a schedule runs next.
+pub fn next_tick_of(
+    expression: &str,
+    zone: &str,
+    after: DateTime<Utc>,
+) -> Result<Option<DateTime<Utc>>, ScheduleError> {
+    Ok(next_tick(
+        &parse_schedule(expression)?,
+        parse_time_zone(zone)?,
+        after,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> Timestamp {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn ticks_follow_the_tenants_time_zone_across_a_daylight_saving_change() {
+        // 09:00 in Paris is 08:00 UTC in winter and 07:00 UTC in summer.
+        let weekdays_at_nine = "0 0 9 * * Mon-Fri";
+        assert_eq!(
+            next_tick_of(weekdays_at_nine, "Europe/Paris", at("2026-11-20T09:00:00Z")).unwrap(),
+            Some(at("2026-11-23T08:00:00Z"))
+        );
+        assert_eq!(
+            next_tick_of(weekdays_at_nine, "Europe/Paris", at("2026-06-01T00:00:00Z")).unwrap(),
+            Some(at("2026-06-01T07:00:00Z"))
+        );
+        assert_eq!(
+            next_tick_of(weekdays_at_nine, "UTC", at("2026-11-20T09:00:00Z")).unwrap(),
+            Some(at("2026-11-23T09:00:00Z"))
+        );
+    }
+
+    #[test]
+    fn the_latest_missed_tick_is_found_without_walking_every_tick() {
+        let every_second = parse_schedule("* * * * * *").unwrap();
+        let after = at("2026-01-01T00:00:00Z");
+        let now = at("2026-11-23T12:34:56.500Z");
+        assert_eq!(
+            latest_tick(&every_second, Tz::UTC, after, now),
+            Some(at("2026-11-23T12:34:56Z"))
+        );
+        let weekly = parse_schedule("0 0 6 * * Sun").unwrap();
+        assert_eq!(
+            latest_tick(&weekly, Tz::UTC, after, now),
+            Some(at("2026-11-22T06:00:00Z"))
+        );
+        // Nothing due yet.
+        assert_eq!(
+            latest_tick(&weekly, Tz::UTC, at("2026-11-22T06:00:00Z"), now),
+            None
+        );
+    }
+
+    #[test]
+    fn bad_schedules_and_zones_say_what_is_wrong() {
+        let e = parse_schedule("every monday").unwrap_err().to_string();
+        assert!(e.contains("`every monday` is not a cron schedule"), "{e}");
+        let e = parse_time_zone("Europe/Pariss").unwrap_err().to_string();
+        assert!(e.contains("IANA time zone"), "{e}");
+    }
+}

@@ -1,0 +1,207 @@
+//! A running service for end-to-end tests: [`Service`] on a loopback port with its
+//! store in a fresh directory, and a small HTTP client to talk to it.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use guichet::outbox::OutboxConfig;
+use guichet::pipeline::PipelineConfig;
+use guichet::serve::{ServeConfig, Service, ServiceClock};
+use guichet::timekeeper::TimekeeperConfig;
+
+use super::root;
+
+pub const OPERATOR: &str = "test-operator-token";
+
+/// A running service and what a test needs to talk to it.
+pub struct Running {
+    pub runtime: tokio::runtime::Runtime,
+    pub service: Option<Service>,
+    pub base: String,
+    pub data_dir: PathBuf,
+    pub http: ureq::Agent,
+}
+
+/// An answer: status and JSON body (`Null` when empty).
+pub struct Answer {
+    pub status: u16,
+    pub body: Value,
+    pub content_type: String,
+}
+
+pub fn data_dir(name: &str) -> PathBuf {
+    let dir = root()
+        .join("target/service-tests")
+        .join(format!("{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+impl Running {
+    pub fn start(data_dir: PathBuf) -> Running {
+        Running::start_on(data_dir, ServiceClock::System)
+    }
+
+    /// A service on the given clock; on a simulated one, [`Running::advance_to`]
+    /// moves time.
+    pub fn start_on(data_dir: PathBuf, clock: ServiceClock) -> Running {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let service = runtime
+            .block_on(Service::start(ServeConfig {
+                data_dir: data_dir.clone(),
+                listen: "127.0.0.1:0".parse().unwrap(),
+                operator_token: Some(OPERATOR.to_string()),
+                pipeline: PipelineConfig::default(),
+                // Quick retries, so that retry and dead-letter paths run in a test.
+                outbox: OutboxConfig {
+                    first_retry: Duration::from_millis(50),
+                    max_retry: Duration::from_millis(200),
+                    max_attempts: 3,
+                    timeout: Duration::from_secs(2),
+                    poll: Duration::from_millis(20),
+                },
+                clock,
+                timekeeper: TimekeeperConfig::default(),
+            }))
+            .expect("service starts");
+        let base = format!("http://{}", service.addr());
+        let http: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(30)))
+            .build()
+            .into();
+        Running {
+            runtime,
+            service: Some(service),
+            base,
+            data_dir,
+            http,
+        }
+    }
+
+    /// Moves the simulated clock to `to`, firing what falls due on the way.
+    pub fn advance_to(&self, to: &str) -> usize {
+        let to = to.parse().expect("an RFC 3339 time");
+        self.service
+            .as_ref()
+            .unwrap()
+            .advance_to(to)
+            .expect("timers fire")
+    }
+
+    pub fn stop(mut self) -> PathBuf {
+        let service = self.service.take().unwrap();
+        self.runtime
+            .block_on(service.shutdown())
+            .expect("clean stop");
+        self.data_dir.clone()
+    }
+
+    pub fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Vec<u8>>,
+    ) -> Answer {
+        self.call_with(method, path, token, body, &[])
+    }
+
+    pub fn call_with(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Vec<u8>>,
+        headers: &[(&str, &str)],
+    ) -> Answer {
+        let url = format!("{}{path}", self.base);
+        let mut request = ureq::http::Request::builder().method(method).uri(&url);
+        if let Some(token) = token {
+            request = request.header("Authorization", format!("Bearer {token}"));
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let request = request
+            .header("Content-Type", "application/json")
+            .body(body.unwrap_or_default())
+            .unwrap();
+        let mut response = self.http.run(request).expect("the service answers");
+        let status = response.status().as_u16();
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        let text = response
+            .body_mut()
+            .with_config()
+            .limit(64 << 20)
+            .read_to_string()
+            .unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Answer {
+            status,
+            body,
+            content_type,
+        }
+    }
+
+    pub fn json(&self, method: &str, path: &str, token: &str, body: Value) -> Answer {
+        self.call(
+            method,
+            path,
+            Some(token),
+            Some(body.to_string().into_bytes()),
+        )
+    }
+
+    /// Creates tenant `id`; returns its admin token.
+    pub fn tenant(&self, id: &str) -> String {
+        let answer = self.json("POST", "/v1/tenants", OPERATOR, json!({"id": id}));
+        assert_eq!(answer.status, 201, "{}", answer.body);
+        answer.body["admin_token"].as_str().unwrap().to_string()
+    }
+
+    pub fn token(&self, tenant: &str, admin: &str, scope: &str) -> String {
+        let answer = self.json(
+            "POST",
+            &format!("/v1/tenants/{tenant}/tokens"),
+            admin,
+            json!({"scope": scope}),
+        );
+        assert_eq!(answer.status, 201, "{}", answer.body);
+        answer.body["token"].as_str().unwrap().to_string()
+    }
+
+    pub fn enable_triage(&self, tenant: &str, admin: &str) {
+        let config: Value = serde_json::from_str(
+            &std::fs::read_to_string(root().join("examples/triage/config.json")).unwrap(),
+        )
+        .unwrap();
+        let answer = self.json(
+            "PUT",
+            &format!("/v1/tenants/{tenant}/plugins/triage"),
+            admin,
+            json!({"reference": "triage", "config": config, "enabled": true,
+                   "subscriptions": ["ticket_created"]}),
+        );
+        assert_eq!(answer.status, 200, "{}", answer.body);
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(service) = self.service.take() {
+            let _ = self.runtime.block_on(service.shutdown());
+        }
+    }
+}

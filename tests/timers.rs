@@ -1,0 +1,502 @@
+//! Timers and schedules end to end: the service on a simulated clock (and once on the
+//! system clock), spoken to over HTTP, with the `timers` test guest doing what each
+//! ticket's messages tell it (`tests/guests/timers`).
+
+mod common;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+
+use guichet::clock::SimulatedClock;
+use guichet::serve::ServiceClock;
+use guichet::store::{SledStore, Store};
+
+use common::guest_path;
+use common::service::{OPERATOR, Running, data_dir};
+
+fn at(text: &str) -> DateTime<Utc> {
+    text.parse().unwrap()
+}
+
+fn millis(text: &str) -> i64 {
+    at(text).timestamp_millis()
+}
+
+/// A service on a simulated clock set to `start`, with tenant `acme` (in `zone`) and
+/// the timers guest installed under the name `timers`.
+fn service(name: &str, start: &str, zone: &str, config: Value) -> (Running, String) {
+    let s = Running::start_on(
+        data_dir(name),
+        ServiceClock::Simulated(Arc::new(SimulatedClock::new(at(start)))),
+    );
+    let created = s.json(
+        "POST",
+        "/v1/tenants",
+        OPERATOR,
+        json!({"id": "acme", "time_zone": zone}),
+    );
+    assert_eq!(created.status, 201, "{}", created.body);
+    let admin = created.body["admin_token"].as_str().unwrap().to_string();
+    let wasm = std::fs::read(guest_path("timers")).unwrap();
+    let uploaded = s.call(
+        "PUT",
+        "/v1/tenants/acme/plugins/timers/component",
+        Some(&admin),
+        Some(wasm),
+    );
+    assert_eq!(uploaded.status, 201, "{}", uploaded.body);
+    let enabled = s.json(
+        "PUT",
+        "/v1/tenants/acme/plugins/timers",
+        &admin,
+        json!({"enabled": true, "config": config,
+               "subscriptions": ["ticket_created", "message_added"]}),
+    );
+    assert_eq!(enabled.status, 200, "{}", enabled.body);
+    (s, admin)
+}
+
+fn created(ticket: &str, when: &str, body: &str) -> Value {
+    json!({
+        "id": format!("{ticket}-created"),
+        "kind": {"type": "ticket_created"},
+        "occurred_at": when,
+        "ticket": {
+            "id": ticket, "channel": "email",
+            "requester": {"identities": [{"kind": "email", "value": "zoe@example.fr"}]},
+            "created_at": when, "updated_at": when,
+            "messages": [{"id": "m-0", "author_role": "requester", "channel": "email",
+                          "body": body, "created_at": when}]
+        }
+    })
+}
+
+fn message(ticket: &str, n: u32, when: &str, body: &str) -> Value {
+    json!({
+        "id": format!("{ticket}-m{n}"),
+        "kind": {"type": "message_added", "message": {
+            "id": format!("m-{n}"), "author_role": "requester", "channel": "email",
+            "body": body, "created_at": when}},
+        "occurred_at": when,
+        "ticket": {"id": ticket, "channel": "email", "requester": {"identities": []},
+                   "created_at": when, "updated_at": when}
+    })
+}
+
+fn post(s: &Running, token: &str, event: Value) -> Value {
+    let answer = s.json("POST", "/v1/tenants/acme/events?wait=true", token, event);
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    answer.body
+}
+
+fn get(s: &Running, token: &str, path: &str) -> Value {
+    let answer = s.call("GET", path, Some(token), None);
+    assert_eq!(answer.status, 200, "{path}: {}", answer.body);
+    answer.body
+}
+
+/// The ticket's pending timers as (name, due time).
+fn pending(s: &Running, token: &str, ticket: &str) -> Vec<(String, String)> {
+    get(
+        s,
+        token,
+        &format!("/v1/tenants/acme/tickets/{ticket}/timers"),
+    )
+    .as_array()
+    .unwrap()
+    .iter()
+    .map(|t| {
+        (
+            t["name"].as_str().unwrap().to_string(),
+            t["due_at"].as_str().unwrap().to_string(),
+        )
+    })
+    .collect()
+}
+
+/// The timer events in a ticket's audit trail, as (timer, when it was processed).
+fn fired(s: &Running, token: &str, ticket: &str) -> Vec<(String, DateTime<Utc>)> {
+    get(
+        s,
+        token,
+        &format!("/v1/tenants/acme/tickets/{ticket}/audit"),
+    )
+    .as_array()
+    .unwrap()
+    .iter()
+    .filter(|r| r["event_kind"] == "timer_fired")
+    .map(|r| {
+        let name = r["event_id"].as_str().unwrap().split(':').nth(2).unwrap();
+        (name.to_string(), r["at"].as_str().unwrap().parse().unwrap())
+    })
+    .collect()
+}
+
+fn tags(s: &Running, token: &str, ticket: &str) -> Vec<String> {
+    get(s, token, &format!("/v1/tenants/acme/tickets/{ticket}"))["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn timers_fire_at_their_due_time_soonest_first_across_tickets() {
+    let (s, admin) = service("timers-order", "2026-11-20T17:55:00Z", "UTC", json!({}));
+    post(
+        &s,
+        &admin,
+        created("t-1", "2026-11-20T17:55:00Z", "set a +3600\nset b +60"),
+    );
+    post(
+        &s,
+        &admin,
+        created("t-2", "2026-11-20T17:55:00Z", "set c +1800"),
+    );
+    assert_eq!(
+        pending(&s, &admin, "t-1"),
+        vec![
+            ("b".to_string(), "2026-11-20T17:56:00Z".to_string()),
+            ("a".to_string(), "2026-11-20T18:55:00Z".to_string())
+        ]
+    );
+
+    // One second before b is due, nothing; at its due time, b alone.
+    assert_eq!(s.advance_to("2026-11-20T17:55:59Z"), 0);
+    assert!(fired(&s, &admin, "t-1").is_empty());
+    assert_eq!(s.advance_to("2026-11-20T17:56:00Z"), 1);
+    assert_eq!(
+        fired(&s, &admin, "t-1"),
+        vec![("b".to_string(), at("2026-11-20T17:56:00Z"))]
+    );
+    assert!(tags(&s, &admin, "t-1").contains(&"fired:b".to_string()));
+    let ticket = get(&s, &admin, "/v1/tenants/acme/tickets/t-1");
+    let note = ticket["messages"].as_array().unwrap().last().unwrap()["body"].clone();
+    assert_eq!(
+        note,
+        format!(
+            "b fired at {} (due {})",
+            millis("2026-11-20T17:56:00Z"),
+            millis("2026-11-20T17:56:00Z")
+        )
+    );
+
+    // Over an hour at once: c (18:25 on t-2), then a (18:55 on t-1), each at its time.
+    assert_eq!(s.advance_to("2026-11-20T19:00:00Z"), 2);
+    assert_eq!(
+        fired(&s, &admin, "t-2"),
+        vec![("c".to_string(), at("2026-11-20T18:25:00Z"))]
+    );
+    assert_eq!(
+        fired(&s, &admin, "t-1"),
+        vec![
+            ("b".to_string(), at("2026-11-20T17:56:00Z")),
+            ("a".to_string(), at("2026-11-20T18:55:00Z"))
+        ]
+    );
+    assert!(pending(&s, &admin, "t-1").is_empty());
+    assert!(pending(&s, &admin, "t-2").is_empty());
+}
+
+#[test]
+fn timers_move_cancel_chain_and_go_with_a_closed_ticket() {
+    let (s, admin) = service(
+        "timers-changes",
+        "2026-11-20T17:55:00Z",
+        "UTC",
+        json!({"chain": {"c": ["d", 30]}}),
+    );
+    post(
+        &s,
+        &admin,
+        created(
+            "t-1",
+            "2026-11-20T17:55:00Z",
+            "set a +60\nset b +60\nset c +60",
+        ),
+    );
+    // a is moved, b cancelled; c, when it fires, sets d 30 s later.
+    post(
+        &s,
+        &admin,
+        message("t-1", 1, "2026-11-20T17:55:10Z", "set a +120"),
+    );
+    post(
+        &s,
+        &admin,
+        message("t-1", 2, "2026-11-20T17:55:20Z", "cancel b"),
+    );
+    assert_eq!(
+        pending(&s, &admin, "t-1"),
+        vec![
+            ("c".to_string(), "2026-11-20T17:56:00Z".to_string()),
+            ("a".to_string(), "2026-11-20T17:57:10Z".to_string())
+        ]
+    );
+    assert_eq!(s.advance_to("2026-11-20T18:00:00Z"), 3);
+    assert_eq!(
+        fired(&s, &admin, "t-1"),
+        vec![
+            ("c".to_string(), at("2026-11-20T17:56:00Z")),
+            ("d".to_string(), at("2026-11-20T17:56:30Z")),
+            ("a".to_string(), at("2026-11-20T17:57:10Z"))
+        ]
+    );
+
+    // A ticket closed with timers pending drops them, and says so in its audit.
+    post(
+        &s,
+        &admin,
+        created("t-2", "2026-11-20T18:00:00Z", "set x +60\nset y +120"),
+    );
+    post(
+        &s,
+        &admin,
+        message("t-2", 1, "2026-11-20T18:00:30Z", "close"),
+    );
+    assert!(pending(&s, &admin, "t-2").is_empty());
+    let audit = get(&s, &admin, "/v1/tenants/acme/tickets/t-2/audit");
+    assert!(
+        audit
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["plugin"] == "guichet"
+                && r["logs"][0]
+                    .as_str()
+                    .unwrap()
+                    .contains("closed: 2 pending timer(s) dropped")),
+        "{audit}"
+    );
+    assert_eq!(s.advance_to("2026-11-20T19:00:00Z"), 0);
+    assert!(fired(&s, &admin, "t-2").is_empty());
+}
+
+#[test]
+fn a_plugin_cannot_pile_up_timers_on_a_ticket() {
+    let (s, admin) = service("timers-cap", "2026-11-20T17:55:00Z", "UTC", json!({}));
+    let answer = post(
+        &s,
+        &admin,
+        created("t-1", "2026-11-20T17:55:00Z", "many 65"),
+    );
+    let error = answer["outcomes"][0]["decisions"][0]["error"]
+        .as_str()
+        .unwrap();
+    assert!(error.contains("at most 64 timers"), "{error}");
+    assert!(pending(&s, &admin, "t-1").is_empty());
+    post(
+        &s,
+        &admin,
+        message("t-1", 1, "2026-11-20T17:55:10Z", "many 64"),
+    );
+    assert_eq!(pending(&s, &admin, "t-1").len(), 64);
+}
+
+#[test]
+fn timers_survive_a_restart_and_those_due_meanwhile_fire_at_start_in_due_order() {
+    let (s, admin) = service("timers-restart", "2026-11-20T17:55:00Z", "UTC", json!({}));
+    post(
+        &s,
+        &admin,
+        created(
+            "t-1",
+            "2026-11-20T17:55:00Z",
+            "set a +60\nset b +180\nset z +3600",
+        ),
+    );
+    post(
+        &s,
+        &admin,
+        created("t-2", "2026-11-20T17:55:00Z", "set c +120"),
+    );
+    let dir = s.stop();
+
+    // Back ten minutes later: a, c and b fell due while the service was down.
+    let s = Running::start_on(
+        dir,
+        ServiceClock::Simulated(Arc::new(SimulatedClock::new(at("2026-11-20T18:05:00Z")))),
+    );
+    assert_eq!(pending(&s, &admin, "t-1").len(), 3);
+    assert_eq!(s.advance_to("2026-11-20T18:05:00Z"), 3);
+    let mut all: Vec<(String, u64)> = ["t-1", "t-2"]
+        .iter()
+        .flat_map(|t| {
+            get(&s, &admin, &format!("/v1/tenants/acme/tickets/{t}/audit"))
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|r| r["event_kind"] == "timer_fired")
+                .map(|r| {
+                    (
+                        r["event_id"]
+                            .as_str()
+                            .unwrap()
+                            .split(':')
+                            .nth(2)
+                            .unwrap()
+                            .to_string(),
+                        r["event_seq"].as_u64().unwrap(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    all.sort_by_key(|(_, seq)| *seq);
+    let order: Vec<&str> = all.iter().map(|(name, _)| name.as_str()).collect();
+    assert_eq!(order, ["a", "c", "b"]);
+    assert_eq!(
+        pending(&s, &admin, "t-1"),
+        vec![("z".to_string(), "2026-11-20T18:55:00Z".to_string())]
+    );
+    assert_eq!(s.advance_to("2026-11-20T18:55:00Z"), 1);
+}
+
+#[test]
+fn the_system_clock_fires_a_timer_by_itself() {
+    let s = Running::start(data_dir("timers-system"));
+    let admin = s.tenant("acme");
+    let wasm = std::fs::read(guest_path("timers")).unwrap();
+    let uploaded = s.call(
+        "PUT",
+        "/v1/tenants/acme/plugins/timers/component",
+        Some(&admin),
+        Some(wasm),
+    );
+    assert_eq!(uploaded.status, 201, "{}", uploaded.body);
+    let enabled = s.json(
+        "PUT",
+        "/v1/tenants/acme/plugins/timers",
+        &admin,
+        json!({"enabled": true, "subscriptions": ["ticket_created"]}),
+    );
+    assert_eq!(enabled.status, 200);
+    let now = Utc::now().to_rfc3339();
+    post(&s, &admin, created("t-1", &now, "set soon +1"));
+    // Due in a second; give it ten before calling it lost.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !tags(&s, &admin, "t-1").contains(&"fired:soon".to_string()) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the timer did not fire within 10 s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let fired_at = fired(&s, &admin, "t-1")[0].1;
+    let due = at(&now) + chrono::Duration::seconds(1);
+    assert!(fired_at >= due, "fired at {fired_at}, before {due}");
+}
+
+/// The ticks a stopped service's store recorded, as the plugin saw them.
+fn ticks(dir: &std::path::Path) -> Vec<i64> {
+    let store = SledStore::open(&dir.join("store")).unwrap();
+    store
+        .audit("acme", "")
+        .unwrap()
+        .iter()
+        .filter(|r| r.event_kind == "scheduled_tick")
+        .map(|r| {
+            let action = serde_json::to_value(&r.actions[0]).unwrap();
+            let message = action["message"].as_str().unwrap();
+            message
+                .strip_prefix("morning at ")
+                .unwrap()
+                .parse()
+                .unwrap()
+        })
+        .collect()
+}
+
+#[test]
+fn schedules_tick_in_the_tenants_time_zone_and_missed_ticks_fire_once_after_a_restart() {
+    // 09:00 on weekdays in Paris: 08:00 UTC in November.
+    let (s, admin) = service(
+        "schedules",
+        "2026-11-20T07:30:00Z",
+        "Europe/Paris",
+        json!({}),
+    );
+    let scheduled = s.json(
+        "PUT",
+        "/v1/tenants/acme/plugins/timers",
+        &admin,
+        json!({"schedules": {"morning": "0 0 9 * * Mon-Fri"}}),
+    );
+    assert_eq!(scheduled.status, 200, "{}", scheduled.body);
+    assert_eq!(s.advance_to("2026-11-20T07:59:59Z"), 0);
+    assert_eq!(s.advance_to("2026-11-20T08:00:00Z"), 1);
+    // The weekend: nothing until Monday 09:00 in Paris.
+    assert_eq!(s.advance_to("2026-11-23T07:59:59Z"), 0);
+    let dir = s.stop();
+    assert_eq!(ticks(&dir), vec![millis("2026-11-20T08:00:00Z")]);
+
+    // Down from Monday 08:59 (Paris) to Wednesday 13:00: Monday's, Tuesday's and
+    // Wednesday's ticks were missed. One catch-up tick, for the latest, then the
+    // rhythm goes on.
+    let s = Running::start_on(
+        dir,
+        ServiceClock::Simulated(Arc::new(SimulatedClock::new(at("2026-11-25T12:00:00Z")))),
+    );
+    assert_eq!(s.advance_to("2026-11-25T12:00:00Z"), 1);
+    assert_eq!(s.advance_to("2026-11-26T07:59:59Z"), 0);
+    assert_eq!(s.advance_to("2026-11-26T08:00:00Z"), 1);
+    let dir = s.stop();
+    assert_eq!(
+        ticks(&dir),
+        vec![
+            millis("2026-11-20T08:00:00Z"),
+            millis("2026-11-25T08:00:00Z"),
+            millis("2026-11-26T08:00:00Z")
+        ]
+    );
+}
+
+#[test]
+fn bad_schedules_zones_and_host_made_events_are_refused() {
+    let (s, admin) = service("timers-refusals", "2026-11-20T07:30:00Z", "UTC", json!({}));
+    let answer = s.json(
+        "PUT",
+        "/v1/tenants/acme/plugins/timers",
+        &admin,
+        json!({"schedules": {"morning": "at nine"}}),
+    );
+    assert_eq!(answer.status, 400);
+    assert!(
+        answer.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("schedule `morning`: `at nine` is not a cron schedule"),
+        "{}",
+        answer.body
+    );
+    let answer = s.json(
+        "POST",
+        "/v1/tenants",
+        OPERATOR,
+        json!({"id": "globex", "time_zone": "Mars/Olympus"}),
+    );
+    assert_eq!(answer.status, 400);
+    assert!(
+        answer.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("`Mars/Olympus` is not an IANA time zone"),
+        "{}",
+        answer.body
+    );
+    let mut forged = created("t-1", "2026-11-20T07:30:00Z", "");
+    forged["kind"] = json!({"type": "timer_fired", "name": "a", "due_at": "2026-11-20T07:30:00Z"});
+    let answer = s.json("POST", "/v1/tenants/acme/events", &admin, forged);
+    assert_eq!(answer.status, 400);
+    assert!(
+        answer.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("the host makes those"),
+        "{}",
+        answer.body
+    );
+}
