@@ -19,8 +19,15 @@ pub const TRIAGE: ReferencePlugin = ReferencePlugin {
     component: include_bytes!(concat!(env!("GUICHET_GUEST_DIR"), "/triage.wasm")),
 };
 
+/// `sla`: first-reply, next-reply and resolution targets, warnings and breaches.
+pub const SLA: ReferencePlugin = ReferencePlugin {
+    name: "sla",
+    summary: "first-reply, next-reply and resolution targets in business or calendar hours, paused while waiting on the requester; warns before a breach, tags and escalates at it",
+    component: include_bytes!(concat!(env!("GUICHET_GUEST_DIR"), "/sla.wasm")),
+};
+
 /// Every reference plugin.
-pub const ALL: &[ReferencePlugin] = &[TRIAGE];
+pub const ALL: &[ReferencePlugin] = &[TRIAGE, SLA];
 
 /// The reference plugin called `name`, if any.
 pub fn find(name: &str) -> Option<&'static ReferencePlugin> {

@@ -1,0 +1,330 @@
+//! The SLA clocks of one ticket: how working time accrues on each metric, when a
+//! clock starts, pauses and stops, and what is due when a threshold is crossed.
+//!
+//! Every event goes through [`TicketClocks::evaluate`]: time accrued up to the event
+//! is added (in the policy's calendar), the event starts or stops clocks, warnings and
+//! breaches whose point has passed are reported once, and timers are asked for at the
+//! next points, so that the plugin is called again exactly then. A timer event is
+//! just another event: the same evaluation finds the threshold it was set for.
+//! Pure: no bindings, no storage; `lib.rs` turns the [`Outcome`] into actions.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::policy::{Metric, Policy};
+
+/// One metric's clock.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Clock {
+    /// Working time accrued while running, in ms.
+    pub elapsed: i64,
+    /// Running since (ms); none while paused or stopped.
+    pub since: Option<i64>,
+    pub stopped: bool,
+    /// Indexes of the policy's warnings already given for this run.
+    pub warned: BTreeSet<usize>,
+    pub internal_reached: bool,
+    pub breached: bool,
+}
+
+/// What the plugin keeps per ticket (in plugin storage).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct TicketClocks {
+    pub clocks: BTreeMap<String, Clock>,
+    /// The last time evaluated: events that arrive late do not take time back.
+    pub evaluated_at: i64,
+    /// Timers this plugin has set on the ticket, to cancel those no longer needed.
+    pub timers: BTreeSet<String>,
+}
+
+/// What happened, as far as the clocks care.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Happened {
+    Created,
+    AgentReply,
+    RequesterMessage,
+    StatusChanged {
+        previous: String,
+        current: String,
+    },
+    /// A timer or anything else: time passed, nothing started or stopped.
+    Tick,
+}
+
+/// The ticket as the clocks need it.
+#[derive(Debug, Clone)]
+pub struct TicketView<'a> {
+    pub id: &'a str,
+    pub status: &'a str,
+    pub assignee: Option<&'a str>,
+    pub group: Option<&'a str>,
+    pub priority: &'a str,
+    /// Whether an agent has replied publicly, ever.
+    pub answered: bool,
+}
+
+/// What the evaluation asks for.
+#[derive(Debug, Default, PartialEq)]
+pub struct Outcome {
+    pub tags: Vec<String>,
+    /// (agent, message)
+    pub tell_agent: Vec<(String, String)>,
+    /// (group, message)
+    pub tell_group: Vec<(String, String)>,
+    /// (group, message): its lead
+    pub tell_lead: Vec<(String, String)>,
+    pub raise_priority: Option<String>,
+    /// (timer name, due at ms)
+    pub set_timers: Vec<(String, i64)>,
+    pub cancel_timers: Vec<String>,
+}
+
+const PRIORITIES: [&str; 4] = ["low", "normal", "high", "urgent"];
+
+fn timer_name(metric: Metric, what: &str) -> String {
+    format!("sla:{}:{what}", metric.name())
+}
+
+impl TicketClocks {
+    pub fn evaluate(
+        &mut self,
+        policy: Option<&Policy>,
+        pause_on: &[String],
+        ticket: &TicketView<'_>,
+        happened: &Happened,
+        event_time: i64,
+    ) -> Outcome {
+        let now = event_time.max(self.evaluated_at);
+        self.evaluated_at = now;
+        let mut out = Outcome::default();
+        let wanted_timers = match policy {
+            Some(policy) => {
+                self.accrue(policy, now);
+                self.transition(policy, ticket, happened);
+                let paused = pause_on.iter().any(|s| s == ticket.status);
+                for clock in self.clocks.values_mut() {
+                    clock.since = (!clock.stopped && !paused).then_some(now);
+                }
+                self.thresholds(policy, ticket, &mut out);
+                self.next_points(policy, now)
+            }
+            // No policy applies (any more): nothing runs, nothing is due.
+            None => BTreeMap::new(),
+        };
+        for name in self
+            .timers
+            .difference(&wanted_timers.keys().cloned().collect())
+        {
+            out.cancel_timers.push(name.clone());
+        }
+        for (name, due) in &wanted_timers {
+            out.set_timers.push((name.clone(), *due));
+        }
+        self.timers = wanted_timers.into_keys().collect();
+        out
+    }
+
+    /// Adds the working time since each running clock last ran.
+    fn accrue(&mut self, policy: &Policy, now: i64) {
+        for clock in self.clocks.values_mut() {
+            if let Some(since) = clock.since {
+                clock.elapsed += policy.calendar.between(since, now);
+            }
+        }
+    }
+
+    fn clock(&mut self, metric: Metric) -> &mut Clock {
+        self.clocks.entry(metric.name().to_string()).or_default()
+    }
+
+    fn transition(&mut self, policy: &Policy, ticket: &TicketView<'_>, happened: &Happened) {
+        let has = |m: Metric| policy.targets.contains_key(&m);
+        match happened {
+            Happened::Created => {
+                if has(Metric::FirstReply) && !ticket.answered {
+                    self.clock(Metric::FirstReply);
+                }
+                if has(Metric::Resolution) {
+                    self.clock(Metric::Resolution);
+                }
+            }
+            Happened::AgentReply => {
+                for metric in [Metric::FirstReply, Metric::NextReply] {
+                    if let Some(clock) = self.clocks.get_mut(metric.name()) {
+                        clock.stopped = true;
+                    }
+                }
+            }
+            Happened::RequesterMessage => {
+                // The next-reply clock runs from the first requester message after an
+                // agent's reply; further messages before the reply do not restart it.
+                let first_done = self
+                    .clocks
+                    .get(Metric::FirstReply.name())
+                    .is_none_or(|c| c.stopped);
+                let next_running = self
+                    .clocks
+                    .get(Metric::NextReply.name())
+                    .is_some_and(|c| !c.stopped);
+                if has(Metric::NextReply) && ticket.answered && first_done && !next_running {
+                    self.clocks
+                        .insert(Metric::NextReply.name().to_string(), Clock::default());
+                }
+            }
+            Happened::StatusChanged { previous, current } => {
+                let done = |s: &str| matches!(s, "solved" | "closed" | "merged");
+                if done(current) {
+                    for clock in self.clocks.values_mut() {
+                        clock.stopped = true;
+                    }
+                } else if done(previous)
+                    && let Some(clock) = self.clocks.get_mut(Metric::Resolution.name())
+                {
+                    // Reopened: resolution goes on from where it stopped.
+                    clock.stopped = false;
+                }
+            }
+            Happened::Tick => {}
+        }
+    }
+
+    /// Reports, once, each warning, internal target and breach whose point has passed.
+    fn thresholds(&mut self, policy: &Policy, ticket: &TicketView<'_>, out: &mut Outcome) {
+        for metric in Metric::ALL {
+            let Some(&target) = policy.targets.get(&metric) else {
+                continue;
+            };
+            let Some(clock) = self.clocks.get_mut(metric.name()) else {
+                continue;
+            };
+            if clock.stopped {
+                continue;
+            }
+            let left = target - clock.elapsed;
+            let what = format!(
+                "{} on ticket {} (policy `{}`, target {})",
+                metric.label(),
+                ticket.id,
+                policy.name,
+                human(target)
+            );
+            if left <= 0 {
+                if !clock.breached {
+                    clock.breached = true;
+                    out.tags.push(format!("sla-breached:{}", metric.name()));
+                    let message = format!("SLA breached: {what}");
+                    match (ticket.group, ticket.assignee) {
+                        (Some(group), _) => out.tell_lead.push((group.to_string(), message)),
+                        (None, Some(agent)) => out.tell_agent.push((agent.to_string(), message)),
+                        (None, None) => {}
+                    }
+                    if let Some(level) = &policy.on_breach.raise_priority
+                        && rank(level) > rank(ticket.priority)
+                    {
+                        out.raise_priority = Some(level.clone());
+                    }
+                }
+                continue;
+            }
+            if let Some(&internal) = policy.internal.get(&metric)
+                && clock.elapsed >= internal
+                && !clock.internal_reached
+            {
+                clock.internal_reached = true;
+                out.tags.push(format!("sla-internal:{}", metric.name()));
+                tell(
+                    out,
+                    ticket,
+                    format!(
+                        "internal target of {} passed: {what}; {} of working time left",
+                        human(internal),
+                        human(left)
+                    ),
+                );
+            }
+            let crossed: Vec<usize> = policy
+                .warnings
+                .iter()
+                .enumerate()
+                .filter(|(i, w)| !clock.warned.contains(i) && left <= w.left_for(target))
+                .map(|(i, _)| i)
+                .collect();
+            if !crossed.is_empty() {
+                // Several at once (a clock that starts late): one message says it.
+                clock.warned.extend(crossed);
+                out.tags.push(format!("sla-warning:{}", metric.name()));
+                tell(
+                    out,
+                    ticket,
+                    format!("SLA warning: {what}; {} of working time left", human(left)),
+                );
+            }
+        }
+        out.tags.dedup();
+    }
+
+    /// The timers to have: each running clock's next warning, internal target and
+    /// breach.
+    fn next_points(&self, policy: &Policy, now: i64) -> BTreeMap<String, i64> {
+        let mut timers = BTreeMap::new();
+        for metric in Metric::ALL {
+            let (Some(&target), Some(clock)) =
+                (policy.targets.get(&metric), self.clocks.get(metric.name()))
+            else {
+                continue;
+            };
+            if clock.stopped || clock.since.is_none() || clock.breached {
+                continue;
+            }
+            let left = target - clock.elapsed;
+            let at = |working_left: i64| policy.calendar.add(now, left - working_left);
+            timers.insert(timer_name(metric, "breach"), at(0));
+            if let Some(&internal) = policy.internal.get(&metric)
+                && !clock.internal_reached
+            {
+                timers.insert(timer_name(metric, "internal"), at(target - internal));
+            }
+            if let Some(next) = policy
+                .warnings
+                .iter()
+                .enumerate()
+                .filter(|(i, w)| !clock.warned.contains(i) && w.left_for(target) < left)
+                .map(|(_, w)| w.left_for(target))
+                .max()
+            {
+                timers.insert(timer_name(metric, "warning"), at(next));
+            }
+        }
+        timers
+    }
+}
+
+/// Tells whoever holds the ticket: its agent, else its group.
+fn tell(out: &mut Outcome, ticket: &TicketView<'_>, message: String) {
+    match (ticket.assignee, ticket.group) {
+        (Some(agent), _) => out.tell_agent.push((agent.to_string(), message)),
+        (None, Some(group)) => out.tell_group.push((group.to_string(), message)),
+        (None, None) => {}
+    }
+}
+
+fn rank(priority: &str) -> usize {
+    PRIORITIES.iter().position(|p| *p == priority).unwrap_or(0)
+}
+
+/// `4h`, `1h30m`, `2d3h`: a duration as configurations write it.
+pub fn human(ms: i64) -> String {
+    let minutes = ms / 60_000;
+    let (d, h, m) = (minutes / 1440, minutes % 1440 / 60, minutes % 60);
+    let mut text = String::new();
+    for (n, unit) in [(d, "d"), (h, "h"), (m, "m")] {
+        if n > 0 {
+            text.push_str(&format!("{n}{unit}"));
+        }
+    }
+    if text.is_empty() {
+        text = format!("{}s", ms / 1000);
+    }
+    text
+}

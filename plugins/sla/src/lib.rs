@@ -1,0 +1,171 @@
+//! `sla`: first-reply, next-reply and resolution targets on tickets, counted in a
+//! business calendar (weekly hours, time zone, holidays) or in calendar hours, paused
+//! while the ticket waits on the requester. Before a breach it warns (tags the ticket,
+//! tells its assignee) at the lead times configured; at an internal target it does the
+//! same; at the breach it tags the ticket, tells the group's lead and can raise the
+//! priority. The plugin sets a timer at each next point, so it acts at the exact
+//! minute, not at the next hourly sweep. See `plugins/sla/README.md`.
+
+mod clocks;
+mod policy;
+
+wit_bindgen::generate!({
+    path: "../../wit",
+    world: "guichet:plugin/automation@0.1.0",
+});
+
+use exports::guichet::plugin::rules::Guest;
+use guichet::plugin::types::{
+    Action, AuthorRole, Event, EventKind, Notification, Priority, Recipient, Ticket, TicketStatus,
+    Timer,
+};
+use guichet::plugin::{config, log, storage};
+
+use clocks::{Happened, TicketClocks, TicketView};
+use policy::Config;
+
+struct Sla;
+
+fn status_name(status: TicketStatus) -> &'static str {
+    match status {
+        TicketStatus::New => "new",
+        TicketStatus::Open => "open",
+        TicketStatus::WaitingOnRequester => "waiting_on_requester",
+        TicketStatus::WaitingOnAgent => "waiting_on_agent",
+        TicketStatus::OnHold => "on_hold",
+        TicketStatus::Solved => "solved",
+        TicketStatus::Closed => "closed",
+        TicketStatus::Merged => "merged",
+    }
+}
+
+fn priority_name(priority: Priority) -> &'static str {
+    match priority {
+        Priority::Low => "low",
+        Priority::Normal => "normal",
+        Priority::High => "high",
+        Priority::Urgent => "urgent",
+    }
+}
+
+fn priority_of(name: &str) -> Option<Priority> {
+    Some(match name {
+        "low" => Priority::Low,
+        "normal" => Priority::Normal,
+        "high" => Priority::High,
+        "urgent" => Priority::Urgent,
+        _ => return None,
+    })
+}
+
+fn channel_name(ticket: &Ticket) -> String {
+    format!("{:?}", ticket.channel).to_lowercase()
+}
+
+fn happened(kind: &EventKind) -> Happened {
+    match kind {
+        EventKind::TicketCreated => Happened::Created,
+        EventKind::MessageAdded(message) if message.public => match message.author_role {
+            AuthorRole::Agent => Happened::AgentReply,
+            AuthorRole::Requester => Happened::RequesterMessage,
+            _ => Happened::Tick,
+        },
+        EventKind::StatusChanged(change) => Happened::StatusChanged {
+            previous: status_name(change.previous).to_string(),
+            current: status_name(change.current).to_string(),
+        },
+        _ => Happened::Tick,
+    }
+}
+
+impl Guest for Sla {
+    fn on_event(event: Event) -> Result<Vec<Action>, String> {
+        let Some(ticket) = &event.ticket else {
+            return Ok(Vec::new());
+        };
+        let config = Config::parse(&config::get())?;
+        let key = format!("clocks/{}", ticket.id);
+        let mut clocks: TicketClocks = match storage::get(&key) {
+            Some(bytes) => serde_json::from_slice(&bytes)
+                .map_err(|e| format!("stored clocks of ticket {}: {e}", ticket.id))?,
+            None => TicketClocks::default(),
+        };
+        let channel = channel_name(ticket);
+        let policy = config.policy_for(
+            priority_name(ticket.priority),
+            &channel,
+            ticket.group.as_deref(),
+        );
+        let view = TicketView {
+            id: &ticket.id,
+            status: status_name(ticket.status),
+            assignee: ticket.assignee.as_deref(),
+            group: ticket.group.as_deref(),
+            priority: priority_name(ticket.priority),
+            answered: ticket.first_agent_response_at.is_some(),
+        };
+        let outcome = clocks.evaluate(
+            policy,
+            &config.pause_on,
+            &view,
+            &happened(&event.kind),
+            event.occurred_at,
+        );
+        storage::set(
+            &key,
+            &serde_json::to_vec(&clocks).expect("clocks serialise"),
+        )
+        .map_err(|e| format!("saving the clocks of ticket {}: {e:?}", ticket.id))?;
+        if let Some(policy) = policy {
+            for (name, due) in &outcome.set_timers {
+                log::log(
+                    log::Level::Debug,
+                    &format!(
+                        "policy `{}`: {name} at {}",
+                        policy.name,
+                        local_time(*due, &policy.zone)
+                    ),
+                );
+            }
+        }
+
+        let mut actions = Vec::new();
+        if !outcome.tags.is_empty() {
+            actions.push(Action::AddTags(outcome.tags));
+        }
+        let notify = |recipient, message| Action::Notify(Notification { recipient, message });
+        for (agent, message) in outcome.tell_agent {
+            actions.push(notify(Recipient::Agent(agent), message));
+        }
+        for (group, message) in outcome.tell_group {
+            actions.push(notify(Recipient::Group(group), message));
+        }
+        for (group, message) in outcome.tell_lead {
+            actions.push(notify(Recipient::GroupLead(group), message));
+        }
+        if let Some(level) = outcome.raise_priority.as_deref().and_then(priority_of) {
+            actions.push(Action::SetPriority(level));
+        }
+        for name in outcome.cancel_timers {
+            actions.push(Action::CancelTimer(name));
+        }
+        for (name, due_at) in outcome.set_timers {
+            actions.push(Action::SetTimer(Timer { name, due_at }));
+        }
+        Ok(actions)
+    }
+}
+
+/// A moment as people in the calendar's time zone read it.
+fn local_time(ms: i64, zone: &str) -> String {
+    let zone: chrono_tz::Tz = zone.parse().unwrap_or(chrono_tz::UTC);
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| {
+            t.with_timezone(&zone)
+                .format("%a %d %b %Y %H:%M %Z")
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
+export!(Sla);
