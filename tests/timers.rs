@@ -276,7 +276,7 @@ fn timers_move_cancel_chain_and_go_with_a_closed_ticket() {
 }
 
 #[test]
-fn a_plugin_cannot_pile_up_timers_on_a_ticket() {
+fn a_plugin_cannot_pile_up_timers_on_a_ticket_nor_set_one_in_the_past() {
     let (s, admin) = service("timers-cap", "2026-11-20T17:55:00Z", "UTC", json!({}));
     let answer = post(
         &s,
@@ -288,10 +288,21 @@ fn a_plugin_cannot_pile_up_timers_on_a_ticket() {
         .unwrap();
     assert!(error.contains("at most 64 timers"), "{error}");
     assert!(pending(&s, &admin, "t-1").is_empty());
+    // A timer due in the past fires a second after it is set, not in a busy loop.
+    s.advance_to("2026-11-20T17:55:10Z");
     post(
         &s,
         &admin,
-        message("t-1", 1, "2026-11-20T17:55:10Z", "many 64"),
+        message("t-1", 1, "2026-11-20T17:55:10Z", "set late -5"),
+    );
+    assert_eq!(
+        pending(&s, &admin, "t-1"),
+        vec![("late".to_string(), "2026-11-20T17:55:11Z".to_string())]
+    );
+    post(
+        &s,
+        &admin,
+        message("t-1", 2, "2026-11-20T17:55:10Z", "cancel late\nmany 64"),
     );
     assert_eq!(pending(&s, &admin, "t-1").len(), 64);
 }

@@ -107,6 +107,10 @@ pub fn parse_time_zone(name: &str) -> Result<Tz, ScheduleError> {
 }
 
 struct Inner {
+    /// When the schedules were last read and their next tick, on the system clock:
+    /// reading every tenant's plugins on each of many timer wake-ups would cost more
+    /// than the timers.
+    schedules_seen: Mutex<Option<(std::time::Instant, Option<Timestamp>)>>,
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     dispatch: Arc<dyn Dispatch>,
@@ -135,6 +139,7 @@ impl Timekeeper {
         config: TimekeeperConfig,
     ) -> Timekeeper {
         let inner = Arc::new(Inner {
+            schedules_seen: Mutex::new(None),
             store,
             clock,
             dispatch,
@@ -237,7 +242,7 @@ fn fire_due(inner: &Inner) -> Result<(usize, Option<Timestamp>), StoreError> {
             break;
         }
     }
-    let (ticks, next_tick) = fire_ticks(inner, now)?;
+    let (ticks, next_tick) = fire_ticks_if_due(inner, now)?;
     fired += ticks;
     let next_timer = inner.store.next_timer_due()?;
     let next = match (next_timer, next_tick) {
@@ -287,6 +292,28 @@ fn fire_timer(inner: &Inner, timer: &Timer, now: Timestamp) -> Result<bool, Stor
         .observe(lateness.as_secs_f64());
     inner.dispatch.dispatch(stored);
     Ok(true)
+}
+
+/// Reads the schedules again when a tick may be due, or a second after the last read
+/// (a schedule may have been declared since); on a simulated clock, always.
+fn fire_ticks_if_due(
+    inner: &Inner,
+    now: Timestamp,
+) -> Result<(usize, Option<Timestamp>), StoreError> {
+    let mut seen = inner
+        .schedules_seen
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    if !inner.clock.is_simulated()
+        && let Some((read_at, next)) = *seen
+        && read_at.elapsed() < inner.config.max_sleep
+        && next.is_none_or(|next| next > now)
+    {
+        return Ok((0, next));
+    }
+    let (fired, next) = fire_ticks(inner, now)?;
+    *seen = Some((std::time::Instant::now(), next));
+    Ok((fired, next))
 }
 
 /// Fires the ticks due of every enabled plugin's schedules; returns how many and when

@@ -315,6 +315,9 @@ fn worker(shared: Arc<Shared>, jobs: mpsc::Receiver<Job>) {
 /// Most timers one plugin may keep on one ticket.
 pub const MAX_TIMERS_PER_TICKET: usize = 64;
 
+/// The soonest a timer may fall due after it is set.
+pub const MIN_TIMER_DELAY: chrono::TimeDelta = chrono::TimeDelta::seconds(1);
+
 fn process(
     shared: &Shared,
     stored: &StoredEvent,
@@ -556,17 +559,23 @@ fn timer_changes(
     let mut changes = Vec::new();
     for action in actions {
         let (name, change) = match action {
-            Action::SetTimer { name, due_at } => (
-                name,
-                TimerChange::Set(Timer {
-                    tenant: tenant.to_string(),
-                    ticket_id: String::new(),
-                    plugin: plugin.to_string(),
-                    name: name.clone(),
-                    due_at: *due_at,
-                    set_at: shared.clock.now(),
-                }),
-            ),
+            Action::SetTimer { name, due_at } => {
+                // A timer due now or in the past fires a second from now: soon, but a
+                // plugin that sets one on each of its own timer events cannot spin.
+                let now = shared.clock.now();
+                let due_at = (*due_at).max(now + MIN_TIMER_DELAY);
+                (
+                    name,
+                    TimerChange::Set(Timer {
+                        tenant: tenant.to_string(),
+                        ticket_id: String::new(),
+                        plugin: plugin.to_string(),
+                        name: name.clone(),
+                        due_at,
+                        set_at: now,
+                    }),
+                )
+            }
             Action::CancelTimer { name } => (
                 name,
                 TimerChange::Cancel {
