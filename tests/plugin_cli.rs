@@ -45,19 +45,17 @@ fn check_names_the_missing_file() {
     assert!(text(&out.stderr).contains("no/such/plugin.wasm: no such file"));
 }
 
-#[test]
-fn run_prints_the_expected_actions_of_triage() {
+/// Runs `plugin` over `examples/<example>`'s events and configuration and checks that
+/// it decides what the example's `expected.jsonl` says.
+fn run_matches_example(plugin: &str, example: &str) -> std::process::Output {
+    let events = format!("examples/{example}/events.jsonl");
+    let config = format!("examples/{example}/config.json");
     let out = guichet(&[
-        "plugin",
-        "run",
-        guest_path("triage").to_str().unwrap(),
-        "--events",
-        "examples/triage/events.jsonl",
-        "--config",
-        "examples/triage/config.json",
+        "plugin", "run", plugin, "--events", &events, "--config", &config,
     ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let expected = std::fs::read_to_string(root().join("examples/triage/expected.jsonl")).unwrap();
+    let expected =
+        std::fs::read_to_string(root().join(format!("examples/{example}/expected.jsonl"))).unwrap();
     let got: Vec<Value> = text(&out.stdout)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
@@ -71,8 +69,28 @@ fn run_prints_the_expected_actions_of_triage() {
         assert_eq!(got["event"], want["event"]);
         assert_eq!(got["actions"], want["actions"], "event {}", want["event"]);
     }
+    out
+}
+
+#[test]
+fn run_prints_the_expected_actions_of_triage() {
+    let out = run_matches_example(guest_path("triage").to_str().unwrap(), "triage");
     // The plugin's log names the rule that routed each ticket.
     assert!(text(&out.stderr).contains("[evt-1] info: ticket t-1 matched rule `fraud`"));
+}
+
+#[test]
+fn run_prints_the_expected_actions_of_sla_by_its_reference_name() {
+    // The example's ticket opens on Friday at 17:55 in Paris; its timers are due on
+    // Monday at 10:55 (warning, 2 working hours left) and 12:55 (breach).
+    let out = run_matches_example("sla", "sla");
+    assert!(
+        text(&out.stderr).contains(
+            "[evt-1] debug: policy `standard`: sla:first_reply:warning at Mon 23 Nov 2026 10:55 CET"
+        ),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]

@@ -247,7 +247,9 @@ impl TicketClocks {
                 .warnings
                 .iter()
                 .enumerate()
-                .filter(|(i, w)| !clock.warned.contains(i) && left <= w.left_for(target))
+                .filter(|(i, w)| {
+                    !clock.warned.contains(i) && w.left_for(target).is_some_and(|at| left <= at)
+                })
                 .map(|(i, _)| i)
                 .collect();
             if !crossed.is_empty() {
@@ -289,8 +291,9 @@ impl TicketClocks {
                 .warnings
                 .iter()
                 .enumerate()
-                .filter(|(i, w)| !clock.warned.contains(i) && w.left_for(target) < left)
-                .map(|(_, w)| w.left_for(target))
+                .filter(|(i, _)| !clock.warned.contains(i))
+                .filter_map(|(_, w)| w.left_for(target))
+                .filter(|at| *at < left)
                 .max()
             {
                 timers.insert(timer_name(metric, "warning"), at(next));

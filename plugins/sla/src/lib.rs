@@ -16,7 +16,7 @@ wit_bindgen::generate!({
 
 use exports::guichet::plugin::rules::Guest;
 use guichet::plugin::types::{
-    Action, AuthorRole, Event, EventKind, Notification, Priority, Recipient, Ticket, TicketStatus,
+    Action, AuthorRole, Channel, Event, EventKind, Notification, Priority, Recipient, TicketStatus,
     Timer,
 };
 use guichet::plugin::{config, log, storage};
@@ -58,8 +58,18 @@ fn priority_of(name: &str) -> Option<Priority> {
     })
 }
 
-fn channel_name(ticket: &Ticket) -> String {
-    format!("{:?}", ticket.channel).to_lowercase()
+fn channel_name(channel: Channel) -> &'static str {
+    match channel {
+        Channel::Email => "email",
+        Channel::Chat => "chat",
+        Channel::Whatsapp => "whatsapp",
+        Channel::Messenger => "messenger",
+        Channel::Phone => "phone",
+        Channel::AppStoreReview => "app_store_review",
+        Channel::Sms => "sms",
+        Channel::WebForm => "web_form",
+        Channel::Api => "api",
+    }
 }
 
 fn happened(kind: &EventKind) -> Happened {
@@ -90,10 +100,13 @@ impl Guest for Sla {
                 .map_err(|e| format!("stored clocks of ticket {}: {e}", ticket.id))?,
             None => TicketClocks::default(),
         };
-        let channel = channel_name(ticket);
+        if let EventKind::TimerFired(fired) = &event.kind {
+            // The host removed the timer as it fired it: nothing to cancel.
+            clocks.timers.remove(&fired.name);
+        }
         let policy = config.policy_for(
             priority_name(ticket.priority),
-            &channel,
+            channel_name(ticket.channel),
             ticket.group.as_deref(),
         );
         let view = TicketView {

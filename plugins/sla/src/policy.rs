@@ -109,12 +109,14 @@ pub enum Warning {
 }
 
 impl Warning {
-    /// The working time left at which it is due, for a target.
-    pub fn left_for(self, target: i64) -> i64 {
-        match self {
+    /// The working time left at which it is due, for a target; none when it would be
+    /// due from the start (a warning "1 day before" on a 4-hour target does not apply).
+    pub fn left_for(self, target: i64) -> Option<i64> {
+        let left = match self {
             Warning::Left(ms) => ms,
             Warning::Share(share) => target - (target as f64 * share).round() as i64,
-        }
+        };
+        (left < target).then_some(left)
     }
 }
 
