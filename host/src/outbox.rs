@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use chrono::Utc;
+use crate::clock::Clock;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
@@ -67,7 +67,14 @@ pub struct Delivery {
 }
 
 impl Delivery {
-    pub fn start(store: Arc<dyn Store>, config: OutboxConfig, metrics: Arc<Metrics>) -> Delivery {
+    /// Starts delivering. Due times and signature timestamps come from `clock`: on a
+    /// simulated clock, a retry waits until the clock is moved past it.
+    pub fn start(
+        store: Arc<dyn Store>,
+        config: OutboxConfig,
+        metrics: Arc<Metrics>,
+        clock: Arc<dyn Clock>,
+    ) -> Delivery {
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
         let thread = std::thread::Builder::new()
@@ -79,7 +86,9 @@ impl Delivery {
                     .build()
                     .into();
                 while !flag.load(Ordering::SeqCst) {
-                    if let Err(e) = deliver_due(store.as_ref(), &agent, &config, &metrics) {
+                    if let Err(e) =
+                        deliver_due(store.as_ref(), &agent, &config, &metrics, clock.as_ref())
+                    {
                         tracing::error!(error = %e, "outbox: cannot read the store");
                     }
                     std::thread::sleep(config.poll);
@@ -106,8 +115,9 @@ fn deliver_due(
     agent: &ureq::Agent,
     config: &OutboxConfig,
     metrics: &Metrics,
+    clock: &dyn Clock,
 ) -> Result<(), crate::store::StoreError> {
-    let now = Utc::now();
+    let now = clock.now();
     for item in store.outbox()? {
         if item.next_attempt_at > now {
             continue;
@@ -118,7 +128,7 @@ fn deliver_due(
             store.dead_letter(&item)?;
             continue;
         };
-        let timestamp = Utc::now().timestamp();
+        let timestamp = clock.now().timestamp();
         let answer = agent
             .post(&webhook.url)
             .header("Content-Type", "application/json")
@@ -157,7 +167,7 @@ fn deliver_due(
                         .saturating_mul(1 << (item.attempts - 1).min(20))
                         .min(config.max_retry);
                     item.next_attempt_at =
-                        Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default();
+                        clock.now() + chrono::Duration::from_std(wait).unwrap_or_default();
                     store.update_outbox(&item)?;
                 }
             }

@@ -128,7 +128,12 @@ impl Service {
             metrics.clone(),
             config.timekeeper.clone(),
         ));
-        let delivery = Delivery::start(store.clone(), config.outbox.clone(), metrics.clone());
+        let delivery = Delivery::start(
+            store.clone(),
+            config.outbox.clone(),
+            metrics.clone(),
+            clock.clone(),
+        );
 
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
