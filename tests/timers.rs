@@ -116,6 +116,11 @@ fn pending(s: &Running, token: &str, ticket: &str) -> Vec<(String, String)> {
     .collect()
 }
 
+/// The timer's name in a timer event's id: `timer:<ticket>:<plugin>:<due>:<name>`.
+fn timer_of(event_id: &Value) -> &str {
+    event_id.as_str().unwrap().splitn(5, ':').nth(4).unwrap()
+}
+
 /// The timer events in a ticket's audit trail, as (timer, when it was processed).
 fn fired(s: &Running, token: &str, ticket: &str) -> Vec<(String, DateTime<Utc>)> {
     get(
@@ -128,7 +133,12 @@ fn fired(s: &Running, token: &str, ticket: &str) -> Vec<(String, DateTime<Utc>)>
     .iter()
     .filter(|r| r["event_kind"] == "timer_fired")
     .map(|r| {
-        let name = r["event_id"].as_str().unwrap().split(':').nth(2).unwrap();
+        let name = r["event_id"]
+            .as_str()
+            .unwrap()
+            .splitn(5, ':')
+            .nth(4)
+            .unwrap();
         (name.to_string(), r["at"].as_str().unwrap().parse().unwrap())
     })
     .collect()
@@ -343,13 +353,7 @@ fn timers_survive_a_restart_and_those_due_meanwhile_fire_at_start_in_due_order()
                 .filter(|r| r["event_kind"] == "timer_fired")
                 .map(|r| {
                     (
-                        r["event_id"]
-                            .as_str()
-                            .unwrap()
-                            .split(':')
-                            .nth(2)
-                            .unwrap()
-                            .to_string(),
+                        timer_of(&r["event_id"]).to_string(),
                         r["event_seq"].as_u64().unwrap(),
                     )
                 })
@@ -403,6 +407,11 @@ fn the_system_clock_fires_a_timer_by_itself() {
 
 /// The ticks a stopped service's store recorded, as the plugin saw them.
 fn ticks(dir: &std::path::Path) -> Vec<i64> {
+    ticks_named(dir, "morning")
+}
+
+/// The ticks of one schedule a stopped service's store recorded.
+fn ticks_named(dir: &std::path::Path, schedule: &str) -> Vec<i64> {
     let store = SledStore::open(&dir.join("store")).unwrap();
     store
         .audit("acme", "")
@@ -484,6 +493,39 @@ fn bad_schedules_zones_and_host_made_events_are_refused() {
         answer.body
     );
     let answer = s.json(
+        "PUT",
+        "/v1/tenants/acme/plugins/timers",
+        &admin,
+        json!({"schedules": {"often": "*/30 * * * * *"}}),
+    );
+    assert_eq!(answer.status, 400);
+    assert!(
+        answer.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("more often than once a minute"),
+        "{}",
+        answer.body
+    );
+    let many: serde_json::Map<String, Value> = (0..11)
+        .map(|n| (format!("s{n}"), json!("0 0 * * * *")))
+        .collect();
+    let answer = s.json(
+        "PUT",
+        "/v1/tenants/acme/plugins/timers",
+        &admin,
+        json!({"schedules": many}),
+    );
+    assert_eq!(answer.status, 400);
+    assert!(
+        answer.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("at most 10 schedules"),
+        "{}",
+        answer.body
+    );
+    let answer = s.json(
         "POST",
         "/v1/tenants",
         OPERATOR,
@@ -509,5 +551,61 @@ fn bad_schedules_zones_and_host_made_events_are_refused() {
             .contains("the host makes those"),
         "{}",
         answer.body
+    );
+}
+
+#[test]
+fn a_disabled_plugin_loses_its_timers_with_a_trace_and_comes_back_without_catching_up() {
+    let (s, admin) = service("timers-disabled", "2026-11-20T07:30:00Z", "UTC", json!({}));
+    let schedules = s.json(
+        "PUT",
+        "/v1/tenants/acme/plugins/timers",
+        &admin,
+        json!({"schedules": {"morning": "0 0 9 * * *"}}),
+    );
+    assert_eq!(schedules.status, 200, "{}", schedules.body);
+    post(
+        &s,
+        &admin,
+        created("t-1", "2026-11-20T07:30:00Z", "set a +3600"),
+    );
+    let disable = json!({"enabled": false});
+    assert_eq!(
+        s.json("PUT", "/v1/tenants/acme/plugins/timers", &admin, disable)
+            .status,
+        200
+    );
+    // The timer comes due (08:30) and the morning tick (09:00) passes while the plugin
+    // is disabled: the timer is dropped and its ticket's audit trail says so.
+    assert_eq!(s.advance_to("2026-11-20T10:00:00Z"), 1);
+    assert!(!tags(&s, &admin, "t-1").contains(&"fired:a".to_string()));
+    let audit = get(&s, &admin, "/v1/tenants/acme/tickets/t-1/audit");
+    assert!(
+        audit
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["plugin"] == "guichet"
+                && r["event_kind"] == "timer_fired"
+                && r["logs"][0]
+                    .as_str()
+                    .unwrap()
+                    .contains("for plugin `timers`, which is not enabled; dropped")),
+        "{audit}"
+    );
+    // Enabled again at 10:00, the schedule starts from then: no catch-up tick for
+    // 09:00, the next one tomorrow.
+    let enable = json!({"enabled": true});
+    assert_eq!(
+        s.json("PUT", "/v1/tenants/acme/plugins/timers", &admin, enable)
+            .status,
+        200
+    );
+    assert_eq!(s.advance_to("2026-11-21T08:59:59Z"), 0);
+    assert_eq!(s.advance_to("2026-11-21T09:00:00Z"), 1);
+    let dir = s.stop();
+    assert_eq!(
+        ticks_named(&dir, "morning"),
+        vec![millis("2026-11-21T09:00:00Z")]
     );
 }

@@ -70,8 +70,8 @@ impl Bell {
 pub struct TimekeeperConfig {
     /// Timers read from the store at a time.
     pub batch: usize,
-    /// The longest the thread sleeps without looking: bounds how late a schedule
-    /// declared (or a tenant's time zone changed) is noticed.
+    /// The longest the thread sleeps without looking: bounds how late a newly
+    /// declared schedule is noticed.
     pub max_sleep: Duration,
 }
 
@@ -93,13 +93,30 @@ pub enum ScheduleError {
     TimeZone(String),
 }
 
+/// The shortest time between two ticks of a schedule: schedules are for periodic
+/// work; what must happen at an exact moment of a ticket is a timer.
+pub const MIN_SCHEDULE_PERIOD: chrono::TimeDelta = chrono::TimeDelta::minutes(1);
+
+/// Most schedules one plugin may declare.
+pub const MAX_SCHEDULES_PER_PLUGIN: usize = 10;
+
 /// Parses a cron expression as the `cron` crate reads it: seconds, minutes, hours,
 /// day of month, month, day of week, and an optional year (`0 0 9 * * Mon-Fri`).
+/// Refuses a schedule that ticks more often than [`MIN_SCHEDULE_PERIOD`].
 pub fn parse_schedule(expression: &str) -> Result<cron::Schedule, ScheduleError> {
-    cron::Schedule::from_str(expression).map_err(|e| ScheduleError::Cron {
+    let schedule = cron::Schedule::from_str(expression).map_err(|e| ScheduleError::Cron {
         expression: expression.to_string(),
         reason: e.to_string(),
-    })
+    })?;
+    let ticks: Vec<Timestamp> = schedule.upcoming(Utc).take(64).collect();
+    if ticks.windows(2).any(|w| w[1] - w[0] < MIN_SCHEDULE_PERIOD) {
+        return Err(ScheduleError::Cron {
+            expression: expression.to_string(),
+            reason: "it ticks more often than once a minute; use a timer for exact moments"
+                .to_string(),
+        });
+    }
+    Ok(schedule)
 }
 
 pub fn parse_time_zone(name: &str) -> Result<Tz, ScheduleError> {
@@ -256,10 +273,11 @@ fn fire_timer(inner: &Inner, timer: &Timer, now: Timestamp) -> Result<bool, Stor
     let ticket = inner.store.ticket(&timer.tenant, &timer.ticket_id)?;
     let event = Event {
         id: format!(
-            "timer:{}:{}:{}",
+            "timer:{}:{}:{}:{}",
+            timer.ticket_id,
             timer.plugin,
+            timer.due_at.timestamp_millis(),
             timer.name,
-            timer.due_at.timestamp_millis()
         ),
         kind: EventKind::TimerFired {
             name: timer.name.clone(),
@@ -392,16 +410,34 @@ fn earliest(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
     }
 }
 
-/// The first tick strictly after `after`.
-fn next_tick(schedule: &cron::Schedule, zone: Tz, after: Timestamp) -> Option<Timestamp> {
+/// A schedule's ticks in UTC, from the first after `after`. `cron` walks local time,
+/// so around a fall-back change an ambiguous local time can come out before the tick
+/// before it; ticks that do not move forward are skipped, never fired twice.
+fn ticks_after(
+    schedule: &cron::Schedule,
+    zone: Tz,
+    after: Timestamp,
+) -> impl Iterator<Item = Timestamp> + '_ {
+    let mut last = after;
     schedule
         .after(&after.with_timezone(&zone))
-        .next()
         .map(|t| t.with_timezone(&Utc))
+        .filter(move |t| {
+            let forward = *t > last;
+            if forward {
+                last = *t;
+            }
+            forward
+        })
+}
+
+/// The first tick strictly after `after`.
+fn next_tick(schedule: &cron::Schedule, zone: Tz, after: Timestamp) -> Option<Timestamp> {
+    ticks_after(schedule, zone, after).next()
 }
 
 /// The latest tick in `(after, now]`, if any. Looks back from `now` in growing
-/// windows, so that a per-second schedule after a long stop costs a window's ticks,
+/// windows, so that a per-minute schedule after a long stop costs a window's ticks,
 /// not every tick since the stop.
 fn latest_tick(
     schedule: &cron::Schedule,
@@ -412,12 +448,10 @@ fn latest_tick(
     if next_tick(schedule, zone, after).is_none_or(|t| t > now) {
         return None;
     }
-    let mut window = chrono::Duration::minutes(1);
+    let mut window = chrono::Duration::hours(1);
     loop {
         let start = (now - window).max(after);
-        let latest = schedule
-            .after(&start.with_timezone(&zone))
-            .map(|t| t.with_timezone(&Utc))
+        let latest = ticks_after(schedule, zone, start)
             .take_while(|t| *t <= now)
             .last();
         if latest.is_some() || start == after {
@@ -469,12 +503,12 @@ mod tests {
 
     #[test]
     fn the_latest_missed_tick_is_found_without_walking_every_tick() {
-        let every_second = parse_schedule("* * * * * *").unwrap();
+        let every_minute = parse_schedule("0 * * * * *").unwrap();
         let after = at("2026-01-01T00:00:00Z");
         let now = at("2026-11-23T12:34:56.500Z");
         assert_eq!(
-            latest_tick(&every_second, Tz::UTC, after, now),
-            Some(at("2026-11-23T12:34:56Z"))
+            latest_tick(&every_minute, Tz::UTC, after, now),
+            Some(at("2026-11-23T12:34:00Z"))
         );
         let weekly = parse_schedule("0 0 6 * * Sun").unwrap();
         assert_eq!(
@@ -489,9 +523,47 @@ mod tests {
     }
 
     #[test]
+    fn ticks_never_go_back_when_clocks_fall_back() {
+        // Paris leaves summer time on 25 October 2026: 02:00-03:00 local happens
+        // twice (00:00-01:00 and 01:00-02:00 UTC).
+        let every_quarter = parse_schedule("0 */15 * * * *").unwrap();
+        let zone: Tz = "Europe/Paris".parse().unwrap();
+        let mut mark = at("2026-10-24T23:50:00Z");
+        let mut fired = Vec::new();
+        while let Some(tick) = next_tick(&every_quarter, zone, mark) {
+            if tick > at("2026-10-25T03:00:00Z") {
+                break;
+            }
+            assert!(tick > mark, "{tick} after {mark}");
+            fired.push(tick);
+            mark = tick;
+        }
+        // Each local time ticks once: the hour that happens twice ticks in its first
+        // occurrence only, as a wall clock would, never twice and never backwards.
+        let expected: Vec<Timestamp> = [
+            "00:00", "00:15", "00:30", "00:45", "02:00", "02:15", "02:30", "02:45", "03:00",
+        ]
+        .iter()
+        .map(|hm| at(&format!("2026-10-25T{hm}:00Z")))
+        .collect();
+        assert_eq!(fired, expected);
+        assert_eq!(
+            latest_tick(
+                &every_quarter,
+                zone,
+                at("2026-10-25T00:50:00Z"),
+                at("2026-10-25T00:59:00Z")
+            ),
+            None
+        );
+    }
+
+    #[test]
     fn bad_schedules_and_zones_say_what_is_wrong() {
         let e = parse_schedule("every monday").unwrap_err().to_string();
         assert!(e.contains("`every monday` is not a cron schedule"), "{e}");
+        let e = parse_schedule("*/30 * * * * *").unwrap_err().to_string();
+        assert!(e.contains("more often than once a minute"), "{e}");
         let e = parse_time_zone("Europe/Pariss").unwrap_err().to_string();
         assert!(e.contains("IANA time zone"), "{e}");
     }

@@ -18,7 +18,7 @@ use super::{
 use crate::reference_plugins;
 use crate::runtime::World;
 use crate::store::{InstalledPlugin, PluginSource, Scope};
-use crate::timekeeper::parse_schedule;
+use crate::timekeeper::{MAX_SCHEDULES_PER_PLUGIN, parse_schedule};
 
 /// The event kinds a plugin may subscribe to.
 const EVENT_KINDS: [&str; 8] = [
@@ -153,7 +153,19 @@ pub(super) async fn put_plugin(
             })?;
         }
     }
+    if settings
+        .schedules
+        .as_ref()
+        .is_some_and(|s| s.len() > MAX_SCHEDULES_PER_PLUGIN)
+    {
+        return Err(Problem::bad_request(
+            "invalid-schedule",
+            format!("a plugin may declare at most {MAX_SCHEDULES_PER_PLUGIN} schedules"),
+        ));
+    }
     let existing = state.store.plugin(&tenant, &name)?;
+    let was_enabled = existing.as_ref().is_some_and(|p| p.enabled);
+    let schedules_changed = settings.schedules.is_some();
     let mut plugin = match (existing, &settings.reference) {
         (existing, Some(reference)) => {
             let found = reference_plugins::find(reference).ok_or_else(|| {
@@ -214,6 +226,11 @@ pub(super) async fn put_plugin(
             )
         })?;
     state.store.put_plugin(&tenant, &plugin)?;
+    if schedules_changed || (plugin.enabled && !was_enabled) {
+        // New schedules, or a plugin back from being disabled, start from now: no
+        // catch-up tick for what they did not ask for.
+        state.store.clear_schedule_marks(&tenant, &name)?;
+    }
     state.store.flush()?;
     tracing::info!(%tenant, plugin = %name, enabled = plugin.enabled, "plugin settings changed");
     answer(StatusCode::OK, plugin)
@@ -370,6 +387,7 @@ pub(super) async fn delete_plugin(
     if !state.store.delete_plugin(&tenant, &name)? {
         return Err(Problem::not_found(format!("no plugin `{name}`")));
     }
+    state.store.clear_schedule_marks(&tenant, &name)?;
     state.store.flush()?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -38,7 +38,13 @@ pub fn ticket_after_event(stored: Option<Ticket>, event: &Event) -> Option<Ticke
         | EventKind::ScheduledTick { .. }
         | EventKind::MissedCall { .. } => {}
     }
-    if event.occurred_at > ticket.updated_at {
+    // Timers and ticks are the host's own doing, not activity on the ticket: rules
+    // such as "no activity for a day" must not see them as such.
+    let activity = !matches!(
+        event.kind,
+        EventKind::TimerFired { .. } | EventKind::ScheduledTick { .. }
+    );
+    if activity && event.occurred_at > ticket.updated_at {
         ticket.updated_at = event.occurred_at;
     }
     Some(ticket)
@@ -50,12 +56,14 @@ fn add_message(ticket: &mut Ticket, message: Message) {
     }
     match message.author_role {
         AuthorRole::Requester => ticket.last_requester_message_at = Some(message.created_at),
-        AuthorRole::Agent => {
+        // Internal notes are not answers: both times are about public replies.
+        AuthorRole::Agent if message.public => {
             ticket.last_agent_message_at = Some(message.created_at);
-            if message.public && ticket.first_agent_response_at.is_none() {
+            if ticket.first_agent_response_at.is_none() {
                 ticket.first_agent_response_at = Some(message.created_at);
             }
         }
+        AuthorRole::Agent => {}
         AuthorRole::System | AuthorRole::Bot => {}
     }
     ticket.messages.push(message);
@@ -242,5 +250,34 @@ mod tests {
         let twice = ticket_after_event(Some(once.clone()), &e).unwrap();
         assert_eq!(twice.messages.len(), 1);
         assert_eq!(once.first_agent_response_at, Some(message.created_at));
+    }
+
+    #[test]
+    fn an_internal_note_is_not_an_agent_reply() {
+        let note: Message = serde_json::from_str(
+            r#"{"id":"m-8","author_role":"agent","channel":"email","body":"checking",
+                "public":false,"created_at":"2026-11-23T10:00:00Z"}"#,
+        )
+        .unwrap();
+        let after = ticket_after_event(
+            Some(ticket()),
+            &event(EventKind::MessageAdded { message: note }),
+        )
+        .unwrap();
+        assert_eq!(after.messages.len(), 1);
+        assert_eq!(after.first_agent_response_at, None);
+        assert_eq!(after.last_agent_message_at, None);
+    }
+
+    #[test]
+    fn timers_and_ticks_are_not_activity_on_the_ticket() {
+        let before = ticket();
+        let mut fired = event(EventKind::TimerFired {
+            name: "remind".into(),
+            due_at: "2026-11-24T10:00:00Z".parse().unwrap(),
+        });
+        fired.occurred_at = "2026-11-24T10:00:00Z".parse().unwrap();
+        let after = ticket_after_event(Some(before.clone()), &fired).unwrap();
+        assert_eq!(after.updated_at, before.updated_at);
     }
 }

@@ -327,10 +327,13 @@ fn process(
     let mut ticket = match &stored.event.ticket {
         Some(carried) => {
             let current = shared.store.ticket(tenant, &carried.id)?;
-            Some(
-                ticket_after_event(current, &stored.event)
-                    .ok_or_else(|| PipelineError::NoTicket(stored.event.id.clone()))?,
-            )
+            let after = match current {
+                // A follow-up reports a change already applied to the stored ticket;
+                // applying it again would undo what events in between changed.
+                Some(current) if stored.depth > 0 => Some(current),
+                current => ticket_after_event(current, &stored.event),
+            };
+            Some(after.ok_or_else(|| PipelineError::NoTicket(stored.event.id.clone()))?)
         }
         None if stored.target_plugin.is_some() => None,
         None => return Err(PipelineError::NoTicket(stored.event.id.clone())),
@@ -343,6 +346,7 @@ fn process(
     let mut decisions = Vec::new();
     let mut plugin_writes = Vec::new();
     let mut timers = Vec::new();
+    let mut target_ran = false;
     for installed in shared.store.plugins(tenant)? {
         let runs = match &stored.target_plugin {
             // A timer or a tick is for the plugin that asked for it, whatever it
@@ -357,6 +361,7 @@ fn process(
         if !runs {
             continue;
         }
+        target_ran = true;
         let _call = tracing::info_span!("plugin", name = %installed.name).entered();
         let started = Instant::now();
         let component = match shared.plugins.get(&installed) {
@@ -451,6 +456,24 @@ fn process(
                 });
             }
         }
+        audit.push(entry);
+    }
+
+    if let Some(target) = &stored.target_plugin
+        && !target_ran
+    {
+        // Its timer or tick came due while the plugin was disabled or removed: say so,
+        // rather than lose it without a trace.
+        let mut entry = record(
+            shared,
+            stored,
+            &ticket_id,
+            "guichet",
+            env!("CARGO_PKG_VERSION"),
+        );
+        entry.logs.push(format!(
+            "warn: this {kind} was for plugin `{target}`, which is not enabled; dropped"
+        ));
         audit.push(entry);
     }
 

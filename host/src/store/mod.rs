@@ -341,6 +341,10 @@ pub trait Store: Send + Sync + 'static {
         plugin: &str,
         schedule: &str,
     ) -> StoreResult<Option<Timestamp>>;
+    /// Forgets the marks of a plugin's schedules: they start afresh, from the next
+    /// time they are seen (after their schedules change, the plugin is enabled again
+    /// or removed).
+    fn clear_schedule_marks(&self, tenant: &str, plugin: &str) -> StoreResult<()>;
     /// Moves a schedule's mark to `mark` and, given an event, stores it pending for
     /// the plugin, in one transaction.
     fn fire_tick(

@@ -174,6 +174,21 @@ impl SledStore {
     }
 }
 
+impl SledStore {
+    /// A timer record, or none if it cannot be read: then it is removed (and logged),
+    /// because the timers of every tenant wait behind the soonest one.
+    fn readable_timer(&self, k: &[u8], v: &[u8]) -> StoreResult<Option<Timer>> {
+        match read_timer(k, v) {
+            Ok(timer) => Ok(Some(timer)),
+            Err(e) => {
+                tracing::error!(error = %e, "an unreadable timer record is removed");
+                self.timers.remove(k).map_err(backend)?;
+                Ok(None)
+            }
+        }
+    }
+}
+
 /// Takes the next sequence number of `tenant` inside a transaction.
 fn next_seq(
     meta: &sled::transaction::TransactionalTree,
@@ -459,7 +474,9 @@ impl Store for SledStore {
         let mut due = Vec::new();
         for entry in self.timers.iter() {
             let (k, v) = entry.map_err(backend)?;
-            let timer = read_timer(&k, &v)?;
+            let Some(timer) = self.readable_timer(&k, &v)? else {
+                continue;
+            };
             if timer.due_at > up_to || due.len() == limit {
                 break;
             }
@@ -469,10 +486,13 @@ impl Store for SledStore {
     }
 
     fn next_timer_due(&self) -> StoreResult<Option<Timestamp>> {
-        match self.timers.first().map_err(backend)? {
-            Some((k, v)) => Ok(Some(read_timer(&k, &v)?.due_at)),
-            None => Ok(None),
+        for entry in self.timers.iter() {
+            let (k, v) = entry.map_err(backend)?;
+            if let Some(timer) = self.readable_timer(&k, &v)? {
+                return Ok(Some(timer.due_at));
+            }
         }
+        Ok(None)
     }
 
     fn remove_timer(&self, timer: &Timer) -> StoreResult<bool> {
@@ -524,6 +544,14 @@ impl Store for SledStore {
         schedule: &str,
     ) -> StoreResult<Option<Timestamp>> {
         get(&self.schedule_marks, &key(&[tenant, plugin, schedule]))
+    }
+
+    fn clear_schedule_marks(&self, tenant: &str, plugin: &str) -> StoreResult<()> {
+        for entry in self.schedule_marks.scan_prefix(prefix(&[tenant, plugin])) {
+            let (k, _) = entry.map_err(backend)?;
+            self.schedule_marks.remove(k).map_err(backend)?;
+        }
+        Ok(())
     }
 
     fn fire_tick(
