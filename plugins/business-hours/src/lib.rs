@@ -1,17 +1,25 @@
-//! Working-time arithmetic for the time-based reference plugins (`sla`, `reassign`):
-//! "four business hours after Friday 17:55" and "how much business time passed between
-//! these two moments", for a calendar of weekly hours in a time zone, with holidays —
-//! or around the clock ("calendar hours").
+//! Working-time arithmetic for the time-based reference plugins (`sla`, `reassign`,
+//! `followup`): "four business hours after Friday 17:55" and "how much business time
+//! passed between these two moments", for a calendar of weekly hours in a time zone,
+//! with holidays — or around the clock ("calendar hours").
 //!
 //! Times are milliseconds since the Unix epoch, as in the WIT contract. Days are walked
 //! in the calendar's own time zone, so that 09:00 stays 09:00 across a daylight-saving
 //! change. This crate computes; it knows nothing of tickets or plugins.
+//!
+//! It also reads and writes the durations those plugins' configurations hold
+//! (`"1h30m"`, see [`parse_duration`]) and writes instants for their notes
+//! ([`format_time`]), so that every plugin spells them the same way.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
 use chrono_tz::Tz;
 use serde::Deserialize;
+
+mod duration;
+
+pub use duration::{format_duration, parse_duration};
 
 /// A calendar as plugins' configurations write it:
 ///
@@ -34,6 +42,14 @@ pub struct CalendarConfig {
 
 fn utc() -> String {
     "UTC".to_string()
+}
+
+/// An instant (epoch milliseconds) as people read it in a note: `2026-11-23 10:05:00 UTC`.
+pub fn format_time(ms: i64) -> String {
+    DateTime::<Utc>::from_timestamp_millis(ms).map_or_else(
+        || format!("{ms} ms after 1970"),
+        |t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+    )
 }
 
 /// When work is done: always, or during weekly hours outside holidays.
@@ -262,6 +278,14 @@ mod tests {
         assert_eq!(
             calendar.add(ms("2026-03-27T16:30:00Z"), HOUR),
             ms("2026-03-30T07:30:00Z")
+        );
+    }
+
+    #[test]
+    fn instants_are_written_in_utc() {
+        assert_eq!(
+            format_time(ms("2026-11-23T10:05:00Z")),
+            "2026-11-23 10:05:00 UTC"
         );
     }
 
