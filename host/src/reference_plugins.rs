@@ -19,8 +19,15 @@ pub const TRIAGE: ReferencePlugin = ReferencePlugin {
     component: include_bytes!(concat!(env!("GUICHET_GUEST_DIR"), "/triage.wasm")),
 };
 
+/// `followup`: reminds a requester who does not answer, twice, then closes the ticket.
+pub const FOLLOWUP: ReferencePlugin = ReferencePlugin {
+    name: "followup",
+    summary: "reminds a requester who does not answer (twice, after set delays in calendar or business hours), then closes the ticket; any requester message calls it off",
+    component: include_bytes!(concat!(env!("GUICHET_GUEST_DIR"), "/followup.wasm")),
+};
+
 /// Every reference plugin.
-pub const ALL: &[ReferencePlugin] = &[TRIAGE];
+pub const ALL: &[ReferencePlugin] = &[TRIAGE, FOLLOWUP];
 
 /// The reference plugin called `name`, if any.
 pub fn find(name: &str) -> Option<&'static ReferencePlugin> {
