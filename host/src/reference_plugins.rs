@@ -26,8 +26,16 @@ pub const FOLLOWUP: ReferencePlugin = ReferencePlugin {
     component: include_bytes!(concat!(env!("GUICHET_GUEST_DIR"), "/followup.wasm")),
 };
 
+/// `reassign`: hands tickets waiting on an agent too long back to the group's pool,
+/// and offers new tickets to a group's agents in cascade order.
+pub const REASSIGN: ReferencePlugin = ReferencePlugin {
+    name: "reassign",
+    summary: "hands a ticket left waiting on its agent too long back to its group's pool, and offers each new ticket of a group to its agents in cascade order before the pool",
+    component: include_bytes!(concat!(env!("GUICHET_GUEST_DIR"), "/reassign.wasm")),
+};
+
 /// Every reference plugin.
-pub const ALL: &[ReferencePlugin] = &[TRIAGE, FOLLOWUP];
+pub const ALL: &[ReferencePlugin] = &[TRIAGE, FOLLOWUP, REASSIGN];
 
 /// The reference plugin called `name`, if any.
 pub fn find(name: &str) -> Option<&'static ReferencePlugin> {
