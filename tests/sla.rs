@@ -36,7 +36,8 @@ fn service(name: &str, start: &str, config: Value) -> (Running, String) {
         "/v1/tenants/acme/plugins/sla",
         &admin,
         json!({"reference": "sla", "enabled": true, "config": config,
-               "subscriptions": ["ticket_created", "message_added", "status_changed"]}),
+               "subscriptions": ["ticket_created", "message_added", "status_changed",
+                                 "assignment_changed"]}),
     );
     assert_eq!(enabled.status, 200, "{}", enabled.body);
     (s, admin)
@@ -401,5 +402,39 @@ fn a_configuration_error_names_what_to_fix() {
     assert!(
         error.contains("sla policy `x`: `4 hours` is not a duration"),
         "{error}"
+    );
+}
+
+#[test]
+fn a_ticket_routed_later_gets_its_groups_policy_counted_from_its_creation() {
+    let config = json!({
+        "policies": [{"name": "care", "match": {"groups": ["care"]}, "first_reply": "4h"}]
+    });
+    let (s, admin) = service("sla-routed", "2026-11-23T09:00:00Z", config);
+    let mut ticket = created("t-1", "2026-11-23T09:00:00Z", "normal");
+    ticket["ticket"]["group"] = Value::Null;
+    post(&s, &admin, ticket);
+    assert!(timers(&s, &admin, "t-1").is_empty());
+    s.advance_to("2026-11-23T10:00:00Z");
+    post(
+        &s,
+        &admin,
+        json!({
+            "id": "t-1-routed",
+            "kind": {"type": "assignment_changed", "previous_group": null,
+                     "current_group": "care", "previous_assignee": "ana",
+                     "current_assignee": "ana"},
+            "occurred_at": "2026-11-23T10:00:00Z",
+            "ticket": {"id": "t-1", "channel": "email", "requester": {"identities": []},
+                       "created_at": "2026-11-23T09:00:00Z",
+                       "updated_at": "2026-11-23T10:00:00Z"}
+        }),
+    );
+    assert_eq!(
+        timers(&s, &admin, "t-1"),
+        vec![(
+            "sla:first_reply:breach".to_string(),
+            at("2026-11-23T13:00:00Z")
+        )]
     );
 }

@@ -422,7 +422,7 @@ fn ticks_named(dir: &std::path::Path, schedule: &str) -> Vec<i64> {
             let action = serde_json::to_value(&r.actions[0]).unwrap();
             let message = action["message"].as_str().unwrap();
             message
-                .strip_prefix("morning at ")
+                .strip_prefix(&format!("{schedule} at "))
                 .unwrap()
                 .parse()
                 .unwrap()

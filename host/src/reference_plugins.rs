@@ -26,8 +26,23 @@ pub const SLA: ReferencePlugin = ReferencePlugin {
     component: include_bytes!(concat!(env!("GUICHET_GUEST_DIR"), "/sla.wasm")),
 };
 
+/// `followup`: reminds a requester who does not answer, twice, then closes the ticket.
+pub const FOLLOWUP: ReferencePlugin = ReferencePlugin {
+    name: "followup",
+    summary: "reminds a requester who does not answer (twice, after set delays in calendar or business hours), then closes the ticket; any requester message calls it off",
+    component: include_bytes!(concat!(env!("GUICHET_GUEST_DIR"), "/followup.wasm")),
+};
+
+/// `reassign`: hands tickets waiting on an agent too long back to the group's pool,
+/// and offers new tickets to a group's agents in cascade order.
+pub const REASSIGN: ReferencePlugin = ReferencePlugin {
+    name: "reassign",
+    summary: "hands a ticket left waiting on its agent too long back to its group's pool, and offers each new ticket of a group to its agents in cascade order before the pool",
+    component: include_bytes!(concat!(env!("GUICHET_GUEST_DIR"), "/reassign.wasm")),
+};
+
 /// Every reference plugin.
-pub const ALL: &[ReferencePlugin] = &[TRIAGE, SLA];
+pub const ALL: &[ReferencePlugin] = &[TRIAGE, SLA, FOLLOWUP, REASSIGN];
 
 /// The reference plugin called `name`, if any.
 pub fn find(name: &str) -> Option<&'static ReferencePlugin> {

@@ -1,17 +1,25 @@
-//! Working-time arithmetic for the time-based reference plugins (`sla`, `reassign`):
-//! "four business hours after Friday 17:55" and "how much business time passed between
-//! these two moments", for a calendar of weekly hours in a time zone, with holidays —
-//! or around the clock ("calendar hours").
+//! Working-time arithmetic for the time-based reference plugins (`sla`, `reassign`,
+//! `followup`): "four business hours after Friday 17:55" and "how much business time
+//! passed between these two moments", for a calendar of weekly hours in a time zone,
+//! with holidays — or around the clock ("calendar hours").
 //!
 //! Times are milliseconds since the Unix epoch, as in the WIT contract. Days are walked
 //! in the calendar's own time zone, so that 09:00 stays 09:00 across a daylight-saving
 //! change. This crate computes; it knows nothing of tickets or plugins.
+//!
+//! It also reads and writes the durations those plugins' configurations hold
+//! (`"1h30m"`, see [`parse_duration`]) and writes instants for their notes
+//! ([`format_time`]), so that every plugin spells them the same way.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
 use chrono_tz::Tz;
 use serde::Deserialize;
+
+mod duration;
+
+pub use duration::{format_duration, parse_duration};
 
 /// A calendar as plugins' configurations write it:
 ///
@@ -34,6 +42,14 @@ pub struct CalendarConfig {
 
 fn utc() -> String {
     "UTC".to_string()
+}
+
+/// An instant (epoch milliseconds) as people read it in a note: `2026-11-23 10:05:00 UTC`.
+pub fn format_time(ms: i64) -> String {
+    DateTime::<Utc>::from_timestamp_millis(ms).map_or_else(
+        || format!("{ms} ms after 1970"),
+        |t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+    )
 }
 
 /// When work is done: always, or during weekly hours outside holidays.
@@ -90,10 +106,12 @@ impl Calendar {
     }
 
     /// The moment at which `working` milliseconds of working time have passed since
-    /// `start`. With zero, the first working moment at or after `start`.
+    /// `start`. With zero, the first working moment at or after `start`. A calendar
+    /// too sparse to reach it within about three years answers the end of that range:
+    /// a moment far enough away to wait for, never `start` again.
     pub fn add(&self, start: i64, working: i64) -> i64 {
         let mut left = working.max(0);
-        let mut result = start;
+        let mut result = start.saturating_add(MAX_DAYS * 86_400_000);
         self.walk(start, |open, close| {
             let open = open.max(start);
             if close - open >= left {
@@ -161,19 +179,18 @@ impl Calendar {
 }
 
 /// A local wall-clock time as UTC milliseconds. A time skipped by a daylight-saving
-/// change counts from the change; a time that happens twice, from its first
-/// occurrence.
+/// change is read with the offset in force before the change (02:30 on the night
+/// Paris springs forward is 01:30 UTC, that is 03:30 summer time), so that an interval
+/// around the gap keeps its real length; a time that happens twice counts from its
+/// first occurrence.
 fn local(zone: &Tz, date: NaiveDate, time: NaiveTime) -> i64 {
     let naive = date.and_time(time);
     match zone.from_local_datetime(&naive).earliest() {
         Some(t) => t.timestamp_millis(),
-        None => {
-            // In the gap: an hour later exists.
-            let later = naive + Duration::hours(1);
-            zone.from_local_datetime(&later)
-                .earliest()
-                .map_or(0, |t| t.timestamp_millis() - 3_600_000)
-        }
+        None => zone
+            .from_local_datetime(&(naive - Duration::hours(1)))
+            .earliest()
+            .map_or(0, |t| t.timestamp_millis() + 3_600_000),
     }
 }
 
@@ -262,6 +279,48 @@ mod tests {
         assert_eq!(
             calendar.add(ms("2026-03-27T16:30:00Z"), HOUR),
             ms("2026-03-30T07:30:00Z")
+        );
+    }
+
+    #[test]
+    fn instants_are_written_in_utc() {
+        assert_eq!(
+            format_time(ms("2026-11-23T10:05:00Z")),
+            "2026-11-23 10:05:00 UTC"
+        );
+    }
+
+    #[test]
+    fn a_calendar_that_cannot_reach_the_target_answers_far_away_not_now() {
+        let calendar = office("");
+        let start = ms("2026-11-20T16:55:00Z");
+        let end = calendar.add(start, 20_000 * HOUR);
+        assert!(end > start + 1_000 * 86_400_000, "{end}");
+    }
+
+    #[test]
+    fn hours_across_the_spring_gap_keep_their_real_length() {
+        // On 29 March 2026 Paris skips 02:00-03:00. Open 01:00-04:00 that Sunday: two
+        // real hours, from 00:00 to 02:00 UTC.
+        let config: CalendarConfig = serde_json::from_str(
+            r#"{"time_zone": "Europe/Paris", "hours": {"sun": ["01:00-04:00"]}}"#,
+        )
+        .unwrap();
+        let calendar = Calendar::from_config(&config).unwrap();
+        assert_eq!(
+            calendar.between(ms("2026-03-28T00:00:00Z"), ms("2026-03-30T00:00:00Z")),
+            2 * HOUR
+        );
+        // A day that opens in the gap opens as a clock that did not change would read
+        // 02:30: half an hour after the change.
+        let config: CalendarConfig = serde_json::from_str(
+            r#"{"time_zone": "Europe/Paris", "hours": {"sun": ["02:30-05:00"]}}"#,
+        )
+        .unwrap();
+        let calendar = Calendar::from_config(&config).unwrap();
+        assert_eq!(
+            calendar.add(ms("2026-03-28T00:00:00Z"), 0),
+            ms("2026-03-29T01:30:00Z")
         );
     }
 

@@ -62,6 +62,8 @@ pub struct TicketView<'a> {
     pub priority: &'a str,
     /// Whether an agent has replied publicly, ever.
     pub answered: bool,
+    /// When the ticket was created (ms).
+    pub created_at: i64,
 }
 
 /// What the evaluation asks for.
@@ -101,7 +103,7 @@ impl TicketClocks {
         let wanted_timers = match policy {
             Some(policy) => {
                 self.accrue(policy, now);
-                self.transition(policy, ticket, happened);
+                self.transition(policy, ticket, happened, now);
                 let paused = pause_on.iter().any(|s| s == ticket.status);
                 for clock in self.clocks.values_mut() {
                     clock.since = (!clock.stopped && !paused).then_some(now);
@@ -138,17 +140,30 @@ impl TicketClocks {
         self.clocks.entry(metric.name().to_string()).or_default()
     }
 
-    fn transition(&mut self, policy: &Policy, ticket: &TicketView<'_>, happened: &Happened) {
+    fn transition(
+        &mut self,
+        policy: &Policy,
+        ticket: &TicketView<'_>,
+        happened: &Happened,
+        now: i64,
+    ) {
         let has = |m: Metric| policy.targets.contains_key(&m);
-        match happened {
-            Happened::Created => {
-                if has(Metric::FirstReply) && !ticket.answered {
-                    self.clock(Metric::FirstReply);
-                }
-                if has(Metric::Resolution) {
-                    self.clock(Metric::Resolution);
-                }
+        // First reply and resolution run from the ticket's creation. A ticket that gets
+        // a policy later (routed to a group, its priority raised, the plugin installed
+        // after it was created) starts them then, with the working time since its
+        // creation already counted.
+        let done = matches!(ticket.status, "solved" | "closed" | "merged");
+        for metric in [Metric::FirstReply, Metric::Resolution] {
+            let applies = match metric {
+                Metric::FirstReply => !ticket.answered,
+                _ => !done,
+            };
+            if has(metric) && applies && !self.clocks.contains_key(metric.name()) {
+                self.clock(metric).elapsed = policy.calendar.between(ticket.created_at, now);
             }
+        }
+        match happened {
+            Happened::Created => {}
             Happened::AgentReply => {
                 for metric in [Metric::FirstReply, Metric::NextReply] {
                     if let Some(clock) = self.clocks.get_mut(metric.name()) {

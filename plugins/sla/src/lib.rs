@@ -116,6 +116,7 @@ impl Guest for Sla {
             group: ticket.group.as_deref(),
             priority: priority_name(ticket.priority),
             answered: ticket.first_agent_response_at.is_some(),
+            created_at: ticket.created_at,
         };
         let outcome = clocks.evaluate(
             policy,

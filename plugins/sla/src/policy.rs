@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use business_hours::{Calendar, CalendarConfig};
+use business_hours::{Calendar, CalendarConfig, parse_duration};
 use serde::Deserialize;
 
 /// The three clocks an SLA can put on a ticket.
@@ -234,35 +234,4 @@ fn parse_warning(text: &str) -> Result<Warning, String> {
         }
         None => parse_duration(text).map(Warning::Left),
     }
-}
-
-/// `"4h"`, `"30m"`, `"2d"`, `"1h30m"`, `"45s"` as milliseconds. A day is 24 hours of
-/// the policy's calendar: working hours when it has some.
-pub fn parse_duration(text: &str) -> Result<i64, String> {
-    let bad = || format!("`{text}` is not a duration like `4h`, `30m`, `2d` or `1h30m`");
-    let mut total: i64 = 0;
-    let mut number = String::new();
-    for c in text.trim().chars() {
-        if c.is_ascii_digit() {
-            number.push(c);
-            continue;
-        }
-        let unit: i64 = match c {
-            'd' => 86_400_000,
-            'h' => 3_600_000,
-            'm' => 60_000,
-            's' => 1_000,
-            _ => return Err(bad()),
-        };
-        let n: i64 = number.parse().map_err(|_| bad())?;
-        total = n
-            .checked_mul(unit)
-            .and_then(|v| total.checked_add(v))
-            .ok_or_else(bad)?;
-        number.clear();
-    }
-    if !number.is_empty() || total == 0 {
-        return Err(bad());
-    }
-    Ok(total)
 }
