@@ -340,6 +340,18 @@ fn every_route_refuses_another_tenants_token_and_the_wrong_scope_and_leaks_nothi
             "admin",
         ),
         ("GET", "/v1/tenants/acme/tokens", None, "admin"),
+        (
+            "PUT",
+            "/v1/tenants/acme/settings",
+            Some(br#"{"time_zone": "Europe/Paris"}"#.to_vec()),
+            "admin",
+        ),
+        (
+            "GET",
+            "/v1/tenants/acme/plugins/triage/ticks",
+            None,
+            "integration",
+        ),
         ("DELETE", "/v1/tenants/acme/tokens/0123", None, "admin"),
         ("GET", "/v1/tenants/acme/plugins", None, "integration"),
         (

@@ -450,6 +450,12 @@ fn schedules_tick_in_the_tenants_time_zone_and_missed_ticks_fire_once_after_a_re
     assert_eq!(s.advance_to("2026-11-20T08:00:00Z"), 1);
     // The weekend: nothing until Monday 09:00 in Paris.
     assert_eq!(s.advance_to("2026-11-23T07:59:59Z"), 0);
+    // The plugin's ticks are read over HTTP, with what it did on each.
+    let ticks_read = get(&s, &admin, "/v1/tenants/acme/plugins/timers/ticks");
+    let ticks_read = ticks_read.as_array().unwrap();
+    assert_eq!(ticks_read.len(), 1, "{ticks_read:?}");
+    assert_eq!(ticks_read[0]["event_kind"], "scheduled_tick");
+    assert_eq!(ticks_read[0]["actions"][0]["type"], "notify");
     let dir = s.stop();
     assert_eq!(ticks(&dir), vec![millis("2026-11-20T08:00:00Z")]);
 
@@ -608,4 +614,36 @@ fn a_disabled_plugin_loses_its_timers_with_a_trace_and_comes_back_without_catchi
         ticks_named(&dir, "morning"),
         vec![millis("2026-11-21T09:00:00Z")]
     );
+}
+
+#[test]
+fn a_tenant_moving_time_zone_moves_its_schedules() {
+    let (s, admin) = service("schedules-zone", "2026-11-20T06:00:00Z", "UTC", json!({}));
+    let scheduled = s.json(
+        "PUT",
+        "/v1/tenants/acme/plugins/timers",
+        &admin,
+        json!({"schedules": {"morning": "0 0 9 * * *"}}),
+    );
+    assert_eq!(scheduled.status, 200, "{}", scheduled.body);
+    assert_eq!(s.advance_to("2026-11-20T06:00:00Z"), 0);
+    let refused = s.json(
+        "PUT",
+        "/v1/tenants/acme/settings",
+        &admin,
+        json!({"time_zone": "Paris"}),
+    );
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    let moved = s.json(
+        "PUT",
+        "/v1/tenants/acme/settings",
+        &admin,
+        json!({"time_zone": "Europe/Paris"}),
+    );
+    assert_eq!(moved.status, 200, "{}", moved.body);
+    assert_eq!(moved.body["time_zone"], "Europe/Paris");
+    // 09:00 in Paris is 08:00 UTC: the tick comes an hour before 09:00 UTC.
+    assert_eq!(s.advance_to("2026-11-20T07:59:59Z"), 0);
+    assert_eq!(s.advance_to("2026-11-20T08:00:00Z"), 1);
+    assert_eq!(s.advance_to("2026-11-20T09:30:00Z"), 0);
 }

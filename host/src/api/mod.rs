@@ -74,8 +74,10 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(tenants::create_tenant, tenants::list_tenants))
         .routes(routes!(tenants::create_token, tenants::list_tokens))
         .routes(routes!(tenants::delete_token))
+        .routes(routes!(tenants::put_settings))
         .routes(routes!(plugins::list_reference_plugins))
         .routes(routes!(plugins::list_plugins))
+        .routes(routes!(plugins::get_ticks))
         .routes(routes!(
             plugins::put_plugin,
             plugins::get_plugin,

@@ -17,7 +17,7 @@ use super::{
 };
 use crate::reference_plugins;
 use crate::runtime::World;
-use crate::store::{InstalledPlugin, PluginSource, Scope};
+use crate::store::{AuditRecord, InstalledPlugin, PluginSource, Scope};
 use crate::timekeeper::{MAX_SCHEDULES_PER_PLUGIN, parse_schedule};
 
 /// The event kinds a plugin may subscribe to.
@@ -390,4 +390,35 @@ pub(super) async fn delete_plugin(
     state.store.clear_schedule_marks(&tenant, &name)?;
     state.store.flush()?;
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// Reads what the plugin did on its schedules' ticks, oldest first (ticks concern no
+/// ticket, so no ticket's audit trail shows them).
+#[utoipa::path(
+    get,
+    path = "/v1/tenants/{tenant}/plugins/{name}/ticks",
+    tag = "plugins",
+    params(
+        ("tenant" = String, Path, description = "The tenant's id"),
+        ("name" = String, Path, description = "The plugin's name within the tenant"),
+    ),
+    responses((status = 200, description = "The audit records of the plugin's scheduled ticks", body = Vec<AuditRecord>)),
+    security(("integration_token" = []), ("admin_token" = []))
+)]
+pub(super) async fn get_ticks(
+    State(state): State<AppState>,
+    Path((tenant, name)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    tenant_access(&state, &headers, &tenant, Scope::Integration).await?;
+    if state.store.plugin(&tenant, &name)?.is_none() {
+        return Err(Problem::not_found(format!("no plugin `{name}`")));
+    }
+    let ticks: Vec<AuditRecord> = state
+        .store
+        .audit(&tenant, "")?
+        .into_iter()
+        .filter(|r| r.plugin == name && r.event_kind == "scheduled_tick")
+        .collect();
+    answer(StatusCode::OK, ticks)
 }

@@ -110,6 +110,58 @@ pub(super) async fn list_tenants(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+pub(super) struct TenantSettings {
+    /// A display name.
+    #[serde(default)]
+    name: Option<String>,
+    /// The IANA time zone schedules are read in.
+    #[serde(default)]
+    #[schema(example = "Europe/Paris")]
+    time_zone: Option<String>,
+}
+
+/// Changes the tenant's name or time zone; absent fields keep their value. Schedules
+/// follow the new time zone from their next tick.
+#[utoipa::path(
+    put,
+    path = "/v1/tenants/{tenant}/settings",
+    tag = "tenants",
+    params(("tenant" = String, Path, description = "The tenant's id")),
+    request_body = TenantSettings,
+    responses((status = 200, description = "The tenant with its new settings", body = Tenant)),
+    security(("admin_token" = []))
+)]
+pub(super) async fn put_settings(
+    State(state): State<AppState>,
+    Path(tenant): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Response> {
+    tenant_access(&state, &headers, &tenant, Scope::Admin).await?;
+    let settings: TenantSettings = parse_json(
+        body,
+        "tenant settings (`{\"time_zone\": \"Europe/Paris\", \"name\": \"Acme\"}`)",
+    )?;
+    let mut record = state
+        .store
+        .tenant(&tenant)?
+        .ok_or_else(|| Problem::not_found(format!("no tenant `{tenant}`")))?;
+    if let Some(zone) = settings.time_zone {
+        parse_time_zone(&zone)
+            .map_err(|e| Problem::bad_request("invalid-time-zone", e.to_string()))?;
+        record.time_zone = zone;
+    }
+    if let Some(name) = settings.name {
+        record.name = name;
+    }
+    state.store.update_tenant(&record)?;
+    state.store.flush()?;
+    tracing::info!(%tenant, time_zone = %record.time_zone, "tenant settings changed");
+    answer(StatusCode::OK, record)
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub(super) struct NewToken {
     scope: Scope,
 }

@@ -266,6 +266,8 @@ pub trait Store: Send + Sync + 'static {
     /// Creates a tenant; `false` if one with that id exists (nothing changed).
     fn create_tenant(&self, tenant: &Tenant) -> StoreResult<bool>;
     fn tenant(&self, id: &str) -> StoreResult<Option<Tenant>>;
+    /// Replaces an existing tenant's record (its name, its time zone).
+    fn update_tenant(&self, tenant: &Tenant) -> StoreResult<()>;
     fn tenants(&self) -> StoreResult<Vec<Tenant>>;
 
     fn put_token(&self, token: &TokenRecord) -> StoreResult<()>;

@@ -244,6 +244,13 @@ impl Store for SledStore {
         scan(&self.tenants, b"")
     }
 
+    fn update_tenant(&self, tenant: &Tenant) -> StoreResult<()> {
+        self.tenants
+            .insert(tenant.id.as_bytes(), to_json(tenant))
+            .map(drop)
+            .map_err(backend)
+    }
+
     fn put_token(&self, token: &TokenRecord) -> StoreResult<()> {
         self.tokens
             .insert(token.id.as_bytes(), to_json(token))
