@@ -39,23 +39,27 @@ fn service(name: &str, start: &str, zone: &str, config: Value) -> (Running, Stri
     );
     assert_eq!(created.status, 201, "{}", created.body);
     let admin = created.body["admin_token"].as_str().unwrap().to_string();
-    let wasm = std::fs::read(guest_path("timers")).unwrap();
-    let uploaded = s.call(
-        "PUT",
-        "/v1/tenants/acme/plugins/timers/component",
-        Some(&admin),
-        Some(wasm),
-    );
-    assert_eq!(uploaded.status, 201, "{}", uploaded.body);
-    let enabled = s.json(
-        "PUT",
-        "/v1/tenants/acme/plugins/timers",
+    install_timers_guest(
+        &s,
         &admin,
         json!({"enabled": true, "config": config,
                "subscriptions": ["ticket_created", "message_added"]}),
     );
-    assert_eq!(enabled.status, 200, "{}", enabled.body);
     (s, admin)
+}
+
+/// Uploads the timers guest to tenant `acme` as plugin `timers`, with `settings`.
+fn install_timers_guest(s: &Running, admin: &str, settings: Value) {
+    let wasm = std::fs::read(guest_path("timers")).unwrap();
+    let uploaded = s.call(
+        "PUT",
+        "/v1/tenants/acme/plugins/timers/component",
+        Some(admin),
+        Some(wasm),
+    );
+    assert_eq!(uploaded.status, 201, "{}", uploaded.body);
+    let enabled = s.json("PUT", "/v1/tenants/acme/plugins/timers", admin, settings);
+    assert_eq!(enabled.status, 200, "{}", enabled.body);
 }
 
 fn created(ticket: &str, when: &str, body: &str) -> Value {
@@ -374,21 +378,11 @@ fn timers_survive_a_restart_and_those_due_meanwhile_fire_at_start_in_due_order()
 fn the_system_clock_fires_a_timer_by_itself() {
     let s = Running::start(data_dir("timers-system"));
     let admin = s.tenant("acme");
-    let wasm = std::fs::read(guest_path("timers")).unwrap();
-    let uploaded = s.call(
-        "PUT",
-        "/v1/tenants/acme/plugins/timers/component",
-        Some(&admin),
-        Some(wasm),
-    );
-    assert_eq!(uploaded.status, 201, "{}", uploaded.body);
-    let enabled = s.json(
-        "PUT",
-        "/v1/tenants/acme/plugins/timers",
+    install_timers_guest(
+        &s,
         &admin,
         json!({"enabled": true, "subscriptions": ["ticket_created"]}),
     );
-    assert_eq!(enabled.status, 200);
     let now = Utc::now().to_rfc3339();
     post(&s, &admin, created("t-1", &now, "set soon +1"));
     // Due in a second; give it ten before calling it lost.

@@ -24,7 +24,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use chrono_tz::Tz;
 
 use crate::clock::{Clock, SimulatedClock};
@@ -176,12 +176,6 @@ impl Timekeeper {
             inner,
             thread: Mutex::new(thread),
         }
-    }
-
-    /// Fires every timer and schedule tick due at the clock's present, soonest first.
-    /// Returns how many events were fired and when the next one is due.
-    pub fn fire_due(&self) -> Result<(usize, Option<Timestamp>), StoreError> {
-        fire_due(&self.inner)
     }
 
     /// Moves a simulated clock to `to`, one due time after another: at each, the
@@ -461,23 +455,24 @@ fn latest_tick(
     }
 }
 
-/// The first tick of `expression` strictly after `after` in `zone`: for checks and
-/// for showing an admin when a schedule runs next.
-pub fn next_tick_of(
-    expression: &str,
-    zone: &str,
-    after: DateTime<Utc>,
-) -> Result<Option<DateTime<Utc>>, ScheduleError> {
-    Ok(next_tick(
-        &parse_schedule(expression)?,
-        parse_time_zone(zone)?,
-        after,
-    ))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use chrono::DateTime;
+
+    /// The first tick of `expression` strictly after `after` in `zone`.
+    fn next_tick_of(
+        expression: &str,
+        zone: &str,
+        after: DateTime<Utc>,
+    ) -> Result<Option<DateTime<Utc>>, ScheduleError> {
+        Ok(next_tick(
+            &parse_schedule(expression)?,
+            parse_time_zone(zone)?,
+            after,
+        ))
+    }
 
     fn at(text: &str) -> Timestamp {
         text.parse().unwrap()

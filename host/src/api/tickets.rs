@@ -58,11 +58,7 @@ pub(super) async fn get_ticket(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     tenant_access(&state, &headers, &tenant, Scope::Integration).await?;
-    let ticket = state
-        .store
-        .ticket(&tenant, &id)?
-        .ok_or_else(|| Problem::not_found(format!("no ticket `{id}`")))?;
-    answer(StatusCode::OK, ticket)
+    answer(StatusCode::OK, stored_ticket(&state, &tenant, &id)?)
 }
 
 /// Reads a ticket's audit trail: every plugin call on its events, in order, with the
@@ -84,9 +80,7 @@ pub(super) async fn get_audit(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     tenant_access(&state, &headers, &tenant, Scope::Integration).await?;
-    if state.store.ticket(&tenant, &id)?.is_none() {
-        return Err(Problem::not_found(format!("no ticket `{id}`")));
-    }
+    stored_ticket(&state, &tenant, &id)?;
     answer(StatusCode::OK, state.store.audit(&tenant, &id)?)
 }
 
@@ -109,8 +103,14 @@ pub(super) async fn get_timers(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     tenant_access(&state, &headers, &tenant, Scope::Integration).await?;
-    if state.store.ticket(&tenant, &id)?.is_none() {
-        return Err(Problem::not_found(format!("no ticket `{id}`")));
-    }
+    stored_ticket(&state, &tenant, &id)?;
     answer(StatusCode::OK, state.store.timers(&tenant, &id)?)
+}
+
+/// The tenant's ticket `id`, or the not-found answer.
+fn stored_ticket(state: &AppState, tenant: &str, id: &str) -> ApiResult<Ticket> {
+    state
+        .store
+        .ticket(tenant, id)?
+        .ok_or_else(|| Problem::not_found(format!("no ticket `{id}`")))
 }

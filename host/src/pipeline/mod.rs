@@ -464,13 +464,7 @@ fn process(
     {
         // Its timer or tick came due while the plugin was disabled or removed: say so,
         // rather than lose it without a trace.
-        let mut entry = record(
-            shared,
-            stored,
-            &ticket_id,
-            "guichet",
-            env!("CARGO_PKG_VERSION"),
-        );
+        let mut entry = host_record(shared, stored, &ticket_id);
         entry.logs.push(format!(
             "warn: this {kind} was for plugin `{target}`, which is not enabled; dropped"
         ));
@@ -485,13 +479,7 @@ fn process(
         let pending = shared.store.timers(tenant, &ticket.id)?;
         let set_now = timers.iter().any(|c| matches!(c, TimerChange::Set(_)));
         if !pending.is_empty() || set_now {
-            let mut entry = record(
-                shared,
-                stored,
-                &ticket_id,
-                "guichet",
-                env!("CARGO_PKG_VERSION"),
-            );
+            let mut entry = host_record(shared, stored, &ticket_id);
             entry.logs.push(format!(
                 "info: the ticket is {}: {} pending timer(s) dropped",
                 ticket.status.name(),
@@ -515,13 +503,7 @@ fn process(
         if changes.is_empty() {
             // Nothing changed that others may react to.
         } else if depth > shared.config.cascade_limit {
-            let mut entry = record(
-                shared,
-                stored,
-                &ticket_id,
-                "guichet",
-                env!("CARGO_PKG_VERSION"),
-            );
+            let mut entry = host_record(shared, stored, &ticket_id);
             entry.error = Some(format!(
                 "cascade limit reached: {} follow-up event(s) not created after {} levels",
                 changes.len(),
@@ -697,6 +679,18 @@ fn outbox_items(
             last_error: None,
         })
         .collect())
+}
+
+/// An audit record of the host's own doing on an event (a cascade stopped, timers
+/// dropped), beside the plugins' records.
+fn host_record(shared: &Shared, stored: &StoredEvent, ticket_id: &str) -> AuditRecord {
+    record(
+        shared,
+        stored,
+        ticket_id,
+        "guichet",
+        env!("CARGO_PKG_VERSION"),
+    )
 }
 
 fn record(
