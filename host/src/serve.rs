@@ -2,13 +2,17 @@
 //! API put together, with a clean start (pending events resumed, timers that fell due
 //! while stopped fired) and a clean stop.
 //!
-//! Stopping (SIGTERM, Ctrl-C, or [`Service::shutdown`]) first stops accepting
-//! connections and lets in-flight requests finish, stops firing timers, then lets the
-//! pipeline finish
-//! every event it was handed (follow-ups included), flushes the store, and stops
-//! webhook delivery after the attempt in progress (the rest waits in the outbox). An event
-//! acknowledged but not processed when the process dies is still pending in the
-//! store and is processed at the next start.
+//! Stopping (SIGTERM, Ctrl-C, or [`Service::shutdown`]) is bounded in time. At once:
+//! the service stops accepting connections (in-flight requests finish), stops firing
+//! timers, and webhook delivery stops after the attempt in progress (the rest waits
+//! in the outbox). The pipeline goes on with queued events for at most
+//! [`PipelineConfig::drain`](crate::pipeline::PipelineConfig::drain) (5 s by
+//! default), then stops; a `?wait=true` request whose event was not processed by
+//! then is answered that it was not. The store is flushed last. So a stop takes at
+//! most the drain plus one plugin call's deadline plus the flush, or the webhook
+//! timeout if a delivery is under way and that is longer, whatever the plugins
+//! are doing. An event acknowledged but not processed (stopped, or the process
+//! died) is still pending in the store and is processed at the next start.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -151,26 +155,38 @@ impl Service {
             closing,
         });
         let (stop, stopped) = oneshot::channel::<()>();
+        let (halt, halting) = oneshot::channel::<()>();
         let keeper = timekeeper.clone();
         let task = tokio::spawn(async move {
+            // The pipeline and the delivery stop while the HTTP server finishes its
+            // requests, not after: a request waiting on an event's outcome is
+            // answered when the pipeline has stopped.
+            let halted = tokio::spawn(async move {
+                // Also when the server ended on its own (an error): `halt` dropped.
+                let _ = halting.await;
+                tracing::info!("stopping: finishing accepted events");
+                let delivery = tokio::task::spawn_blocking(move || delivery.stop());
+                let pipeline = tokio::task::spawn_blocking(move || {
+                    // Timers not fired yet wait in the store for the next start.
+                    keeper.stop();
+                    pipeline.shutdown();
+                });
+                // Deliveries not made yet stay in the outbox for the next start.
+                let (delivery, pipeline) = tokio::join!(delivery, pipeline);
+                delivery.and(pipeline)
+            });
             let served = axum::serve(listener, app)
                 .with_graceful_shutdown(async move {
                     let _ = stopped.await;
                     // End the open streams: the graceful shutdown waits for them.
                     let _ = closing_tx.send(true);
+                    let _ = halt.send(());
                 })
                 .await;
-            tracing::info!("no longer accepting requests; finishing accepted events");
-            let drained = tokio::task::spawn_blocking(move || {
-                // Timers not fired yet wait in the store for the next start.
-                keeper.stop();
-                pipeline.shutdown();
-                // Deliveries not made yet stay in the outbox for the next start.
-                delivery.stop();
-            })
-            .await;
-            if let Err(e) = drained {
-                tracing::error!(error = %e, "the pipeline did not stop cleanly");
+            match halted.await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => tracing::error!(error = %e, "the pipeline did not stop cleanly"),
+                Err(e) => tracing::error!(error = %e, "the pipeline did not stop cleanly"),
             }
             tracing::info!("stopped");
             served.map_err(ServeError::Server)

@@ -71,17 +71,26 @@ impl Running {
             }))
             .expect("service starts");
         let base = format!("http://{}", service.addr());
-        let http: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(30)))
-            .build()
-            .into();
         Running {
             runtime,
             service: Some(service),
             base,
             data_dir,
-            http,
+            http: client(),
+        }
+    }
+
+    /// A client of a service running elsewhere (the real binary) at `base`; it
+    /// has no service of its own to stop.
+    pub fn attach(base: &str) -> Running {
+        Running {
+            runtime: tokio::runtime::Builder::new_current_thread()
+                .build()
+                .unwrap(),
+            service: None,
+            base: base.to_string(),
+            data_dir: PathBuf::new(),
+            http: client(),
         }
     }
 
@@ -196,6 +205,15 @@ impl Running {
         );
         assert_eq!(answer.status, 200, "{}", answer.body);
     }
+}
+
+/// The tests' HTTP client: statuses are answers, not errors.
+fn client() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(30)))
+        .build()
+        .into()
 }
 
 impl Drop for Running {

@@ -1,10 +1,12 @@
 //! The event pipeline: from an event accepted (already durable in the [`Store`]) to
 //! its plugins' decisions applied to the ticket, audited and committed.
 //!
-//! Ordering: every event goes to one of a fixed set of worker threads chosen by its
-//! (tenant, ticket) pair, and each worker handles its events one at a time, in the
-//! order they were accepted. So the events of one ticket are processed in order,
-//! while different tickets and tenants proceed in parallel on different workers.
+//! Ordering and fairness: events wait in one lane per (tenant, ticket) and a fixed
+//! set of worker threads takes them (see `lanes`): the events of one ticket are
+//! processed one at a time, in the order they were accepted, while different
+//! tickets proceed in parallel; tenants take turns for free workers, and none may
+//! hold more than [`PipelineConfig::max_workers_per_tenant`] of them, so one
+//! tenant's slow plugins or flood of events cannot hold up another tenant's events.
 //!
 //! Processing an event: the stored ticket is brought up to date by the event; the
 //! tenant's enabled automation plugins subscribed to the event's kind run in their
@@ -20,18 +22,24 @@
 //! commits its effects, so after a crash [`Pipeline::start`] finds the unprocessed
 //! events and processes them again.
 //!
+//! Stopping ([`Pipeline::shutdown`]) is bounded: the workers go on for at most
+//! [`PipelineConfig::drain`] to finish what is queued, then stop; an event still
+//! queued, or one whose plugins were still running, is left pending (nothing of it
+//! was committed) for the next start. The longest a stop takes is the drain, plus
+//! one plugin call (its deadline), plus the store's flush.
+//!
 //! This module must not know about HTTP; it reports outcomes through
 //! [`Pipeline::submit`]'s receiver.
 
 mod apply;
+mod lanes;
 mod plugins;
 
 use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
 
@@ -44,25 +52,36 @@ use crate::store::{
 };
 use crate::timekeeper::{Bell, Dispatch};
 
+use lanes::Lanes;
+
 pub use apply::{apply_actions, follow_ups, ticket_after_event};
 pub use plugins::{PluginCache, PluginCacheError};
 
 /// Settings of the pipeline.
 #[derive(Debug, Clone)]
 pub struct PipelineConfig {
-    /// Worker threads; events of one ticket always go to the same one.
+    /// Worker threads, shared by all tenants.
     pub workers: usize,
+    /// Most workers one tenant's events may occupy at once (at least 1); `None`,
+    /// the default, is half of them (rounded down, at least 1), which leaves the
+    /// other half to the other tenants whatever one tenant sends or its plugins do.
+    pub max_workers_per_tenant: Option<usize>,
     /// How many levels of follow-up events one outside event may cause.
     pub cascade_limit: u32,
     pub limits: CallLimits,
+    /// At shutdown, how long the workers go on with queued events before they
+    /// stop; what is left stays pending in the store for the next start.
+    pub drain: Duration,
 }
 
 impl Default for PipelineConfig {
     fn default() -> Self {
         PipelineConfig {
             workers: 4,
+            max_workers_per_tenant: None,
             cascade_limit: 5,
             limits: CallLimits::default(),
+            drain: Duration::from_secs(5),
         }
     }
 }
@@ -96,10 +115,9 @@ pub enum PipelineError {
     Store(#[from] StoreError),
     #[error("event {0} names no ticket")]
     NoTicket(String),
-}
-
-enum Job {
-    Event(StoredEvent),
+    /// The pipeline is stopping: the event was left as it was, pending.
+    #[error("the pipeline is stopping; event left pending for the next start")]
+    Stopping,
 }
 
 struct Shared {
@@ -116,7 +134,7 @@ struct Shared {
     waiters: Mutex<HashMap<(String, u64), oneshot::Sender<EventOutcome>>>,
     /// Events handed to workers and not finished yet (including follow-ups).
     in_flight: AtomicUsize,
-    senders: Mutex<Vec<mpsc::Sender<Job>>>,
+    lanes: Lanes,
 }
 
 /// The running pipeline. Cheap to clone.
@@ -138,13 +156,12 @@ impl Pipeline {
         bell: Arc<Bell>,
     ) -> Result<Pipeline, PipelineError> {
         let plugins = PluginCache::new(runtime.clone(), store.clone());
-        let mut senders = Vec::new();
-        let mut receivers = Vec::new();
-        for _ in 0..config.workers.max(1) {
-            let (tx, rx) = mpsc::channel();
-            senders.push(tx);
-            receivers.push(rx);
-        }
+        let lanes = Lanes::new(
+            config
+                .max_workers_per_tenant
+                .unwrap_or(config.workers / 2)
+                .max(1),
+        );
         let shared = Arc::new(Shared {
             metrics,
             clock,
@@ -157,16 +174,14 @@ impl Pipeline {
             config,
             waiters: Mutex::new(HashMap::new()),
             in_flight: AtomicUsize::new(0),
-            senders: Mutex::new(senders),
+            lanes,
         });
-        let workers = receivers
-            .into_iter()
-            .enumerate()
-            .map(|(n, rx)| {
+        let workers = (0..shared.config.workers.max(1))
+            .map(|n| {
                 let shared = shared.clone();
                 std::thread::Builder::new()
                     .name(format!("guichet-pipeline-{n}"))
-                    .spawn(move || worker(shared, rx))
+                    .spawn(move || worker(shared))
                     .expect("spawn a pipeline worker")
             })
             .collect();
@@ -228,13 +243,28 @@ impl Pipeline {
         }
     }
 
-    /// Finishes every event handed to the workers (follow-ups included), then stops
-    /// them. Events submitted after this call are left pending for the next start.
+    /// Stops the workers, in bounded time: they go on with queued events (follow-ups
+    /// included) for at most [`PipelineConfig::drain`], then stop. Events still
+    /// queued, those of which a plugin was running, and those submitted from then
+    /// on are left pending in the store for the next start; their `?wait=true`
+    /// callers are told the outcome is not coming. Takes at most the drain, one
+    /// plugin call and the store's flush.
     pub fn shutdown(&self) {
-        // Wait for the queues to drain: a follow-up is dispatched by a worker, so the
-        // senders stay open until nothing is in flight.
-        self.wait_idle();
-        lock(&self.shared.senders).clear();
+        let drain_until = Instant::now() + self.shared.config.drain;
+        while self.in_flight() > 0 && Instant::now() < drain_until {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let left = self.shared.lanes.close();
+        if !left.is_empty() {
+            tracing::info!(
+                events = left.len(),
+                "stopping: queued events left pending for the next start"
+            );
+        }
+        for event in left {
+            lock(&self.shared.waiters).remove(&(event.tenant.clone(), event.seq));
+            self.shared.in_flight.fetch_sub(1, Ordering::SeqCst);
+        }
         for handle in lock(&self.workers).drain(..) {
             let _ = handle.join();
         }
@@ -258,28 +288,18 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-fn shard_of(event: &StoredEvent, workers: usize) -> usize {
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    event.tenant.hash(&mut hasher);
-    event.event.ticket.as_ref().map(|t| &t.id).hash(&mut hasher);
-    (hasher.finish() % workers as u64) as usize
-}
-
 fn dispatch(shared: &Shared, event: StoredEvent) {
-    let senders = lock(&shared.senders);
-    if senders.is_empty() {
-        // Shutting down: the event stays pending in the store for the next start.
-        return;
-    }
-    let shard = shard_of(&event, senders.len());
     shared.in_flight.fetch_add(1, Ordering::SeqCst);
-    if senders[shard].send(Job::Event(event)).is_err() {
+    if let Err(event) = shared.lanes.push(event) {
+        // Shutting down: the event stays pending in the store for the next start.
+        lock(&shared.waiters).remove(&(event.tenant.clone(), event.seq));
         shared.in_flight.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
-fn worker(shared: Arc<Shared>, jobs: mpsc::Receiver<Job>) {
-    while let Ok(Job::Event(event)) = jobs.recv() {
+fn worker(shared: Arc<Shared>) {
+    while let Some(event) = shared.lanes.take() {
+        let lane = lanes::lane_of(&event);
         let span = tracing::info_span!(
             "event",
             tenant = %event.tenant,
@@ -304,10 +324,16 @@ fn worker(shared: Arc<Shared>, jobs: mpsc::Receiver<Job>) {
             Err(e) => {
                 // The event stays pending and is retried at the next start; a waiter
                 // is dropped, which its caller reports.
-                tracing::error!(error = %e, "event processing failed; left pending");
+                if matches!(e, PipelineError::Stopping) {
+                    tracing::info!("stopping: event left pending for the next start");
+                } else {
+                    tracing::error!(error = %e, "event processing failed; left pending");
+                }
                 lock(&shared.waiters).remove(&(event.tenant.clone(), event.seq));
             }
         }
+        drop(_entered);
+        shared.lanes.done(&lane);
         shared.in_flight.fetch_sub(1, Ordering::SeqCst);
     }
 }
@@ -360,6 +386,11 @@ fn process(
         };
         if !runs {
             continue;
+        }
+        if shared.lanes.is_closed() {
+            // Stopping: nothing of this event is committed, so it is processed
+            // whole at the next start.
+            return Err(PipelineError::Stopping);
         }
         target_ran = true;
         let _call = tracing::info_span!("plugin", name = %installed.name).entered();

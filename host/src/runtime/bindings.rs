@@ -18,6 +18,9 @@ wasmtime::component::bindgen!({
     ",
     world: "guichet:host/runtime",
     imports: { default: trappable },
+    // Exports are called as futures, so that the call's deadline can cut them at a
+    // yield (see `runtime::deadline`); the host interfaces never wait.
+    exports: { default: async },
 });
 
 pub use self::guichet::plugin::{config, log, storage, tickets, types};

@@ -15,7 +15,7 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use super::bindings::{config, log, storage, tickets, types};
 use super::convert;
-use super::sandbox::{CapturedOutput, LogicalClock};
+use super::sandbox::{CapturedOutput, LogicalClock, MonotonicClock, VirtualTimeView};
 use crate::model;
 
 /// A failure of a host service a plugin called (e.g. the store is unavailable). It
@@ -186,6 +186,7 @@ pub struct CallState {
     log_cap: usize,
     pub(crate) output: CapturedOutput,
     pub(crate) clock: LogicalClock,
+    monotonic: MonotonicClock,
 }
 
 impl CallState {
@@ -193,6 +194,7 @@ impl CallState {
         wasi: WasiCtx,
         output: CapturedOutput,
         clock: LogicalClock,
+        monotonic: MonotonicClock,
         limiter: Limiter,
         env: PluginEnv,
         log_cap: usize,
@@ -208,6 +210,15 @@ impl CallState {
             log_cap,
             output,
             clock,
+            monotonic,
+        }
+    }
+
+    /// The call's virtual monotonic clock and the table its timers go in.
+    pub(crate) fn virtual_time(&mut self) -> VirtualTimeView<'_> {
+        VirtualTimeView {
+            clock: &self.monotonic,
+            table: &mut self.table,
         }
     }
 
@@ -215,6 +226,7 @@ impl CallState {
     /// pending writes, an empty log.
     pub(crate) fn reset(&mut self, env: PluginEnv) {
         self.env = env;
+        self.monotonic.reset();
         self.writes.clear();
         self.logs.clear();
         self.log_bytes = 0;
@@ -304,10 +316,12 @@ impl ResourceLimiter for Limiter {
     ) -> wasmtime::Result<bool> {
         let total = self.memory_total - current.min(self.memory_total) + desired;
         if total > self.memory_limit {
+            // `memory.grow` returns -1, as the WebAssembly specification says it
+            // may: a guest can free memory and try again, or fall back to a smaller
+            // allocation. A guest that gives up (Rust aborts on a failed
+            // allocation) then traps, and the trap is reported as this limit.
             self.memory_hit = true;
-            // An error (rather than `Ok(false)`) traps at once: a guest allocator
-            // that gets "no" usually aborts with a less helpful message anyway.
-            wasmtime::bail!("memory limit of {} bytes reached", self.memory_limit);
+            return Ok(false);
         }
         self.memory_total = total;
         Ok(true)
@@ -320,8 +334,9 @@ impl ResourceLimiter for Limiter {
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
         if desired > self.table_limit {
+            // `table.grow` returns -1, like `memory.grow` above.
             self.table_hit = true;
-            wasmtime::bail!("table limit of {} elements reached", self.table_limit);
+            return Ok(false);
         }
         Ok(true)
     }

@@ -75,7 +75,9 @@ pub enum CallError {
     #[error("the plugin overflowed its stack (recursion too deep)")]
     StackOverflow,
 
-    #[error("the plugin returned {size} bytes, over the {limit}-byte limit on its output")]
+    /// `size` is what was counted before giving up: at least that many bytes of
+    /// JSON, not necessarily all of them.
+    #[error("the plugin returned at least {size} bytes, over the {limit}-byte limit on its output")]
     OutputTooLarge { size: usize, limit: usize },
 
     #[error("the plugin trapped: {0}")]

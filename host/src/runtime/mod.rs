@@ -60,6 +60,7 @@ mod bindings;
 mod call;
 mod component;
 mod convert;
+mod deadline;
 mod error;
 mod sandbox;
 
@@ -81,7 +82,9 @@ pub use error::{CallError, LoadError};
 
 use call::{CallState, Limiter};
 use component::Exports;
-use sandbox::{CapturedOutput, LogicalClock};
+use sandbox::{CapturedOutput, LogicalClock, MonotonicClock};
+
+pub use deadline::FUEL_YIELD_INTERVAL;
 
 use crate::model;
 
@@ -198,11 +201,7 @@ impl Runtime {
         }
         let engine = Engine::new(&wasm).map_err(|e| RuntimeError(format!("{e:#}")))?;
 
-        let mut linker = Linker::new(&engine);
-        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
-            .map_err(|e| RuntimeError(format!("{e:#}")))?;
-        bindings::Runtime::add_to_linker::<CallState, HasSelf<CallState>>(&mut linker, |s| s)
-            .map_err(|e| RuntimeError(format!("{e:#}")))?;
+        let linker = Self::linker(&engine).map_err(|e| RuntimeError(format!("{e:#}")))?;
 
         let ticker = EpochTicker::start(engine.clone());
         Ok(Runtime {
@@ -211,6 +210,22 @@ impl Runtime {
             config,
             ticker: Some(ticker),
         })
+    }
+
+    /// What a plugin may import: WASI 0.2 (its waiting calls async, so that the
+    /// deadline can cut them; see `deadline`) with the monotonic clock replaced by the
+    /// call's virtual one (see `sandbox`), and the guichet host interfaces.
+    fn linker(engine: &Engine) -> wasmtime::Result<Linker<CallState>> {
+        let mut linker = Linker::new(engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+        linker.allow_shadowing(true);
+        wasmtime_wasi::p2::bindings::clocks::monotonic_clock::add_to_linker::<
+            CallState,
+            sandbox::VirtualTime,
+        >(&mut linker, CallState::virtual_time)?;
+        linker.allow_shadowing(false);
+        bindings::Runtime::add_to_linker::<CallState, HasSelf<CallState>>(&mut linker, |s| s)?;
+        Ok(linker)
     }
 
     /// The limits calls get unless told otherwise.
@@ -232,11 +247,14 @@ impl Runtime {
         )?;
         let limits = &self.config.default_limits;
         let mut store = self.new_store(limits, PluginEnv::empty(), 0, 0);
-        let instance = plugin.pre.instantiate(&mut store).map_err(|e| {
-            LoadError::Instantiate(
-                classify(e, store.data(), limits, CallError::Instantiate).to_string(),
-            )
-        })?;
+        let deadline = Instant::now() + limits.deadline;
+        let instance = deadline::run_until(deadline, plugin.pre.instantiate_async(&mut store))
+            .unwrap_or_else(|| Err(wasmtime::Error::new(Trap::Interrupt)))
+            .map_err(|e| {
+                LoadError::Instantiate(
+                    classify(e, store.data(), limits, CallError::Instantiate).to_string(),
+                )
+            })?;
         let world = plugin.world();
         let checked = match &plugin.exports {
             Exports::Automation(indices) => indices.load(&mut store, &instance).map(drop),
@@ -303,8 +321,8 @@ impl Runtime {
         limits: &CallLimits,
     ) -> CallReport<model::Channel> {
         self.fresh(plugin, env, limits, "", 0, |instance, env| {
-            instance.call_adapter(env, 0, limits, |guest, store| {
-                Ok(Ok(guest.call_served_channel(store)?.into()))
+            instance.call_adapter(env, 0, limits, async |guest, store| {
+                Ok(Ok(guest.call_served_channel(store).await?.into()))
             })
         })
     }
@@ -323,9 +341,10 @@ impl Runtime {
         let wit_request: bindings::adapter::IncomingRequest = request.into();
         let seed_key = format!("inbound\0{}\0{now}", request.path);
         self.fresh(plugin, env, limits, &seed_key, now, |instance, env| {
-            instance.call_adapter(env, now, limits, |guest, store| {
+            instance.call_adapter(env, now, limits, async |guest, store| {
                 Ok(guest
-                    .call_parse_inbound(store, &wit_request)?
+                    .call_parse_inbound(store, &wit_request)
+                    .await?
                     .map(|found| found.into_iter().map(Into::into).collect())
                     .map_err(|e| CallError::Adapter(model::AdapterError::from(e).truncated(4096))))
             })
@@ -346,9 +365,10 @@ impl Runtime {
         let wit_reply: bindings::adapter::OutboundReply = reply.into();
         let seed_key = format!("outbound\0{}\0{now}", reply.ticket.id);
         self.fresh(plugin, env, limits, &seed_key, now, |instance, env| {
-            instance.call_adapter(env, now, limits, |guest, store| {
+            instance.call_adapter(env, now, limits, async |guest, store| {
                 Ok(guest
-                    .call_render_outbound(store, &wit_reply)?
+                    .call_render_outbound(store, &wit_reply)
+                    .await?
                     .map(Into::into)
                     .map_err(|e| CallError::Adapter(model::AdapterError::from(e).truncated(4096))))
             })
@@ -399,7 +419,10 @@ impl Runtime {
         let started = Instant::now();
         let seed = random_seed(&plugin.info().sha256, seed_key);
         let mut store = self.new_store(limits, env, now_millis, seed);
-        match plugin.pre.instantiate(&mut store) {
+        let deadline = started + limits.deadline;
+        let instantiated = deadline::run_until(deadline, plugin.pre.instantiate_async(&mut store))
+            .unwrap_or_else(|| Err(wasmtime::Error::new(Trap::Interrupt)));
+        match instantiated {
             Ok(instance) => Ok(WarmInstance {
                 store,
                 instance,
@@ -434,11 +457,22 @@ impl Runtime {
         let output = CapturedOutput::new(limits.log_bytes);
         let clock = LogicalClock::default();
         clock.set(now_millis);
-        let wasi = sandbox::wasi_context(&clock, random_seed, &output);
+        let monotonic = MonotonicClock::default();
+        let wasi = sandbox::wasi_context(&clock, &monotonic, random_seed, &output);
         let limiter = Limiter::new(limits.memory_bytes, limits.table_elements);
-        let state = CallState::new(wasi, output, clock, limiter, env, limits.log_bytes);
+        let state = CallState::new(
+            wasi,
+            output,
+            clock,
+            monotonic,
+            limiter,
+            env,
+            limits.log_bytes,
+        );
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limiter);
+        // Fuel is enabled on the engine and the interval is not zero: cannot fail.
+        let _ = store.fuel_async_yield_interval(Some(FUEL_YIELD_INTERVAL));
         arm(&mut store, limits);
         store
     }
@@ -452,13 +486,23 @@ impl Drop for Runtime {
     }
 }
 
+/// How far past its deadline a call is stopped by epoch interruption when it has not
+/// yielded to the deadline check before (Wasm code burning little fuel per second,
+/// such as a loop of bulk memory copies): two epoch ticks.
+pub const EPOCH_BACKSTOP: Duration = Duration::from_millis(2 * EPOCH_TICK.as_millis() as u64);
+
 /// Sets a store's fuel and deadline for one call.
+///
+/// The deadline itself is kept by the loop that drives the call (see `deadline`);
+/// the epoch deadline set here is its backstop, [`EPOCH_BACKSTOP`] later.
 fn arm(store: &mut Store<CallState>, limits: &CallLimits) {
     // Fuel is enabled on the engine, so setting it cannot fail.
     let _ = store.set_fuel(limits.fuel);
-    // One tick more than the deadline: the current tick is already partly over, and
-    // a deadline must never cut a call short.
-    let ticks = limits.deadline.as_nanos().div_ceil(EPOCH_TICK.as_nanos()) as u64 + 1;
+    // One tick more: the current tick is already partly over.
+    let ticks = (limits.deadline + EPOCH_BACKSTOP)
+        .as_nanos()
+        .div_ceil(EPOCH_TICK.as_nanos()) as u64
+        + 1;
     store.set_epoch_deadline(ticks);
     store.epoch_deadline_trap();
     store.data_mut().limiter.memory_hit = false;
@@ -539,10 +583,11 @@ impl WarmInstance {
         let indices = indices.clone();
         let wit_event: bindings::types::Event = event.into();
         let now = convert::millis(event.occurred_at);
-        self.call(env, now, limits, |store, instance| {
+        self.call(env, now, limits, async |store, instance| {
             let guest = indices.load(&mut *store, instance)?;
             Ok(guest
-                .call_on_event(store, &wit_event)?
+                .call_on_event(store, &wit_event)
+                .await?
                 .map(|actions| actions.into_iter().map(Into::into).collect())
                 .map_err(|message| CallError::Plugin(model::truncate_text(message, 4096))))
         })
@@ -559,10 +604,11 @@ impl WarmInstance {
             return self.wrong_world(World::Macros);
         };
         let indices = indices.clone();
-        self.call(env, now_millis, limits, |store, instance| {
+        self.call(env, now_millis, limits, async |store, instance| {
             let guest = indices.load(&mut *store, instance)?;
             Ok(Ok(guest
-                .call_list_macros(store)?
+                .call_list_macros(store)
+                .await?
                 .into_iter()
                 .map(Into::into)
                 .collect()))
@@ -590,10 +636,11 @@ impl WarmInstance {
             })
             .collect();
         let now = convert::millis(request.now);
-        self.call(env, now, limits, |store, instance| {
+        self.call(env, now, limits, async |store, instance| {
             let guest = indices.load(&mut *store, instance)?;
             Ok(guest
-                .call_render(store, request.macro_id, &ticket, &variables)?
+                .call_render(store, request.macro_id, &ticket, &variables)
+                .await?
                 .map(Into::into)
                 .map_err(|error| {
                     CallError::Render(model::RenderError::from(error).truncated(4096))
@@ -607,7 +654,7 @@ impl WarmInstance {
         env: PluginEnv,
         now_millis: i64,
         limits: &CallLimits,
-        body: impl FnOnce(
+        body: impl AsyncFnOnce(
             &bindings::adapter::Guest,
             &mut Store<CallState>,
         ) -> wasmtime::Result<Result<T, CallError>>,
@@ -616,9 +663,9 @@ impl WarmInstance {
             return self.wrong_world(World::ChannelAdapter);
         };
         let indices = indices.clone();
-        self.call(env, now_millis, limits, |store, instance| {
+        self.call(env, now_millis, limits, async |store, instance| {
             let guest = indices.load(&mut *store, instance)?;
-            body(&guest, store)
+            body(&guest, store).await
         })
     }
 
@@ -636,14 +683,17 @@ impl WarmInstance {
     }
 
     /// One call on this instance: resets its environment, sets its clock to
-    /// `now_millis`, arms `limits`, runs `body` and turns what happened into a
-    /// report. The result is refused when its JSON exceeds the output limit.
+    /// `now_millis`, arms `limits`, runs `body` until it returns or its deadline
+    /// passes, and turns what happened into a report. A result that arrives after
+    /// the deadline (its copy out of the plugin's memory took the rest of the time)
+    /// is refused like a late one; so is a result whose JSON exceeds the output
+    /// limit, measured as it is written and abandoned at the limit.
     fn call<T: serde::Serialize>(
         &mut self,
         env: PluginEnv,
         now_millis: i64,
         limits: &CallLimits,
-        body: impl FnOnce(
+        body: impl AsyncFnOnce(
             &mut Store<CallState>,
             &wasmtime::component::Instance,
         ) -> wasmtime::Result<Result<T, CallError>>,
@@ -658,25 +708,27 @@ impl WarmInstance {
                 Instant::now()
             }
         };
+        let deadline = started + limits.deadline;
 
-        let outcome = body(&mut self.store, &self.instance);
+        let outcome = deadline::run_until(deadline, body(&mut self.store, &self.instance));
         let fuel_used = limits
             .fuel
             .saturating_sub(self.store.get_fuel().unwrap_or(0));
+        let late = CallError::DeadlineExceeded {
+            deadline: limits.deadline,
+        };
         let result = match outcome {
-            Ok(Ok(value)) => {
-                let size = serde_json::to_vec(&value).map_or(usize::MAX, |json| json.len());
-                if size > limits.output_bytes {
-                    Err(CallError::OutputTooLarge {
-                        size,
-                        limit: limits.output_bytes,
-                    })
-                } else {
-                    Ok(value)
-                }
-            }
-            Ok(Err(error)) => Err(error),
-            Err(e) => Err(classify(e, self.store.data(), limits, CallError::Trap)),
+            None => Err(late),
+            Some(Ok(Ok(_))) if Instant::now() > deadline => Err(late),
+            Some(Ok(Ok(value))) => match json_size_within(&value, limits.output_bytes) {
+                Ok(()) => Ok(value),
+                Err(size) => Err(CallError::OutputTooLarge {
+                    size,
+                    limit: limits.output_bytes,
+                }),
+            },
+            Some(Ok(Err(error))) => Err(error),
+            Some(Err(e)) => Err(classify(e, self.store.data(), limits, CallError::Trap)),
         };
         let state = self.store.data_mut();
         let logs = state.take_logs();
@@ -693,6 +745,68 @@ impl WarmInstance {
             fuel_used,
             duration: started.elapsed(),
         }
+    }
+}
+
+/// Checks that `value` as JSON takes at most `limit` bytes, without paying for the
+/// serialisation of a result far over the limit: the value is first copied into a
+/// JSON tree (strings copied, not scanned), whose text it must at least take (its
+/// strings, quotes and object keys) is summed, and only a tree under the limit is
+/// then written out, to a counter that gives up past the limit. `Err` carries the
+/// size counted when it gave up: more than `limit`, not necessarily the whole size.
+fn json_size_within<T: serde::Serialize>(value: &T, limit: usize) -> Result<(), usize> {
+    struct Counter {
+        written: usize,
+        limit: usize,
+    }
+    impl std::io::Write for Counter {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.written += buf.len();
+            if self.written > self.limit {
+                return Err(std::io::Error::other("over the output limit"));
+            }
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    /// The least text `value` takes as JSON: its strings and keys with their quotes.
+    fn floor(value: &serde_json::Value) -> usize {
+        use serde_json::Value;
+        match value {
+            Value::String(s) => s.len() + 2,
+            Value::Array(items) => items.iter().map(floor).sum(),
+            Value::Object(fields) => fields.iter().map(|(k, v)| k.len() + 2 + floor(v)).sum(),
+            Value::Null | Value::Bool(_) | Value::Number(_) => 0,
+        }
+    }
+    let tree = serde_json::to_value(value).map_err(|_| usize::MAX)?;
+    let least = floor(&tree);
+    if least > limit {
+        return Err(least);
+    }
+    let mut counter = Counter { written: 0, limit };
+    match serde_json::to_writer(&mut counter, &tree) {
+        Ok(()) => Ok(()),
+        Err(_) => Err(counter.written.max(limit.saturating_add(1))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::json_size_within;
+
+    #[test]
+    fn output_size_is_exact_under_the_limit_and_refused_over_it() {
+        let value = serde_json::json!({"tags": ["a\"b", "c"]});
+        let exact = serde_json::to_vec(&value).unwrap().len();
+        assert_eq!(json_size_within(&value, exact), Ok(()));
+        // One byte less: refused, escapes counted.
+        assert!(json_size_within(&value, exact - 1).is_err());
+        let huge = vec!["x".repeat(4 << 20)];
+        assert_eq!(json_size_within(&huge, 1 << 20), Err((4 << 20) + 2));
     }
 }
 

@@ -7,17 +7,32 @@
 //! state, a call therefore behaves the same way, which is what makes replays and
 //! the local harness trustworthy. stdout and stderr are captured, capped, into the
 //! call's log.
+//!
+//! # Nothing waits in real time
+//!
+//! A plugin has no real clock, so it has nothing to wait for: `wasi:clocks`'
+//! `subscribe-duration` and `subscribe-instant` (what `sleep` becomes in every
+//! language) give a pollable that is ready as soon as it is polled, and polling it
+//! moves the call's monotonic clock to its due time ([`MonotonicClock`]). A plugin
+//! that sleeps 30 s therefore returns at once, reading 30 s more on its monotonic
+//! clock, and the same event gives the same result however fast the host runs. The
+//! wall clock stays at the event's time. Every other pollable a plugin can reach
+//! (stdin, which is closed; stdout and stderr, which never push back) is ready at
+//! once too, and anything that still waited would be cut by the call's deadline
+//! like Wasm code (see `deadline`).
 
 use std::pin::Pin;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use rand::SeedableRng;
 use rand::rngs::StdRng;
+use wasmtime::component::{HasData, Resource, ResourceTable};
 use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
-use wasmtime_wasi::p2::{OutputStream, Pollable, StreamResult};
+use wasmtime_wasi::p2::bindings::clocks::monotonic_clock;
+use wasmtime_wasi::p2::{DynPollable, OutputStream, Pollable, StreamResult};
 use wasmtime_wasi::{HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxBuilder};
 
 /// The logical time of a call, in milliseconds since the Unix epoch, as the plugin's
@@ -33,14 +48,20 @@ impl LogicalClock {
 }
 
 /// Builds the WASI context of one store, with stdout and stderr captured into
-/// `output`, the wall clock reading `clock` and randomness seeded with `random_seed`.
-pub fn wasi_context(clock: &LogicalClock, random_seed: u64, output: &CapturedOutput) -> WasiCtx {
+/// `output`, the wall clock reading `clock`, the monotonic clock reading
+/// `monotonic` and randomness seeded with `random_seed`.
+pub fn wasi_context(
+    clock: &LogicalClock,
+    monotonic: &MonotonicClock,
+    random_seed: u64,
+    output: &CapturedOutput,
+) -> WasiCtx {
     let mut builder = WasiCtxBuilder::new();
     builder
         .stdout(output.stream(Stream::Stdout))
         .stderr(output.stream(Stream::Stderr))
         .wall_clock(clock.clone())
-        .monotonic_clock(StoppedMonotonicClock)
+        .monotonic_clock(monotonic.clone())
         .secure_random(StdRng::seed_from_u64(random_seed))
         .insecure_random(StdRng::seed_from_u64(random_seed.rotate_left(17)))
         .insecure_random_seed(u128::from(random_seed))
@@ -62,17 +83,93 @@ impl HostWallClock for LogicalClock {
     }
 }
 
-/// The monotonic clock of a call: it starts at zero and does not advance, so that a
-/// plugin cannot measure (and depend on) how fast the host runs it.
-struct StoppedMonotonicClock;
+/// The monotonic clock of a call, in nanoseconds: it starts at zero and moves only
+/// when the plugin waits on one of its timers, straight to that timer's due time, so
+/// that a plugin can neither measure how fast the host runs it nor make the host
+/// wait. Shared between the WASI context and the timers it hands out.
+#[derive(Clone, Default)]
+pub struct MonotonicClock(Arc<AtomicU64>);
 
-impl HostMonotonicClock for StoppedMonotonicClock {
+impl MonotonicClock {
+    fn now(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    /// Moves the clock forward to `instant` (never back).
+    fn advance_to(&self, instant: u64) {
+        self.0.fetch_max(instant, Ordering::Relaxed);
+    }
+
+    /// Back to zero, for the next call on a warm instance.
+    pub fn reset(&self) {
+        self.0.store(0, Ordering::Relaxed);
+    }
+}
+
+impl HostMonotonicClock for MonotonicClock {
     fn resolution(&self) -> u64 {
         1
     }
 
     fn now(&self) -> u64 {
-        0
+        MonotonicClock::now(self)
+    }
+}
+
+/// A timer of the monotonic clock: ready as soon as it is polled, which moves the
+/// clock to its due time. O(1), never blocks.
+struct VirtualTimer {
+    clock: MonotonicClock,
+    due: u64,
+}
+
+#[async_trait::async_trait]
+impl Pollable for VirtualTimer {
+    async fn ready(&mut self) {
+        self.clock.advance_to(self.due);
+    }
+}
+
+/// `wasi:clocks/monotonic-clock` on a [`MonotonicClock`]: replaces wasmtime-wasi's
+/// own, whose timers sleep in real time.
+pub struct VirtualTime;
+
+impl HasData for VirtualTime {
+    type Data<'a> = VirtualTimeView<'a>;
+}
+
+/// What [`VirtualTime`] needs of a store: the clock, and the table its timers go in.
+pub struct VirtualTimeView<'a> {
+    pub clock: &'a MonotonicClock,
+    pub table: &'a mut ResourceTable,
+}
+
+impl VirtualTimeView<'_> {
+    fn timer(&mut self, due: u64) -> wasmtime::Result<Resource<DynPollable>> {
+        let timer = self.table.push(VirtualTimer {
+            clock: self.clock.clone(),
+            due,
+        })?;
+        wasmtime_wasi::p2::subscribe(self.table, timer)
+    }
+}
+
+impl monotonic_clock::Host for VirtualTimeView<'_> {
+    fn now(&mut self) -> wasmtime::Result<u64> {
+        Ok(self.clock.now())
+    }
+
+    fn resolution(&mut self) -> wasmtime::Result<u64> {
+        Ok(1)
+    }
+
+    fn subscribe_instant(&mut self, when: u64) -> wasmtime::Result<Resource<DynPollable>> {
+        self.timer(when)
+    }
+
+    fn subscribe_duration(&mut self, duration: u64) -> wasmtime::Result<Resource<DynPollable>> {
+        let due = self.clock.now().saturating_add(duration);
+        self.timer(due)
     }
 }
 

@@ -1,9 +1,12 @@
 //! A guest that misbehaves on purpose, to prove that the host's per-call limits hold.
 //!
-//! Its configuration is one word that names the misbehaviour:
+//! Its configuration is one word that names the misbehaviour (or an object
+//! `{"behaviour": "<word>"}`, as a tenant's plugin settings give it):
 //! `loop`, `grow-memory`, `recurse`, `recurse-shadow-stack`, `huge-output`, `trap`,
 //! `error`, `spam-log`,
-//! `read-env`, `read-clock`, `random`; anything else behaves (returns one tag action).
+//! `read-env`, `read-clock`, `random`, `sleep`, `sleep-forever`, `sleep-loop`,
+//! `read-stdin`, `giant-note`, `grow-memory-retry`; anything else behaves (returns
+//! one tag action).
 
 wit_bindgen::generate!({
     path: "../../../wit",
@@ -18,8 +21,12 @@ struct Hostile;
 
 impl Guest for Hostile {
     fn on_event(_event: Event) -> Result<Vec<Action>, String> {
-        let behaviour = config::get();
-        let behaviour = behaviour.trim().trim_matches('"');
+        let config = config::get();
+        // The word alone, or as a tenant configures it: `{"behaviour": "loop"}`.
+        let behaviour = match config.trim() {
+            object if object.starts_with('{') => object.split('"').nth(3).unwrap_or(""),
+            word => word.trim_matches('"'),
+        };
         match behaviour {
             "loop" => {
                 // An infinite loop the optimiser cannot remove.
@@ -84,6 +91,48 @@ impl Guest for Hostile {
                 let mut h = std::collections::hash_map::RandomState::new().build_hasher();
                 h.write_u8(1);
                 Ok(vec![Action::AddTags(vec![format!("hash:{}", h.finish())])])
+            }
+            "sleep" => {
+                // Becomes a WASI monotonic-clock pollable and a `poll` in the host.
+                let started = std::time::Instant::now();
+                std::thread::sleep(std::time::Duration::from_secs(30));
+                let slept = started.elapsed().as_millis();
+                Ok(vec![Action::AddTags(vec![format!("slept-ms:{slept}")])])
+            }
+            "sleep-forever" => {
+                // A timer due in 584 years: a pollable that would never be ready
+                // on a real clock.
+                std::thread::sleep(std::time::Duration::from_nanos(u64::MAX));
+                Ok(vec![Action::AddTags(vec!["woke".to_string()])])
+            }
+            "sleep-loop" => loop {
+                // Waiting without end, one short sleep at a time.
+                std::thread::sleep(std::hint::black_box(std::time::Duration::from_millis(1)));
+            },
+            "read-stdin" => {
+                let mut line = String::new();
+                let read = std::io::stdin().read_line(&mut line).unwrap_or(usize::MAX);
+                Ok(vec![Action::AddTags(vec![format!("stdin-bytes:{read}")])])
+            }
+            "giant-note" => {
+                // A 48 MiB internal note: under the memory limit, far over the output
+                // limit.
+                Ok(vec![Action::InternalNote("n".repeat(48 << 20))])
+            }
+            "grow-memory-retry" => {
+                // Asks for 1 GiB, over any memory limit: the allocator must get "no"
+                // (memory.grow returns -1), and the plugin goes on with less.
+                let mut big: Vec<u8> = Vec::new();
+                let refused = big.try_reserve_exact(1 << 30).is_err();
+                let mut small: Vec<u8> = Vec::new();
+                let retried = small.try_reserve_exact(1 << 20).is_ok();
+                small.resize(1 << 20, 1);
+                let sum: u64 = std::hint::black_box(&small).iter().map(|b| *b as u64).sum();
+                Ok(vec![Action::AddTags(vec![
+                    format!("refused:{refused}"),
+                    format!("retried:{retried}"),
+                    format!("sum:{sum}"),
+                ])])
             }
             _ => Ok(vec![Action::AddTags(vec!["behaved".to_string()])]),
         }
