@@ -9,7 +9,7 @@ use crate::reference_plugins;
 use crate::runtime::{
     HostServiceError, LoadError, PluginComponent, PluginEnv, Runtime, StorageSource, TicketSource,
 };
-use crate::store::{InstalledPlugin, PluginSource, Store, StoreError, TicketFilter};
+use crate::store::{InstalledPlugin, PluginSource, Store, StoreError};
 
 /// Why an installed plugin could not be made ready to run.
 #[derive(Debug, thiserror::Error)]
@@ -103,35 +103,27 @@ struct TenantTickets {
 }
 
 impl TicketSource for TenantTickets {
+    /// O(log n) in the tenant's tickets.
     fn get(&self, id: &str) -> Result<Option<Ticket>, HostServiceError> {
         self.store.ticket(&self.tenant, id).map_err(host_error)
     }
 
+    /// O((1 + limit) log n): read from the store's index of open tickets by identity.
     fn open_by_identity(
         &self,
         identity: &Identity,
         limit: usize,
     ) -> Result<Vec<Ticket>, HostServiceError> {
-        let mut tickets = self
-            .store
-            .open_tickets_of(&self.tenant, &identity.value)
-            .map_err(host_error)?;
-        tickets.sort_by_key(|t| std::cmp::Reverse(t.created_at));
-        tickets.truncate(limit);
-        Ok(tickets)
+        self.store
+            .open_tickets_of(&self.tenant, identity, limit)
+            .map_err(host_error)
     }
 
+    /// O((1 + limit) log n): read from the store's index of tickets by creation time.
     fn recent(&self, since: Timestamp, limit: usize) -> Result<Vec<Ticket>, HostServiceError> {
-        let mut tickets: Vec<Ticket> = self
-            .store
-            .tickets(&self.tenant, &TicketFilter::default())
-            .map_err(host_error)?
-            .into_iter()
-            .filter(|t| t.created_at >= since)
-            .collect();
-        tickets.sort_by_key(|t| std::cmp::Reverse(t.created_at));
-        tickets.truncate(limit);
-        Ok(tickets)
+        self.store
+            .recent_tickets(&self.tenant, since, limit)
+            .map_err(host_error)
     }
 }
 
@@ -142,26 +134,120 @@ struct PluginStorage {
 }
 
 impl StorageSource for PluginStorage {
+    /// O(log n) in the keys stored.
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>, HostServiceError> {
         self.store
             .plugin_storage_get(&self.tenant, &self.plugin, key)
             .map_err(host_error)
     }
 
+    /// O(log n + limit): the listing stops at `limit`.
     fn keys(&self, prefix: &str, limit: usize) -> Result<Vec<String>, HostServiceError> {
-        let mut keys = self
-            .store
-            .plugin_storage_keys(&self.tenant, &self.plugin, prefix)
-            .map_err(host_error)?;
-        keys.truncate(limit);
-        Ok(keys)
+        self.store
+            .plugin_storage_keys(&self.tenant, &self.plugin, prefix, limit)
+            .map_err(host_error)
     }
 
+    /// O(log n): the counter the store keeps with the writes.
     fn count(&self) -> Result<usize, HostServiceError> {
-        Ok(self
-            .store
-            .plugin_storage_keys(&self.tenant, &self.plugin, "")
-            .map_err(host_error)?
-            .len())
+        self.store
+            .plugin_storage_count(&self.tenant, &self.plugin)
+            .map_err(host_error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Event, EventKind, IdentityKind};
+    use crate::store::{Enqueued, EventCommit, SledStore};
+
+    /// The host services a plugin calls answer from the store, within the tenant and
+    /// for the plugin alone.
+    #[test]
+    fn a_plugin_reads_its_tenants_tickets_and_its_own_storage() {
+        let dir = std::env::temp_dir().join(format!("guichet-plugin-env-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let store: Arc<dyn Store> = Arc::new(SledStore::open(&dir).unwrap());
+        let save = |tenant: &str,
+                    id: &str,
+                    minute: u32,
+                    writes: Vec<(String, String, Option<Vec<u8>>)>| {
+            let ticket: Ticket = serde_json::from_value(serde_json::json!({
+                "id": id, "channel": "email",
+                "requester": {"identities": [{"kind": "email", "value": "Zoe@example.fr"}]},
+                "created_at": format!("2026-11-23T09:{minute:02}:00Z"),
+                "updated_at": format!("2026-11-23T09:{minute:02}:00Z"),
+            }))
+            .unwrap();
+            let event = Event {
+                id: format!("e-{tenant}-{id}"),
+                kind: EventKind::TicketCreated,
+                ticket: Some(ticket.clone()),
+                occurred_at: ticket.created_at,
+            };
+            let Enqueued::New(stored) = store
+                .enqueue_event(tenant, &event, None, ticket.created_at)
+                .unwrap()
+            else {
+                unreachable!("no idempotency key")
+            };
+            store
+                .commit_event(&EventCommit {
+                    tenant: tenant.to_string(),
+                    seq: stored.seq,
+                    ticket: Some(ticket),
+                    timers: Vec::new(),
+                    audit: Vec::new(),
+                    follow_ups: Vec::new(),
+                    plugin_writes: writes,
+                    outbox: Vec::new(),
+                })
+                .unwrap();
+        };
+        let write =
+            |plugin: &str, key: &str| (plugin.to_string(), key.to_string(), Some(b"1".to_vec()));
+        save(
+            "acme",
+            "t-1",
+            1,
+            vec![write("dedup", "seen/1"), write("dedup", "seen/2")],
+        );
+        save(
+            "acme",
+            "t-2",
+            2,
+            vec![write("dedup", "other"), write("sla", "seen/9")],
+        );
+        save("globex", "t-3", 3, vec![write("dedup", "seen/3")]);
+
+        let plugin: InstalledPlugin = serde_json::from_value(serde_json::json!({
+            "name": "dedup", "source": {"type": "reference", "name": "triage"},
+            "version": "v", "config": "{}", "order": 0, "subscriptions": [],
+            "enabled": true, "updated_at": "2026-11-23T09:00:00Z",
+        }))
+        .unwrap();
+        let env = env_for(&store, "acme", &plugin);
+        let ids = |tickets: Vec<Ticket>| tickets.into_iter().map(|t| t.id).collect::<Vec<_>>();
+        let since = "2026-11-23T09:00:00Z".parse().unwrap();
+        assert_eq!(ids(env.tickets.recent(since, 50).unwrap()), ["t-2", "t-1"]);
+        assert_eq!(ids(env.tickets.recent(since, 1).unwrap()), ["t-2"]);
+        let zoe = Identity {
+            kind: IdentityKind::Email,
+            value: "zoe@EXAMPLE.fr".into(),
+        };
+        assert_eq!(
+            ids(env.tickets.open_by_identity(&zoe, 50).unwrap()),
+            ["t-2", "t-1"]
+        );
+        assert_eq!(
+            env.storage.keys("seen/", 1000).unwrap(),
+            ["seen/1", "seen/2"]
+        );
+        assert_eq!(env.storage.keys("", 2).unwrap(), ["other", "seen/1"]);
+        assert_eq!(env.storage.count().unwrap(), 3);
+        drop(env);
+        drop(store);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

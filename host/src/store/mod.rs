@@ -15,7 +15,7 @@ mod sled_store;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Action, Event, Ticket, TicketStatus, Timestamp};
+use crate::model::{Action, Event, Identity, Ticket, TicketStatus, Timestamp};
 
 pub use sled_store::SledStore;
 
@@ -27,6 +27,13 @@ pub enum StoreError {
     Backend(String),
     #[error("stored record {key} is unreadable: {reason}")]
     Corrupt { key: String, reason: String },
+    /// The data directory was written by a newer guichet, in a layout this one does
+    /// not know: opening it could corrupt it.
+    #[error(
+        "the store's schema version is {found}, newer than the {supported} this build reads: \
+         run a newer guichet on it"
+    )]
+    NewerSchema { found: u64, supported: u64 },
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -228,8 +235,9 @@ pub struct TicketFilter {
     /// An identity value of the requester (e-mail, phone, handle).
     #[serde(default)]
     pub requester: Option<String>,
-    /// At most this many tickets (all when absent).
+    /// At most this many tickets, 0 to 10,000 (all when absent).
     #[serde(default)]
+    #[param(minimum = 0, maximum = 10_000)]
     pub limit: Option<usize>,
 }
 
@@ -255,54 +263,79 @@ impl TicketFilter {
 }
 
 /// The service's durable state. See the module documentation.
+///
+/// Each method's documentation gives its cost on the sled store, with n the number
+/// of records in the tree it reads (a B-tree: a look-up is O(log n)). What the
+/// pipeline does for each event, and the host services a plugin calls during one,
+/// never scan a tenant's tickets, keys or outbox: they read indexes.
 pub trait Store: Send + Sync + 'static {
-    /// Makes everything written so far durable (an fsync for sled).
+    /// Makes everything written so far durable (an fsync for sled). O(what was
+    /// written since the last flush).
     fn flush(&self) -> StoreResult<()>;
 
-    /// The SHA-256 (hex) of the operator token, if one was set.
+    /// The SHA-256 (hex) of the operator token, if one was set. O(1).
     fn operator_token_sha256(&self) -> StoreResult<Option<String>>;
+    /// O(1).
     fn set_operator_token_sha256(&self, sha256: &str) -> StoreResult<()>;
 
     /// Creates a tenant; `false` if one with that id exists (nothing changed).
+    /// O(log n) in the tenants.
     fn create_tenant(&self, tenant: &Tenant) -> StoreResult<bool>;
+    /// O(log n) in the tenants.
     fn tenant(&self, id: &str) -> StoreResult<Option<Tenant>>;
-    /// Replaces an existing tenant's record (its name, its time zone).
+    /// Replaces an existing tenant's record (its name, its time zone). O(log n).
     fn update_tenant(&self, tenant: &Tenant) -> StoreResult<()>;
+    /// Every tenant. O(n) in the tenants.
     fn tenants(&self) -> StoreResult<Vec<Tenant>>;
 
+    /// O(log n) in the tokens of every tenant.
     fn put_token(&self, token: &TokenRecord) -> StoreResult<()>;
+    /// O(log n) in the tokens of every tenant.
     fn token(&self, id: &str) -> StoreResult<Option<TokenRecord>>;
+    /// A tenant's tokens. O(n) in the tokens of every tenant.
     fn tokens(&self, tenant: &str) -> StoreResult<Vec<TokenRecord>>;
-    /// Deletes a tenant's token; `false` if the tenant has no such token.
+    /// Deletes a tenant's token; `false` if the tenant has no such token. O(log n).
     fn delete_token(&self, tenant: &str, id: &str) -> StoreResult<bool>;
 
     /// Keeps a component's bytes under their SHA-256 (shared by every tenant that
-    /// uploads the same bytes).
+    /// uploads the same bytes). O(log n + size) in the components.
     fn put_component(&self, sha256: &str, bytes: &[u8]) -> StoreResult<()>;
+    /// O(log n + size) in the components.
     fn component(&self, sha256: &str) -> StoreResult<Option<Vec<u8>>>;
 
+    /// Installs or replaces a plugin. O(log n) in the installed plugins.
     fn put_plugin(&self, tenant: &str, plugin: &InstalledPlugin) -> StoreResult<()>;
+    /// O(log n) in the installed plugins.
     fn plugin(&self, tenant: &str, name: &str) -> StoreResult<Option<InstalledPlugin>>;
-    /// A tenant's plugins in run order.
+    /// A tenant's plugins in run order. O(log n + p log p) for its p plugins.
     fn plugins(&self, tenant: &str) -> StoreResult<Vec<InstalledPlugin>>;
+    /// Removes a plugin's installation; its storage is kept (and counted), for a
+    /// plugin installed again under that name. O(log n).
     fn delete_plugin(&self, tenant: &str, name: &str) -> StoreResult<bool>;
 
-    /// A plugin's private key-value storage.
+    /// One value of a plugin's private key-value storage. O(log n) in the keys stored.
     fn plugin_storage_get(
         &self,
         tenant: &str,
         plugin: &str,
         key: &str,
     ) -> StoreResult<Option<Vec<u8>>>;
+    /// The plugin's keys that start with `prefix`, in byte order, at most `limit`.
+    /// O(log n + limit): the listing stops at `limit`, whatever else is stored.
     fn plugin_storage_keys(
         &self,
         tenant: &str,
         plugin: &str,
         prefix: &str,
+        limit: usize,
     ) -> StoreResult<Vec<String>>;
+    /// How many keys the plugin has stored. O(log n): a counter kept in the same
+    /// transaction as the storage writes ([`Store::commit_event`]), not a count.
+    fn plugin_storage_count(&self, tenant: &str, plugin: &str) -> StoreResult<usize>;
 
     /// Stores an event as pending, unless `idempotency_key` was seen before for the
     /// tenant. Atomic: a crash leaves either both the event and its key or neither.
+    /// O(log n) in the pending events and idempotency keys.
     fn enqueue_event(
         &self,
         tenant: &str,
@@ -310,25 +343,33 @@ pub trait Store: Send + Sync + 'static {
         idempotency_key: Option<&str>,
         received_at: Timestamp,
     ) -> StoreResult<Enqueued>;
-    /// Every pending event of every tenant, in sequence order per tenant.
+    /// Every pending event of every tenant, in sequence order per tenant (at start).
+    /// O(n) in the pending events.
     fn pending_events(&self) -> StoreResult<Vec<StoredEvent>>;
     /// Applies the processing of a pending event: the ticket, the audit records, the
     /// plugin storage writes and the follow-up events are written, and the event
-    /// leaves the pending list, all in one transaction. Returns the stored follow-ups.
+    /// leaves the pending list, all in one transaction, together with the indexes
+    /// behind [`Store::recent_tickets`], [`Store::open_tickets_of`] and
+    /// [`Store::plugin_storage_count`]. Returns the stored follow-ups.
+    ///
+    /// O((1 + w) log n) for w records written (timers, audit records, storage
+    /// writes, outbox items, follow-ups, and the ticket's identities): nothing is
+    /// scanned.
     fn commit_event(&self, commit: &EventCommit) -> StoreResult<Vec<StoredEvent>>;
 
-    /// A ticket's pending timers, soonest first.
+    /// A ticket's pending timers, soonest first. O((1 + t) log n) for its t timers.
     fn timers(&self, tenant: &str, ticket_id: &str) -> StoreResult<Vec<Timer>>;
     /// Every tenant's pending timers due at or before `up_to`, soonest first; at most
-    /// `limit`.
+    /// `limit`. O(log n + limit) in the timers of every tenant.
     fn due_timers(&self, up_to: Timestamp, limit: usize) -> StoreResult<Vec<Timer>>;
-    /// When the soonest pending timer of any tenant is due.
+    /// When the soonest pending timer of any tenant is due. O(log n).
     fn next_timer_due(&self) -> StoreResult<Option<Timestamp>>;
     /// Removes a timer without firing it; `false` if it was not set as given.
+    /// O(log n).
     fn remove_timer(&self, timer: &Timer) -> StoreResult<bool>;
     /// Fires a due timer: removes it and stores `event` pending for its plugin, in one
     /// transaction. `None`, with nothing changed, if the timer is no longer set as
-    /// given (moved or cancelled since it was read).
+    /// given (moved or cancelled since it was read). O(log n).
     fn fire_timer(
         &self,
         timer: &Timer,
@@ -337,6 +378,7 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Option<StoredEvent>>;
 
     /// The tick a plugin's schedule last fired at, or the moment it started.
+    /// O(log n) in the marks.
     fn schedule_mark(
         &self,
         tenant: &str,
@@ -345,10 +387,10 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Option<Timestamp>>;
     /// Forgets the marks of a plugin's schedules: they start afresh, from the next
     /// time they are seen (after their schedules change, the plugin is enabled again
-    /// or removed).
+    /// or removed). O(log n + s) for the plugin's s schedules.
     fn clear_schedule_marks(&self, tenant: &str, plugin: &str) -> StoreResult<()>;
     /// Moves a schedule's mark to `mark` and, given an event, stores it pending for
-    /// the plugin, in one transaction.
+    /// the plugin, in one transaction. O(log n).
     fn fire_tick(
         &self,
         tenant: &str,
@@ -359,30 +401,57 @@ pub trait Store: Send + Sync + 'static {
         received_at: Timestamp,
     ) -> StoreResult<Option<StoredEvent>>;
 
+    /// One ticket with its messages. O(log n) in the tickets stored.
     fn ticket(&self, tenant: &str, id: &str) -> StoreResult<Option<Ticket>>;
+    /// The tenant's tickets that match `filter`, in id order. O(n) in the tenant's
+    /// tickets (a listing with a limit stops once it has found that many): for the
+    /// HTTP API, never on the per-event path.
     fn tickets(&self, tenant: &str, filter: &TicketFilter) -> StoreResult<Vec<Ticket>>;
-    /// Tickets whose requester has `identity_value` and whose status is not
-    /// solved, closed or merged.
-    fn open_tickets_of(&self, tenant: &str, identity_value: &str) -> StoreResult<Vec<Ticket>>;
-    /// A ticket's audit trail, oldest first.
+    /// Tickets created at or after `since`, newest first (those created at the same
+    /// moment in id order), at most `limit`. O((1 + limit) log n), from an index by
+    /// creation time: no other ticket is read.
+    fn recent_tickets(
+        &self,
+        tenant: &str,
+        since: Timestamp,
+        limit: usize,
+    ) -> StoreResult<Vec<Ticket>>;
+    /// Tickets whose status is not solved, closed or merged and whose requester has
+    /// an identity that is [`Identity::same_as`] `identity` (same kind; e-mail
+    /// addresses compared without ASCII case, other values exactly), newest first
+    /// (ties in id order), at most `limit`. O((1 + limit) log n), from an index of
+    /// open tickets by identity: no other ticket is read.
+    fn open_tickets_of(
+        &self,
+        tenant: &str,
+        identity: &Identity,
+        limit: usize,
+    ) -> StoreResult<Vec<Ticket>>;
+    /// A ticket's audit trail, oldest first. O(log n + a) for its a records.
     fn audit(&self, tenant: &str, ticket_id: &str) -> StoreResult<Vec<AuditRecord>>;
 
+    /// O(log n) in the webhooks.
     fn put_webhook(&self, tenant: &str, webhook: &Webhook) -> StoreResult<()>;
+    /// O(log n) in the webhooks.
     fn webhook(&self, tenant: &str, name: &str) -> StoreResult<Option<Webhook>>;
+    /// A tenant's webhooks. O(log n + w) for its w webhooks.
     fn webhooks(&self, tenant: &str) -> StoreResult<Vec<Webhook>>;
+    /// O(log n) in the webhooks.
     fn delete_webhook(&self, tenant: &str, name: &str) -> StoreResult<bool>;
 
-    /// Every queued delivery of every tenant.
+    /// Every queued delivery of every tenant. O(n) in the outbox.
     fn outbox(&self) -> StoreResult<Vec<OutboxItem>>;
-    /// Replaces a queued delivery (after a failed attempt).
+    /// Replaces a queued delivery (after a failed attempt). O(log n).
     fn update_outbox(&self, item: &OutboxItem) -> StoreResult<()>;
-    /// Removes a delivered item.
+    /// Removes a delivered item. O(log n).
     fn remove_outbox(&self, tenant: &str, id: &str) -> StoreResult<()>;
     /// Moves an item that will not be retried to the tenant's dead letters.
+    /// O(log n).
     fn dead_letter(&self, item: &OutboxItem) -> StoreResult<()>;
+    /// A tenant's dead letters. O(log n + d) for its d dead letters.
     fn dead_letters(&self, tenant: &str) -> StoreResult<Vec<OutboxItem>>;
     /// Moves a dead letter back to the outbox, due now, with its attempts reset;
-    /// `None` if the tenant has no such dead letter.
+    /// `None` if the tenant has no such dead letter. O(log n).
     fn replay_dead_letter(
         &self,
         tenant: &str,

@@ -7,7 +7,16 @@
 //!
 //! Timers live in one tree for every tenant, keyed by due time first, so that the
 //! soonest is the first key; `timer_index` finds a ticket's timers by name.
+//!
+//! What a plugin may ask during an event is answered from indexes, so that its cost
+//! does not grow with what the tenant has stored: `tickets_by_created` (tickets by
+//! creation time, for `tickets.recent`), `open_tickets_by_identity` (open tickets
+//! by requester identity, for `tickets.open-by-identity`) and `plugin_storage_counts`
+//! (each plugin's number of keys, for the storage quota). They are written in the
+//! same transaction as the records they index ([`Store::commit_event`]), and built
+//! once when a data directory written before them is opened (see [`SCHEMA_VERSION`]).
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use serde::Serialize;
@@ -18,7 +27,14 @@ use super::{
     AuditRecord, Enqueued, EventCommit, InstalledPlugin, OutboxItem, Store, StoreError,
     StoreResult, StoredEvent, Tenant, TicketFilter, Timer, TimerChange, TokenRecord, Webhook,
 };
-use crate::model::{Event, Ticket, TicketStatus, Timestamp};
+use crate::model::{Event, Identity, IdentityKind, Ticket, Timestamp};
+
+/// The layout of the data directory this build writes, kept in `meta` under
+/// [`SCHEMA_KEY`]. 1 (no key): the records alone. 2: with the ticket indexes and the
+/// plugin storage counters, which [`SledStore::open`] builds on a version-1
+/// directory.
+const SCHEMA_VERSION: u64 = 2;
+const SCHEMA_KEY: &[u8] = b"schema_version";
 
 pub struct SledStore {
     db: sled::Db,
@@ -41,6 +57,13 @@ pub struct SledStore {
     timer_index: sled::Tree,
     /// tenant, plugin, schedule -> RFC 3339 time of the last tick
     schedule_marks: sled::Tree,
+    /// [`created_key`] -> ticket id
+    tickets_by_created: sled::Tree,
+    /// [`open_keys`] -> ticket id, for tickets that are not solved, closed or merged
+    open_by_identity: sled::Tree,
+    /// tenant, plugin -> number of keys in `plugin_storage` (u64, big-endian); absent
+    /// for none
+    storage_counts: sled::Tree,
 }
 
 fn backend(e: impl std::fmt::Display) -> StoreError {
@@ -112,6 +135,123 @@ fn timer_id(timer: &Timer) -> Vec<u8> {
     key(&[&timer.tenant, &timer.ticket_id, &timer.plugin, &timer.name])
 }
 
+/// A moment as 12 bytes whose byte order is time order: the seconds since 1970 (sign
+/// bit flipped, so that moments before 1970 sort first), then the nanoseconds, both
+/// big-endian.
+fn time_bytes(t: Timestamp) -> [u8; 12] {
+    let mut bytes = [0; 12];
+    bytes[..8].copy_from_slice(&(t.timestamp() as u64 ^ (1 << 63)).to_be_bytes());
+    bytes[8..].copy_from_slice(&t.timestamp_subsec_nanos().to_be_bytes());
+    bytes
+}
+
+/// A ticket id in reverse byte order: every byte complemented, then `0xFF` (so that
+/// an id sorts after the longer ids it begins). Indexes are read newest first, that
+/// is backwards; with this suffix the tickets of one moment still come in id order.
+fn reversed_id(id: &str) -> Vec<u8> {
+    let mut bytes: Vec<u8> = id.bytes().map(|b| !b).collect();
+    bytes.push(0xFF);
+    bytes
+}
+
+/// A ticket's key in `tickets_by_created`: tenant, creation time, id reversed.
+fn created_key(tenant: &str, ticket: &Ticket) -> Vec<u8> {
+    let mut k = prefix(&[tenant]);
+    k.extend(time_bytes(ticket.created_at));
+    k.extend(reversed_id(&ticket.id));
+    k
+}
+
+fn kind_name(kind: IdentityKind) -> &'static str {
+    match kind {
+        IdentityKind::Email => "email",
+        IdentityKind::Phone => "phone",
+        IdentityKind::Whatsapp => "whatsapp",
+        IdentityKind::Messenger => "messenger",
+        IdentityKind::AppStore => "app_store",
+        IdentityKind::AppUser => "app_user",
+        IdentityKind::External => "external",
+    }
+}
+
+/// Where the open tickets of an identity are in `open_by_identity`: tenant, kind,
+/// then the value (lower-cased for an e-mail address, as [`Identity::same_as`]
+/// compares them), length first so that no value's entries begin another's.
+fn identity_prefix(tenant: &str, identity: &Identity) -> Vec<u8> {
+    let value = match identity.kind {
+        IdentityKind::Email => identity.value.to_ascii_lowercase(),
+        _ => identity.value.clone(),
+    };
+    let mut k = prefix(&[tenant, kind_name(identity.kind)]);
+    k.extend((value.len() as u32).to_be_bytes());
+    k.extend(value.as_bytes());
+    k
+}
+
+/// A ticket's keys in `open_by_identity`: one per distinct identity of its requester
+/// ([`identity_prefix`], creation time, id reversed), none once it is solved, closed
+/// or merged.
+fn open_keys(tenant: &str, ticket: &Ticket) -> BTreeSet<Vec<u8>> {
+    if !ticket.status.is_open() {
+        return BTreeSet::new();
+    }
+    let suffix = [
+        time_bytes(ticket.created_at).as_slice(),
+        &reversed_id(&ticket.id),
+    ]
+    .concat();
+    ticket
+        .requester
+        .identities
+        .iter()
+        .map(|identity| [identity_prefix(tenant, identity), suffix.clone()].concat())
+        .collect()
+}
+
+/// Moves a ticket's index entries from what `old` had to what `new` has, inside
+/// the transaction that writes `new`. O(i log n) for the i identities of the two.
+fn reindex(
+    by_created: &sled::transaction::TransactionalTree,
+    open: &sled::transaction::TransactionalTree,
+    tenant: &str,
+    old: Option<&Ticket>,
+    new: &Ticket,
+) -> Result<(), ConflictableTransactionError<StoreError>> {
+    let new_created = created_key(tenant, new);
+    let old_created = old.map(|old| created_key(tenant, old));
+    if old_created.as_ref() != Some(&new_created) {
+        if let Some(old_created) = old_created {
+            by_created.remove(old_created)?;
+        }
+        by_created.insert(new_created, new.id.as_bytes())?;
+    }
+    let old_open = old.map(|old| open_keys(tenant, old)).unwrap_or_default();
+    let new_open = open_keys(tenant, new);
+    for k in old_open.difference(&new_open) {
+        open.remove(k.as_slice())?;
+    }
+    for k in new_open.difference(&old_open) {
+        open.insert(k.as_slice(), new.id.as_bytes())?;
+    }
+    Ok(())
+}
+
+fn read_count(bytes: Option<&[u8]>) -> u64 {
+    bytes
+        .and_then(|b| b.try_into().ok())
+        .map(u64::from_be_bytes)
+        .unwrap_or(0)
+}
+
+/// The `storage_counts` key of a `plugin_storage` key: its tenant and plugin (the
+/// key up to its second NUL; the plugin's own key may hold NULs, tenant ids and
+/// plugin names do not).
+fn count_key_of(storage_key: &[u8]) -> Option<&[u8]> {
+    let first = storage_key.iter().position(|b| *b == 0)?;
+    let second = first + 1 + storage_key[first + 1..].iter().position(|b| *b == 0)?;
+    Some(&storage_key[..second])
+}
+
 fn read_timer(k: &[u8], v: &[u8]) -> StoreResult<Timer> {
     let mut timer: Timer = from_json(k, v)?;
     // The tenant is in the key, not the value (the API shows timers without it).
@@ -145,14 +285,16 @@ fn push_pending(
 }
 
 impl SledStore {
-    /// Opens (or creates) the store in `dir`.
+    /// Opens (or creates) the store in `dir`. A directory written by an older
+    /// guichet gets the indexes it lacks, built once (O(n log n) in what it holds);
+    /// one written by a newer guichet is refused ([`StoreError::NewerSchema`]).
     pub fn open(dir: &Path) -> StoreResult<SledStore> {
         let db = sled::Config::new()
             .path(dir)
             .open()
             .map_err(|e| StoreError::Backend(format!("cannot open {}: {e}", dir.display())))?;
         let tree = |name: &str| db.open_tree(name).map_err(backend);
-        Ok(SledStore {
+        let store = SledStore {
             meta: tree("meta")?,
             tenants: tree("tenants")?,
             tokens: tree("tokens")?,
@@ -169,8 +311,151 @@ impl SledStore {
             timers: tree("timers")?,
             timer_index: tree("timer_index")?,
             schedule_marks: tree("schedule_marks")?,
+            tickets_by_created: tree("tickets_by_created")?,
+            open_by_identity: tree("open_tickets_by_identity")?,
+            storage_counts: tree("plugin_storage_counts")?,
             db,
-        })
+        };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// The schema version of the directory: 1 when none is recorded.
+    fn schema_version(&self) -> StoreResult<u64> {
+        match self.meta.get(SCHEMA_KEY).map_err(backend)? {
+            None => Ok(1),
+            Some(v) => <[u8; 8]>::try_from(v.as_ref())
+                .map(u64::from_be_bytes)
+                .map_err(|_| StoreError::Corrupt {
+                    key: "meta/schema_version".to_string(),
+                    reason: format!("{} bytes where 8 were expected", v.len()),
+                }),
+        }
+    }
+
+    /// Brings a directory written by an older guichet to [`SCHEMA_VERSION`]; refuses
+    /// one written by a newer guichet. Idempotent: a crash half-way leaves the old
+    /// version recorded, and the next open starts over.
+    fn migrate(&self) -> StoreResult<()> {
+        let found = self.schema_version()?;
+        if found > SCHEMA_VERSION {
+            return Err(StoreError::NewerSchema {
+                found,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        if found < 2 {
+            self.build_indexes()?;
+        }
+        if found < SCHEMA_VERSION {
+            self.meta
+                .insert(SCHEMA_KEY, &SCHEMA_VERSION.to_be_bytes())
+                .map_err(backend)?;
+            self.db.flush().map_err(backend)?;
+        }
+        Ok(())
+    }
+
+    /// Builds the ticket indexes and the plugin storage counters from the records:
+    /// O(n log n) in the tickets and storage keys, once, at open.
+    fn build_indexes(&self) -> StoreResult<()> {
+        for tree in [
+            &self.tickets_by_created,
+            &self.open_by_identity,
+            &self.storage_counts,
+        ] {
+            tree.clear().map_err(backend)?;
+        }
+        let (mut by_created, mut open) = (sled::Batch::default(), sled::Batch::default());
+        let mut tickets = 0usize;
+        for entry in self.tickets.iter() {
+            let (k, v) = entry.map_err(backend)?;
+            let ticket: Ticket = match from_json(&k, &v) {
+                Ok(ticket) => ticket,
+                Err(e) => {
+                    // Left out of the indexes; reading it still reports the error.
+                    tracing::warn!(error = %e, "an unreadable ticket is not indexed");
+                    continue;
+                }
+            };
+            let tenant = String::from_utf8_lossy(k.split(|b| *b == 0).next().unwrap_or(b""));
+            by_created.insert(created_key(&tenant, &ticket), ticket.id.as_bytes());
+            for key in open_keys(&tenant, &ticket) {
+                open.insert(key, ticket.id.as_bytes());
+            }
+            tickets += 1;
+        }
+        let mut counts: BTreeMap<Vec<u8>, u64> = BTreeMap::new();
+        for k in self.plugin_storage.iter().keys() {
+            let k = k.map_err(backend)?;
+            if let Some(count_key) = count_key_of(&k) {
+                *counts.entry(count_key.to_vec()).or_default() += 1;
+            }
+        }
+        let mut count_batch = sled::Batch::default();
+        for (k, n) in &counts {
+            count_batch.insert(k.as_slice(), &n.to_be_bytes());
+        }
+        self.tickets_by_created
+            .apply_batch(by_created)
+            .map_err(backend)?;
+        self.open_by_identity.apply_batch(open).map_err(backend)?;
+        self.storage_counts
+            .apply_batch(count_batch)
+            .map_err(backend)?;
+        tracing::info!(
+            tickets,
+            plugins_with_storage = counts.len(),
+            "store indexes built (schema version {SCHEMA_VERSION})"
+        );
+        Ok(())
+    }
+
+    /// The tickets an index's entries name, in the entries' order, at most `limit`.
+    /// An entry that no longer says what its ticket is (`current` gives the keys
+    /// the ticket has now) is skipped and logged: the index is kept in the same
+    /// transaction as the tickets, so that only follows an unreadable record.
+    fn indexed_tickets<I, K>(
+        &self,
+        tenant: &str,
+        entries: I,
+        limit: usize,
+        current: impl Fn(&Ticket) -> K,
+    ) -> StoreResult<Vec<Ticket>>
+    where
+        I: Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>>,
+        K: IndexKeys,
+    {
+        let mut found = Vec::new();
+        for entry in entries {
+            if found.len() >= limit {
+                break;
+            }
+            let (k, id) = entry.map_err(backend)?;
+            let id = String::from_utf8_lossy(&id);
+            match self.ticket(tenant, &id)? {
+                Some(ticket) if current(&ticket).has(&k) => found.push(ticket),
+                _ => tracing::warn!(tenant, ticket = %id, "a stale ticket index entry is skipped"),
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// The index keys a ticket has now, to check an index entry against.
+trait IndexKeys {
+    fn has(&self, key: &[u8]) -> bool;
+}
+
+impl IndexKeys for Vec<u8> {
+    fn has(&self, key: &[u8]) -> bool {
+        self.as_slice() == key
+    }
+}
+
+impl IndexKeys for BTreeSet<Vec<u8>> {
+    fn has(&self, key: &[u8]) -> bool {
+        self.contains(key)
     }
 }
 
@@ -335,6 +620,7 @@ impl Store for SledStore {
         tenant: &str,
         plugin: &str,
         key_prefix: &str,
+        limit: usize,
     ) -> StoreResult<Vec<String>> {
         let base = prefix(&[tenant, plugin]);
         let mut full = base.clone();
@@ -342,11 +628,20 @@ impl Store for SledStore {
         self.plugin_storage
             .scan_prefix(&full)
             .keys()
+            .take(limit)
             .map(|k| {
                 let k = k.map_err(backend)?;
                 Ok(String::from_utf8_lossy(&k[base.len()..]).into_owned())
             })
             .collect()
+    }
+
+    fn plugin_storage_count(&self, tenant: &str, plugin: &str) -> StoreResult<usize> {
+        let count = self
+            .storage_counts
+            .get(key(&[tenant, plugin]))
+            .map_err(backend)?;
+        Ok(usize::try_from(read_count(count.as_deref())).unwrap_or(usize::MAX))
     }
 
     fn enqueue_event(
@@ -398,9 +693,24 @@ impl Store for SledStore {
             &self.outbox,
             &self.timers,
             &self.timer_index,
+            &self.tickets_by_created,
+            &self.open_by_identity,
+            &self.storage_counts,
         )
             .transaction(
-                |(meta, pending, tickets, audit, storage, outbox, timers, timer_index)| {
+                |(
+                    meta,
+                    pending,
+                    tickets,
+                    audit,
+                    storage,
+                    outbox,
+                    timers,
+                    timer_index,
+                    by_created,
+                    open,
+                    counts,
+                )| {
                     let done = pending.remove(seq_key(tenant, commit.seq))?;
                     if done.is_none() {
                         // Already committed (a retry after a crash between commit and
@@ -408,7 +718,12 @@ impl Store for SledStore {
                         return Ok(Vec::new());
                     }
                     if let Some(ticket) = &commit.ticket {
-                        tickets.insert(key(&[tenant, &ticket.id]), to_json(ticket))?;
+                        let k = key(&[tenant, &ticket.id]);
+                        let old = tickets.insert(k.as_slice(), to_json(ticket))?;
+                        // An unreadable previous record cannot say which entries it
+                        // had: they stay, and are skipped when read.
+                        let old: Option<Ticket> = old.and_then(|v| from_json(&k, &v).ok());
+                        reindex(by_created, open, tenant, old.as_ref(), ticket)?;
                         for change in &commit.timers {
                             let (plugin, name) = match change {
                                 TimerChange::Set(timer) => (&timer.plugin, &timer.name),
@@ -437,12 +752,24 @@ impl Store for SledStore {
                         ]);
                         audit.insert(k, to_json(record))?;
                     }
+                    let mut added: BTreeMap<&str, i64> = BTreeMap::new();
                     for (plugin, k, value) in &commit.plugin_writes {
                         let k = key(&[tenant, plugin, k]);
-                        match value {
-                            Some(v) => storage.insert(k, v.as_slice())?,
-                            None => storage.remove(k)?,
+                        let change = match value {
+                            Some(v) => i64::from(storage.insert(k, v.as_slice())?.is_none()),
+                            None => -i64::from(storage.remove(k)?.is_some()),
                         };
+                        *added.entry(plugin.as_str()).or_default() += change;
+                    }
+                    for (plugin, change) in added.into_iter().filter(|(_, c)| *c != 0) {
+                        let k = key(&[tenant, plugin]);
+                        let count =
+                            read_count(counts.get(&k)?.as_deref()).saturating_add_signed(change);
+                        if count == 0 {
+                            counts.remove(k)?;
+                        } else {
+                            counts.insert(k, &count.to_be_bytes())?;
+                        }
                     }
                     for item in &commit.outbox {
                         outbox.insert(key(&[tenant, &item.id]), to_json(item))?;
@@ -588,30 +915,55 @@ impl Store for SledStore {
     }
 
     fn tickets(&self, tenant: &str, filter: &TicketFilter) -> StoreResult<Vec<Ticket>> {
-        let all: Vec<Ticket> = scan(&self.tickets, &prefix(&[tenant]))?;
         let limit = filter.limit.unwrap_or(usize::MAX);
-        Ok(all
-            .into_iter()
-            .filter(|t| filter.matches(t))
-            .take(limit)
-            .collect())
+        let mut found = Vec::new();
+        // Read one at a time, so that a listing with a limit stops at it.
+        for entry in self.tickets.scan_prefix(prefix(&[tenant])) {
+            if found.len() >= limit {
+                break;
+            }
+            let (k, v) = entry.map_err(backend)?;
+            let ticket: Ticket = from_json(&k, &v)?;
+            if filter.matches(&ticket) {
+                found.push(ticket);
+            }
+        }
+        Ok(found)
     }
 
-    fn open_tickets_of(&self, tenant: &str, identity_value: &str) -> StoreResult<Vec<Ticket>> {
-        let all: Vec<Ticket> = scan(&self.tickets, &prefix(&[tenant]))?;
-        Ok(all
-            .into_iter()
-            .filter(|t| {
-                !matches!(
-                    t.status,
-                    TicketStatus::Solved | TicketStatus::Closed | TicketStatus::Merged
-                ) && t
-                    .requester
-                    .identities
-                    .iter()
-                    .any(|i| i.value.eq_ignore_ascii_case(identity_value))
-            })
-            .collect())
+    fn recent_tickets(
+        &self,
+        tenant: &str,
+        since: Timestamp,
+        limit: usize,
+    ) -> StoreResult<Vec<Ticket>> {
+        let mut from = prefix(&[tenant]);
+        from.extend(time_bytes(since));
+        // Past the tenant's last key: its id, then 0x01 instead of the NUL separator.
+        let mut to = tenant.as_bytes().to_vec();
+        to.push(1);
+        self.indexed_tickets(
+            tenant,
+            self.tickets_by_created.range(from..to).rev(),
+            limit,
+            |ticket| created_key(tenant, ticket),
+        )
+    }
+
+    fn open_tickets_of(
+        &self,
+        tenant: &str,
+        identity: &Identity,
+        limit: usize,
+    ) -> StoreResult<Vec<Ticket>> {
+        self.indexed_tickets(
+            tenant,
+            self.open_by_identity
+                .scan_prefix(identity_prefix(tenant, identity))
+                .rev(),
+            limit,
+            |ticket| open_keys(tenant, ticket),
+        )
     }
 
     fn audit(&self, tenant: &str, ticket_id: &str) -> StoreResult<Vec<AuditRecord>> {
@@ -695,5 +1047,512 @@ impl Store for SledStore {
                 Ok(Some(item))
             })
             .map_err(tx_error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{DateTime, Duration, TimeZone, Utc};
+    use serde_json::json;
+
+    use super::*;
+    use crate::model::{EventKind, TicketStatus};
+
+    /// A fresh directory for one test.
+    fn scratch(name: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("guichet-store-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir
+    }
+
+    fn at(minute: i64) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap() + Duration::minutes(minute)
+    }
+
+    fn ticket(id: &str, minute: i64, status: TicketStatus, identities: &[(&str, &str)]) -> Ticket {
+        let identities: Vec<_> = identities
+            .iter()
+            .map(|(kind, value)| json!({"kind": kind, "value": value}))
+            .collect();
+        serde_json::from_value(json!({
+            "id": id, "channel": "email", "status": status,
+            "requester": {"identities": identities},
+            "created_at": at(minute), "updated_at": at(minute),
+        }))
+        .unwrap()
+    }
+
+    fn identity(kind: IdentityKind, value: &str) -> Identity {
+        Identity {
+            kind,
+            value: value.to_string(),
+        }
+    }
+
+    /// Commits an event of `tenant` the way the pipeline does, with `ticket` and
+    /// `writes` (plugin, key, value).
+    fn commit(
+        store: &SledStore,
+        tenant: &str,
+        ticket: Option<&Ticket>,
+        writes: &[(&str, &str, Option<&str>)],
+    ) -> EventCommit {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let event = Event {
+            id: format!(
+                "e-{}",
+                NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            ),
+            kind: EventKind::TicketCreated,
+            ticket: ticket.cloned(),
+            occurred_at: at(0),
+        };
+        let Enqueued::New(stored) = store.enqueue_event(tenant, &event, None, at(0)).unwrap()
+        else {
+            unreachable!("no idempotency key")
+        };
+        let commit = EventCommit {
+            tenant: tenant.to_string(),
+            seq: stored.seq,
+            ticket: ticket.cloned(),
+            timers: Vec::new(),
+            audit: Vec::new(),
+            follow_ups: Vec::new(),
+            plugin_writes: writes
+                .iter()
+                .map(|(p, k, v)| {
+                    (
+                        p.to_string(),
+                        k.to_string(),
+                        v.map(|v| v.as_bytes().to_vec()),
+                    )
+                })
+                .collect(),
+            outbox: Vec::new(),
+        };
+        store.commit_event(&commit).unwrap();
+        commit
+    }
+
+    fn ids(tickets: &[Ticket]) -> Vec<&str> {
+        tickets.iter().map(|t| t.id.as_str()).collect()
+    }
+
+    fn entries(tree: &sled::Tree) -> BTreeMap<Vec<u8>, Vec<u8>> {
+        tree.iter()
+            .map(|e| e.map(|(k, v)| (k.to_vec(), v.to_vec())).unwrap())
+            .collect()
+    }
+
+    /// The indexes and counters hold exactly what the records say, nothing stale.
+    fn assert_indexes_match_records(store: &SledStore) {
+        let (mut by_created, mut open) = (BTreeMap::new(), BTreeMap::new());
+        for entry in store.tickets.iter() {
+            let (k, v) = entry.unwrap();
+            let ticket: Ticket = from_json(&k, &v).unwrap();
+            let tenant = String::from_utf8(k.split(|b| *b == 0).next().unwrap().to_vec()).unwrap();
+            by_created.insert(
+                created_key(&tenant, &ticket),
+                ticket.id.clone().into_bytes(),
+            );
+            for key in open_keys(&tenant, &ticket) {
+                open.insert(key, ticket.id.clone().into_bytes());
+            }
+        }
+        let mut counts: BTreeMap<Vec<u8>, Vec<u8>> = BTreeMap::new();
+        for k in store.plugin_storage.iter().keys() {
+            let k = k.unwrap();
+            let entry = counts
+                .entry(count_key_of(&k).unwrap().to_vec())
+                .or_insert_with(|| 0u64.to_be_bytes().to_vec());
+            *entry = (read_count(Some(entry)) + 1).to_be_bytes().to_vec();
+        }
+        assert_eq!(
+            entries(&store.tickets_by_created),
+            by_created,
+            "tickets_by_created"
+        );
+        assert_eq!(
+            entries(&store.open_by_identity),
+            open,
+            "open_tickets_by_identity"
+        );
+        assert_eq!(
+            entries(&store.storage_counts),
+            counts,
+            "plugin_storage_counts"
+        );
+    }
+
+    #[test]
+    fn recent_is_newest_first_from_since_and_stops_at_limit() {
+        let dir = scratch("recent");
+        let store = SledStore::open(&dir).unwrap();
+        for (id, minute) in [
+            ("t-1", 1),
+            ("t-2", 2),
+            ("t-3b", 3),
+            ("t-3a", 3),
+            ("t-30", 3),
+            ("t-3", 3),
+            ("t-4", 4),
+        ] {
+            commit(
+                &store,
+                "acme",
+                Some(&ticket(id, minute, TicketStatus::New, &[])),
+                &[],
+            );
+        }
+        commit(
+            &store,
+            "acme-2",
+            Some(&ticket("other", 5, TicketStatus::New, &[])),
+            &[],
+        );
+        let recent = |since, limit| store.recent_tickets("acme", at(since), limit).unwrap();
+        // Newest first; the tickets of one moment in id (byte) order, an id before
+        // the longer ids it begins; `since` included.
+        assert_eq!(
+            ids(&recent(2, 10)),
+            ["t-4", "t-3", "t-30", "t-3a", "t-3b", "t-2"]
+        );
+        assert_eq!(ids(&recent(0, 3)), ["t-4", "t-3", "t-30"]);
+        assert_eq!(ids(&recent(5, 10)), Vec::<&str>::new());
+        assert_eq!(recent(0, 0).len(), 0);
+        assert_eq!(
+            ids(&store.recent_tickets("acme-2", at(0), 10).unwrap()),
+            ["other"]
+        );
+        assert!(store.recent_tickets("acm", at(0), 10).unwrap().is_empty());
+
+        // A ticket whose creation time is corrected moves in the index.
+        commit(
+            &store,
+            "acme",
+            Some(&ticket("t-1", 10, TicketStatus::Open, &[])),
+            &[],
+        );
+        assert_eq!(ids(&recent(4, 10)), ["t-1", "t-4"]);
+        assert_indexes_match_records(&store);
+        drop(store);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn open_by_identity_follows_status_and_identity_changes() {
+        let dir = scratch("open");
+        let store = SledStore::open(&dir).unwrap();
+        let zoe = identity(IdentityKind::Email, "zoe@example.fr");
+        let phone = identity(IdentityKind::Phone, "+33600000000");
+        let open_of = |who: &Identity| {
+            ids(&store.open_tickets_of("acme", who, 50).unwrap())
+                .into_iter()
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        };
+        let save = |t: &Ticket| {
+            commit(&store, "acme", Some(t), &[]);
+            assert_indexes_match_records(&store);
+        };
+
+        let mut t1 = ticket(
+            "t-1",
+            1,
+            TicketStatus::New,
+            &[
+                ("email", "Zoe@Example.FR"),
+                ("phone", "+33600000000"),
+                ("email", "zoe@example.fr"),
+            ],
+        );
+        save(&t1);
+        save(&ticket(
+            "t-2",
+            2,
+            TicketStatus::WaitingOnAgent,
+            &[("email", "zoe@example.fr")],
+        ));
+        save(&ticket(
+            "t-3",
+            3,
+            TicketStatus::Closed,
+            &[("email", "zoe@example.fr")],
+        ));
+        commit(
+            &store,
+            "acme-2",
+            Some(&ticket(
+                "t-9",
+                9,
+                TicketStatus::New,
+                &[("email", "zoe@example.fr")],
+            )),
+            &[],
+        );
+
+        // E-mail addresses without case, newest first, within the tenant.
+        assert_eq!(open_of(&zoe), ["t-2", "t-1"]);
+        assert_eq!(
+            open_of(&identity(IdentityKind::Email, "ZOE@example.fr")),
+            ["t-2", "t-1"]
+        );
+        assert_eq!(
+            ids(&store.open_tickets_of("acme", &zoe, 1).unwrap()),
+            ["t-2"]
+        );
+        // Other kinds compare exactly, and a value of another kind is not a match.
+        assert_eq!(open_of(&phone), ["t-1"]);
+        assert!(open_of(&identity(IdentityKind::Whatsapp, "+33600000000")).is_empty());
+        assert!(open_of(&identity(IdentityKind::External, "zoe@example.fr")).is_empty());
+        assert!(open_of(&identity(IdentityKind::Email, "zoe@example")).is_empty());
+
+        // Solved, closed and merged leave the index; reopened, it comes back.
+        for status in [
+            TicketStatus::Solved,
+            TicketStatus::Closed,
+            TicketStatus::Merged,
+        ] {
+            t1.status = status;
+            save(&t1);
+            assert_eq!(open_of(&zoe), ["t-2"], "{status:?}");
+            assert!(open_of(&phone).is_empty(), "{status:?}");
+            t1.status = TicketStatus::Open;
+            save(&t1);
+            assert_eq!(open_of(&zoe), ["t-2", "t-1"], "reopened after {status:?}");
+        }
+        for status in [TicketStatus::WaitingOnRequester, TicketStatus::OnHold] {
+            t1.status = status;
+            save(&t1);
+            assert_eq!(open_of(&phone), ["t-1"], "{status:?}");
+        }
+
+        // The requester's identities change: the old ones no longer find it.
+        t1.requester.identities = vec![identity(IdentityKind::Whatsapp, "+33611111111")];
+        save(&t1);
+        assert_eq!(open_of(&zoe), ["t-2"]);
+        assert!(open_of(&phone).is_empty());
+        assert_eq!(
+            open_of(&identity(IdentityKind::Whatsapp, "+33611111111")),
+            ["t-1"]
+        );
+        t1.requester.identities.clear();
+        save(&t1);
+        assert!(open_of(&identity(IdentityKind::Whatsapp, "+33611111111")).is_empty());
+
+        // Another tenant's ticket with the same identity stays its own.
+        assert_eq!(
+            ids(&store.open_tickets_of("acme-2", &zoe, 50).unwrap()),
+            ["t-9"]
+        );
+        drop(store);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_stale_index_entry_is_skipped() {
+        let dir = scratch("stale");
+        let store = SledStore::open(&dir).unwrap();
+        let open = ticket("t-1", 1, TicketStatus::Open, &[("email", "a@b.c")]);
+        commit(&store, "acme", Some(&open), &[]);
+        // As if an unreadable earlier record had left its entries behind.
+        let mut closed = open.clone();
+        closed.status = TicketStatus::Closed;
+        store
+            .tickets
+            .insert(key(&["acme", "t-1"]), to_json(&closed))
+            .unwrap();
+        let a = identity(IdentityKind::Email, "a@b.c");
+        assert!(store.open_tickets_of("acme", &a, 50).unwrap().is_empty());
+        store.tickets.remove(key(&["acme", "t-1"])).unwrap();
+        assert!(store.recent_tickets("acme", at(0), 50).unwrap().is_empty());
+        drop(store);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn the_storage_counter_follows_sets_overwrites_and_deletes() {
+        let dir = scratch("counter");
+        let store = SledStore::open(&dir).unwrap();
+        let count = |tenant, plugin| store.plugin_storage_count(tenant, plugin).unwrap();
+        let write = |writes: &[(&str, &str, Option<&str>)]| {
+            let done = commit(&store, "acme", None, writes);
+            assert_indexes_match_records(&store);
+            done
+        };
+        assert_eq!(count("acme", "dedup"), 0);
+        write(&[("dedup", "a", Some("1"))]);
+        assert_eq!(count("acme", "dedup"), 1);
+        write(&[("dedup", "a", Some("2"))]);
+        assert_eq!(count("acme", "dedup"), 1, "an overwrite adds no key");
+        let both = write(&[
+            ("dedup", "b", Some("1")),
+            ("dedup", "c", Some("1")),
+            ("sla", "a", Some("1")),
+        ]);
+        assert_eq!((count("acme", "dedup"), count("acme", "sla")), (3, 1));
+        // The same commit again (a retry after a crash) counts nothing twice.
+        store.commit_event(&both).unwrap();
+        assert_eq!((count("acme", "dedup"), count("acme", "sla")), (3, 1));
+        write(&[
+            ("dedup", "a", None),
+            ("dedup", "zz", None),
+            ("dedup", "d", Some("1")),
+        ]);
+        assert_eq!(
+            count("acme", "dedup"),
+            3,
+            "a deleted key and a new one; an absent key"
+        );
+        write(&[
+            ("dedup", "b", None),
+            ("dedup", "c", None),
+            ("dedup", "d", None),
+            ("sla", "a", None),
+        ]);
+        assert_eq!((count("acme", "dedup"), count("acme", "sla")), (0, 0));
+        assert!(
+            store.storage_counts.is_empty(),
+            "no counter is kept at zero"
+        );
+
+        // Keys with a NUL of their own, other tenants, plugins whose name begins another's.
+        write(&[
+            ("dedup", "x\0y", Some("1")),
+            ("dedup", "x", Some("1")),
+            ("dedup-2", "x", Some("1")),
+        ]);
+        commit(&store, "acme-2", None, &[("dedup", "x", Some("1"))]);
+        assert_eq!((count("acme", "dedup"), count("acme", "dedup-2")), (2, 1));
+        assert_eq!((count("acme-2", "dedup"), count("acme", "sla")), (1, 0));
+        assert_indexes_match_records(&store);
+        drop(store);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn listing_keys_stops_at_the_limit() {
+        let dir = scratch("keys");
+        let store = SledStore::open(&dir).unwrap();
+        let keys: Vec<String> = (0..20).map(|n| format!("seen/{n:02}")).collect();
+        let mut writes: Vec<(&str, &str, Option<&str>)> = keys
+            .iter()
+            .map(|k| ("dedup", k.as_str(), Some("1")))
+            .collect();
+        writes.push(("dedup", "other", Some("1")));
+        writes.push(("dedup-2", "seen/zz", Some("1")));
+        commit(&store, "acme", None, &writes);
+        let list = |prefix, limit| {
+            store
+                .plugin_storage_keys("acme", "dedup", prefix, limit)
+                .unwrap()
+        };
+        assert_eq!(list("seen/", 3), ["seen/00", "seen/01", "seen/02"]);
+        assert_eq!(list("seen/", 100), keys);
+        assert_eq!(list("", 100).len(), 21);
+        assert!(list("seen/", 0).is_empty());
+        assert_eq!(list("other", 10), ["other"]);
+        drop(store);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A data directory written before the indexes existed (schema version 1: the
+    /// records, no `schema_version` in `meta`) gets them at open, once.
+    #[test]
+    fn a_store_written_before_the_indexes_gets_them_at_open() {
+        let dir = scratch("migrate");
+        {
+            let db = sled::open(&dir).unwrap();
+            let tickets = db.open_tree("tickets").unwrap();
+            let storage = db.open_tree("plugin_storage").unwrap();
+            for (tenant, t) in [
+                (
+                    "acme",
+                    ticket("t-1", 1, TicketStatus::Open, &[("email", "Zoe@Example.fr")]),
+                ),
+                (
+                    "acme",
+                    ticket(
+                        "t-2",
+                        2,
+                        TicketStatus::Solved,
+                        &[("email", "zoe@example.fr")],
+                    ),
+                ),
+                (
+                    "acme",
+                    ticket("t-3", 3, TicketStatus::New, &[("phone", "+336")]),
+                ),
+                (
+                    "acme-2",
+                    ticket("t-4", 4, TicketStatus::New, &[("email", "zoe@example.fr")]),
+                ),
+            ] {
+                tickets.insert(key(&[tenant, &t.id]), to_json(&t)).unwrap();
+            }
+            for (tenant, plugin, k) in [
+                ("acme", "dedup", "a"),
+                ("acme", "dedup", "b"),
+                ("acme", "sla", "a"),
+                ("acme-2", "dedup", "a"),
+            ] {
+                storage
+                    .insert(key(&[tenant, plugin, k]), b"1".as_slice())
+                    .unwrap();
+            }
+            // What a crash half-way through an earlier migration could leave.
+            db.open_tree("tickets_by_created")
+                .unwrap()
+                .insert(b"acme\0junk", b"t-0".as_slice())
+                .unwrap();
+            db.flush().unwrap();
+        }
+        let store = SledStore::open(&dir).unwrap();
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+        assert_indexes_match_records(&store);
+        assert_eq!(
+            ids(&store.recent_tickets("acme", at(0), 50).unwrap()),
+            ["t-3", "t-2", "t-1"]
+        );
+        let zoe = identity(IdentityKind::Email, "zoe@example.fr");
+        assert_eq!(
+            ids(&store.open_tickets_of("acme", &zoe, 50).unwrap()),
+            ["t-1"]
+        );
+        assert_eq!(store.plugin_storage_count("acme", "dedup").unwrap(), 2);
+        assert_eq!(store.plugin_storage_count("acme", "sla").unwrap(), 1);
+        assert_eq!(store.plugin_storage_count("acme-2", "dedup").unwrap(), 1);
+
+        // Once: a directory at the current version is not rebuilt at the next open.
+        store
+            .storage_counts
+            .insert(key(&["acme", "marker"]), &7u64.to_be_bytes())
+            .unwrap();
+        drop(store);
+        let store = SledStore::open(&dir).unwrap();
+        assert_eq!(store.plugin_storage_count("acme", "marker").unwrap(), 7);
+        drop(store);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_store_written_by_a_newer_guichet_is_refused() {
+        let dir = scratch("newer");
+        {
+            let db = sled::open(&dir).unwrap();
+            db.open_tree("meta")
+                .unwrap()
+                .insert(SCHEMA_KEY, &(SCHEMA_VERSION + 1).to_be_bytes())
+                .unwrap();
+            db.flush().unwrap();
+        }
+        match SledStore::open(&dir) {
+            Err(StoreError::NewerSchema { found, supported }) => {
+                assert_eq!((found, supported), (SCHEMA_VERSION + 1, SCHEMA_VERSION));
+            }
+            Err(e) => panic!("unexpected error: {e}"),
+            Ok(_) => panic!("a newer layout was opened"),
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
