@@ -52,7 +52,26 @@ fn the_python_sentiment_plugin_tags_escalates_and_counts_upset_requesters() {
 
     let check = guichet(&["plugin", "check", plugin.to_str().unwrap()]);
     assert!(check.status.success(), "{}", text(&check.stderr));
-    assert!(text(&check.stdout).contains("world:   guichet:plugin@0.1.0 automation"));
+    let listing = text(&check.stdout);
+    assert!(listing.contains("world:   guichet:plugin@0.1.0 automation"));
+    // componentize-py's own `exports` interface is listed apart from the plugin's
+    // export, and every WASI import says what the sandbox gives it.
+    assert!(
+        listing
+            .contains("other exports (never called by the host; a toolchain's own):\n  exports\n"),
+        "{listing}"
+    );
+    let provision = |import: &str| {
+        listing
+            .lines()
+            .find(|l| l.trim_start().starts_with(import))
+            .unwrap_or_else(|| panic!("no {import} in {listing}"))
+            .to_string()
+    };
+    assert!(provision("wasi:sockets/tcp@").contains("denied"));
+    assert!(provision("wasi:sockets/ip-name-lookup@").contains("denied"));
+    assert!(provision("wasi:filesystem/preopens@").contains("no preopened directories"));
+    assert!(provision("wasi:cli/environment@").contains("no variables"));
 
     let out = assert_run_matches(
         &plugin,

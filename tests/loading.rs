@@ -18,6 +18,11 @@ fn the_triage_plugin_is_an_automation_plugin() {
     let info = plugin.info();
     assert_eq!(info.world, World::Automation);
     assert_eq!(info.exports, vec!["guichet:plugin/rules@0.1.0".to_string()]);
+    assert!(info.other_exports.is_empty(), "{:?}", info.other_exports);
+    // Every import says what the host gives it: nothing of the machine.
+    for (import, provision) in info.provisions() {
+        assert!(!provision.is_empty(), "{import}");
+    }
     assert!(
         info.imports
             .contains(&"guichet:plugin/config@0.1.0".to_string())

@@ -18,6 +18,16 @@ fn check_prints_the_world_of_the_built_triage_component() {
     );
     assert!(stdout.contains("guichet:plugin/rules@0.1.0"), "{stdout}");
     assert!(stdout.contains("size:    "), "{stdout}");
+    // Each WASI import says what the sandbox gives it.
+    let environment = stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("wasi:cli/environment@"))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert!(
+        environment.contains("no variables, no arguments"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("other exports"), "{stdout}");
 }
 
 #[test]

@@ -273,9 +273,41 @@ fn bad_input_gets_a_problem_answer_and_changes_nothing() {
             400,
             "invalid-json",
         ),
+        (
+            "a configuration that is not an object",
+            "/v1/tenants/acme/plugins/triage".into(),
+            br#"{"config": [1, 2]}"#.to_vec(),
+            400,
+            "invalid-json",
+        ),
+        (
+            "a configuration given as a string",
+            "/v1/tenants/acme/plugins/triage".into(),
+            br#"{"config": "{\"rules\": []}"}"#.to_vec(),
+            400,
+            "invalid-json",
+        ),
+        (
+            "settings as an array, which serde would read field by field",
+            "/v1/tenants/acme/settings".into(),
+            br#"["Renamed", "Asia/Tokyo"]"#.to_vec(),
+            400,
+            "invalid-json",
+        ),
+        (
+            "an event kind as a list",
+            "/v1/tenants/acme/events".into(),
+            {
+                let mut e = triage_events()[0].clone();
+                e["kind"] = json!(["ticket_created"]);
+                e.to_string().into_bytes()
+            },
+            400,
+            "invalid-event",
+        ),
     ];
     for (what, path, body, status, kind) in cases {
-        let method = if path.contains("/plugins/") {
+        let method = if path.contains("/plugins/") || path.ends_with("/settings") {
             "PUT"
         } else {
             "POST"
@@ -470,10 +502,20 @@ fn every_route_refuses_another_tenants_token_and_the_wrong_scope_and_leaks_nothi
             401,
             "{method} {path}"
         );
-        assert_eq!(
-            s.call(method, path, Some(OPERATOR), body.clone()).status,
-            404,
-            "{method} {path}"
+        // The operator manages tenants and cannot act inside one: a 403 that says so
+        // and names the token to use, not a 404 for a tenant that exists.
+        let answer = s.call(method, path, Some(OPERATOR), body.clone());
+        assert_eq!(answer.status, 403, "{method} {path}: {}", answer.body);
+        assert_eq!(answer.content_type, "application/problem+json");
+        let detail = answer.body["detail"].as_str().unwrap();
+        assert!(
+            detail.contains("cannot act inside one")
+                && detail.contains(if *needs == "admin" {
+                    "an admin token of tenant `acme`"
+                } else {
+                    "an integration or admin token of tenant `acme`"
+                }),
+            "{method} {path}: {detail}"
         );
         // The wrong scope.
         if *needs == "admin" {

@@ -488,7 +488,7 @@ fn bad_schedules_zones_and_host_made_events_are_refused() {
         answer.body["detail"]
             .as_str()
             .unwrap()
-            .contains("schedule `morning`: `at nine` is not a cron schedule"),
+            .contains("`/schedules/morning`: `at nine` is not a cron expression"),
         "{}",
         answer.body
     );
@@ -503,7 +503,7 @@ fn bad_schedules_zones_and_host_made_events_are_refused() {
         answer.body["detail"]
             .as_str()
             .unwrap()
-            .contains("more often than once a minute"),
+            .contains("the second (one number, so that it ticks at most once a minute)"),
         "{}",
         answer.body
     );
@@ -521,7 +521,7 @@ fn bad_schedules_zones_and_host_made_events_are_refused() {
         answer.body["detail"]
             .as_str()
             .unwrap()
-            .contains("at most 10 schedules"),
+            .contains("`/schedules`: may have at most 10 entries"),
         "{}",
         answer.body
     );

@@ -280,9 +280,16 @@ fn print_info(origin: &str, info: &ComponentInfo) {
     for export in &info.exports {
         println!("  {export}");
     }
-    println!("imports:");
-    for import in &info.imports {
-        println!("  {import}");
+    if !info.other_exports.is_empty() {
+        println!("other exports (never called by the host; a toolchain's own):");
+        for export in &info.other_exports {
+            println!("  {export}");
+        }
+    }
+    println!("imports (and what the sandbox gives each):");
+    let width = info.imports.iter().map(String::len).max().unwrap_or(0);
+    for (import, provision) in info.provisions() {
+        println!("  {import:width$}  {provision}");
     }
 }
 

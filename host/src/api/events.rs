@@ -10,20 +10,59 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
 
+use std::borrow::Cow;
+
+use serde_json::Value;
+use utoipa::openapi::schema::{ArrayBuilder, OneOfBuilder, Schema};
+use utoipa::openapi::{Ref, RefOr};
+use utoipa::{PartialSchema, ToSchema};
+
+use super::openapi::Name;
 use super::{
-    ApiResult, AppState, MAX_BATCH, Problem, answer, body_problem, check_external_id, tenant_access,
+    ApiResult, AppState, MAX_BATCH, Problem, answer, body_problem, conforms, openapi, tenant_access,
 };
-use crate::model::{Event, EventKind};
+use crate::model::Event;
 use crate::pipeline::EventOutcome;
 use crate::store::{Enqueued, Scope};
 
-/// One event, or a batch of 1 to 1,000.
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(untagged)]
-#[allow(dead_code)] // Describes the body for the OpenAPI description; parsed by hand below.
-pub(super) enum EventsBody {
-    One(Box<Event>),
-    Many(Vec<Event>),
+/// The longest `?timeout_ms`.
+const MAX_WAIT_MS: u64 = 60_000;
+
+/// The body of `POST …/events`: one event, or a batch of 1 to [`MAX_BATCH`]. Its
+/// schema refers to `IncomingEvent`, the model's [`Event`] as a helpdesk may send it
+/// (see `openapi::refine`); the body is checked against it, then read as events.
+pub(super) struct EventsBody;
+
+impl PartialSchema for EventsBody {
+    fn schema() -> RefOr<Schema> {
+        OneOfBuilder::new()
+            .item(Ref::from_schema_name("IncomingEvent"))
+            .item(
+                ArrayBuilder::new()
+                    .items(Ref::from_schema_name("IncomingEvent"))
+                    .min_items(Some(1))
+                    .max_items(Some(MAX_BATCH))
+                    .description(Some("A batch: 1 to 1,000 events, processed in order")),
+            )
+            .description(Some("One event, or a batch of 1 to 1,000."))
+            .into()
+    }
+}
+
+impl ToSchema for EventsBody {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("EventsBody")
+    }
+
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        // `IncomingEvent` is made from these.
+        schemas.push((Event::name().into(), Event::schema()));
+        <Event as ToSchema>::schemas(schemas);
+        schemas.push((
+            openapi::ExternalId::name().into(),
+            openapi::ExternalId::schema(),
+        ));
+    }
 }
 
 #[derive(Deserialize, Default, utoipa::IntoParams)]
@@ -35,6 +74,7 @@ pub(super) struct EventsQuery {
     wait: bool,
     /// How long to wait, in milliseconds (default 10,000, at most 60,000).
     #[serde(default)]
+    #[param(minimum = 0, maximum = 60_000)]
     timeout_ms: Option<u64>,
 }
 
@@ -67,8 +107,8 @@ pub(super) struct EventsAnswer {
     path = "/v1/tenants/{tenant}/events",
     tag = "events",
     params(
-        ("tenant" = String, Path, description = "The tenant's id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "1–256 visible ASCII characters, e.g. the helpdesk's delivery id"),
+        ("tenant" = Name, Path, description = "The tenant's id"),
+        ("Idempotency-Key" = Option<String>, Header, nullable = false, min_length = 1, max_length = 256, pattern = "^[!-~]([ -~]*[!-~])?$", description = "1–256 visible ASCII characters (spaces inside only), e.g. the helpdesk's delivery id"),
         EventsQuery,
     ),
     request_body = EventsBody,
@@ -92,18 +132,25 @@ pub(super) async fn post_events(
             format!("{}; parameters: wait, timeout_ms", e.body_text()),
         )
     })?;
+    if query.timeout_ms.is_some_and(|t| t > MAX_WAIT_MS) {
+        return Err(Problem::bad_request(
+            "invalid-query",
+            format!("timeout_ms may be at most {MAX_WAIT_MS} (a minute)"),
+        ));
+    }
     let (events, batch) = parse_events(&body.map_err(body_problem)?)?;
     let idempotency_key = headers
         .get("idempotency-key")
         .map(|v| {
             v.to_str()
                 .ok()
-                .filter(|k| !k.is_empty() && k.len() <= 256)
+                .filter(|k| openapi::is_idempotency_key(k))
                 .map(str::to_string)
                 .ok_or_else(|| {
                     Problem::bad_request(
                         "invalid-idempotency-key",
-                        "the Idempotency-Key header must be 1–256 visible ASCII characters",
+                        "the Idempotency-Key header must be 1–256 visible ASCII characters, \
+                         with spaces inside only",
                     )
                 })
         })
@@ -158,7 +205,7 @@ pub(super) async fn post_events(
             },
         );
     }
-    let timeout = Duration::from_millis(query.timeout_ms.unwrap_or(10_000).min(60_000));
+    let timeout = Duration::from_millis(query.timeout_ms.unwrap_or(10_000));
     let mut outcomes = Vec::new();
     let deadline = tokio::time::Instant::now() + timeout;
     for rx in waiting {
@@ -189,62 +236,42 @@ pub(super) async fn post_events(
     )
 }
 
-/// Parses one event or a batch, one by one so that a message names the bad one, and
-/// checks what storage keys are made of. Returns the events and whether they came as
-/// a batch.
+/// Parses one event or a batch: checked against the description's `EventsBody` first
+/// (ids, a ticket on each, 1 to 1,000 events, closed objects), then read as events.
+/// Returns the events and whether they came as a batch.
 fn parse_events(body: &[u8]) -> Result<(Vec<Event>, bool), Problem> {
-    let (events, batch) = match serde_json::from_slice::<serde_json::Value>(body) {
-        Err(e) => {
-            return Err(Problem::bad_request(
-                "invalid-json",
-                format!("the body is not JSON: {e}"),
-            ));
-        }
-        Ok(serde_json::Value::Array(items)) => {
-            let mut events: Vec<Event> = Vec::with_capacity(items.len());
-            for (n, item) in items.into_iter().enumerate() {
-                events.push(serde_json::from_value(item).map_err(|e| {
-                    Problem::bad_request("invalid-event", format!("event {n} of the batch: {e}"))
-                })?);
-            }
-            (events, true)
-        }
-        Ok(value) => (
-            vec![serde_json::from_value(value).map_err(|e| {
-                Problem::bad_request("invalid-event", format!("the event is not valid: {e}"))
-            })?],
-            false,
-        ),
+    let mut value: Value = serde_json::from_slice(body)
+        .map_err(|e| Problem::bad_request("invalid-json", format!("the body is not JSON: {e}")))?;
+    super::conform::whole_numbers_as_integers(&mut value);
+    let items: Vec<&Value> = match &value {
+        Value::Array(items) => items.iter().collect(),
+        one => vec![one],
     };
-    if events.is_empty() || events.len() > MAX_BATCH {
-        return Err(Problem::bad_request(
-            "invalid-batch",
-            format!("send 1 to {MAX_BATCH} events"),
-        ));
-    }
-    for (n, event) in events.iter().enumerate() {
-        let Some(ticket) = &event.ticket else {
-            return Err(Problem::bad_request(
-                "invalid-event",
-                format!("event {n} (`{}`) carries no `ticket`", event.id),
-            ));
-        };
-        check_external_id("event id", &event.id)?;
-        check_external_id("ticket id", &ticket.id)?;
-        if matches!(
-            event.kind,
-            EventKind::TimerFired { .. } | EventKind::ScheduledTick { .. }
-        ) {
+    // The host's own kinds, named as such before the general check.
+    for (n, item) in items.iter().enumerate() {
+        if let Some(kind @ ("timer_fired" | "scheduled_tick")) =
+            item.pointer("/kind/type").and_then(Value::as_str)
+        {
             return Err(Problem::bad_request(
                 "invalid-event",
                 format!(
-                    "event {n} (`{}`) is a `{}`: the host makes those from the timers and \
-                     schedules plugins set; they cannot be sent",
-                    event.id,
-                    event.kind.name()
+                    "event {n} is a `{kind}`: the host makes those from the timers and \
+                     schedules plugins set; they cannot be sent"
                 ),
             ));
         }
     }
+    conforms(&value, &openapi::schema_ref("EventsBody"), |e| {
+        Problem::bad_request("invalid-event", format!("the events are not valid: {e}"))
+    })?;
+    let batch = value.is_array();
+    let events = items
+        .into_iter()
+        .enumerate()
+        .map(|(n, item)| {
+            Event::deserialize(item)
+                .map_err(|e| Problem::bad_request("invalid-event", format!("event {n}: {e}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     Ok((events, batch))
 }

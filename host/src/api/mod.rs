@@ -4,9 +4,14 @@
 //! Every route under `/v1/tenants/{tenant}` checks the caller's token against that
 //! tenant and the scope the route needs. A token of another tenant gets the same
 //! `404` as a tenant that does not exist, so tokens cannot be used to discover other
-//! tenants. Request bodies are read as bytes and parsed here, so that every bad input
-//! (malformed JSON, unknown fields, oversized bodies) gets a problem answer that
-//! says what to fix; nothing is stored before the whole request is valid.
+//! tenants; the operator's token gets a `403` that names the tokens to use. Request
+//! bodies are read as bytes, checked against the schema the OpenAPI description gives
+//! them ([`conform`]) and only then parsed, so that every bad input (malformed JSON,
+//! a body of the wrong shape, unknown fields, a value out of its range, an oversized
+//! body) gets a problem answer that says what to fix; nothing is stored before the
+//! whole request is valid. Every error, including those axum answers by itself (a
+//! method a route does not have, a path it cannot read), is a problem
+//! ([`problem_everywhere`]).
 //!
 //! Routes are registered through `utoipa-axum`: the path and method in each handler's
 //! `#[utoipa::path]` attribute are the ones axum routes, so the OpenAPI description
@@ -15,6 +20,7 @@
 //! Handlers translate between HTTP and the store and pipeline; they hold no business
 //! rules of their own.
 
+mod conform;
 mod events;
 mod openapi;
 mod plugins;
@@ -30,7 +36,7 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, MatchedPath, State};
-use axum::http::{HeaderMap, Request, StatusCode, header};
+use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -111,6 +117,7 @@ pub fn router(state: AppState) -> Router {
                 openapi::PATH
             ))
         })
+        .layer(axum::middleware::map_response(problem_everywhere))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(request_span)
@@ -119,6 +126,50 @@ pub fn router(state: AppState) -> Router {
                 .on_failure(DefaultOnFailure::new().level(Level::WARN)),
         )
         .with_state(state)
+}
+
+/// Turns the error answers that axum makes by itself into problems: a method the route
+/// does not have (405, whose `Allow` header axum adds afterwards), a path parameter
+/// that is not UTF-8 (400). The handlers' own errors already are problems.
+async fn problem_everywhere(method: Method, response: Response) -> Response {
+    let status = response.status();
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    if status.as_u16() < 400 || is_problem {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+        .unwrap_or_default();
+    let (kind, detail) = match status {
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "method-not-allowed",
+            format!(
+                "this route does not take `{method}`; the `Allow` header lists the methods it \
+                 takes, and {} describes them",
+                openapi::PATH
+            ),
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => ("body-too-large", text),
+        StatusCode::NOT_FOUND => ("not-found", text),
+        _ => ("invalid-request", text),
+    };
+    let detail = if detail.is_empty() {
+        status.canonical_reason().unwrap_or("error").to_string()
+    } else {
+        detail
+    };
+    let mut answer = Problem::new(status, kind, detail).into_response();
+    for (name, value) in parts.headers.iter() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            answer.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    answer
 }
 
 /// The description of every route, as served at `/v1/openapi.json`.
@@ -187,7 +238,8 @@ async fn operator(state: &AppState, headers: &HeaderMap) -> ApiResult<()> {
         Caller::Tenant { .. } => Err(Problem::new(
             StatusCode::FORBIDDEN,
             "forbidden",
-            "only the operator token may manage tenants",
+            "only the operator token may create and list tenants; a tenant's tokens act \
+             inside their own tenant",
         )),
     }
 }
@@ -207,7 +259,8 @@ async fn tenant_access(
                 return Err(Problem::new(
                     StatusCode::FORBIDDEN,
                     "forbidden",
-                    "this needs an admin token; integration tokens send events and read tickets",
+                    "this needs the tenant's admin token; integration tokens send events and \
+                     read tickets, plugins and their audit",
                 ));
             }
             if state.store.tenant(tenant)?.is_none() {
@@ -215,23 +268,61 @@ async fn tenant_access(
             }
             Ok(())
         }
-        // Another tenant's token, or the operator's: the same answer as for a tenant
-        // that does not exist.
-        _ => Err(not_found()),
+        // The operator manages tenants, and may know which exist: say what it may do
+        // rather than pretend the tenant is missing.
+        Caller::Operator => Err(Problem::new(
+            StatusCode::FORBIDDEN,
+            "operator-outside-tenants",
+            format!(
+                "the operator token creates and lists tenants and cannot act inside one: this \
+                 route needs {} of tenant `{tenant}` (its first admin token came with its \
+                 creation)",
+                if needed == Scope::Admin {
+                    "an admin token"
+                } else {
+                    "an integration or admin token"
+                },
+            ),
+        )),
+        // Another tenant's token: the same answer as for a tenant that does not exist.
+        Caller::Tenant { .. } => Err(not_found()),
     }
 }
 
-fn parse_json<T: DeserializeOwned>(
+/// Reads a JSON body of type `T`: JSON first, then the schema the API description
+/// gives `T` ([`conform`]), and only then `T` itself, so that nothing outside the
+/// described shape gets through serde's leniency (a struct from an array, say).
+fn parse_json<T: DeserializeOwned + utoipa::ToSchema>(
     body: Result<Bytes, BytesRejection>,
     what: &str,
 ) -> ApiResult<T> {
     let body = body.map_err(body_problem)?;
-    serde_json::from_slice(&body).map_err(|e| {
+    let invalid = |e: &dyn std::fmt::Display| {
         Problem::bad_request(
             "invalid-json",
             format!("the body is not a valid {what}: {e}"),
         )
-    })
+    };
+    let mut value: serde_json::Value = serde_json::from_slice(&body).map_err(|e| invalid(&e))?;
+    conform::whole_numbers_as_integers(&mut value);
+    conforms(&value, &openapi::schema_ref(&T::name()), |e| {
+        Problem::bad_request("invalid-json", format!("{e}; expected {what}"))
+    })?;
+    T::deserialize(&value).map_err(|e| invalid(&e))
+}
+
+/// Checks `value` against `schema` (a schema of the API description, usually a
+/// `$ref` to one of its components); a violation becomes the problem `refused` makes.
+fn conforms(
+    value: &serde_json::Value,
+    schema: &serde_json::Value,
+    refused: impl Fn(&conform::Refusal) -> Problem,
+) -> ApiResult<()> {
+    match conform::check(openapi::json(), schema, value) {
+        Ok(()) => Ok(()),
+        Err(e @ conform::Refusal::Violation { .. }) => Err(refused(&e)),
+        Err(e @ conform::Refusal::Description(_)) => Err(Problem::internal(e)),
+    }
 }
 
 fn body_problem(rejection: BytesRejection) -> Problem {
@@ -250,35 +341,21 @@ fn body_problem(rejection: BytesRejection) -> Problem {
     }
 }
 
-/// Ids chosen by callers end up in storage keys and URLs: keep them printable.
+/// Names chosen by callers end up in storage keys and URLs: keep them to
+/// [`openapi::NAME_PATTERN`], as the description says.
 fn check_slug(kind: &str, value: &str) -> ApiResult<()> {
-    let ok = !value.is_empty()
-        && value.len() <= 64
-        && value
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        && value.starts_with(|c: char| c.is_ascii_lowercase());
-    if ok {
+    if openapi::is_name(value) {
         Ok(())
     } else {
         Err(Problem::bad_request(
             "invalid-name",
             format!(
-                "`{value}` is not a valid {kind}: use 1–64 lower-case letters, digits and \
-                 dashes, starting with a letter"
+                "`{value}` is not a valid {kind}: use 1–{} lower-case letters, digits and \
+                 dashes, starting with a letter",
+                openapi::NAME_MAX
             ),
         ))
     }
-}
-
-fn check_external_id(kind: &str, value: &str) -> ApiResult<()> {
-    if value.is_empty() || value.len() > 256 || value.chars().any(char::is_control) {
-        return Err(Problem::bad_request(
-            "invalid-id",
-            format!("the {kind} `{value}` must be 1–256 characters without control characters"),
-        ));
-    }
-    Ok(())
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

@@ -1,6 +1,7 @@
 //! A tenant's plugins: reference plugins enabled by name, components uploaded, and the
 //! settings of each (configuration, order, subscriptions, enabled).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use axum::body::Bytes;
@@ -11,6 +12,12 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use serde_json::{Map, Value};
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::{PartialSchema, ToSchema};
+
+use super::openapi::{ComponentBytes, CronSchedule, Name};
 use super::{
     ApiResult, AppState, Problem, answer, body_problem, caller, check_slug, parse_json,
     tenant_access,
@@ -31,6 +38,67 @@ const EVENT_KINDS: [&str; 8] = [
     "scheduled_tick",
     "missed_call",
 ];
+
+/// The name of an event kind, as subscriptions list them.
+pub(super) struct EventKindName;
+
+impl PartialSchema for EventKindName {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(EVENT_KINDS))
+            .description(Some("an event kind"))
+            .into()
+    }
+}
+
+impl ToSchema for EventKindName {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("EventKindName")
+    }
+}
+
+/// The name of a reference plugin.
+pub(super) struct ReferenceName;
+
+impl PartialSchema for ReferenceName {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(reference_plugins::ALL.iter().map(|p| p.name)))
+            .description(Some(
+                "a reference plugin (`GET /v1/reference-plugins` lists them)",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for ReferenceName {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("ReferenceName")
+    }
+}
+
+/// The schema of [`PluginSettings::schedules`]: at most
+/// [`MAX_SCHEDULES_PER_PLUGIN`] cron schedules by name.
+fn schedules_schema() -> Schema {
+    ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::SchemaType::from_iter([
+            Type::Object,
+            Type::Null,
+        ]))
+        .property_names(Some(super::openapi::name_schema()))
+        .additional_properties(Some(CronSchedule::schema()))
+        .max_properties(Some(MAX_SCHEDULES_PER_PLUGIN))
+        .description(Some(format!(
+            "Cron schedules by name (at most {MAX_SCHEDULES_PER_PLUGIN}), in the `cron` \
+             crate's syntax with seconds (`{{\"morning\": \"0 0 9 * * Mon-Fri\"}}`), read in the \
+             tenant's time zone; each tick is a `scheduled_tick` event for this plugin \
+             alone, at most one a minute. Replaces the plugin's schedules; `{{}}` removes \
+             them; absent or null keeps them."
+        )))
+        .into()
+}
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub(super) struct ReferencePluginView {
@@ -66,35 +134,65 @@ pub(super) async fn list_reference_plugins(
     answer(StatusCode::OK, list)
 }
 
-/// Settings of a plugin; absent fields keep their value.
+/// Settings of a plugin; absent (or null) fields keep their value.
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct PluginSettings {
     /// Install this reference plugin under the name (or switch to it).
     #[serde(default)]
-    #[schema(example = "triage")]
+    #[schema(value_type = Option<ReferenceName>, example = "triage")]
     reference: Option<String>,
-    /// The configuration the plugin reads, any JSON value.
+    /// The configuration the plugin reads, a JSON object whose fields are the plugin's
+    /// own (each reference plugin's README lists them). The plugin gets it as JSON
+    /// text from `config.get`; anything but an object is refused.
     #[serde(default)]
     #[schema(value_type = Option<Object>)]
-    config: Option<serde_json::Value>,
+    config: Option<Map<String, Value>>,
     /// Plugins run in ascending order (ties by name).
     #[serde(default)]
     order: Option<i64>,
-    /// Event kinds to run on (`ticket_created`, `message_added`, `status_changed`,
-    /// `assignment_changed`, `tags_changed`, `timer_fired`, `scheduled_tick`,
-    /// `missed_call`); empty for all.
+    /// Event kinds to run on; empty for all.
     #[serde(default)]
+    #[schema(value_type = Option<Vec<EventKindName>>)]
     subscriptions: Option<Vec<String>>,
-    /// Cron schedules by name, in the `cron` crate's syntax with seconds
-    /// (`{"morning": "0 0 9 * * Mon-Fri"}`), read in the tenant's time zone; each tick
-    /// is a `scheduled_tick` event for this plugin alone. Replaces the plugin's
-    /// schedules; `{}` removes them.
+    /// Cron schedules by name; see the schema.
     #[serde(default)]
-    #[schema(value_type = Option<BTreeMap<String, String>>)]
+    #[schema(schema_with = schedules_schema)]
     schedules: Option<BTreeMap<String, String>>,
+    /// Whether the plugin runs on the tenant's events.
     #[serde(default)]
     enabled: Option<bool>,
+}
+
+/// A plugin as the API shows it: its settings and the kind of plugin it is.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(super) struct PluginView {
+    #[serde(flatten)]
+    plugin: InstalledPlugin,
+    /// The world (kind) of its component: `automation` plugins run on events;
+    /// `macros` and `channel-adapter` plugins are called by their users. Null when the
+    /// component cannot be loaded.
+    world: Option<World>,
+}
+
+impl PluginView {
+    /// `plugin` with its world, which loading its component tells (from the
+    /// compiled-component cache once loaded).
+    async fn of(state: &AppState, plugin: InstalledPlugin) -> ApiResult<PluginView> {
+        let pipeline = state.pipeline.clone();
+        tokio::task::spawn_blocking(move || {
+            let world = match pipeline.plugins().get(&plugin) {
+                Ok(component) => Some(component.world()),
+                Err(error) => {
+                    tracing::warn!(plugin = %plugin.name, %error, "plugin cannot be loaded");
+                    None
+                }
+            };
+            PluginView { plugin, world }
+        })
+        .await
+        .map_err(Problem::internal)
+    }
 }
 
 /// Installs a reference plugin or changes a plugin's settings. The plugin is compiled
@@ -105,12 +203,12 @@ pub(super) struct PluginSettings {
     path = "/v1/tenants/{tenant}/plugins/{name}",
     tag = "plugins",
     params(
-        ("tenant" = String, Path, description = "The tenant's id"),
-        ("name" = String, Path, description = "The plugin's name within the tenant"),
+        ("tenant" = Name, Path, description = "The tenant's id"),
+        ("name" = Name, Path, description = "The plugin's name within the tenant"),
     ),
     request_body = PluginSettings,
     responses(
-        (status = 200, description = "The plugin with its new settings", body = InstalledPlugin),
+        (status = 200, description = "The plugin with its new settings", body = PluginView),
         (status = 422, description = "The plugin cannot be loaded", body = Problem, content_type = "application/problem+json"),
     ),
     security(("admin_token" = []))
@@ -128,20 +226,8 @@ pub(super) async fn put_plugin(
         "plugin settings (`{\"reference\": \"triage\", \"config\": {…}, \"order\": 10, \
          \"subscriptions\": [\"ticket_created\"], \"schedules\": {…}, \"enabled\": true}`)",
     )?;
-    if let Some(kinds) = &settings.subscriptions
-        && let Some(bad) = kinds.iter().find(|k| !EVENT_KINDS.contains(&k.as_str()))
-    {
-        return Err(Problem::bad_request(
-            "invalid-subscription",
-            format!(
-                "`{bad}` is not an event kind; use: {}",
-                EVENT_KINDS.join(", ")
-            ),
-        ));
-    }
     if let Some(schedules) = &settings.schedules {
         for (schedule, expression) in schedules {
-            check_slug("schedule name", schedule)?;
             parse_schedule(expression).map_err(|e| {
                 Problem::bad_request(
                     "invalid-schedule",
@@ -152,16 +238,6 @@ pub(super) async fn put_plugin(
                 )
             })?;
         }
-    }
-    if settings
-        .schedules
-        .as_ref()
-        .is_some_and(|s| s.len() > MAX_SCHEDULES_PER_PLUGIN)
-    {
-        return Err(Problem::bad_request(
-            "invalid-schedule",
-            format!("a plugin may declare at most {MAX_SCHEDULES_PER_PLUGIN} schedules"),
-        ));
     }
     let existing = state.store.plugin(&tenant, &name)?;
     let was_enabled = existing.as_ref().is_some_and(|p| p.enabled);
@@ -198,7 +274,7 @@ pub(super) async fn put_plugin(
         }
     };
     if let Some(config) = settings.config {
-        plugin.config = config.to_string();
+        plugin.config = Value::Object(config).to_string();
     }
     if let Some(order) = settings.order {
         plugin.order = order;
@@ -233,7 +309,7 @@ pub(super) async fn put_plugin(
     }
     state.store.flush()?;
     tracing::info!(%tenant, plugin = %name, enabled = plugin.enabled, "plugin settings changed");
-    answer(StatusCode::OK, plugin)
+    answer(StatusCode::OK, PluginView::of(&state, plugin).await?)
 }
 
 fn new_plugin(name: &str, now: DateTime<Utc>) -> InstalledPlugin {
@@ -268,10 +344,10 @@ pub(super) struct UploadedComponent {
     path = "/v1/tenants/{tenant}/plugins/{name}/component",
     tag = "plugins",
     params(
-        ("tenant" = String, Path, description = "The tenant's id"),
-        ("name" = String, Path, description = "The plugin's name within the tenant"),
+        ("tenant" = Name, Path, description = "The tenant's id"),
+        ("name" = Name, Path, description = "The plugin's name within the tenant"),
     ),
-    request_body(content = Vec<u8>, content_type = "application/wasm", description = "A WebAssembly component of a `guichet:plugin` world, at most 64 MiB"),
+    request_body(content = ComponentBytes, content_type = "application/wasm", description = "A WebAssembly component of a `guichet:plugin` world, at most 64 MiB"),
     responses(
         (status = 201, description = "Stored; the plugin now runs this component", body = UploadedComponent),
         (status = 422, description = "Not a valid guichet plugin component", body = Problem, content_type = "application/problem+json"),
@@ -328,8 +404,8 @@ pub(super) async fn upload_component(
     get,
     path = "/v1/tenants/{tenant}/plugins",
     tag = "plugins",
-    params(("tenant" = String, Path, description = "The tenant's id")),
-    responses((status = 200, description = "The tenant's plugins", body = Vec<InstalledPlugin>)),
+    params(("tenant" = Name, Path, description = "The tenant's id")),
+    responses((status = 200, description = "The tenant's plugins, each with its world (kind)", body = Vec<PluginView>)),
     security(("integration_token" = []), ("admin_token" = []))
 )]
 pub(super) async fn list_plugins(
@@ -338,7 +414,11 @@ pub(super) async fn list_plugins(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     tenant_access(&state, &headers, &tenant, Scope::Integration).await?;
-    answer(StatusCode::OK, state.store.plugins(&tenant)?)
+    let mut plugins = Vec::new();
+    for plugin in state.store.plugins(&tenant)? {
+        plugins.push(PluginView::of(&state, plugin).await?);
+    }
+    answer(StatusCode::OK, plugins)
 }
 
 /// Reads one plugin's settings.
@@ -347,10 +427,10 @@ pub(super) async fn list_plugins(
     path = "/v1/tenants/{tenant}/plugins/{name}",
     tag = "plugins",
     params(
-        ("tenant" = String, Path, description = "The tenant's id"),
-        ("name" = String, Path, description = "The plugin's name within the tenant"),
+        ("tenant" = Name, Path, description = "The tenant's id"),
+        ("name" = Name, Path, description = "The plugin's name within the tenant"),
     ),
-    responses((status = 200, description = "The plugin", body = InstalledPlugin)),
+    responses((status = 200, description = "The plugin, with its world (kind)", body = PluginView)),
     security(("integration_token" = []), ("admin_token" = []))
 )]
 pub(super) async fn get_plugin(
@@ -363,7 +443,7 @@ pub(super) async fn get_plugin(
         .store
         .plugin(&tenant, &name)?
         .ok_or_else(|| Problem::not_found(format!("no plugin `{name}`")))?;
-    answer(StatusCode::OK, plugin)
+    answer(StatusCode::OK, PluginView::of(&state, plugin).await?)
 }
 
 /// Removes a plugin from the tenant.
@@ -372,8 +452,8 @@ pub(super) async fn get_plugin(
     path = "/v1/tenants/{tenant}/plugins/{name}",
     tag = "plugins",
     params(
-        ("tenant" = String, Path, description = "The tenant's id"),
-        ("name" = String, Path, description = "The plugin's name within the tenant"),
+        ("tenant" = Name, Path, description = "The tenant's id"),
+        ("name" = Name, Path, description = "The plugin's name within the tenant"),
     ),
     responses((status = 204, description = "Removed")),
     security(("admin_token" = []))
@@ -399,8 +479,8 @@ pub(super) async fn delete_plugin(
     path = "/v1/tenants/{tenant}/plugins/{name}/ticks",
     tag = "plugins",
     params(
-        ("tenant" = String, Path, description = "The tenant's id"),
-        ("name" = String, Path, description = "The plugin's name within the tenant"),
+        ("tenant" = Name, Path, description = "The tenant's id"),
+        ("name" = Name, Path, description = "The plugin's name within the tenant"),
     ),
     responses((status = 200, description = "The audit records of the plugin's scheduled ticks", body = Vec<AuditRecord>)),
     security(("integration_token" = []), ("admin_token" = []))

@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 use tokio::sync::broadcast::error::RecvError;
 
+use super::openapi::Name;
 use super::{ApiResult, AppState, tenant_access};
 use crate::store::Scope;
 
@@ -20,7 +21,7 @@ use crate::store::Scope;
     get,
     path = "/v1/tenants/{tenant}/actions/stream",
     tag = "actions",
-    params(("tenant" = String, Path, description = "The tenant's id")),
+    params(("tenant" = Name, Path, description = "The tenant's id")),
     responses((
         status = 200,
         description = "An endless `text/event-stream`; each `data` is a JSON body like a webhook delivery's",

@@ -8,9 +8,8 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{
-    ApiResult, AppState, Problem, answer, check_slug, operator, parse_json, tenant_access,
-};
+use super::openapi::{Name, TimeZone};
+use super::{ApiResult, AppState, Problem, answer, operator, parse_json, tenant_access};
 use crate::store::{Scope, Tenant};
 use crate::tenancy;
 use crate::timekeeper::parse_time_zone;
@@ -22,14 +21,15 @@ const SHOWN_ONCE: &str = "the token is shown once; keep it";
 #[serde(deny_unknown_fields)]
 pub(super) struct NewTenant {
     /// 1–64 lower-case letters, digits and dashes, starting with a letter.
-    #[schema(example = "acme")]
+    #[schema(value_type = Name)]
     id: String,
-    /// A display name; the id when absent.
+    /// A display name; the id when absent or null.
     #[serde(default)]
     name: Option<String>,
-    /// The IANA time zone schedules and business hours are read in; UTC when absent.
+    /// The IANA time zone schedules and business hours are read in; UTC when absent
+    /// or null.
     #[serde(default)]
-    #[schema(example = "Europe/Paris")]
+    #[schema(value_type = Option<TimeZone>)]
     time_zone: Option<String>,
 }
 
@@ -61,7 +61,6 @@ pub(super) async fn create_tenant(
 ) -> ApiResult<Response> {
     operator(&state, &headers).await?;
     let new: NewTenant = parse_json(body, "tenant (`{\"id\": \"acme\", \"name\": \"Acme\"}`)")?;
-    check_slug("tenant id", &new.id)?;
     let time_zone = new.time_zone.unwrap_or_else(|| "UTC".to_string());
     parse_time_zone(&time_zone)
         .map_err(|e| Problem::bad_request("invalid-time-zone", e.to_string()))?;
@@ -111,12 +110,12 @@ pub(super) async fn list_tenants(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct TenantSettings {
-    /// A display name.
+    /// A display name; absent or null keeps it.
     #[serde(default)]
     name: Option<String>,
-    /// The IANA time zone schedules are read in.
+    /// The IANA time zone schedules are read in; absent or null keeps it.
     #[serde(default)]
-    #[schema(example = "Europe/Paris")]
+    #[schema(value_type = Option<TimeZone>)]
     time_zone: Option<String>,
 }
 
@@ -126,7 +125,7 @@ pub(super) struct TenantSettings {
     put,
     path = "/v1/tenants/{tenant}/settings",
     tag = "tenants",
-    params(("tenant" = String, Path, description = "The tenant's id")),
+    params(("tenant" = Name, Path, description = "The tenant's id")),
     request_body = TenantSettings,
     responses((status = 200, description = "The tenant with its new settings", body = Tenant)),
     security(("admin_token" = []))
@@ -190,7 +189,7 @@ pub(super) struct TokenView {
     post,
     path = "/v1/tenants/{tenant}/tokens",
     tag = "tenants",
-    params(("tenant" = String, Path, description = "The tenant's id")),
+    params(("tenant" = Name, Path, description = "The tenant's id")),
     request_body = NewToken,
     responses((status = 201, description = "Issued; the token is shown once", body = IssuedToken)),
     security(("admin_token" = []))
@@ -222,7 +221,7 @@ pub(super) async fn create_token(
     get,
     path = "/v1/tenants/{tenant}/tokens",
     tag = "tenants",
-    params(("tenant" = String, Path, description = "The tenant's id")),
+    params(("tenant" = Name, Path, description = "The tenant's id")),
     responses((status = 200, description = "The tenant's tokens", body = Vec<TokenView>)),
     security(("admin_token" = []))
 )]
@@ -251,7 +250,7 @@ pub(super) async fn list_tokens(
     path = "/v1/tenants/{tenant}/tokens/{id}",
     tag = "tenants",
     params(
-        ("tenant" = String, Path, description = "The tenant's id"),
+        ("tenant" = Name, Path, description = "The tenant's id"),
         ("id" = String, Path, description = "The token's id"),
     ),
     responses((status = 204, description = "Revoked")),

@@ -5,16 +5,20 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 
+use super::openapi::{ExternalId, Name};
 use super::{ApiResult, AppState, Problem, answer, tenant_access};
 use crate::model::Ticket;
 use crate::store::{AuditRecord, Scope, TicketFilter, Timer};
+
+/// The largest `?limit` of a ticket listing.
+const MAX_LIMIT: usize = 10_000;
 
 /// Lists the tenant's tickets, filtered.
 #[utoipa::path(
     get,
     path = "/v1/tenants/{tenant}/tickets",
     tag = "tickets",
-    params(("tenant" = String, Path, description = "The tenant's id"), TicketFilter),
+    params(("tenant" = Name, Path, description = "The tenant's id"), TicketFilter),
     responses(
         (status = 200, description = "The tickets that match", body = Vec<Ticket>),
         (status = 400, description = "An unknown filter or a bad value", body = Problem, content_type = "application/problem+json"),
@@ -37,6 +41,12 @@ pub(super) async fn list_tickets(
             ),
         )
     })?;
+    if filter.limit.is_some_and(|l| l > MAX_LIMIT) {
+        return Err(Problem::bad_request(
+            "invalid-query",
+            format!("limit may be at most {MAX_LIMIT}"),
+        ));
+    }
     answer(StatusCode::OK, state.store.tickets(&tenant, &filter)?)
 }
 
@@ -46,8 +56,8 @@ pub(super) async fn list_tickets(
     path = "/v1/tenants/{tenant}/tickets/{id}",
     tag = "tickets",
     params(
-        ("tenant" = String, Path, description = "The tenant's id"),
-        ("id" = String, Path, description = "The ticket's id"),
+        ("tenant" = Name, Path, description = "The tenant's id"),
+        ("id" = ExternalId, Path, description = "The ticket's id"),
     ),
     responses((status = 200, description = "The ticket", body = Ticket)),
     security(("integration_token" = []), ("admin_token" = []))
@@ -68,8 +78,8 @@ pub(super) async fn get_ticket(
     path = "/v1/tenants/{tenant}/tickets/{id}/audit",
     tag = "tickets",
     params(
-        ("tenant" = String, Path, description = "The tenant's id"),
-        ("id" = String, Path, description = "The ticket's id"),
+        ("tenant" = Name, Path, description = "The tenant's id"),
+        ("id" = ExternalId, Path, description = "The ticket's id"),
     ),
     responses((status = 200, description = "The audit records, oldest first", body = Vec<AuditRecord>)),
     security(("integration_token" = []), ("admin_token" = []))
@@ -91,8 +101,8 @@ pub(super) async fn get_audit(
     path = "/v1/tenants/{tenant}/tickets/{id}/timers",
     tag = "tickets",
     params(
-        ("tenant" = String, Path, description = "The tenant's id"),
-        ("id" = String, Path, description = "The ticket's id"),
+        ("tenant" = Name, Path, description = "The tenant's id"),
+        ("id" = ExternalId, Path, description = "The ticket's id"),
     ),
     responses((status = 200, description = "The pending timers, soonest first", body = Vec<Timer>)),
     security(("integration_token" = []), ("admin_token" = []))

@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::openapi::Name;
 use super::{ApiResult, AppState, Problem, answer, check_slug, parse_json, tenant_access};
 use crate::store::{OutboxItem, Scope, Webhook};
 use crate::tenancy;
@@ -15,11 +16,19 @@ use crate::tenancy;
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct WebhookSettings {
-    /// An `http://` URL that receives the deliveries.
-    #[schema(example = "http://127.0.0.1:9000/hooks/guichet")]
+    /// An `http://` URL that receives the deliveries: a host name or address, an
+    /// optional port, a path and a query in the characters a URI allows as they are,
+    /// no fragment (https endpoints are not supported yet: reach an https receiver
+    /// through a TLS-terminating proxy on your side).
+    #[schema(
+        example = "http://127.0.0.1:9000/hooks/guichet",
+        max_length = 2048,
+        pattern = "^http://([A-Za-z0-9.-]+|\\[[0-9A-Fa-f:.]+\\])(:(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4}))?(/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*)?(\\?[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*)?$"
+    )]
     url: String,
-    /// The signing key, at least 16 characters; a random one when absent.
+    /// The signing key, at least 16 characters; a random one when absent or null.
     #[serde(default)]
+    #[schema(min_length = 16)]
     secret: Option<String>,
 }
 
@@ -50,8 +59,8 @@ pub(super) struct WebhookView {
     path = "/v1/tenants/{tenant}/webhooks/{name}",
     tag = "actions",
     params(
-        ("tenant" = String, Path, description = "The tenant's id"),
-        ("name" = String, Path, description = "The webhook's name within the tenant"),
+        ("tenant" = Name, Path, description = "The tenant's id"),
+        ("name" = Name, Path, description = "The webhook's name within the tenant"),
     ),
     request_body = WebhookSettings,
     responses((status = 200, description = "Registered, with the signing secret", body = RegisteredWebhook)),
@@ -69,27 +78,13 @@ pub(super) async fn put_webhook(
         body,
         "webhook (`{\"url\": \"http://…\", \"secret\": \"…\"}`)",
     )?;
+    // The description's pattern has been checked; the URL must also be one that the
+    // deliveries can be sent to.
     let parsed: Result<axum::http::Uri, _> = settings.url.parse();
-    match parsed {
-        Ok(uri) if uri.scheme_str() == Some("http") && uri.host().is_some() => {}
-        Ok(uri) if uri.scheme_str() == Some("https") => {
-            return Err(Problem::bad_request(
-                "invalid-webhook-url",
-                "https endpoints are not supported yet: deliveries are plain HTTP, so reach \
-                 an https receiver through a TLS-terminating proxy on your side",
-            ));
-        }
-        _ => {
-            return Err(Problem::bad_request(
-                "invalid-webhook-url",
-                format!("`{}` is not an http:// URL", settings.url),
-            ));
-        }
-    }
-    if settings.secret.as_ref().is_some_and(|s| s.len() < 16) {
+    if !parsed.is_ok_and(|uri| uri.scheme_str() == Some("http") && uri.host().is_some()) {
         return Err(Problem::bad_request(
-            "weak-webhook-secret",
-            "a webhook secret must be at least 16 characters; leave it out to get a random one",
+            "invalid-webhook-url",
+            format!("`{}` is not an http:// URL", settings.url),
         ));
     }
     let webhook = Webhook {
@@ -117,7 +112,7 @@ pub(super) async fn put_webhook(
     get,
     path = "/v1/tenants/{tenant}/webhooks",
     tag = "actions",
-    params(("tenant" = String, Path, description = "The tenant's id")),
+    params(("tenant" = Name, Path, description = "The tenant's id")),
     responses((status = 200, description = "The tenant's webhooks", body = Vec<WebhookView>)),
     security(("admin_token" = []))
 )]
@@ -146,8 +141,8 @@ pub(super) async fn list_webhooks(
     path = "/v1/tenants/{tenant}/webhooks/{name}",
     tag = "actions",
     params(
-        ("tenant" = String, Path, description = "The tenant's id"),
-        ("name" = String, Path, description = "The webhook's name within the tenant"),
+        ("tenant" = Name, Path, description = "The tenant's id"),
+        ("name" = Name, Path, description = "The webhook's name within the tenant"),
     ),
     responses((status = 204, description = "Removed")),
     security(("admin_token" = []))
@@ -170,7 +165,7 @@ pub(super) async fn delete_webhook(
     get,
     path = "/v1/tenants/{tenant}/dead-letters",
     tag = "actions",
-    params(("tenant" = String, Path, description = "The tenant's id")),
+    params(("tenant" = Name, Path, description = "The tenant's id")),
     responses((status = 200, description = "The dead letters", body = Vec<OutboxItem>)),
     security(("admin_token" = []))
 )]
@@ -189,7 +184,7 @@ pub(super) async fn list_dead_letters(
     path = "/v1/tenants/{tenant}/dead-letters/{id}/replay",
     tag = "actions",
     params(
-        ("tenant" = String, Path, description = "The tenant's id"),
+        ("tenant" = Name, Path, description = "The tenant's id"),
         ("id" = String, Path, description = "The dead letter's id"),
     ),
     responses((status = 202, description = "Queued for delivery again", body = OutboxItem)),

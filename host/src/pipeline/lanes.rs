@@ -79,10 +79,10 @@ impl Lanes {
 
     /// Queues `event` at the end of its lane. Returns it back when the lanes are
     /// closed.
-    pub fn push(&self, event: StoredEvent) -> Result<(), StoredEvent> {
+    pub fn push(&self, event: StoredEvent) -> Result<(), Box<StoredEvent>> {
         let mut state = self.lock();
         if state.closed {
-            return Err(event);
+            return Err(Box::new(event));
         }
         let lane = lane_of(&event);
         let queue = state.queues.entry(lane.clone()).or_default();

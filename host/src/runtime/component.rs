@@ -116,10 +116,16 @@ pub struct PluginComponent {
 pub struct ComponentInfo {
     /// The world the component targets.
     pub world: World,
-    /// Every interface the component imports.
+    /// Every interface the component imports ([`import_provision`] says what the
+    /// host gives each).
     pub imports: Vec<String>,
-    /// Every interface or function the component exports.
+    /// What the host calls: the world's export.
     pub exports: Vec<String>,
+    /// Whatever else the component exports, which the host never calls: a
+    /// toolchain's own entry points, such as the `exports` interface that
+    /// componentize-py leaves in every Python component (its `init`, run while the
+    /// component is built, to load the Python code into it).
+    pub other_exports: Vec<String>,
     /// Size of the component file in bytes.
     pub size: usize,
     /// SHA-256 of the component file, hex: the component's identity.
@@ -185,6 +191,7 @@ impl PluginComponent {
                 Exports::ChannelAdapter(adapter::GuestIndices::new(&pre).map_err(mismatch)?)
             }
         };
+        let (exports, other_exports) = exports.into_iter().partition(|e| e == world.export());
         Ok(PluginComponent {
             pre,
             exports: typed,
@@ -192,6 +199,7 @@ impl PluginComponent {
                 world,
                 imports,
                 exports,
+                other_exports,
                 size: bytes.len(),
                 sha256: sha256_hex(bytes),
             },
@@ -263,6 +271,56 @@ fn check_imports(world: World, imports: &[String]) -> Result<(), LoadError> {
         });
     }
     Ok(())
+}
+
+impl ComponentInfo {
+    /// Each import with what the host gives the plugin for it (see
+    /// [`import_provision`]), as `plugin check` prints them.
+    pub fn provisions(&self) -> Vec<(&str, &'static str)> {
+        self.imports
+            .iter()
+            .map(|i| (i.as_str(), import_provision(i)))
+            .collect()
+    }
+}
+
+/// What the host gives a plugin for `import` (`wasi:sockets/tcp@0.2.9`): the contract's
+/// interfaces, and for WASI, which a toolchain's standard library imports whether the
+/// plugin uses it or not, what is left of it in the sandbox (nothing of the machine:
+/// see `sandbox`).
+fn import_provision(import: &str) -> &'static str {
+    let interface = import.split('@').next().unwrap_or(import);
+    match interface {
+        "guichet:plugin/types" => "the contract's types",
+        "guichet:plugin/tickets" => "the tenant's tickets, read only",
+        "guichet:plugin/storage" => "the plugin's own key-value storage in its tenant",
+        "guichet:plugin/config" => "the configuration the tenant's admin set",
+        "guichet:plugin/log" => "the call's log",
+        "wasi:clocks/wall-clock" => "reads the event's time, not the machine's",
+        "wasi:clocks/monotonic-clock" => {
+            "the call's own clock, kept by the host, not the machine's"
+        }
+        "wasi:random/random" | "wasi:random/insecure" | "wasi:random/insecure-seed" => {
+            "seeded from the plugin and the event: a replay draws the same numbers"
+        }
+        "wasi:cli/stdout" | "wasi:cli/stderr" => "captured into the call's log, capped",
+        "wasi:cli/stdin" => "empty: closed from the start",
+        "wasi:cli/environment" => "no variables, no arguments",
+        "wasi:cli/exit" => "ends the call: there is no process to exit",
+        "wasi:filesystem/preopens" => "no preopened directories: no file can be reached",
+        "wasi:filesystem/types" => "unused: without a preopened directory there is no file",
+        "wasi:sockets/network" | "wasi:sockets/instance-network" => {
+            "no network: every socket operation on it is denied"
+        }
+        "wasi:sockets/tcp"
+        | "wasi:sockets/tcp-create-socket"
+        | "wasi:sockets/udp"
+        | "wasi:sockets/udp-create-socket" => "denied: no socket can be opened",
+        "wasi:sockets/ip-name-lookup" => "denied: no name can be looked up",
+        _ if interface.starts_with("wasi:cli/terminal-") => "no terminal",
+        _ if interface.starts_with("wasi:io/") => "streams and polling, for the other interfaces",
+        _ => "provided without access to the machine",
+    }
 }
 
 /// The SHA-256 of `bytes` in lower-case hex: a component's identity and version.
