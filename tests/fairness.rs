@@ -19,10 +19,11 @@ use common::service::{OPERATOR, Running, data_dir};
 use common::{guest_path, root};
 
 /// How long another tenant's `?wait=true` event may take while the slow tenant's
-/// events fill the queue. Its own processing (triage) takes a few milliseconds;
-/// before the lanes, it waited behind the slow tenant's events: 29 s in the field
-/// report, about 100 ms per queued event here.
-const OTHER_TENANT_BOUND: Duration = Duration::from_millis(750);
+/// events fill the queue. Its own processing (triage, a durable write) takes a few
+/// milliseconds (16 ms at most, measured on a quiet machine); the rest is room for a
+/// busy test machine. Before the lanes it waited behind the slow tenant's events:
+/// 29 s in the field report, about 3 s here (120 events of 100 ms on 4 workers).
+const OTHER_TENANT_BOUND: Duration = Duration::from_millis(1_500);
 
 /// The service's stop: the pipeline's drain (5 s by default), one plugin call's
 /// deadline (100 ms), the flush; plus slack for a busy test machine.
@@ -116,28 +117,27 @@ fn a_tenant_whose_plugin_runs_to_its_deadline_does_not_hold_up_another() {
     eprintln!("stop with the flood queued: {took:?}");
     assert!(took < STOP_BOUND, "the stop took {took:?}");
 
-    // What was left queued is processed after a restart: every event is audited once.
+    // What was left queued is processed after a restart: every event is audited
+    // exactly once (none lost, none processed twice across the stop).
     let s = Running::start(data);
+    let records = |n: usize| {
+        let answer = s.call(
+            "GET",
+            &format!("/v1/tenants/slow/tickets/t-{n}/audit"),
+            Some(&slow_admin),
+            None,
+        );
+        answer.body.as_array().map_or(0, Vec::len)
+    };
     let deadline = Instant::now() + Duration::from_secs(60);
-    let mut audited = 0;
-    while Instant::now() < deadline {
-        audited = (0..flood)
-            .filter(|n| {
-                let answer = s.call(
-                    "GET",
-                    &format!("/v1/tenants/slow/tickets/t-{n}"),
-                    Some(&slow_admin),
-                    None,
-                );
-                answer.status == 200
-            })
-            .count();
-        if audited == flood {
-            break;
-        }
+    while Instant::now() < deadline && (0..flood).any(|n| records(n) == 0) {
         std::thread::sleep(Duration::from_millis(200));
     }
-    assert_eq!(audited, flood, "events lost across the stop");
+    let counts: Vec<usize> = (0..flood).map(records).collect();
+    assert!(
+        counts.iter().all(|&c| c == 1),
+        "audit records per event: {counts:?}"
+    );
 }
 
 /// A free loopback port for the real binary.

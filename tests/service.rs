@@ -517,6 +517,10 @@ fn every_route_refuses_another_tenants_token_and_the_wrong_scope_and_leaks_nothi
                 }),
             "{method} {path}: {detail}"
         );
+        // A tenant that does not exist: the operator, who may know, is told so.
+        let missing = path.replacen("/v1/tenants/acme", "/v1/tenants/nope", 1);
+        let answer = s.call(method, &missing, Some(OPERATOR), body.clone());
+        assert_eq!(answer.status, 404, "{method} {missing}: {}", answer.body);
         // The wrong scope.
         if *needs == "admin" {
             let answer = s.call(method, path, Some(&acme_integration), body.clone());

@@ -268,8 +268,10 @@ async fn tenant_access(
             }
             Ok(())
         }
-        // The operator manages tenants, and may know which exist: say what it may do
-        // rather than pretend the tenant is missing.
+        // The operator manages tenants, and may know which exist: for one that does
+        // not, say so; for one that does, say what it may do rather than pretend the
+        // tenant is missing.
+        Caller::Operator if state.store.tenant(tenant)?.is_none() => Err(not_found()),
         Caller::Operator => Err(Problem::new(
             StatusCode::FORBIDDEN,
             "operator-outside-tenants",

@@ -63,8 +63,9 @@ pub struct PipelineConfig {
     /// Worker threads, shared by all tenants.
     pub workers: usize,
     /// Most workers one tenant's events may occupy at once (at least 1); `None`,
-    /// the default, is half of them (rounded down, at least 1), which leaves the
-    /// other half to the other tenants whatever one tenant sends or its plugins do.
+    /// the default, is all of them but one (at least 1): a single tenant keeps
+    /// nearly all the throughput, and a worker is always left to the other tenants
+    /// whatever one tenant sends or its plugins do.
     pub max_workers_per_tenant: Option<usize>,
     /// How many levels of follow-up events one outside event may cause.
     pub cascade_limit: u32,
@@ -159,7 +160,7 @@ impl Pipeline {
         let lanes = Lanes::new(
             config
                 .max_workers_per_tenant
-                .unwrap_or(config.workers / 2)
+                .unwrap_or(config.workers.saturating_sub(1))
                 .max(1),
         );
         let shared = Arc::new(Shared {

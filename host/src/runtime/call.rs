@@ -172,6 +172,9 @@ pub const MAX_KEY_BYTES: usize = 256;
 pub const MAX_VALUE_BYTES: usize = 64 * 1024;
 pub const MAX_KEYS: usize = 10_000;
 pub const MAX_LISTED_KEYS: usize = 1_000;
+/// Bytes of keys and values one call may write or delete in total (4 MiB): bounds
+/// what the host holds for a call's pending writes, whatever the plugin loops over.
+pub const MAX_WRITTEN_BYTES: usize = 4 << 20;
 pub const MAX_TICKETS_RETURNED: usize = 50;
 
 /// The data of the store a call runs in.
@@ -180,13 +183,26 @@ pub struct CallState {
     table: ResourceTable,
     pub(crate) limiter: Limiter,
     env: PluginEnv,
-    writes: BTreeMap<String, Option<Vec<u8>>>,
+    writes: BTreeMap<String, Pending>,
+    /// Keys the pending writes add to the committed ones (new keys set, less
+    /// committed keys deleted): the quota check's O(1) part.
+    keys_added: isize,
+    /// Bytes of keys and values written or deleted by this call.
+    written_bytes: usize,
     logs: Vec<LogLine>,
     log_bytes: usize,
     log_cap: usize,
     pub(crate) output: CapturedOutput,
     pub(crate) clock: LogicalClock,
     monotonic: MonotonicClock,
+}
+
+/// A write of this call to one key, not committed yet.
+struct Pending {
+    /// The new value; `None` deletes.
+    value: Option<Vec<u8>>,
+    /// Whether the key is among the committed ones.
+    committed: bool,
 }
 
 impl CallState {
@@ -205,6 +221,8 @@ impl CallState {
             limiter,
             env,
             writes: BTreeMap::new(),
+            keys_added: 0,
+            written_bytes: 0,
             logs: Vec::new(),
             log_bytes: 0,
             log_cap,
@@ -228,6 +246,8 @@ impl CallState {
         self.env = env;
         self.monotonic.reset();
         self.writes.clear();
+        self.keys_added = 0;
+        self.written_bytes = 0;
         self.logs.clear();
         self.log_bytes = 0;
     }
@@ -261,9 +281,14 @@ impl CallState {
 
     /// Takes the pending storage writes, in key order.
     pub(crate) fn take_writes(&mut self) -> Vec<StorageWrite> {
+        self.keys_added = 0;
+        self.written_bytes = 0;
         std::mem::take(&mut self.writes)
             .into_iter()
-            .map(|(key, value)| StorageWrite { key, value })
+            .map(|(key, pending)| StorageWrite {
+                key,
+                value: pending.value,
+            })
             .collect()
     }
 }
@@ -398,10 +423,36 @@ impl tickets::Host for CallState {
     }
 }
 
+impl CallState {
+    /// Whether `key` holds a value now (pending writes first), and whether it is
+    /// among the committed keys. O(log n).
+    fn key_state(&self, key: &str) -> wasmtime::Result<(bool, bool)> {
+        Ok(match self.writes.get(key) {
+            Some(pending) => (pending.value.is_some(), pending.committed),
+            None => {
+                let committed = self.env.storage.get(key).map_err(host_failure)?.is_some();
+                (committed, committed)
+            }
+        })
+    }
+
+    /// Records a pending write of `key`, keeping the key count and the byte budget.
+    fn pend(&mut self, key: String, value: Option<Vec<u8>>, present: bool, committed: bool) {
+        let present_after = value.is_some();
+        self.keys_added += present_after as isize - present as isize;
+        self.written_bytes += key.len() + value.as_ref().map_or(0, Vec::len);
+        self.writes.insert(key, Pending { value, committed });
+    }
+}
+
+/// Storage calls. `get`, `set` and `delete` cost O(log n) in the plugin's committed
+/// keys (the quota is the store's counter plus this call's running count); what one
+/// call writes is bounded by [`MAX_WRITTEN_BYTES`]. `list-keys` costs O(log n) plus
+/// the keys it returns, plus this call's own pending writes under the prefix.
 impl storage::Host for CallState {
     fn get(&mut self, key: String) -> wasmtime::Result<Option<Vec<u8>>> {
         if let Some(pending) = self.writes.get(&key) {
-            return Ok(pending.clone());
+            return Ok(pending.value.clone());
         }
         self.env.storage.get(&key).map_err(host_failure)
     }
@@ -417,38 +468,53 @@ impl storage::Host for CallState {
         if value.len() > MAX_VALUE_BYTES {
             return Ok(Err(storage::StorageError::ValueTooLarge));
         }
-        let exists = match self.writes.get(&key) {
-            Some(pending) => pending.is_some(),
-            None => self.env.storage.get(&key).map_err(host_failure)?.is_some(),
-        };
-        if !exists {
-            let committed = self.env.storage.count().map_err(host_failure)?;
-            let added = self.writes.values().filter(|v| v.is_some()).count();
-            if committed + added >= MAX_KEYS {
+        if self.written_bytes + key.len() + value.len() > MAX_WRITTEN_BYTES {
+            return Ok(Err(storage::StorageError::QuotaExceeded));
+        }
+        let (present, committed) = self.key_state(&key)?;
+        if !present {
+            let stored = self.env.storage.count().map_err(host_failure)?;
+            if stored as isize + self.keys_added >= MAX_KEYS as isize {
                 return Ok(Err(storage::StorageError::QuotaExceeded));
             }
         }
-        self.writes.insert(key, Some(value));
+        self.pend(key, Some(value), present, committed);
         Ok(Ok(()))
     }
 
     fn delete(&mut self, key: String) -> wasmtime::Result<()> {
-        self.writes.insert(key, None);
+        // A key that cannot be set cannot be there; past the call's byte budget,
+        // the plugin's writes are refused anyway (its `set` says so).
+        if key.is_empty()
+            || key.len() > MAX_KEY_BYTES
+            || self.written_bytes + key.len() > MAX_WRITTEN_BYTES
+        {
+            return Ok(());
+        }
+        let (present, committed) = self.key_state(&key)?;
+        if !present && !committed {
+            // Nothing to delete, and nothing to remember.
+            return Ok(());
+        }
+        self.pend(key, None, present, committed);
         Ok(())
     }
 
     fn list_keys(&mut self, prefix: String) -> wasmtime::Result<Vec<String>> {
+        let pending: Vec<(&String, &Pending)> = self
+            .writes
+            .range(prefix.clone()..)
+            .take_while(|(key, _)| key.starts_with(&prefix))
+            .collect();
+        let deleted = pending.iter().filter(|(_, p)| p.value.is_none()).count();
         let committed = self
             .env
             .storage
-            .keys(&prefix, MAX_LISTED_KEYS + self.writes.len())
+            .keys(&prefix, MAX_LISTED_KEYS + deleted)
             .map_err(host_failure)?;
         let mut keys: std::collections::BTreeSet<String> = committed.into_iter().collect();
-        for (key, value) in self.writes.range(prefix.clone()..) {
-            if !key.starts_with(&prefix) {
-                break;
-            }
-            if value.is_some() {
+        for (key, write) in pending {
+            if write.value.is_some() {
                 keys.insert(key.clone());
             } else {
                 keys.remove(key);

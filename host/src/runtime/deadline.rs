@@ -17,7 +17,9 @@
 //! length is bounded by what it copies (at most the plugin's memory limit); and Wasm
 //! code that burns little fuel per second (bulk memory copies in a loop) yields
 //! rarely, so the epoch interruption armed a little past the deadline stops it
-//! instead (see `arm` in the parent module).
+//! instead (see `arm` in the parent module). A call stopped that way reports the fuel
+//! counted at its last yield or host call, since an epoch trap does not write the
+//! counter back: at most [`FUEL_YIELD_INTERVAL`] short for plain Wasm code.
 
 use std::future::Future;
 use std::pin::pin;

@@ -62,6 +62,7 @@ mod component;
 mod convert;
 mod deadline;
 mod error;
+mod output;
 mod sandbox;
 
 use std::sync::Arc;
@@ -687,7 +688,7 @@ impl WarmInstance {
     /// passes, and turns what happened into a report. A result that arrives after
     /// the deadline (its copy out of the plugin's memory took the rest of the time)
     /// is refused like a late one; so is a result whose JSON exceeds the output
-    /// limit, measured as it is written and abandoned at the limit.
+    /// limit (see `output`: the measure gives up at the limit).
     fn call<T: serde::Serialize>(
         &mut self,
         env: PluginEnv,
@@ -720,7 +721,7 @@ impl WarmInstance {
         let result = match outcome {
             None => Err(late),
             Some(Ok(Ok(_))) if Instant::now() > deadline => Err(late),
-            Some(Ok(Ok(value))) => match json_size_within(&value, limits.output_bytes) {
+            Some(Ok(Ok(value))) => match output::json_size_within(&value, limits.output_bytes) {
                 Ok(()) => Ok(value),
                 Err(size) => Err(CallError::OutputTooLarge {
                     size,
@@ -745,68 +746,6 @@ impl WarmInstance {
             fuel_used,
             duration: started.elapsed(),
         }
-    }
-}
-
-/// Checks that `value` as JSON takes at most `limit` bytes, without paying for the
-/// serialisation of a result far over the limit: the value is first copied into a
-/// JSON tree (strings copied, not scanned), whose text it must at least take (its
-/// strings, quotes and object keys) is summed, and only a tree under the limit is
-/// then written out, to a counter that gives up past the limit. `Err` carries the
-/// size counted when it gave up: more than `limit`, not necessarily the whole size.
-fn json_size_within<T: serde::Serialize>(value: &T, limit: usize) -> Result<(), usize> {
-    struct Counter {
-        written: usize,
-        limit: usize,
-    }
-    impl std::io::Write for Counter {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.written += buf.len();
-            if self.written > self.limit {
-                return Err(std::io::Error::other("over the output limit"));
-            }
-            Ok(buf.len())
-        }
-
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    /// The least text `value` takes as JSON: its strings and keys with their quotes.
-    fn floor(value: &serde_json::Value) -> usize {
-        use serde_json::Value;
-        match value {
-            Value::String(s) => s.len() + 2,
-            Value::Array(items) => items.iter().map(floor).sum(),
-            Value::Object(fields) => fields.iter().map(|(k, v)| k.len() + 2 + floor(v)).sum(),
-            Value::Null | Value::Bool(_) | Value::Number(_) => 0,
-        }
-    }
-    let tree = serde_json::to_value(value).map_err(|_| usize::MAX)?;
-    let least = floor(&tree);
-    if least > limit {
-        return Err(least);
-    }
-    let mut counter = Counter { written: 0, limit };
-    match serde_json::to_writer(&mut counter, &tree) {
-        Ok(()) => Ok(()),
-        Err(_) => Err(counter.written.max(limit.saturating_add(1))),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::json_size_within;
-
-    #[test]
-    fn output_size_is_exact_under_the_limit_and_refused_over_it() {
-        let value = serde_json::json!({"tags": ["a\"b", "c"]});
-        let exact = serde_json::to_vec(&value).unwrap().len();
-        assert_eq!(json_size_within(&value, exact), Ok(()));
-        // One byte less: refused, escapes counted.
-        assert!(json_size_within(&value, exact - 1).is_err());
-        let huge = vec!["x".repeat(4 << 20)];
-        assert_eq!(json_size_within(&huge, 1 << 20), Err((4 << 20) + 2));
     }
 }
 

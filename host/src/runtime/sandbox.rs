@@ -117,7 +117,8 @@ impl HostMonotonicClock for MonotonicClock {
 }
 
 /// A timer of the monotonic clock: ready as soon as it is polled, which moves the
-/// clock to its due time. O(1), never blocks.
+/// clock to its due time. O(1), never blocks. Timers polled together are all ready
+/// at once, and the clock ends at the latest of them.
 struct VirtualTimer {
     clock: MonotonicClock,
     due: u64,
@@ -140,7 +141,9 @@ impl HasData for VirtualTime {
 
 /// What [`VirtualTime`] needs of a store: the clock, and the table its timers go in.
 pub struct VirtualTimeView<'a> {
+    /// The call's monotonic clock.
     pub clock: &'a MonotonicClock,
+    /// The store's resource table, where timers are pushed.
     pub table: &'a mut ResourceTable,
 }
 

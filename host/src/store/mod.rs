@@ -33,7 +33,12 @@ pub enum StoreError {
         "the store's schema version is {found}, newer than the {supported} this build reads: \
          run a newer guichet on it"
     )]
-    NewerSchema { found: u64, supported: u64 },
+    NewerSchema {
+        /// The schema version recorded in the data directory.
+        found: u64,
+        /// The newest version this build reads.
+        supported: u64,
+    },
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;

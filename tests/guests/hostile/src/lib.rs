@@ -5,8 +5,8 @@
 //! `loop`, `grow-memory`, `recurse`, `recurse-shadow-stack`, `huge-output`, `trap`,
 //! `error`, `spam-log`,
 //! `read-env`, `read-clock`, `random`, `sleep`, `sleep-forever`, `sleep-loop`,
-//! `read-stdin`, `giant-note`, `grow-memory-retry`; anything else behaves (returns
-//! one tag action).
+//! `read-stdin`, `giant-note`, `grow-memory-retry`, `storage-flood`, `delete-flood`,
+//! `storage-churn`; anything else behaves (returns one tag action).
 
 wit_bindgen::generate!({
     path: "../../../wit",
@@ -15,7 +15,7 @@ wit_bindgen::generate!({
 
 use exports::guichet::plugin::rules::Guest;
 use guichet::plugin::types::{Action, Event};
-use guichet::plugin::{config, log};
+use guichet::plugin::{config, log, storage};
 
 struct Hostile;
 
@@ -134,8 +134,58 @@ impl Guest for Hostile {
                     format!("sum:{sum}"),
                 ])])
             }
+            "storage-flood" => {
+                // 64 KiB values under new keys until the host says no.
+                let value = vec![7u8; 64 * 1024];
+                let mut stored = 0;
+                let refusal = loop {
+                    match storage::set(&format!("flood-{stored}"), &value) {
+                        Ok(()) => stored += 1,
+                        Err(e) => break refusal(e).to_string(),
+                    }
+                    if stored == 100_000 {
+                        break "never refused".to_string();
+                    }
+                };
+                Ok(vec![Action::AddTags(vec![
+                    format!("stored:{stored}"),
+                    format!("refused:{refusal}"),
+                ])])
+            }
+            "delete-flood" => {
+                // 200,000 deletes of distinct 200-byte keys: the host must not keep
+                // them all.
+                let pad = "d".repeat(190);
+                for n in 0..200_000u32 {
+                    storage::delete(&format!("{pad}{n:08}"));
+                }
+                Ok(vec![Action::AddTags(vec!["deleted".to_string()])])
+            }
+            "storage-churn" => {
+                // Overwrites of existing keys and a delete do not count as new keys.
+                for n in 0..5 {
+                    storage::set(&format!("k{n}"), b"again").map_err(|e| refusal(e).to_string())?;
+                }
+                storage::delete("k5");
+                let outcomes: Vec<String> = (1..=3)
+                    .map(|n| match storage::set(&format!("new-{n}"), b"v") {
+                        Ok(()) => format!("new-{n}:ok"),
+                        Err(e) => format!("new-{n}:{}", refusal(e)),
+                    })
+                    .collect();
+                Ok(vec![Action::AddTags(outcomes)])
+            }
             _ => Ok(vec![Action::AddTags(vec!["behaved".to_string()])]),
         }
+    }
+}
+
+/// The WIT name of a storage refusal.
+fn refusal(error: storage::StorageError) -> &'static str {
+    match error {
+        storage::StorageError::InvalidKey => "invalid-key",
+        storage::StorageError::ValueTooLarge => "value-too-large",
+        storage::StorageError::QuotaExceeded => "quota-exceeded",
     }
 }
 
