@@ -412,14 +412,12 @@ fn ticks_named(dir: &std::path::Path, schedule: &str) -> Vec<i64> {
         .unwrap()
         .iter()
         .filter(|r| r.event_kind == "scheduled_tick")
-        .map(|r| {
+        .filter_map(|r| {
             let action = serde_json::to_value(&r.actions[0]).unwrap();
             let message = action["message"].as_str().unwrap();
             message
                 .strip_prefix(&format!("{schedule} at "))
-                .unwrap()
-                .parse()
-                .unwrap()
+                .map(|at| at.parse().unwrap())
         })
         .collect()
 }
@@ -640,4 +638,434 @@ fn a_tenant_moving_time_zone_moves_its_schedules() {
     assert_eq!(s.advance_to("2026-11-20T07:59:59Z"), 0);
     assert_eq!(s.advance_to("2026-11-20T08:00:00Z"), 1);
     assert_eq!(s.advance_to("2026-11-20T09:30:00Z"), 0);
+}
+
+// Schedules and daylight-saving changes: the rules in the README ("Schedules and
+// daylight-saving changes"), each checked at its exact instants. Every expected
+// instant below is worked out by hand from the zone's offsets, written beside it.
+
+/// The ticks of schedules declared at `from` (tenant `acme` in `zone`), the
+/// simulated clock moved on to `to`, one due time after another; returns the
+/// stopped service's data directory.
+fn run_schedules(
+    name: &str,
+    zone: &str,
+    from: &str,
+    to: &str,
+    schedules: Value,
+) -> std::path::PathBuf {
+    let (s, admin) = service(name, from, zone, json!({}));
+    let scheduled = s.json(
+        "PUT",
+        "/v1/tenants/acme/plugins/timers",
+        &admin,
+        json!({ "schedules": schedules }),
+    );
+    assert_eq!(scheduled.status, 200, "{}", scheduled.body);
+    assert_eq!(s.advance_to(from), 0);
+    s.advance_to(to);
+    s.stop()
+}
+
+fn instants(list: &[&str]) -> Vec<i64> {
+    list.iter().map(|t| millis(t)).collect()
+}
+
+/// The ticks of one schedule in `[from, to]`.
+fn ticks_within(dir: &std::path::Path, schedule: &str, from: &str, to: &str) -> Vec<i64> {
+    ticks_named(dir, schedule)
+        .into_iter()
+        .filter(|t| (millis(from)..=millis(to)).contains(t))
+        .collect()
+}
+
+#[test]
+fn a_daily_schedule_in_the_spring_forward_gap_ticks_at_the_end_of_the_gap() {
+    // The field report's case. Paris, 29 March 2026: at 01:00 UTC, 02:00 CET (UTC+1)
+    // becomes 03:00 CEST (UTC+2); 02:30 does not happen that day.
+    let (s, admin) = service(
+        "schedules-spring-gap",
+        "2026-03-27T00:00:00Z",
+        "Europe/Paris",
+        json!({}),
+    );
+    let scheduled = s.json(
+        "PUT",
+        "/v1/tenants/acme/plugins/timers",
+        &admin,
+        json!({"schedules": {"daily": "0 30 2 * * *"}}),
+    );
+    assert_eq!(scheduled.status, 200, "{}", scheduled.body);
+    assert_eq!(s.advance_to("2026-03-27T00:00:00Z"), 0);
+    // 27 and 28 March: 02:30 CET = 01:30 UTC.
+    assert_eq!(s.advance_to("2026-03-27T01:29:59Z"), 0);
+    assert_eq!(s.advance_to("2026-03-27T01:30:00Z"), 1);
+    assert_eq!(s.advance_to("2026-03-28T01:30:00Z"), 1);
+    // 29 March: at the end of the gap, 03:00 CEST = 01:00 UTC, once.
+    assert_eq!(s.advance_to("2026-03-29T00:59:59Z"), 0);
+    assert_eq!(s.advance_to("2026-03-29T01:00:00Z"), 1);
+    assert_eq!(s.advance_to("2026-03-30T00:29:59Z"), 0);
+    // 30 March: 02:30 CEST = 00:30 UTC.
+    assert_eq!(s.advance_to("2026-03-30T00:30:00Z"), 1);
+    assert_eq!(s.advance_to("2026-03-31T00:00:00Z"), 0);
+    let dir = s.stop();
+    assert_eq!(
+        ticks_named(&dir, "daily"),
+        instants(&[
+            "2026-03-27T01:30:00Z",
+            "2026-03-28T01:30:00Z",
+            "2026-03-29T01:00:00Z",
+            "2026-03-30T00:30:00Z",
+        ])
+    );
+}
+
+#[test]
+fn schedules_across_the_spring_forward_gap_in_paris() {
+    // 29 March 2026, 01:00 UTC: 02:00 CET (UTC+1) becomes 03:00 CEST (UTC+2).
+    let dir = run_schedules(
+        "schedules-paris-spring",
+        "Europe/Paris",
+        "2026-03-28T12:00:00Z",
+        "2026-03-30T12:00:00Z",
+        json!({
+            "sundays": "0 30 2 * * Sun",
+            "the-29th": "0 30 2 29 * *",
+            "twice": "0 0,30 2 * * *",
+            "range": "0 0 1-3 * * *",
+            "hourly": "0 0 * * * *",
+            "quarter-past": "0 15 * * * *",
+            "half-hourly": "0 */30 * * * *",
+        }),
+    );
+    // Day-of-week and day-of-month fields: the catch-up is on the day itself.
+    assert_eq!(
+        ticks_named(&dir, "sundays"),
+        instants(&["2026-03-29T01:00:00Z"])
+    );
+    assert_eq!(
+        ticks_named(&dir, "the-29th"),
+        instants(&["2026-03-29T01:00:00Z"])
+    );
+    // Two set times in the gap: one tick at its end. 28 March 02:00 and 02:30 CET
+    // are before the window; 30 March 02:00 and 02:30 CEST are 00:00 and 00:30 UTC.
+    assert_eq!(
+        ticks_named(&dir, "twice"),
+        instants(&[
+            "2026-03-29T01:00:00Z",
+            "2026-03-30T00:00:00Z",
+            "2026-03-30T00:30:00Z",
+        ])
+    );
+    // 01:00, 02:00 and 03:00: 01:00 CET = 00:00 UTC; 02:00 and 03:00 both come out
+    // at 03:00 CEST = 01:00 UTC, one tick; then 01:00 CEST on the 30th = 23:00 UTC.
+    assert_eq!(
+        ticks_within(
+            &dir,
+            "range",
+            "2026-03-28T23:30:00Z",
+            "2026-03-29T23:00:00Z"
+        ),
+        instants(&[
+            "2026-03-29T00:00:00Z",
+            "2026-03-29T01:00:00Z",
+            "2026-03-29T23:00:00Z",
+        ])
+    );
+    // Schedules that recur through the day: every wall-clock time that exists, no
+    // catch-up for 02:xx. Hourly: 01:00 CET, 03:00 CEST, 04:00 CEST, and every UTC
+    // hour of the window (48) has its tick.
+    assert_eq!(
+        ticks_within(
+            &dir,
+            "hourly",
+            "2026-03-28T23:30:00Z",
+            "2026-03-29T02:30:00Z"
+        ),
+        instants(&[
+            "2026-03-29T00:00:00Z",
+            "2026-03-29T01:00:00Z",
+            "2026-03-29T02:00:00Z",
+        ])
+    );
+    assert_eq!(ticks_named(&dir, "hourly").len(), 48);
+    // 01:15 CET, then 03:15 CEST: no tick at 03:00 for the 02:15 that never was.
+    assert_eq!(
+        ticks_within(
+            &dir,
+            "quarter-past",
+            "2026-03-28T23:30:00Z",
+            "2026-03-29T02:30:00Z"
+        ),
+        instants(&[
+            "2026-03-29T00:15:00Z",
+            "2026-03-29T01:15:00Z",
+            "2026-03-29T02:15:00Z",
+        ])
+    );
+    // 01:00, 01:30 CET, then 03:00, 03:30 CEST: every 30 minutes of real time.
+    assert_eq!(
+        ticks_within(
+            &dir,
+            "half-hourly",
+            "2026-03-28T23:50:00Z",
+            "2026-03-29T01:30:00Z"
+        ),
+        instants(&[
+            "2026-03-29T00:00:00Z",
+            "2026-03-29T00:30:00Z",
+            "2026-03-29T01:00:00Z",
+            "2026-03-29T01:30:00Z",
+        ])
+    );
+}
+
+#[test]
+fn a_tick_in_the_gap_missed_while_the_service_was_down_fires_once_at_start() {
+    let (s, admin) = service(
+        "schedules-gap-restart",
+        "2026-03-28T00:00:00Z",
+        "Europe/Paris",
+        json!({}),
+    );
+    let scheduled = s.json(
+        "PUT",
+        "/v1/tenants/acme/plugins/timers",
+        &admin,
+        json!({"schedules": {"daily": "0 30 2 * * *"}}),
+    );
+    assert_eq!(scheduled.status, 200, "{}", scheduled.body);
+    assert_eq!(s.advance_to("2026-03-28T00:00:00Z"), 0);
+    assert_eq!(s.advance_to("2026-03-28T12:00:00Z"), 1);
+    let dir = s.stop();
+    // Down until 29 March, 08:00 CEST: the missed tick is the gap's end.
+    let s = Running::start_on(
+        dir,
+        ServiceClock::Simulated(Arc::new(SimulatedClock::new(at("2026-03-29T06:00:00Z")))),
+    );
+    assert_eq!(s.advance_to("2026-03-29T06:00:00Z"), 1);
+    assert_eq!(s.advance_to("2026-03-30T00:30:00Z"), 1);
+    let dir = s.stop();
+    assert_eq!(
+        ticks_named(&dir, "daily"),
+        instants(&[
+            "2026-03-28T01:30:00Z",
+            "2026-03-29T01:00:00Z",
+            "2026-03-30T00:30:00Z",
+        ])
+    );
+}
+
+#[test]
+fn schedules_across_the_fall_back_change_in_paris() {
+    // 25 October 2026, 01:00 UTC: 03:00 CEST (UTC+2) becomes 02:00 CET (UTC+1);
+    // 02:00-02:59 happens at 00:00-00:59 UTC, then again at 01:00-01:59 UTC.
+    let dir = run_schedules(
+        "schedules-paris-fall",
+        "Europe/Paris",
+        "2026-10-24T12:00:00Z",
+        "2026-10-26T12:00:00Z",
+        json!({
+            "daily": "0 30 2 * * *",
+            "hourly": "0 0 * * * *",
+            "quarterly": "0 */15 * * * *",
+        }),
+    );
+    // 02:30 CEST on the 25th is 00:30 UTC, its first occurrence, once; 02:30 CET on
+    // the 26th is 01:30 UTC.
+    assert_eq!(
+        ticks_named(&dir, "daily"),
+        instants(&["2026-10-25T00:30:00Z", "2026-10-26T01:30:00Z"])
+    );
+    // 02:00 CEST (00:00 UTC), not 02:00 CET again (01:00 UTC), then 03:00 CET.
+    assert_eq!(
+        ticks_within(
+            &dir,
+            "hourly",
+            "2026-10-24T23:30:00Z",
+            "2026-10-25T03:00:00Z"
+        ),
+        instants(&[
+            "2026-10-25T00:00:00Z",
+            "2026-10-25T02:00:00Z",
+            "2026-10-25T03:00:00Z",
+        ])
+    );
+    assert_eq!(
+        ticks_within(
+            &dir,
+            "quarterly",
+            "2026-10-25T00:00:00Z",
+            "2026-10-25T02:15:00Z"
+        ),
+        instants(&[
+            "2026-10-25T00:00:00Z",
+            "2026-10-25T00:15:00Z",
+            "2026-10-25T00:30:00Z",
+            "2026-10-25T00:45:00Z",
+            "2026-10-25T02:00:00Z",
+            "2026-10-25T02:15:00Z",
+        ])
+    );
+}
+
+#[test]
+fn schedules_across_both_changes_in_new_york() {
+    // 8 March 2026, 07:00 UTC: 02:00 EST (UTC-5) becomes 03:00 EDT (UTC-4).
+    let dir = run_schedules(
+        "schedules-new-york-spring",
+        "America/New_York",
+        "2026-03-07T00:00:00Z",
+        "2026-03-10T00:00:00Z",
+        json!({"daily": "0 30 2 * * *", "hourly": "0 0 * * * *"}),
+    );
+    // 02:30 EST = 07:30 UTC; the gap's end, 03:00 EDT = 07:00 UTC; 02:30 EDT = 06:30.
+    assert_eq!(
+        ticks_named(&dir, "daily"),
+        instants(&[
+            "2026-03-07T07:30:00Z",
+            "2026-03-08T07:00:00Z",
+            "2026-03-09T06:30:00Z",
+        ])
+    );
+    // 01:00 EST, 03:00 EDT, 04:00 EDT.
+    assert_eq!(
+        ticks_within(
+            &dir,
+            "hourly",
+            "2026-03-08T05:30:00Z",
+            "2026-03-08T08:00:00Z"
+        ),
+        instants(&[
+            "2026-03-08T06:00:00Z",
+            "2026-03-08T07:00:00Z",
+            "2026-03-08T08:00:00Z",
+        ])
+    );
+
+    // 1 November 2026, 06:00 UTC: 02:00 EDT (UTC-4) becomes 01:00 EST (UTC-5);
+    // 01:00-01:59 happens at 05:00-05:59 UTC, then again at 06:00-06:59 UTC.
+    let dir = run_schedules(
+        "schedules-new-york-fall",
+        "America/New_York",
+        "2026-10-31T00:00:00Z",
+        "2026-11-03T00:00:00Z",
+        json!({"daily": "0 30 1 * * *", "hourly": "0 0 * * * *"}),
+    );
+    // 01:30 EDT = 05:30 UTC, on the 31st and (first occurrence) on the 1st; then
+    // 01:30 EST = 06:30 UTC.
+    assert_eq!(
+        ticks_named(&dir, "daily"),
+        instants(&[
+            "2026-10-31T05:30:00Z",
+            "2026-11-01T05:30:00Z",
+            "2026-11-02T06:30:00Z",
+        ])
+    );
+    // 00:00 EDT, 01:00 EDT, not 01:00 EST (06:00 UTC), 02:00 EST.
+    assert_eq!(
+        ticks_within(
+            &dir,
+            "hourly",
+            "2026-11-01T03:30:00Z",
+            "2026-11-01T07:00:00Z"
+        ),
+        instants(&[
+            "2026-11-01T04:00:00Z",
+            "2026-11-01T05:00:00Z",
+            "2026-11-01T07:00:00Z",
+        ])
+    );
+}
+
+#[test]
+fn schedules_across_changes_at_midnight_in_santiago() {
+    // Chile, 6 September 2026, 04:00 UTC: midnight (UTC-4) becomes 01:00 (UTC-3);
+    // the whole 00:xx hour of Sunday the 6th does not happen.
+    let dir = run_schedules(
+        "schedules-santiago-spring",
+        "America/Santiago",
+        "2026-09-04T12:00:00Z",
+        "2026-09-08T00:00:00Z",
+        json!({
+            "midnight": "0 0 0 * * *",
+            "sunday": "0 30 0 * * Sun",
+            "six-hourly": "0 0 */6 * * *",
+            "hourly": "0 0 * * * *",
+        }),
+    );
+    // 00:00 UTC-4 on the 5th = 04:00 UTC; the gap's end on the 6th, 01:00 UTC-3 =
+    // 04:00 UTC; 00:00 UTC-3 on the 7th = 03:00 UTC.
+    assert_eq!(
+        ticks_named(&dir, "midnight"),
+        instants(&[
+            "2026-09-05T04:00:00Z",
+            "2026-09-06T04:00:00Z",
+            "2026-09-07T03:00:00Z",
+        ])
+    );
+    // Still on Sunday: 01:00 UTC-3.
+    assert_eq!(
+        ticks_named(&dir, "sunday"),
+        instants(&["2026-09-06T04:00:00Z"])
+    );
+    // Saturday 12:00 and 18:00 UTC-4, then Sunday 06:00 and 12:00 UTC-3: the 00:00
+    // that never was is not caught up.
+    assert_eq!(
+        ticks_within(
+            &dir,
+            "six-hourly",
+            "2026-09-05T12:00:00Z",
+            "2026-09-06T15:00:00Z"
+        ),
+        instants(&[
+            "2026-09-05T16:00:00Z",
+            "2026-09-05T22:00:00Z",
+            "2026-09-06T09:00:00Z",
+            "2026-09-06T15:00:00Z",
+        ])
+    );
+    // 23:00 UTC-4, then 01:00 and 02:00 UTC-3.
+    assert_eq!(
+        ticks_within(
+            &dir,
+            "hourly",
+            "2026-09-06T02:30:00Z",
+            "2026-09-06T05:00:00Z"
+        ),
+        instants(&[
+            "2026-09-06T03:00:00Z",
+            "2026-09-06T04:00:00Z",
+            "2026-09-06T05:00:00Z",
+        ])
+    );
+
+    // 5 April 2026, 03:00 UTC: midnight (UTC-3) becomes 23:00 on Saturday the 4th
+    // (UTC-4); 23:00-23:59 on the 4th happens at 02:00-02:59 UTC, then again at
+    // 03:00-03:59 UTC.
+    let dir = run_schedules(
+        "schedules-santiago-fall",
+        "America/Santiago",
+        "2026-04-03T12:00:00Z",
+        "2026-04-07T00:00:00Z",
+        json!({"late": "0 30 23 * * *", "midnight": "0 0 0 * * *"}),
+    );
+    // 23:30 UTC-3 on the 3rd and (first occurrence) the 4th; 23:30 UTC-4 on the 5th.
+    assert_eq!(
+        ticks_named(&dir, "late"),
+        instants(&[
+            "2026-04-04T02:30:00Z",
+            "2026-04-05T02:30:00Z",
+            "2026-04-06T03:30:00Z",
+        ])
+    );
+    // 00:00 UTC-3 on the 4th, then 00:00 UTC-4 on the 5th and 6th.
+    assert_eq!(
+        ticks_named(&dir, "midnight"),
+        instants(&[
+            "2026-04-04T03:00:00Z",
+            "2026-04-05T04:00:00Z",
+            "2026-04-06T04:00:00Z",
+        ])
+    );
 }

@@ -24,7 +24,8 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::offset::LocalResult;
+use chrono::{NaiveDateTime, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
 
 use crate::clock::{Clock, SimulatedClock};
@@ -404,18 +405,68 @@ fn earliest(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
     }
 }
 
-/// A schedule's ticks in UTC, from the first after `after`. `cron` walks local time,
-/// so around a fall-back change an ambiguous local time can come out before the tick
-/// before it; ticks that do not move forward are skipped, never fired twice.
+/// Whether a schedule runs at set times of day, and so catches up a time that a
+/// spring-forward change skips. The test is Vixie cron's and cronie's: neither the
+/// minute nor the hour field starts with `*` (or `?`). `0 30 2 * * *` and
+/// `0 0 1,13 * * *` run at set times; `0 0 * * * *`, `0 */30 * * * *` and
+/// `0 0 */6 * * *` recur through the day, and their next tick comes soon anyway.
+/// Of the shorthands, only `@hourly` recurs through the day.
+fn runs_at_set_times(schedule: &cron::Schedule) -> bool {
+    let source = schedule.source().trim();
+    if let Some(shorthand) = source.strip_prefix('@') {
+        return !shorthand.eq_ignore_ascii_case("hourly");
+    }
+    let fields: Vec<&str> = source.split_whitespace().collect();
+    fields
+        .get(1..3)
+        .is_some_and(|fields| fields.iter().all(|f| !f.starts_with(['*', '?'])))
+}
+
+/// The instant of a local time, by the rules in the README ("Schedules and
+/// daylight-saving changes"): a local time that happens twice (a fall-back change)
+/// is its first occurrence; a local time that does not happen (a spring-forward
+/// change) is, for a schedule that runs at set times, the end of the gap, the first
+/// instant after it (03:00 in Paris on the last Sunday of March); for a schedule that
+/// recurs through the day, nothing.
+fn instant_of(zone: Tz, local: NaiveDateTime, catch_up: bool) -> Option<Timestamp> {
+    match zone.from_local_datetime(&local) {
+        LocalResult::Single(t) => Some(t.with_timezone(&Utc)),
+        LocalResult::Ambiguous(first, _) => Some(first.with_timezone(&Utc)),
+        LocalResult::None if catch_up => gap_end(zone, local),
+        LocalResult::None => None,
+    }
+}
+
+/// The first instant after the gap that `local` falls in: the earliest instant of
+/// the first local minute that exists after it. Modern changes of clocks fall on
+/// whole minutes; the longest gap, a whole day skipped (Samoa, 2011), is crossed in
+/// 1,440 steps.
+fn gap_end(zone: Tz, local: NaiveDateTime) -> Option<Timestamp> {
+    let minute = local.with_second(0)?.with_nanosecond(0)?;
+    (1..=2 * 24 * 60).find_map(|n| {
+        zone.from_local_datetime(&(minute + chrono::TimeDelta::minutes(n)))
+            .earliest()
+            .map(|t| t.with_timezone(&Utc))
+    })
+}
+
+/// A schedule's ticks in UTC, from the first strictly after `after`, in order and
+/// each once. `cron` walks the schedule's wall-clock times (on a clock without
+/// daylight-saving changes: UTC standing for the local time); [`instant_of`] places
+/// each in the zone. That placing never goes backwards, so dropping what does not
+/// move forward drops only what comes before `after` (the first occurrence of a
+/// repeated hour, when `after` is in its second) and the wall-clock times that land
+/// on the same instant (the skipped times of a gap, and the gap's end itself).
 fn ticks_after(
     schedule: &cron::Schedule,
     zone: Tz,
     after: Timestamp,
 ) -> impl Iterator<Item = Timestamp> + '_ {
+    let catch_up = runs_at_set_times(schedule);
     let mut last = after;
     schedule
-        .after(&after.with_timezone(&zone))
-        .map(|t| t.with_timezone(&Utc))
+        .after(&after.with_timezone(&zone).naive_local().and_utc())
+        .filter_map(move |wall| instant_of(zone, wall.naive_utc(), catch_up))
         .filter(move |t| {
             let forward = *t > last;
             if forward {
@@ -551,6 +602,153 @@ mod tests {
             ),
             None
         );
+    }
+
+    /// The ticks of `expression` in `zone` in `(after, until]`.
+    fn ticks_of(expression: &str, zone: &str, after: &str, until: &str) -> Vec<Timestamp> {
+        let schedule = parse_schedule(expression).unwrap();
+        let zone = parse_time_zone(zone).unwrap();
+        ticks_after(&schedule, zone, at(after))
+            .take_while(|t| *t <= at(until))
+            .collect()
+    }
+
+    #[test]
+    fn a_set_time_skipped_by_a_spring_forward_change_ticks_at_the_end_of_the_gap() {
+        // Paris, 29 March 2026: 02:00 CET becomes 03:00 CEST at 01:00 UTC.
+        assert_eq!(
+            ticks_of(
+                "0 30 2 * * *",
+                "Europe/Paris",
+                "2026-03-27T00:00:00Z",
+                "2026-03-31T00:00:00Z"
+            ),
+            [
+                "2026-03-27T01:30:00Z",
+                "2026-03-28T01:30:00Z",
+                "2026-03-29T01:00:00Z",
+                "2026-03-30T00:30:00Z"
+            ]
+            .map(at)
+        );
+        // Two set times in the gap, and a range across it: one tick at its end.
+        assert_eq!(
+            ticks_of(
+                "0 0,30 2 * * *",
+                "Europe/Paris",
+                "2026-03-28T12:00:00Z",
+                "2026-03-30T12:00:00Z"
+            ),
+            [
+                "2026-03-29T01:00:00Z",
+                "2026-03-30T00:00:00Z",
+                "2026-03-30T00:30:00Z"
+            ]
+            .map(at)
+        );
+        assert_eq!(
+            ticks_of(
+                "0 0 1-3 * * *",
+                "Europe/Paris",
+                "2026-03-28T23:30:00Z",
+                "2026-03-29T23:00:00Z"
+            ),
+            [
+                "2026-03-29T00:00:00Z",
+                "2026-03-29T01:00:00Z",
+                "2026-03-29T23:00:00Z"
+            ]
+            .map(at)
+        );
+        // The latest missed tick, after a stop across the gap, is the gap's end.
+        assert_eq!(
+            latest_tick(
+                &parse_schedule("0 30 2 * * *").unwrap(),
+                parse_time_zone("Europe/Paris").unwrap(),
+                at("2026-03-28T01:30:00Z"),
+                at("2026-03-29T06:00:00Z")
+            ),
+            Some(at("2026-03-29T01:00:00Z"))
+        );
+    }
+
+    #[test]
+    fn schedules_that_recur_through_the_day_skip_the_times_that_do_not_exist() {
+        for (expression, expected) in [
+            (
+                "0 0 * * * *",
+                [
+                    "2026-03-29T00:00:00Z",
+                    "2026-03-29T01:00:00Z",
+                    "2026-03-29T02:00:00Z",
+                ]
+                .as_slice(),
+            ),
+            (
+                "0 15 * * * *",
+                &[
+                    "2026-03-29T00:15:00Z",
+                    "2026-03-29T01:15:00Z",
+                    "2026-03-29T02:15:00Z",
+                ],
+            ),
+            (
+                "0 */30 * * * *",
+                &[
+                    "2026-03-29T00:00:00Z",
+                    "2026-03-29T00:30:00Z",
+                    "2026-03-29T01:00:00Z",
+                    "2026-03-29T01:30:00Z",
+                    "2026-03-29T02:00:00Z",
+                    "2026-03-29T02:30:00Z",
+                ],
+            ),
+            (
+                "@hourly",
+                &[
+                    "2026-03-29T00:00:00Z",
+                    "2026-03-29T01:00:00Z",
+                    "2026-03-29T02:00:00Z",
+                ],
+            ),
+        ] {
+            assert_eq!(
+                ticks_of(
+                    expression,
+                    "Europe/Paris",
+                    "2026-03-28T23:50:00Z",
+                    "2026-03-29T02:30:00Z"
+                ),
+                expected.iter().map(|t| at(t)).collect::<Vec<_>>(),
+                "{expression}"
+            );
+        }
+    }
+
+    #[test]
+    fn set_times_are_told_from_times_that_recur_through_the_day() {
+        for set in [
+            "0 30 2 * * *",
+            "0 0,30 2 * * *",
+            "0 0 1-3 * * Sun",
+            "0 0 0 1 * *",
+            "@daily",
+            "@weekly",
+        ] {
+            assert!(runs_at_set_times(&parse_schedule(set).unwrap()), "{set}");
+        }
+        for recurring in [
+            "0 * 2 * * *",
+            "0 */30 * * * *",
+            "0 0 * * * *",
+            "0 0 */6 * * *",
+            "@hourly",
+        ] {
+            assert!(
+                !runs_at_set_times(&parse_schedule(recurring).unwrap()),
+                "{recurring}"
+            );
+        }
     }
 
     #[test]
