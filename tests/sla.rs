@@ -133,6 +133,181 @@ fn a_friday_evening_ticket_is_warned_and_breached_on_monday_in_business_hours() 
 }
 
 #[test]
+fn a_calendar_time_warning_comes_at_its_absolute_instant() {
+    // The Friday 17:55 Paris ticket again, breached on Monday at 12:55 Paris (11:55
+    // UTC); "2h calendar" warns two clock hours before: Monday 10:55 Paris, 09:55 UTC.
+    let desk = service(
+        "sla-calendar-lead",
+        "2026-11-20T16:55:00Z",
+        json!({
+            "calendars": {"office": office(json!([]))},
+            "policies": [{"name": "standard", "calendar": "office", "first_reply": "4h",
+                          "warnings": ["2h calendar"]}]
+        }),
+    );
+    post(&desk, new_ticket("t-1", "2026-11-20T16:55:00Z", "normal"));
+    assert_eq!(
+        desk.timers("t-1"),
+        vec![
+            timer("sla:first_reply:warning", "2026-11-23T09:55:00Z"),
+            timer("sla:first_reply:breach", "2026-11-23T11:55:00Z"),
+        ]
+    );
+    desk.advance_to("2026-11-23T09:54:59Z");
+    assert!(!has_tag(&desk.ticket("t-1"), "sla-warning:first_reply"));
+    desk.advance_to("2026-11-23T09:55:00Z");
+    assert!(has_tag(&desk.ticket("t-1"), "sla-warning:first_reply"));
+    let (when, actions) = on_timers(&desk, "t-1").remove(0);
+    assert_eq!(when, at("2026-11-23T09:55:00Z"));
+    assert_eq!(actions[1]["recipient"], json!({"agent": "ana"}));
+    let message = actions[1]["message"].as_str().unwrap();
+    assert!(
+        message.contains("2h of working time left, breach at 2026-11-23 11:55:00 UTC"),
+        "{message}"
+    );
+    assert_eq!(
+        desk.timers("t-1"),
+        vec![timer("sla:first_reply:breach", "2026-11-23T11:55:00Z")]
+    );
+}
+
+#[test]
+fn working_calendar_and_zero_leads_each_warn_at_their_own_instant() {
+    // Friday 20 November 2026, 17:00 Paris (16:00 UTC), office hours, first reply in
+    // 4h: one hour on Friday, three on Monday from 09:00, so the breach is Monday 12:00
+    // Paris (11:00 UTC). "3h30m" of working time left is Friday 17:30 Paris (16:30
+    // UTC); "3h30m calendar" before the breach is Monday 08:30 Paris (07:30 UTC),
+    // before the office opens; "0m" is at the breach, reported just before it.
+    let desk = service(
+        "sla-three-leads",
+        "2026-11-20T16:00:00Z",
+        json!({
+            "calendars": {"office": office(json!([]))},
+            "policies": [{"name": "standard", "calendar": "office", "first_reply": "4h",
+                          "warnings": ["3h30m", "3h30m calendar", "0m"],
+                          "on_breach": {"raise_priority": "high"}}]
+        }),
+    );
+    post(&desk, new_ticket("t-1", "2026-11-20T16:00:00Z", "normal"));
+    assert_eq!(
+        desk.timers("t-1"),
+        vec![
+            timer("sla:first_reply:warning", "2026-11-20T16:30:00Z"),
+            timer("sla:first_reply:breach", "2026-11-23T11:00:00Z"),
+        ]
+    );
+    desk.advance_to("2026-11-20T16:30:00Z");
+    assert_eq!(
+        desk.timers("t-1"),
+        vec![
+            timer("sla:first_reply:warning", "2026-11-23T07:30:00Z"),
+            timer("sla:first_reply:breach", "2026-11-23T11:00:00Z"),
+        ]
+    );
+    desk.advance_to("2026-11-23T07:29:59Z");
+    assert_eq!(on_timers(&desk, "t-1").len(), 1);
+    desk.advance_to("2026-11-23T07:30:00Z");
+    assert_eq!(
+        desk.timers("t-1"),
+        vec![timer("sla:first_reply:breach", "2026-11-23T11:00:00Z")]
+    );
+    desk.advance_to("2026-11-23T11:00:00Z");
+    let fired = on_timers(&desk, "t-1");
+    let times: Vec<DateTime<Utc>> = fired.iter().map(|(when, _)| *when).collect();
+    assert_eq!(
+        times,
+        [
+            at("2026-11-20T16:30:00Z"),
+            at("2026-11-23T07:30:00Z"),
+            at("2026-11-23T11:00:00Z")
+        ]
+    );
+    let text = |actions: &Value, i: usize| actions[i]["message"].as_str().unwrap().to_string();
+    assert!(
+        text(&fired[0].1, 1).contains("3h30m of working time left"),
+        "{}",
+        fired[0].1
+    );
+    // Monday 08:30 Paris: the office is closed, one hour counted, three left.
+    assert!(
+        text(&fired[1].1, 1).contains("3h of working time left, breach at 2026-11-23 11:00:00 UTC"),
+        "{}",
+        fired[1].1
+    );
+    // At the breach: the warning's tag and message first, then the breach's.
+    let actions = &fired[2].1;
+    assert_eq!(
+        actions[0]["tags"],
+        json!(["sla-warning:first_reply", "sla-breached:first_reply"])
+    );
+    assert_eq!(actions[1]["recipient"], json!({"agent": "ana"}));
+    assert!(text(actions, 1).starts_with("SLA warning"), "{actions}");
+    assert!(
+        text(actions, 1).contains("the target is reached now"),
+        "{actions}"
+    );
+    assert_eq!(actions[2]["recipient"], json!({"group_lead": "care"}));
+    assert!(text(actions, 2).starts_with("SLA breached"), "{actions}");
+    assert_eq!(desk.ticket("t-1")["priority"], "high");
+    assert!(desk.timers("t-1").is_empty());
+}
+
+#[test]
+fn a_calendar_time_warning_moves_with_a_pause() {
+    // Calendar hours, resolution in 10h from Sunday 22 November 2026 10:00 UTC, warned
+    // "1h calendar" before: due at 19:00. Waiting on the requester from 12:00 to 14:00
+    // moves the breach to 22:00 and the warning to 21:00; while paused, nothing is due.
+    let desk = service(
+        "sla-calendar-pause",
+        "2026-11-22T10:00:00Z",
+        json!({"policies": [{"name": "all", "resolution": "10h",
+                             "warnings": ["1h calendar"]}]}),
+    );
+    post(&desk, new_ticket("t-1", "2026-11-22T10:00:00Z", "normal"));
+    assert_eq!(
+        desk.timers("t-1"),
+        vec![
+            timer("sla:resolution:warning", "2026-11-22T19:00:00Z"),
+            timer("sla:resolution:breach", "2026-11-22T20:00:00Z"),
+        ]
+    );
+    desk.advance_to("2026-11-22T12:00:00Z");
+    post(
+        &desk,
+        status_changed(
+            "t-1",
+            "2026-11-22T12:00:00Z",
+            "open",
+            "waiting_on_requester",
+        ),
+    );
+    assert!(desk.timers("t-1").is_empty());
+    desk.advance_to("2026-11-22T14:00:00Z");
+    post(
+        &desk,
+        status_changed(
+            "t-1",
+            "2026-11-22T14:00:00Z",
+            "waiting_on_requester",
+            "open",
+        ),
+    );
+    assert_eq!(
+        desk.timers("t-1"),
+        vec![
+            timer("sla:resolution:warning", "2026-11-22T21:00:00Z"),
+            timer("sla:resolution:breach", "2026-11-22T22:00:00Z"),
+        ]
+    );
+    desk.advance_to("2026-11-22T22:00:00Z");
+    let times: Vec<DateTime<Utc>> = on_timers(&desk, "t-1").iter().map(|(w, _)| *w).collect();
+    assert_eq!(
+        times,
+        [at("2026-11-22T21:00:00Z"), at("2026-11-22T22:00:00Z")]
+    );
+}
+
+#[test]
 fn a_holiday_is_skipped() {
     // Monday 23 November is a holiday: the same ticket is due on Tuesday instead.
     let desk = service(
@@ -273,6 +448,18 @@ fn a_configuration_error_names_what_to_fix() {
     let error = decisions[0]["error"].as_str().unwrap().to_string();
     assert!(
         error.contains("sla policy `x`: `4 hours` is not a duration"),
+        "{error}"
+    );
+    // A warning's kind of time is `working` (the default) or `calendar`.
+    desk.configure(
+        "sla",
+        json!({"policies": [{"name": "x", "first_reply": "4h", "warnings": ["2h wall"]}]}),
+        &["ticket_created"],
+    );
+    let decisions = desk.post(new_ticket("t-2", "2026-11-22T10:00:00Z", "normal"));
+    let error = decisions[0]["error"].as_str().unwrap().to_string();
+    assert!(
+        error.contains("warning `2h wall`: `wall` is not a kind of time"),
         "{error}"
     );
 }

@@ -13,7 +13,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
+use chrono::{
+    DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Timelike, Utc, Weekday,
+};
+
+/// Minutes in a day: a day's intervals run from minute 0 (00:00) to at most this one
+/// (24:00, that is 00:00 of the next day).
+const DAY_MINUTES: u32 = 24 * 60;
 use chrono_tz::Tz;
 use serde::Deserialize;
 
@@ -59,8 +65,10 @@ pub enum Calendar {
     Always,
     Business {
         zone: Tz,
-        /// Opening intervals per weekday (Monday first), sorted, in local time.
-        week: [Vec<(NaiveTime, NaiveTime)>; 7],
+        /// Opening intervals per weekday (Monday first), sorted, as minutes since
+        /// local midnight: `[open, close)`, with `close` up to 1440 (24:00, the next
+        /// day's 00:00 — the day's end itself, not a moment before it).
+        week: [Vec<(u32, u32)>; 7],
         holidays: BTreeSet<NaiveDate>,
     },
 }
@@ -76,7 +84,7 @@ impl Calendar {
             .time_zone
             .parse()
             .map_err(|_| format!("`{}` is not an IANA time zone", config.time_zone))?;
-        let mut week: [Vec<(NaiveTime, NaiveTime)>; 7] = Default::default();
+        let mut week: [Vec<(u32, u32)>; 7] = Default::default();
         for (days, intervals) in &config.hours {
             for day in weekdays(days)? {
                 for interval in intervals {
@@ -141,7 +149,11 @@ impl Calendar {
     }
 
     /// Calls `visit` with each working interval (UTC milliseconds) that ends after
-    /// `from`, in order, until it returns true.
+    /// `from`, in order, until it returns true. The intervals it visits are disjoint,
+    /// non-empty and increasing, whatever daylight saving does to a day's hours: a day's
+    /// intervals are placed in UTC, sorted and merged (an interval that opens in the
+    /// spring gap can start after a later one), and each starts no earlier than the
+    /// previous one ended.
     fn walk(&self, from: i64, mut visit: impl FnMut(i64, i64) -> bool) {
         let Calendar::Business {
             zone,
@@ -152,6 +164,8 @@ impl Calendar {
             visit(from, i64::MAX);
             return;
         };
+        // The day before `from`'s local date too: its intervals end at its 24:00 at the
+        // latest, which a daylight-saving change at midnight could put after `from`.
         let first = zone.timestamp_millis_opt(from).single().map_or_else(
             || {
                 DateTime::<Utc>::from_timestamp_millis(from)
@@ -159,17 +173,35 @@ impl Calendar {
                     .date_naive()
             },
             |t| t.date_naive(),
-        );
-        for offset in 0..MAX_DAYS {
+        ) - Duration::days(1);
+        let mut floor = i64::MIN;
+        let mut day: Vec<(i64, i64)> = Vec::new();
+        for offset in 0..=MAX_DAYS {
             let date = first + Duration::days(offset);
             if holidays.contains(&date) {
                 continue;
             }
-            for (open, close) in &week[date.weekday().num_days_from_monday() as usize] {
-                let (open, close) = (local(zone, date, *open), local(zone, date, *close));
-                if close <= from {
+            day.clear();
+            for &(open, close) in &week[date.weekday().num_days_from_monday() as usize] {
+                let (open, close) = (local(zone, date, open), local(zone, date, close));
+                if close > open {
+                    day.push((open, close));
+                }
+            }
+            day.sort_unstable();
+            let mut merged: Vec<(i64, i64)> = Vec::with_capacity(day.len());
+            for &(open, close) in &day {
+                match merged.last_mut() {
+                    Some(last) if open <= last.1 => last.1 = last.1.max(close),
+                    _ => merged.push((open, close)),
+                }
+            }
+            for (open, close) in merged {
+                let open = open.max(floor);
+                if close <= open || close <= from {
                     continue;
                 }
+                floor = close;
                 if visit(open, close) {
                     return;
                 }
@@ -182,8 +214,15 @@ impl Calendar {
 /// change is read with the offset in force before the change (02:30 on the night
 /// Paris springs forward is 01:30 UTC, that is 03:30 summer time), so that an interval
 /// around the gap keeps its real length; a time that happens twice counts from its
-/// first occurrence.
-fn local(zone: &Tz, date: NaiveDate, time: NaiveTime) -> i64 {
+/// first occurrence. `minutes` counts from the date's midnight; 1440 (24:00) is the
+/// next date's 00:00.
+fn local(zone: &Tz, date: NaiveDate, minutes: u32) -> i64 {
+    let (date, minutes) = if minutes >= DAY_MINUTES {
+        (date + Duration::days(1), minutes - DAY_MINUTES)
+    } else {
+        (date, minutes)
+    };
+    let time = NaiveTime::from_hms_opt(minutes / 60, minutes % 60, 0).unwrap();
     let naive = date.and_time(time);
     match zone.from_local_datetime(&naive).earliest() {
         Some(t) => t.timestamp_millis(),
@@ -213,14 +252,18 @@ fn weekdays(key: &str) -> Result<Vec<Weekday>, String> {
     }
 }
 
-fn parse_interval(text: &str) -> Result<(NaiveTime, NaiveTime), String> {
+/// An interval `HH:MM-HH:MM` as minutes since midnight; `24:00` closes at the day's
+/// very end (minute 1440, the next day's 00:00).
+fn parse_interval(text: &str) -> Result<(u32, u32), String> {
     let bad = || format!("`{text}` is not an interval like `09:00-18:00`");
     let (open, close) = text.split_once('-').ok_or_else(bad)?;
     let time = |t: &str| {
         if t.trim() == "24:00" {
-            return Ok(NaiveTime::from_hms_milli_opt(23, 59, 59, 999).unwrap());
+            return Ok(DAY_MINUTES);
         }
-        NaiveTime::parse_from_str(t.trim(), "%H:%M").map_err(|_| bad())
+        NaiveTime::parse_from_str(t.trim(), "%H:%M")
+            .map(|t| t.hour() * 60 + t.minute())
+            .map_err(|_| bad())
     };
     let (open, close) = (time(open)?, time(close)?);
     if close <= open {
@@ -321,6 +364,59 @@ mod tests {
         assert_eq!(
             calendar.add(ms("2026-03-28T00:00:00Z"), 0),
             ms("2026-03-29T01:30:00Z")
+        );
+    }
+
+    #[test]
+    fn a_day_open_until_midnight_ends_at_midnight_not_a_millisecond_before() {
+        // Open around the clock every day: 24 working hours from midnight end at the
+        // next midnight, and a week of them seven midnights later, to the millisecond.
+        let config: CalendarConfig =
+            serde_json::from_str(r#"{"hours": {"mon-sun": ["00:00-24:00"]}}"#).unwrap();
+        let calendar = Calendar::from_config(&config).unwrap();
+        let midnight = ms("2026-11-23T00:00:00Z");
+        assert_eq!(
+            calendar.add(midnight, 24 * HOUR),
+            ms("2026-11-24T00:00:00Z")
+        );
+        assert_eq!(
+            calendar.add(midnight, 7 * 24 * HOUR),
+            ms("2026-11-30T00:00:00Z")
+        );
+        assert_eq!(
+            calendar.between(midnight, ms("2026-11-30T00:00:00Z")),
+            7 * 24 * HOUR
+        );
+        // In Paris across the spring change, 29 March 2026 has 23 hours: 48 working
+        // hours from midnight on the 28th (23:00 UTC on the 27th) are 48 real hours.
+        let config: CalendarConfig = serde_json::from_str(
+            r#"{"time_zone": "Europe/Paris", "hours": {"mon-sun": ["00:00-24:00"]}}"#,
+        )
+        .unwrap();
+        let calendar = Calendar::from_config(&config).unwrap();
+        assert_eq!(
+            calendar.add(ms("2026-03-27T23:00:00Z"), 48 * HOUR),
+            ms("2026-03-29T23:00:00Z")
+        );
+    }
+
+    #[test]
+    fn an_evening_until_midnight_runs_on_into_the_next_morning() {
+        // Friday 20:00-24:00 then Saturday 00:00-02:00 (UTC): six hours in one stretch.
+        let config: CalendarConfig =
+            serde_json::from_str(r#"{"hours": {"fri": ["20:00-24:00"], "sat": ["00:00-02:00"]}}"#)
+                .unwrap();
+        let calendar = Calendar::from_config(&config).unwrap();
+        let friday = ms("2026-11-27T20:00:00Z");
+        assert_eq!(calendar.add(friday, 6 * HOUR), ms("2026-11-28T02:00:00Z"));
+        assert_eq!(calendar.add(friday, 4 * HOUR), ms("2026-11-28T00:00:00Z"));
+        assert_eq!(
+            calendar.between(friday, ms("2026-11-28T02:00:00Z")),
+            6 * HOUR
+        );
+        assert_eq!(
+            calendar.between(friday, ms("2026-11-28T00:00:00Z")),
+            4 * HOUR
         );
     }
 

@@ -10,9 +10,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use business_hours::format_time;
 use serde::{Deserialize, Serialize};
 
-use crate::policy::{Metric, Policy};
+use crate::policy::{Metric, Policy, Warning};
 
 /// One metric's clock.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -108,7 +109,7 @@ impl TicketClocks {
                 for clock in self.clocks.values_mut() {
                     clock.since = (!clock.stopped && !paused).then_some(now);
                 }
-                self.thresholds(policy, ticket, &mut out);
+                self.thresholds(policy, ticket, now, &mut out);
                 self.next_points(policy, now)
             }
             // No policy applies (any more): nothing runs, nothing is due.
@@ -205,7 +206,15 @@ impl TicketClocks {
     }
 
     /// Reports, once, each warning, internal target and breach whose point has passed.
-    fn thresholds(&mut self, policy: &Policy, ticket: &TicketView<'_>, out: &mut Outcome) {
+    /// A warning due at the breach itself (a lead of zero) is reported in the same
+    /// evaluation, before the breach.
+    fn thresholds(
+        &mut self,
+        policy: &Policy,
+        ticket: &TicketView<'_>,
+        now: i64,
+        out: &mut Outcome,
+    ) {
         for metric in Metric::ALL {
             let Some(&target) = policy.targets.get(&metric) else {
                 continue;
@@ -213,10 +222,14 @@ impl TicketClocks {
             let Some(clock) = self.clocks.get_mut(metric.name()) else {
                 continue;
             };
-            if clock.stopped {
+            if clock.stopped || clock.breached {
                 continue;
             }
             let left = target - clock.elapsed;
+            // The deadline as it stands now; unknown while the clock is paused.
+            let deadline = clock
+                .since
+                .map(|_| policy.calendar.add(now, left.max(0)).max(now));
             let what = format!(
                 "{} on ticket {} (policy `{}`, target {})",
                 metric.label(),
@@ -224,25 +237,8 @@ impl TicketClocks {
                 policy.name,
                 human(target)
             );
-            if left <= 0 {
-                if !clock.breached {
-                    clock.breached = true;
-                    out.tags.push(format!("sla-breached:{}", metric.name()));
-                    let message = format!("SLA breached: {what}");
-                    match (ticket.group, ticket.assignee) {
-                        (Some(group), _) => out.tell_lead.push((group.to_string(), message)),
-                        (None, Some(agent)) => out.tell_agent.push((agent.to_string(), message)),
-                        (None, None) => {}
-                    }
-                    if let Some(level) = &policy.on_breach.raise_priority
-                        && rank(level) > rank(ticket.priority)
-                    {
-                        out.raise_priority = Some(level.clone());
-                    }
-                }
-                continue;
-            }
-            if let Some(&internal) = policy.internal.get(&metric)
+            if left > 0
+                && let Some(&internal) = policy.internal.get(&metric)
                 && clock.elapsed >= internal
                 && !clock.internal_reached
             {
@@ -262,8 +258,16 @@ impl TicketClocks {
                 .warnings
                 .iter()
                 .enumerate()
-                .filter(|(i, w)| {
-                    !clock.warned.contains(i) && w.left_for(target).is_some_and(|at| left <= at)
+                .filter(|(i, w)| !clock.warned.contains(i) && w.applies(target))
+                .filter(|(_, w)| {
+                    if left <= 0 {
+                        // Past the breach, only the warnings that were due at it.
+                        return w.at_breach(target);
+                    }
+                    match w {
+                        Warning::Before(lead) => deadline.is_some_and(|d| d - now <= *lead),
+                        _ => left <= w.lead(target),
+                    }
                 })
                 .map(|(i, _)| i)
                 .collect();
@@ -271,18 +275,39 @@ impl TicketClocks {
                 // Several at once (a clock that starts late): one message says it.
                 clock.warned.extend(crossed);
                 out.tags.push(format!("sla-warning:{}", metric.name()));
-                tell(
-                    out,
-                    ticket,
-                    format!("SLA warning: {what}; {} of working time left", human(left)),
-                );
+                let status = match deadline {
+                    _ if left <= 0 => "the target is reached now".to_string(),
+                    Some(d) => format!(
+                        "{} of working time left, breach at {}",
+                        human(left),
+                        format_time(d)
+                    ),
+                    None => format!("{} of working time left", human(left)),
+                };
+                tell(out, ticket, format!("SLA warning: {what}; {status}"));
+            }
+            if left <= 0 {
+                clock.breached = true;
+                out.tags.push(format!("sla-breached:{}", metric.name()));
+                let message = format!("SLA breached: {what}");
+                match (ticket.group, ticket.assignee) {
+                    (Some(group), _) => out.tell_lead.push((group.to_string(), message)),
+                    (None, Some(agent)) => out.tell_agent.push((agent.to_string(), message)),
+                    (None, None) => {}
+                }
+                if let Some(level) = &policy.on_breach.raise_priority
+                    && rank(level) > rank(ticket.priority)
+                {
+                    out.raise_priority = Some(level.clone());
+                }
             }
         }
         out.tags.dedup();
     }
 
     /// The timers to have: each running clock's next warning, internal target and
-    /// breach.
+    /// breach. A warning due at the breach needs no timer of its own: the breach's
+    /// timer reports it.
     fn next_points(&self, policy: &Policy, now: i64) -> BTreeMap<String, i64> {
         let mut timers = BTreeMap::new();
         for metric in Metric::ALL {
@@ -296,7 +321,8 @@ impl TicketClocks {
             }
             let left = target - clock.elapsed;
             let at = |working_left: i64| policy.calendar.add(now, left - working_left);
-            timers.insert(timer_name(metric, "breach"), at(0));
+            let breach = at(0);
+            timers.insert(timer_name(metric, "breach"), breach);
             if let Some(&internal) = policy.internal.get(&metric)
                 && !clock.internal_reached
             {
@@ -306,12 +332,18 @@ impl TicketClocks {
                 .warnings
                 .iter()
                 .enumerate()
-                .filter(|(i, _)| !clock.warned.contains(i))
-                .filter_map(|(_, w)| w.left_for(target))
-                .filter(|at| *at < left)
-                .max()
+                .filter(|(i, w)| !clock.warned.contains(i) && w.applies(target))
+                .filter_map(|(_, w)| match w {
+                    Warning::Before(lead) => Some(breach - lead),
+                    _ => {
+                        let lead = w.lead(target);
+                        (lead < left).then(|| at(lead))
+                    }
+                })
+                .filter(|due| *due > now && *due < breach)
+                .min()
             {
-                timers.insert(timer_name(metric, "warning"), at(next));
+                timers.insert(timer_name(metric, "warning"), next);
             }
         }
         timers

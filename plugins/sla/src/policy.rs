@@ -71,8 +71,10 @@ struct RawPolicy {
     /// Earlier, internal targets: reaching one tags the ticket and tells the assignee.
     #[serde(default)]
     internal: BTreeMap<String, String>,
-    /// `"2h"`: when two hours of working time are left; `"75%"`: when three quarters
-    /// of the target have passed.
+    /// `"2h"` (or `"2h working"`): when two hours of working time are left; `"2h
+    /// calendar"`: two hours of calendar time before the deadline; `"75%"`: when three
+    /// quarters of the target have passed. A lead of zero (`"0m"`, `"100%"`) warns at
+    /// the breach itself.
     #[serde(default)]
     warnings: Vec<String>,
     #[serde(default)]
@@ -102,21 +104,35 @@ pub struct OnBreach {
 /// A warning point before a breach.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Warning {
-    /// When this much working time (ms) is left.
+    /// When this much working time (ms) is left: `"2h"` or `"2h working"`.
     Left(i64),
-    /// When this share (0–1) of the target has passed.
+    /// When this share (0–1) of the target has passed: `"75%"`.
     Share(f64),
+    /// This much calendar time (ms) before the deadline, at that absolute instant even
+    /// outside business hours: `"2h calendar"`.
+    Before(i64),
 }
 
 impl Warning {
-    /// The working time left at which it is due, for a target; none when it would be
-    /// due from the start (a warning "1 day before" on a 4-hour target does not apply).
-    pub fn left_for(self, target: i64) -> Option<i64> {
-        let left = match self {
-            Warning::Left(ms) => ms,
+    /// The lead it gives before the breach: working or calendar time (ms).
+    pub fn lead(self, target: i64) -> i64 {
+        match self {
+            Warning::Left(ms) | Warning::Before(ms) => ms,
             Warning::Share(share) => target - (target as f64 * share).round() as i64,
-        };
-        (left < target).then_some(left)
+        }
+    }
+
+    /// Whether it applies to a target: not when it would be due from the start (a
+    /// warning "1 day before" on a 4-hour target does not apply). A calendar-time lead
+    /// shorter than the target always falls after the clock's start, since a target's
+    /// working time takes at least as long in calendar time.
+    pub fn applies(self, target: i64) -> bool {
+        self.lead(target) < target
+    }
+
+    /// Whether it is due at the breach itself.
+    pub fn at_breach(self, target: i64) -> bool {
+        self.lead(target) <= 0
     }
 }
 
@@ -220,18 +236,85 @@ impl Config {
     }
 }
 
+/// Reads a warning: `"2h"` or `"2h working"` (working time left), `"2h calendar"`
+/// (calendar time before the deadline) or `"75%"` (share of the target passed). A lead
+/// of zero (`"0m"`, `"0m calendar"`, `"100%"`) is a warning at the breach.
 fn parse_warning(text: &str) -> Result<Warning, String> {
-    match text.strip_suffix('%') {
-        Some(share) => {
-            let share: f64 = share
-                .trim()
-                .parse()
-                .map_err(|_| format!("warning `{text}`: a share is like `75%`"))?;
-            if !(0.0..100.0).contains(&share) {
-                return Err(format!("warning `{text}`: a share is between 0% and 100%"));
-            }
-            Ok(Warning::Share(share / 100.0))
+    let trimmed = text.trim();
+    if let Some(share) = trimmed.strip_suffix('%') {
+        let share: f64 = share
+            .trim()
+            .parse()
+            .map_err(|_| format!("warning `{text}`: a share is like `75%`"))?;
+        if !(0.0..=100.0).contains(&share) {
+            return Err(format!("warning `{text}`: a share is between 0% and 100%"));
         }
-        None => parse_duration(text).map(Warning::Left),
+        return Ok(Warning::Share(share / 100.0));
+    }
+    let (lead, calendar) = match trimmed.rsplit_once(char::is_whitespace) {
+        Some((lead, "calendar")) => (lead.trim(), true),
+        Some((lead, "working")) => (lead.trim(), false),
+        Some((_, other)) => {
+            return Err(format!(
+                "warning `{text}`: `{other}` is not a kind of time; write `2h` or `2h working` \
+                 (working time left), `2h calendar` (calendar time before the deadline) or `75%`"
+            ));
+        }
+        None => (trimmed, false),
+    };
+    let (number, unit) = lead.split_at(
+        lead.find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(lead.len()),
+    );
+    let zero = !number.is_empty()
+        && number.chars().all(|c| c == '0')
+        && ["", "d", "h", "m", "s"].contains(&unit);
+    let ms = if zero {
+        0
+    } else {
+        parse_duration(lead).map_err(|e| format!("warning `{text}`: {e}"))?
+    };
+    Ok(if calendar {
+        Warning::Before(ms)
+    } else {
+        Warning::Left(ms)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn warnings_read_working_calendar_share_and_zero_leads() {
+        const HOUR: i64 = 3_600_000;
+        for (text, warning) in [
+            ("2h", Warning::Left(2 * HOUR)),
+            ("2h working", Warning::Left(2 * HOUR)),
+            ("2h calendar", Warning::Before(2 * HOUR)),
+            ("1d2h calendar", Warning::Before(26 * HOUR)),
+            ("0m", Warning::Left(0)),
+            ("0s", Warning::Left(0)),
+            ("0", Warning::Left(0)),
+            ("0h calendar", Warning::Before(0)),
+            ("75%", Warning::Share(0.75)),
+            ("100%", Warning::Share(1.0)),
+        ] {
+            assert_eq!(parse_warning(text), Ok(warning), "{text}");
+        }
+        for (text, why) in [
+            ("2h wall", "not a kind of time"),
+            ("101%", "between 0% and 100%"),
+            ("-5%", "between 0% and 100%"),
+            ("x calendar", "not a duration"),
+            ("0x", "not a duration"),
+        ] {
+            let error = parse_warning(text).unwrap_err();
+            assert!(error.contains(why), "{text}: {error}");
+        }
+        assert!(Warning::Left(0).at_breach(4 * HOUR) && Warning::Share(1.0).at_breach(HOUR));
+        assert!(
+            Warning::Before(HOUR).applies(4 * HOUR) && !Warning::Before(4 * HOUR).applies(4 * HOUR)
+        );
     }
 }
