@@ -387,3 +387,154 @@ fn configuration_errors_name_what_to_fix() {
         "{error}"
     );
 }
+
+#[test]
+fn a_ticket_solved_before_the_first_reminder_gets_none_and_a_reopening_starts_afresh() {
+    // Waiting on the requester from 10:05 (first reminder due the next day at 10:05),
+    // solved at 15:00: the sequence stops, the thank-you at 16:00 starts nothing, and
+    // nothing is sent on the 24th. Reopened to `open` on the 25th at 08:00: nothing
+    // runs, the team is working. Asked again at 09:00 (`waiting_on_requester`): a
+    // fresh sequence, first reminder on the 26th at 09:00, second on the 28th at 09:00.
+    let desk = Desk::start(
+        "followup-solved",
+        "2026-11-23T10:05:00Z",
+        "followup",
+        config(),
+        SUBSCRIPTIONS,
+    );
+    desk.post(created("t-3", "2026-11-23T10:05:00Z", json!({})));
+    desk.post(status_changed(
+        "t-3",
+        "2026-11-23T10:05:00Z",
+        "open",
+        "waiting_on_requester",
+    ));
+    assert_eq!(
+        desk.timers("t-3"),
+        [timer("followup:first", "2026-11-24T10:05:00Z")]
+    );
+    desk.advance_to("2026-11-23T15:00:00Z");
+    let actions = Desk::actions(&desk.post(status_changed(
+        "t-3",
+        "2026-11-23T15:00:00Z",
+        "waiting_on_requester",
+        "solved",
+    )));
+    assert_eq!(
+        actions,
+        [json!({"type": "cancel_timer", "name": "followup:first"})]
+    );
+    desk.advance_to("2026-11-23T16:00:00Z");
+    let thanks = desk.post(requester_wrote("t-3", "m-1", "2026-11-23T16:00:00Z"));
+    assert!(Desk::actions(&thanks).is_empty());
+    assert!(desk.timers("t-3").is_empty());
+    assert_eq!(desk.advance_to("2026-11-25T08:00:00Z"), 0);
+    assert!(written_by_plugin(&desk, "t-3").is_empty());
+    assert_eq!(status(&desk, "t-3"), "solved");
+
+    let reopened = desk.post(status_changed(
+        "t-3",
+        "2026-11-25T08:00:00Z",
+        "solved",
+        "open",
+    ));
+    assert!(Desk::actions(&reopened).is_empty());
+    assert!(desk.timers("t-3").is_empty());
+    desk.advance_to("2026-11-25T09:00:00Z");
+    desk.post(status_changed(
+        "t-3",
+        "2026-11-25T09:00:00Z",
+        "open",
+        "waiting_on_requester",
+    ));
+    assert_eq!(
+        desk.timers("t-3"),
+        [timer("followup:first", "2026-11-26T09:00:00Z")]
+    );
+    assert_eq!(desk.advance_to("2026-11-26T08:59:59Z"), 0);
+    assert_eq!(desk.advance_to("2026-11-26T09:00:00Z"), 1);
+    let sent = written_by_plugin(&desk, "t-3");
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].2, "2026-11-26T09:00:00Z");
+    assert_eq!(
+        desk.timers("t-3"),
+        [timer("followup:second", "2026-11-28T09:00:00Z")]
+    );
+}
+
+#[test]
+fn a_solved_ticket_reopened_straight_to_waiting_on_the_requester_starts_a_sequence() {
+    // Solved at 10:00 while its first reminder was pending; the helpdesk reopens it
+    // at 12:00 directly waiting on the requester: first reminder the next day at 12:00.
+    let desk = Desk::start(
+        "followup-reopened-waiting",
+        "2026-11-23T09:00:00Z",
+        "followup",
+        config(),
+        SUBSCRIPTIONS,
+    );
+    desk.post(created(
+        "t-4",
+        "2026-11-23T09:00:00Z",
+        json!({"status": "waiting_on_requester"}),
+    ));
+    desk.advance_to("2026-11-23T10:00:00Z");
+    desk.post(status_changed(
+        "t-4",
+        "2026-11-23T10:00:00Z",
+        "waiting_on_requester",
+        "solved",
+    ));
+    assert!(desk.timers("t-4").is_empty());
+    desk.advance_to("2026-11-23T12:00:00Z");
+    desk.post(status_changed(
+        "t-4",
+        "2026-11-23T12:00:00Z",
+        "solved",
+        "waiting_on_requester",
+    ));
+    assert_eq!(
+        desk.timers("t-4"),
+        [timer("followup:first", "2026-11-24T12:00:00Z")]
+    );
+    assert_eq!(desk.advance_to("2026-11-24T12:00:00Z"), 1);
+    assert_eq!(written_by_plugin(&desk, "t-4")[0].2, "2026-11-24T12:00:00Z");
+}
+
+#[test]
+fn the_plugin_keeps_no_state_for_tickets_that_are_done() {
+    // Six tickets waiting on their requester: two closed, two merged, two solved; a
+    // seventh still waiting keeps the only key.
+    let desk = Desk::start(
+        "followup-state-bound",
+        "2026-11-23T09:00:00Z",
+        "followup",
+        config(),
+        SUBSCRIPTIONS,
+    );
+    for n in 1..=7 {
+        desk.post(created(
+            &format!("t-{n}"),
+            "2026-11-23T09:00:00Z",
+            json!({"status": "waiting_on_requester"}),
+        ));
+    }
+    for (ticket, status) in [
+        ("t-1", "closed"),
+        ("t-2", "closed"),
+        ("t-3", "merged"),
+        ("t-4", "merged"),
+        ("t-5", "solved"),
+        ("t-6", "solved"),
+    ] {
+        desk.post(status_changed(
+            ticket,
+            "2026-11-23T10:00:00Z",
+            "waiting_on_requester",
+            status,
+        ));
+        assert!(desk.timers(ticket).is_empty(), "{ticket}");
+    }
+    let (count, keys) = common::desk::plugin_keys(&desk.stop(), "followup");
+    assert_eq!((count, keys), (1, vec!["waiting/t-7".to_string()]));
+}

@@ -343,3 +343,118 @@ fn configuration_errors_name_what_to_fix() {
         "{error}"
     );
 }
+
+#[test]
+fn a_cascade_on_a_ticket_merged_mid_cascade_stops() {
+    // Offered to ana at 10:00, to cy at 10:15 (bo is away); merged into another ticket
+    // at 10:20: the step due at 10:30 never comes, cy keeps it, no pool, no tag.
+    let desk = desk("reassign-cascade-merged", "2026-11-23T10:00:00Z");
+    desk.post(created(
+        "t-5",
+        "2026-11-23T10:00:00Z",
+        json!({"group": "billing"}),
+    ));
+    assert_eq!(desk.advance_to("2026-11-23T10:15:00Z"), 1);
+    assert_eq!(assignee(&desk, "t-5"), "cy");
+    assert_eq!(
+        desk.timers("t-5"),
+        [timer("reassign:cascade", "2026-11-23T10:30:00Z")]
+    );
+    desk.advance_to("2026-11-23T10:20:00Z");
+    let merged = desk.post(common::desk::status_changed(
+        "t-5",
+        "2026-11-23T10:20:00Z",
+        "open",
+        "merged",
+    ));
+    assert!(Desk::actions(&merged).is_empty());
+    assert!(desk.timers("t-5").is_empty());
+    assert_eq!(desk.advance_to("2026-11-23T12:00:00Z"), 0);
+    assert_eq!(assignee(&desk, "t-5"), "cy");
+    assert!(!tags(&desk, "t-5").contains(&json!("reassigned")));
+    assert_eq!(notified(&desk, "t-5"), ["ana", "cy"]);
+    assert!(notes(&desk, "t-5").is_empty());
+}
+
+#[test]
+fn a_ticket_solved_mid_cascade_stops_it_and_a_reopening_starts_only_the_timeout() {
+    // Offered to ana at 10:00, solved at 10:05: the cascade's step is cancelled. The
+    // requester's thank-you at 10:30 waits on nobody: no timeout. Reopened at 11:00,
+    // the requester having written last: ana has the full 2h timeout from the
+    // reopening, back to the pool at 13:00; a reopened ticket is not new, so no
+    // cascade.
+    let desk = desk("reassign-cascade-solved", "2026-11-23T10:00:00Z");
+    desk.post(created(
+        "t-6",
+        "2026-11-23T10:00:00Z",
+        json!({"group": "billing"}),
+    ));
+    assert_eq!(assignee(&desk, "t-6"), "ana");
+    desk.advance_to("2026-11-23T10:05:00Z");
+    let solved = desk.post(common::desk::status_changed(
+        "t-6",
+        "2026-11-23T10:05:00Z",
+        "open",
+        "solved",
+    ));
+    assert_eq!(
+        Desk::actions(&solved),
+        [json!({"type": "cancel_timer", "name": "reassign:cascade"})]
+    );
+    desk.advance_to("2026-11-23T10:30:00Z");
+    let thanks = desk.post(requester_wrote("t-6", "m-1", "2026-11-23T10:30:00Z"));
+    assert!(Desk::actions(&thanks).is_empty());
+    assert!(desk.timers("t-6").is_empty());
+    assert_eq!(desk.advance_to("2026-11-23T11:00:00Z"), 0);
+    assert_eq!(assignee(&desk, "t-6"), "ana");
+
+    desk.post(common::desk::status_changed(
+        "t-6",
+        "2026-11-23T11:00:00Z",
+        "solved",
+        "open",
+    ));
+    assert_eq!(
+        desk.timers("t-6"),
+        [timer("reassign:timeout", "2026-11-23T13:00:00Z")]
+    );
+    assert_eq!(desk.advance_to("2026-11-23T12:59:59Z"), 0);
+    assert_eq!(desk.advance_to("2026-11-23T13:00:00Z"), 1);
+    assert_eq!(assignee(&desk, "t-6"), Value::Null);
+    assert!(tags(&desk, "t-6").contains(&json!("reassigned")));
+    assert_eq!(notified(&desk, "t-6"), ["ana"]);
+}
+
+#[test]
+fn the_plugin_keeps_no_state_for_tickets_that_are_done() {
+    // Six tickets with a watch running (cascades in billing, timeouts in sales): two
+    // closed, two merged, two solved. A seventh still in its cascade keeps the only key.
+    let desk = desk("reassign-state-bound", "2026-11-23T10:00:00Z");
+    for n in 1..=7 {
+        let fields = if n % 2 == 0 {
+            json!({"group": "sales", "assignee": "eve"})
+        } else {
+            json!({"group": "billing"})
+        };
+        desk.post(created(&format!("t-{n}"), "2026-11-23T10:00:00Z", fields));
+        assert_eq!(desk.timers(&format!("t-{n}")).len(), 1);
+    }
+    for (ticket, status) in [
+        ("t-1", "closed"),
+        ("t-2", "closed"),
+        ("t-3", "merged"),
+        ("t-4", "merged"),
+        ("t-5", "solved"),
+        ("t-6", "solved"),
+    ] {
+        desk.post(common::desk::status_changed(
+            ticket,
+            "2026-11-23T10:05:00Z",
+            "open",
+            status,
+        ));
+        assert!(desk.timers(ticket).is_empty(), "{ticket}");
+    }
+    let (count, keys) = common::desk::plugin_keys(&desk.stop(), "reassign");
+    assert_eq!((count, keys), (1, vec!["watch/t-7".to_string()]));
+}

@@ -494,3 +494,192 @@ fn a_ticket_routed_later_gets_its_groups_policy_counted_from_its_creation() {
         vec![timer("sla:first_reply:breach", "2026-11-23T13:00:00Z")]
     );
 }
+
+/// The field report's policy: calendar hours, first reply in 1h, next reply in 2h,
+/// a warning 30 minutes before.
+fn reply_targets(extra: Value) -> Value {
+    let mut policy = json!({"name": "standard", "first_reply": "1h", "next_reply": "2h",
+                            "warnings": ["30m"]});
+    for (key, value) in extra.as_object().unwrap() {
+        policy[key] = value.clone();
+    }
+    json!({"policies": [policy]})
+}
+
+fn sla_tags(ticket: &Value) -> Vec<Value> {
+    ticket["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t.as_str().unwrap().starts_with("sla-"))
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn a_thank_you_on_a_solved_ticket_starts_no_clock_and_a_reopening_does() {
+    // Created 09:00, answered 09:20, solved 09:25; the requester thanks the team at
+    // 09:40 and the ticket stays solved: no next-reply clock, so nothing at 11:40
+    // (where the breach used to come). Reopened at 12:00: a next reply is owed from
+    // then, warned at 13:30 and breached at 14:00.
+    let desk = service(
+        "sla-solved-thanks",
+        "2026-11-23T09:00:00Z",
+        reply_targets(json!({})),
+    );
+    post(&desk, new_ticket("t-1", "2026-11-23T09:00:00Z", "normal"));
+    desk.advance_to("2026-11-23T09:20:00Z");
+    post(
+        &desk,
+        agent_wrote("t-1", "m-1", "ana", "2026-11-23T09:20:00Z", true),
+    );
+    desk.advance_to("2026-11-23T09:25:00Z");
+    assert!(
+        post(
+            &desk,
+            status_changed("t-1", "2026-11-23T09:25:00Z", "open", "solved")
+        )
+        .is_empty()
+    );
+    desk.advance_to("2026-11-23T09:40:00Z");
+    assert!(post(&desk, requester_wrote("t-1", "m-2", "2026-11-23T09:40:00Z")).is_empty());
+    assert_eq!(desk.ticket("t-1")["status"], "solved");
+    assert!(desk.timers("t-1").is_empty());
+
+    assert_eq!(desk.advance_to("2026-11-23T11:40:00Z"), 0);
+    assert_eq!(desk.advance_to("2026-11-23T12:00:00Z"), 0);
+    let t = desk.ticket("t-1");
+    assert!(sla_tags(&t).is_empty(), "{t}");
+    assert!(on_timers(&desk, "t-1").is_empty());
+
+    post(
+        &desk,
+        status_changed("t-1", "2026-11-23T12:00:00Z", "solved", "open"),
+    );
+    assert_eq!(
+        desk.timers("t-1"),
+        vec![
+            timer("sla:next_reply:warning", "2026-11-23T13:30:00Z"),
+            timer("sla:next_reply:breach", "2026-11-23T14:00:00Z"),
+        ]
+    );
+    desk.advance_to("2026-11-23T13:59:59Z");
+    assert_eq!(
+        sla_tags(&desk.ticket("t-1")),
+        [json!("sla-warning:next_reply")]
+    );
+    desk.advance_to("2026-11-23T14:00:00Z");
+    let fired = on_timers(&desk, "t-1");
+    let times: Vec<DateTime<Utc>> = fired.iter().map(|(when, _)| *when).collect();
+    assert_eq!(
+        times,
+        [at("2026-11-23T13:30:00Z"), at("2026-11-23T14:00:00Z")]
+    );
+    assert_eq!(fired[1].1[0]["tags"], json!(["sla-breached:next_reply"]));
+    assert_eq!(fired[1].1[1]["recipient"], json!({"group_lead": "care"}));
+    assert!(desk.timers("t-1").is_empty());
+}
+
+#[test]
+fn a_ticket_solved_with_its_clocks_running_stops_them_and_a_reopening_starts_them_afresh() {
+    // Created 09:00 with first reply (1h) and resolution (4h) running, solved at 09:10
+    // without a public reply: both stop, their timers go, nothing comes at 10:00 or
+    // 13:00. Reopened at 12:00 (to waiting_on_agent): both count again from the
+    // reopening, in full: first reply warned 12:30 and breached 13:00, resolution
+    // warned 15:30 and due 16:00 (not 15:50, as if the 10 minutes before the solve
+    // still counted).
+    let desk = service(
+        "sla-solved-reopened",
+        "2026-11-23T09:00:00Z",
+        reply_targets(json!({"resolution": "4h"})),
+    );
+    post(&desk, new_ticket("t-2", "2026-11-23T09:00:00Z", "normal"));
+    desk.advance_to("2026-11-23T09:10:00Z");
+    let actions = post(
+        &desk,
+        status_changed("t-2", "2026-11-23T09:10:00Z", "open", "solved"),
+    );
+    assert_eq!(
+        common::desk::kinds(&actions),
+        [
+            "cancel_timer",
+            "cancel_timer",
+            "cancel_timer",
+            "cancel_timer"
+        ]
+    );
+    assert!(desk.timers("t-2").is_empty());
+    assert_eq!(desk.advance_to("2026-11-23T12:00:00Z"), 0);
+
+    post(
+        &desk,
+        status_changed("t-2", "2026-11-23T12:00:00Z", "solved", "waiting_on_agent"),
+    );
+    assert_eq!(
+        desk.timers("t-2"),
+        vec![
+            timer("sla:first_reply:warning", "2026-11-23T12:30:00Z"),
+            timer("sla:first_reply:breach", "2026-11-23T13:00:00Z"),
+            timer("sla:resolution:warning", "2026-11-23T15:30:00Z"),
+            timer("sla:resolution:breach", "2026-11-23T16:00:00Z"),
+        ]
+    );
+    desk.advance_to("2026-11-23T16:00:00Z");
+    let times: Vec<DateTime<Utc>> = on_timers(&desk, "t-2").iter().map(|(w, _)| *w).collect();
+    assert_eq!(
+        times,
+        [
+            at("2026-11-23T12:30:00Z"),
+            at("2026-11-23T13:00:00Z"),
+            at("2026-11-23T15:30:00Z"),
+            at("2026-11-23T16:00:00Z")
+        ]
+    );
+}
+
+#[test]
+fn the_plugin_keeps_no_state_for_tickets_that_are_done() {
+    // Six tickets with clocks running, then two closed, two merged, two solved (one of
+    // them thanked afterwards), and a seventh left open: only the open one keeps a
+    // key, and nothing fires for the others.
+    let desk = service(
+        "sla-state-bound",
+        "2026-11-23T09:00:00Z",
+        reply_targets(json!({"resolution": "4h"})),
+    );
+    for n in 1..=7 {
+        post(
+            &desk,
+            new_ticket(&format!("t-{n}"), "2026-11-23T09:00:00Z", "normal"),
+        );
+    }
+    desk.advance_to("2026-11-23T09:10:00Z");
+    post(
+        &desk,
+        agent_wrote("t-5", "m-1", "ana", "2026-11-23T09:10:00Z", true),
+    );
+    for (ticket, status) in [
+        ("t-1", "closed"),
+        ("t-2", "closed"),
+        ("t-3", "merged"),
+        ("t-4", "merged"),
+        ("t-5", "solved"),
+        ("t-6", "solved"),
+    ] {
+        post(
+            &desk,
+            status_changed(ticket, "2026-11-23T09:10:00Z", "open", status),
+        );
+        assert!(desk.timers(ticket).is_empty(), "{ticket}");
+    }
+    desk.advance_to("2026-11-23T09:15:00Z");
+    assert!(post(&desk, requester_wrote("t-5", "m-2", "2026-11-23T09:15:00Z")).is_empty());
+    desk.advance_to("2026-11-23T14:00:00Z");
+    for n in 1..=6 {
+        let ticket = format!("t-{n}");
+        assert!(on_timers(&desk, &ticket).is_empty(), "{ticket}");
+        assert!(sla_tags(&desk.ticket(&ticket)).is_empty(), "{ticket}");
+    }
+    let (count, keys) = common::desk::plugin_keys(&desk.stop(), "sla");
+    assert_eq!((count, keys), (1, vec!["clocks/t-7".to_string()]));
+}

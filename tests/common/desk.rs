@@ -114,6 +114,11 @@ impl Desk {
             .collect()
     }
 
+    /// Stops the service; returns its data directory (see [`plugin_keys`]).
+    pub fn stop(self) -> std::path::PathBuf {
+        self.service.stop()
+    }
+
     /// The ticket's audit trail, oldest first.
     pub fn audit(&self, id: &str) -> Vec<Value> {
         self.get(&format!("/v1/tenants/acme/tickets/{id}/audit"))
@@ -121,6 +126,20 @@ impl Desk {
             .unwrap()
             .clone()
     }
+}
+
+/// What plugin `plugin` of tenant `acme` keeps in its storage, read from the store of a
+/// stopped service (no route shows a plugin's storage): the store's key count and the
+/// keys themselves (the first 1,000).
+pub fn plugin_keys(data_dir: &std::path::Path, plugin: &str) -> (usize, Vec<String>) {
+    use guichet::store::{SledStore, Store};
+    let store = SledStore::open(&data_dir.join("store")).expect("the stopped service's store");
+    (
+        store.plugin_storage_count("acme", plugin).unwrap(),
+        store
+            .plugin_storage_keys("acme", plugin, "", 1_000)
+            .unwrap(),
+    )
 }
 
 /// One pending timer, as [`Desk::timers`] lists it.

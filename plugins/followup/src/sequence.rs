@@ -70,10 +70,40 @@ fn waiting(status: TicketStatus) -> bool {
     matches!(status, TicketStatus::WaitingOnRequester)
 }
 
+/// The name of a status that ends the work on a ticket, if it is one.
+fn done(status: TicketStatus) -> Option<&'static str> {
+    match status {
+        TicketStatus::Solved => Some("solved"),
+        TicketStatus::Closed => Some("closed"),
+        TicketStatus::Merged => Some("merged"),
+        _ => None,
+    }
+}
+
 /// Decides what `event` does to the sequence of `ticket` (the ticket as it stands after
 /// the event), whose stored state is `state`.
 pub fn decide(config: &Config, event: &Event, ticket: &Ticket, state: Option<Waiting>) -> Decision {
     let now = event.occurred_at;
+    // A solved, closed or merged ticket has no sequence, whichever event shows it: the
+    // state goes and nothing is sent. (A requester's thank-you on a solved ticket does
+    // not start anything either; if the helpdesk reopens the ticket and asks again, the
+    // `status_changed` to `waiting_on_requester` starts a new sequence.)
+    if let Some(status) = done(ticket.status) {
+        return match state {
+            None => Decision::nothing(),
+            // The host drops the timers of a closed or merged ticket itself, and a
+            // timer that fired is gone: only the state goes. (The sequence's own close
+            // comes back here with no state left, and does nothing.)
+            Some(_) if status != "solved" || matches!(event.kind, EventKind::TimerFired(_)) => {
+                Decision {
+                    actions: Vec::new(),
+                    state: StateChange::Forget,
+                    log: Some(format!("follow-up stopped: the ticket is {status}")),
+                }
+            }
+            Some(state) => stop(&state, "the ticket is solved"),
+        };
+    }
     match &event.kind {
         // A ticket may be created already waiting, e.g. one an agent opened to ask the
         // customer something.
@@ -83,21 +113,6 @@ pub fn decide(config: &Config, event: &Event, ticket: &Ticket, state: Option<Wai
                 start(config, now, state)
             } else if !waiting(change.current) {
                 match state {
-                    // The host drops the timers of a closed or merged ticket itself:
-                    // only the state goes. (The sequence's own close comes back here
-                    // with no state left, and does nothing.)
-                    Some(_)
-                        if matches!(
-                            change.current,
-                            TicketStatus::Closed | TicketStatus::Merged
-                        ) =>
-                    {
-                        Decision {
-                            actions: Vec::new(),
-                            state: StateChange::Forget,
-                            log: None,
-                        }
-                    }
                     Some(state) => stop(&state, "the ticket no longer waits on the requester"),
                     None => Decision::nothing(),
                 }

@@ -150,10 +150,34 @@ fn agent_replied_since(ticket: &Ticket, since: i64) -> bool {
         .any(|m| matches!(m.author_role, AuthorRole::Agent) && m.public && m.created_at >= since)
 }
 
+/// The name of a status that ends the work on a ticket, if it is one.
+fn done(status: TicketStatus) -> Option<&'static str> {
+    match status {
+        TicketStatus::Solved => Some("solved"),
+        TicketStatus::Closed => Some("closed"),
+        TicketStatus::Merged => Some("merged"),
+        _ => None,
+    }
+}
+
 /// Decides what `event` does to the watch of `ticket` (the ticket as it stands after
 /// the event), whose stored state is `state`.
 pub fn decide(config: &Config, event: &Event, ticket: &Ticket, state: Option<Watch>) -> Decision {
     let now = event.occurred_at;
+    // A solved, closed or merged ticket is nobody's to answer: whichever event shows
+    // it, a running watch ends and none starts (a requester's thank-you on a solved
+    // ticket waits on no agent).
+    if let Some(status) = done(ticket.status) {
+        return match state {
+            None => Decision::nothing(),
+            // The host drops the timers of a closed or merged ticket itself, and a
+            // timer that fired is gone: only the state goes.
+            Some(_) if status != "solved" || matches!(event.kind, EventKind::TimerFired(_)) => {
+                Decision::forget(format!("the ticket is {status}: watch ended"))
+            }
+            Some(watch) => stop(&watch, "the ticket is solved"),
+        };
+    }
     match &event.kind {
         EventKind::TicketCreated => match state {
             // A ticket id seen again (created twice by the helpdesk): keep the watch.
@@ -206,18 +230,15 @@ pub fn decide(config: &Config, event: &Event, ticket: &Ticket, state: Option<Wat
                 change.previous_group != change.current_group,
             ),
         },
-        // The host drops the timers of a closed or merged ticket; the state goes too.
-        EventKind::StatusChanged(change)
-            if state.is_some()
-                && matches!(change.current, TicketStatus::Closed | TicketStatus::Merged) =>
-        {
-            let status = if matches!(change.current, TicketStatus::Closed) {
-                "closed"
-            } else {
-                "merged"
-            };
-            Decision::forget(format!("the ticket is {status}: watch ended"))
-        }
+        // Reopened (solved, closed or merged before): if the requester waits on the
+        // assignee, the timeout runs from the reopening. A reopened ticket is not new:
+        // no cascade.
+        EventKind::StatusChanged(change) if done(change.previous).is_some() => match state {
+            Some(watch) => {
+                stop(&watch, "the ticket was reopened").then(begin(config, ticket, now, false))
+            }
+            None => begin(config, ticket, now, false),
+        },
         EventKind::TimerFired(timer) => fired(config, ticket, &timer.name, now, state),
         _ => Decision::nothing(),
     }

@@ -37,6 +37,10 @@ pub struct TicketClocks {
     pub evaluated_at: i64,
     /// Timers this plugin has set on the ticket, to cancel those no longer needed.
     pub timers: BTreeSet<String>,
+    /// When the ticket was last reopened (solved, closed or merged, then back to an
+    /// active status), if it was: the clocks count from there, not from its creation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reopened_at: Option<i64>,
 }
 
 /// What happened, as far as the clocks care.
@@ -89,7 +93,28 @@ fn timer_name(metric: Metric, what: &str) -> String {
     format!("sla:{}:{what}", metric.name())
 }
 
+/// Whether a status means the work is done: no clock runs on such a ticket.
+pub fn is_done(status: &str) -> bool {
+    matches!(status, "solved" | "closed" | "merged")
+}
+
 impl TicketClocks {
+    /// The record of a ticket reopened at `now`: the clocks start afresh from there.
+    /// The timers set before (normally none: they were cancelled when the ticket was
+    /// done) are kept in the record, so that the next evaluation cancels them.
+    pub fn reopened(self, now: i64) -> TicketClocks {
+        TicketClocks {
+            timers: self.timers,
+            reopened_at: Some(now),
+            ..TicketClocks::default()
+        }
+    }
+
+    /// Whether there is nothing worth keeping: no clock, no timer, no reopening.
+    pub fn is_empty(&self) -> bool {
+        self.clocks.is_empty() && self.timers.is_empty() && self.reopened_at.is_none()
+    }
+
     pub fn evaluate(
         &mut self,
         policy: Option<&Policy>,
@@ -149,18 +174,19 @@ impl TicketClocks {
         now: i64,
     ) {
         let has = |m: Metric| policy.targets.contains_key(&m);
-        // First reply and resolution run from the ticket's creation. A ticket that gets
-        // a policy later (routed to a group, its priority raised, the plugin installed
-        // after it was created) starts them then, with the working time since its
-        // creation already counted.
-        let done = matches!(ticket.status, "solved" | "closed" | "merged");
+        // First reply and resolution run from the ticket's creation, or from its
+        // reopening. A ticket that gets a policy later (routed to a group, its priority
+        // raised, the plugin installed after it was created) starts them then, with the
+        // working time since its creation (or reopening) already counted.
+        let done = is_done(ticket.status);
+        let origin = self.reopened_at.unwrap_or(ticket.created_at).min(now);
         for metric in [Metric::FirstReply, Metric::Resolution] {
             let applies = match metric {
                 Metric::FirstReply => !ticket.answered,
                 _ => !done,
             };
             if has(metric) && applies && !self.clocks.contains_key(metric.name()) {
-                self.clock(metric).elapsed = policy.calendar.between(ticket.created_at, now);
+                self.clock(metric).elapsed = policy.calendar.between(origin, now);
             }
         }
         match happened {
@@ -189,16 +215,16 @@ impl TicketClocks {
                 }
             }
             Happened::StatusChanged { previous, current } => {
-                let done = |s: &str| matches!(s, "solved" | "closed" | "merged");
-                if done(current) {
+                if is_done(current) {
                     for clock in self.clocks.values_mut() {
                         clock.stopped = true;
                     }
-                } else if done(previous)
-                    && let Some(clock) = self.clocks.get_mut(Metric::Resolution.name())
-                {
-                    // Reopened: resolution goes on from where it stopped.
-                    clock.stopped = false;
+                } else if is_done(previous) && has(Metric::NextReply) && ticket.answered {
+                    // Reopened: the helpdesk says the requester needs an answer again,
+                    // so a next reply is owed from the reopening (first reply and
+                    // resolution started afresh above).
+                    self.clocks
+                        .insert(Metric::NextReply.name().to_string(), Clock::default());
                 }
             }
             Happened::Tick => {}

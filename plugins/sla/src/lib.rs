@@ -21,7 +21,7 @@ use guichet::plugin::types::{
 };
 use guichet::plugin::{config, log, storage};
 
-use clocks::{Happened, TicketClocks, TicketView};
+use clocks::{Happened, TicketClocks, TicketView, is_done};
 use policy::Config;
 
 struct Sla;
@@ -95,11 +95,48 @@ impl Guest for Sla {
         };
         let config = Config::parse(&config::get())?;
         let key = format!("clocks/{}", ticket.id);
-        let mut clocks: TicketClocks = match storage::get(&key) {
-            Some(bytes) => serde_json::from_slice(&bytes)
-                .map_err(|e| format!("stored clocks of ticket {}: {e}", ticket.id))?,
-            None => TicketClocks::default(),
+        let stored: Option<TicketClocks> = match storage::get(&key) {
+            Some(bytes) => Some(
+                serde_json::from_slice(&bytes)
+                    .map_err(|e| format!("stored clocks of ticket {}: {e}", ticket.id))?,
+            ),
+            None => None,
         };
+        let status = status_name(ticket.status);
+        if is_done(status) {
+            // Solved, closed or merged: the work is done, no clock runs and nothing is
+            // kept. A reopening (a `status_changed` back to an active status) starts
+            // the clocks afresh, so there is nothing to remember for it. A requester's
+            // thank-you on a solved ticket lands here and does nothing.
+            let Some(mut clocks) = stored else {
+                return Ok(Vec::new());
+            };
+            storage::delete(&key);
+            if let EventKind::TimerFired(fired) = &event.kind {
+                clocks.timers.remove(&fired.name);
+            }
+            log::log(
+                log::Level::Info,
+                &format!(
+                    "ticket {} is {status}: its SLA clocks are dropped",
+                    ticket.id
+                ),
+            );
+            // The host drops the timers of a closed or merged ticket itself; a solved
+            // ticket's are cancelled here.
+            return Ok(if status == "solved" {
+                clocks.timers.into_iter().map(Action::CancelTimer).collect()
+            } else {
+                Vec::new()
+            });
+        }
+        let existed = stored.is_some();
+        let mut clocks = stored.unwrap_or_default();
+        if let EventKind::StatusChanged(change) = &event.kind
+            && is_done(status_name(change.previous))
+        {
+            clocks = clocks.reopened(event.occurred_at);
+        }
         if let EventKind::TimerFired(fired) = &event.kind {
             // The host removed the timer as it fired it: nothing to cancel.
             clocks.timers.remove(&fired.name);
@@ -111,7 +148,7 @@ impl Guest for Sla {
         );
         let view = TicketView {
             id: &ticket.id,
-            status: status_name(ticket.status),
+            status,
             assignee: ticket.assignee.as_deref(),
             group: ticket.group.as_deref(),
             priority: priority_name(ticket.priority),
@@ -125,11 +162,18 @@ impl Guest for Sla {
             &happened(&event.kind),
             event.occurred_at,
         );
-        storage::set(
-            &key,
-            &serde_json::to_vec(&clocks).expect("clocks serialise"),
-        )
-        .map_err(|e| format!("saving the clocks of ticket {}: {e:?}", ticket.id))?;
+        if clocks.is_empty() {
+            // No policy, nothing running: a ticket with nothing to keep costs no key.
+            if existed {
+                storage::delete(&key);
+            }
+        } else {
+            storage::set(
+                &key,
+                &serde_json::to_vec(&clocks).expect("clocks serialise"),
+            )
+            .map_err(|e| format!("saving the clocks of ticket {}: {e:?}", ticket.id))?;
+        }
         if let Some(policy) = policy {
             for (name, due) in &outcome.set_timers {
                 log::log(
