@@ -1,5 +1,5 @@
-//! Ticket events in: one or a batch, idempotent by key, stored before they are
-//! acknowledged, and optionally waited on for the plugins' decisions.
+//! Ticket events in: one or a batch, idempotent by event id and by key, stored before
+//! they are acknowledged, and optionally waited on for the plugins' decisions.
 
 use std::time::Duration;
 
@@ -84,7 +84,8 @@ pub(super) struct AcceptedEvent {
     event_id: String,
     /// Its place in the tenant's event log; for a duplicate, the first delivery's.
     seq: u64,
-    /// The idempotency key was seen before: nothing was stored or processed again.
+    /// The event id (or the idempotency key) was seen before for this tenant: a
+    /// redelivery; nothing was stored or processed again.
     duplicate: bool,
 }
 
@@ -99,9 +100,12 @@ pub(super) struct EventsAnswer {
     note: Option<&'static str>,
 }
 
-/// Sends ticket events. Each is stored and flushed to disk before the answer. With
-/// an `Idempotency-Key` (in a batch, the key plus `#<index>`), a retried delivery is
-/// a no-op. Without `?wait=true` the answer is 202 and the plugins run afterwards.
+/// Sends ticket events. Each is stored and flushed to disk before the answer. An
+/// event id is unique per tenant: an event whose id was accepted before is a
+/// redelivery, answered as a duplicate with the first one's seq and otherwise a
+/// no-op, with or without an `Idempotency-Key`. With the header (in a batch, the key
+/// plus `#<index>`), a retried delivery is a no-op too, whatever its ids. Without
+/// `?wait=true` the answer is 202 and the plugins run afterwards.
 #[utoipa::path(
     post,
     path = "/v1/tenants/{tenant}/events",

@@ -6,17 +6,54 @@ use crate::model::{
 };
 
 /// The ticket as the event leaves it: the host's stored copy (if any) brought up to
-/// date by what the event says happened. A `ticket_created` event, or an event about
-/// a ticket the host has never seen, takes the ticket the event carries.
+/// date by what the event says happened. An event about a ticket the host has never
+/// seen takes the ticket the event carries.
+///
+/// An event's time is respected: one that happened before the stored ticket's last
+/// change (`occurred_at` earlier than its `updated_at`) is *late*, and what it says
+/// of the ticket's state (status, assignment, tags, and the snapshot it carries:
+/// priority, fields, …) was overtaken by that change, so none of it is applied. Its
+/// message, if it adds one, still joins the conversation, in the order of the
+/// messages' times, and the reply times it stands for are kept if they are the
+/// latest (or, for the first reply, the earliest). The plugins still see a late event,
+/// with the ticket as it is now, and their actions apply as on any other event.
+///
+/// A `ticket_created` for a ticket the host keeps is a creation it already knows of:
+/// its snapshot replaces the stored ticket's state only if it is newer than the
+/// stored ticket's last change (the helpdesk knows more), keeping the stored messages;
+/// otherwise it changes nothing.
 pub fn ticket_after_event(stored: Option<Ticket>, event: &Event) -> Option<Ticket> {
-    let carried = event.ticket.clone();
-    let mut ticket = match (stored, &event.kind) {
-        (_, EventKind::TicketCreated) | (None, _) => carried?,
-        (Some(stored), _) => stored,
+    let Some(stored) = stored else {
+        let mut ticket = event.ticket.clone()?;
+        // An event that has not happened yet on the ticket it carries does not make
+        // the ticket older than itself.
+        apply_kind(&mut ticket, event, false);
+        bump_activity(&mut ticket, event);
+        return Some(ticket);
     };
+    let late = event.occurred_at < stored.updated_at;
+    let mut ticket = match (&event.kind, &event.ticket) {
+        (EventKind::TicketCreated, Some(carried)) if event.occurred_at > stored.updated_at => {
+            let mut newer = carried.clone();
+            for message in stored.messages {
+                add_message(&mut newer, message);
+            }
+            newer
+        }
+        _ => stored,
+    };
+    apply_kind(&mut ticket, event, late);
+    bump_activity(&mut ticket, event);
+    Some(ticket)
+}
+
+/// What the event's kind says happened, applied to `ticket`; a `late` event adds its
+/// message only.
+fn apply_kind(ticket: &mut Ticket, event: &Event, late: bool) {
     match &event.kind {
         EventKind::TicketCreated => {}
-        EventKind::MessageAdded { message } => add_message(&mut ticket, message.clone()),
+        EventKind::MessageAdded { message } => add_message(ticket, message.clone()),
+        _ if late => {}
         EventKind::StatusChanged { current, .. } => ticket.status = *current,
         EventKind::AssignmentChanged {
             current_assignee,
@@ -38,8 +75,12 @@ pub fn ticket_after_event(stored: Option<Ticket>, event: &Event) -> Option<Ticke
         | EventKind::ScheduledTick { .. }
         | EventKind::MissedCall { .. } => {}
     }
-    // Timers and ticks are the host's own doing, not activity on the ticket: rules
-    // such as "no activity for a day" must not see them as such.
+}
+
+/// Moves the ticket's last change to the event's time if it is later. Timers and
+/// ticks are the host's own doing, not activity on the ticket: rules such as "no
+/// activity for a day" must not see them as such.
+fn bump_activity(ticket: &mut Ticket, event: &Event) {
     let activity = !matches!(
         event.kind,
         EventKind::TimerFired { .. } | EventKind::ScheduledTick { .. }
@@ -47,33 +88,61 @@ pub fn ticket_after_event(stored: Option<Ticket>, event: &Event) -> Option<Ticke
     if activity && event.occurred_at > ticket.updated_at {
         ticket.updated_at = event.occurred_at;
     }
-    Some(ticket)
 }
 
+/// Adds `message` to the conversation, once (by id), after every message written at
+/// or before its time, and keeps the reply times: the latest requester and agent
+/// messages, the earliest public agent reply.
 fn add_message(ticket: &mut Ticket, message: Message) {
     if ticket.messages.iter().any(|m| m.id == message.id) {
         return;
     }
+    let at = message.created_at;
+    let latest = |current: &mut Option<Timestamp>| {
+        if current.is_none_or(|c| c < at) {
+            *current = Some(at);
+        }
+    };
     match message.author_role {
-        AuthorRole::Requester => ticket.last_requester_message_at = Some(message.created_at),
+        AuthorRole::Requester => latest(&mut ticket.last_requester_message_at),
         // Internal notes are not answers: both times are about public replies.
         AuthorRole::Agent if message.public => {
-            ticket.last_agent_message_at = Some(message.created_at);
-            if ticket.first_agent_response_at.is_none() {
-                ticket.first_agent_response_at = Some(message.created_at);
+            latest(&mut ticket.last_agent_message_at);
+            if ticket
+                .first_agent_response_at
+                .is_none_or(|first| at < first)
+            {
+                ticket.first_agent_response_at = Some(at);
             }
         }
         AuthorRole::Agent => {}
         AuthorRole::System | AuthorRole::Bot => {}
     }
-    ticket.messages.push(message);
+    insert_in_order(ticket, message);
+}
+
+/// Inserts `message` after every message written at or before its time: at the end,
+/// unless it comes late.
+fn insert_in_order(ticket: &mut Ticket, message: Message) {
+    let position = ticket
+        .messages
+        .iter()
+        .rposition(|m| m.created_at <= message.created_at)
+        .map_or(0, |n| n + 1);
+    ticket.messages.insert(position, message);
 }
 
 /// Applies one plugin's actions to `ticket`, at time `now`. `author` names the
 /// plugin on the messages it writes. Actions that do not change the ticket itself
-/// (notify, timers) are left to the caller.
+/// (notify, timers) are left to the caller, and do not count as a change of the
+/// ticket (its `updated_at`, which tells a late event from a current one).
 pub fn apply_actions(ticket: &mut Ticket, actions: &[Action], author: &str, now: Timestamp) {
+    let mut changed = false;
     for (n, action) in actions.iter().enumerate() {
+        changed |= !matches!(
+            action,
+            Action::Notify { .. } | Action::SetTimer { .. } | Action::CancelTimer { .. }
+        );
         match action {
             Action::SetStatus { status } => ticket.status = *status,
             Action::SetPriority { priority } => ticket.priority = *priority,
@@ -103,24 +172,30 @@ pub fn apply_actions(ticket: &mut Ticket, actions: &[Action], author: &str, now:
                     }),
                 }
             }
-            Action::PublicReply { body, channel } => ticket.messages.push(Message {
-                id: format!("{author}-{}-{n}", now.timestamp_millis()),
-                author_role: AuthorRole::Bot,
-                author: Some(author.to_string()),
-                channel: channel.unwrap_or(ticket.channel),
-                body: body.clone(),
-                public: true,
-                created_at: now,
-            }),
-            Action::InternalNote { body } => ticket.messages.push(Message {
-                id: format!("{author}-{}-{n}", now.timestamp_millis()),
-                author_role: AuthorRole::System,
-                author: Some(author.to_string()),
-                channel: ticket.channel,
-                body: body.clone(),
-                public: false,
-                created_at: now,
-            }),
+            Action::PublicReply { body, channel } => insert_in_order(
+                ticket,
+                Message {
+                    id: format!("{author}-{}-{n}", now.timestamp_millis()),
+                    author_role: AuthorRole::Bot,
+                    author: Some(author.to_string()),
+                    channel: channel.unwrap_or(ticket.channel),
+                    body: body.clone(),
+                    public: true,
+                    created_at: now,
+                },
+            ),
+            Action::InternalNote { body } => insert_in_order(
+                ticket,
+                Message {
+                    id: format!("{author}-{}-{n}", now.timestamp_millis()),
+                    author_role: AuthorRole::System,
+                    author: Some(author.to_string()),
+                    channel: ticket.channel,
+                    body: body.clone(),
+                    public: false,
+                    created_at: now,
+                },
+            ),
             Action::MergeInto { ticket_id } => {
                 ticket.status = TicketStatus::Merged;
                 ticket.merged_into = Some(ticket_id.clone());
@@ -129,7 +204,9 @@ pub fn apply_actions(ticket: &mut Ticket, actions: &[Action], author: &str, now:
             Action::Notify { .. } | Action::SetTimer { .. } | Action::CancelTimer { .. } => {}
         }
     }
-    ticket.updated_at = ticket.updated_at.max(now);
+    if changed {
+        ticket.updated_at = ticket.updated_at.max(now);
+    }
 }
 
 /// The events that the difference between `before` and `after` stands for, in a
@@ -267,6 +344,120 @@ mod tests {
         assert_eq!(after.messages.len(), 1);
         assert_eq!(after.first_agent_response_at, None);
         assert_eq!(after.last_agent_message_at, None);
+    }
+
+    /// The stored ticket as a later change left it: assigned to bo at 10:20.
+    fn changed_at_10_20() -> Ticket {
+        let mut stored = ticket();
+        stored.assignee = Some("bo".into());
+        stored.group = Some("billing".into());
+        stored.status = TicketStatus::Open;
+        stored.updated_at = "2026-11-23T10:20:00Z".parse().unwrap();
+        stored
+    }
+
+    #[test]
+    fn a_late_event_does_not_roll_back_what_changed_after_it() {
+        let stored = changed_at_10_20();
+        let mut snapshot = ticket();
+        snapshot.status = TicketStatus::WaitingOnRequester;
+        snapshot.priority = Priority::Low;
+        snapshot.tags = vec![];
+        for kind in [
+            EventKind::StatusChanged {
+                previous: TicketStatus::Open,
+                current: TicketStatus::WaitingOnRequester,
+            },
+            EventKind::AssignmentChanged {
+                previous_assignee: None,
+                current_assignee: Some("ana".into()),
+                previous_group: None,
+                current_group: Some("sales".into()),
+            },
+            EventKind::TagsChanged {
+                added: vec!["x".into()],
+                removed: vec!["a".into()],
+            },
+            EventKind::TicketCreated,
+        ] {
+            let mut late = event(kind);
+            late.ticket = Some(snapshot.clone());
+            late.occurred_at = "2026-11-23T10:05:00Z".parse().unwrap();
+            let after = ticket_after_event(Some(stored.clone()), &late).unwrap();
+            assert_eq!(after, stored, "{:?}", late.kind);
+        }
+        // At the same second it is not late.
+        let mut now = event(EventKind::StatusChanged {
+            previous: TicketStatus::Open,
+            current: TicketStatus::WaitingOnRequester,
+        });
+        now.occurred_at = stored.updated_at;
+        let after = ticket_after_event(Some(stored.clone()), &now).unwrap();
+        assert_eq!(after.status, TicketStatus::WaitingOnRequester);
+    }
+
+    #[test]
+    fn a_late_message_joins_the_conversation_in_order() {
+        let mut stored = changed_at_10_20();
+        let message = |id: &str, at: &str| -> Message {
+            serde_json::from_str(&format!(
+                r#"{{"id":"{id}","author_role":"agent","channel":"email","body":"hi",
+                    "public":true,"created_at":"{at}"}}"#
+            ))
+            .unwrap()
+        };
+        add_message(&mut stored, message("m-1", "2026-11-23T10:00:00Z"));
+        add_message(&mut stored, message("m-3", "2026-11-23T10:20:00Z"));
+        let mut late = event(EventKind::MessageAdded {
+            message: message("m-2", "2026-11-23T10:05:00Z"),
+        });
+        late.occurred_at = "2026-11-23T10:05:00Z".parse().unwrap();
+        let after = ticket_after_event(Some(stored.clone()), &late).unwrap();
+        let ids: Vec<_> = after.messages.iter().map(|m| m.id.as_str()).collect();
+        assert_eq!(ids, ["m-1", "m-2", "m-3"]);
+        assert_eq!(after.last_agent_message_at, stored.last_agent_message_at);
+        assert_eq!(
+            after.first_agent_response_at,
+            stored.first_agent_response_at
+        );
+        assert_eq!(after.updated_at, stored.updated_at);
+        assert_eq!(after.assignee.as_deref(), Some("bo"));
+    }
+
+    #[test]
+    fn a_newer_creation_snapshot_keeps_the_stored_messages() {
+        let mut stored = changed_at_10_20();
+        add_message(
+            &mut stored,
+            serde_json::from_str(
+                r#"{"id":"m-1","author_role":"requester","channel":"email","body":"?",
+                    "created_at":"2026-11-23T10:00:00Z"}"#,
+            )
+            .unwrap(),
+        );
+        let mut created = event(EventKind::TicketCreated);
+        created.occurred_at = "2026-11-23T10:30:00Z".parse().unwrap();
+        let after = ticket_after_event(Some(stored), &created).unwrap();
+        assert_eq!(after.assignee, None);
+        assert_eq!(after.messages.len(), 1);
+        assert_eq!(after.updated_at, created.occurred_at);
+    }
+
+    #[test]
+    fn actions_that_leave_the_ticket_alone_are_no_change_of_it() {
+        let mut t = ticket();
+        let later = "2026-11-23T11:00:00Z".parse().unwrap();
+        apply_actions(
+            &mut t,
+            &[Action::CancelTimer {
+                name: "remind".into(),
+            }],
+            "p",
+            later,
+        );
+        assert_eq!(t.updated_at, ticket().updated_at);
+        apply_actions(&mut t, &[Action::Unassign], "p", later);
+        assert_eq!(t.updated_at, later);
     }
 
     #[test]
