@@ -157,7 +157,8 @@ pub enum TimerChange {
 pub enum Enqueued {
     /// Stored under this sequence number.
     New(Box<StoredEvent>),
-    /// The idempotency key was seen before: nothing stored; the first event's seq.
+    /// The idempotency key, or the event's id, was seen before for this tenant:
+    /// nothing stored; the first event's seq.
     Duplicate { seq: u64 },
 }
 
@@ -338,9 +339,13 @@ pub trait Store: Send + Sync + 'static {
     /// transaction as the storage writes ([`Store::commit_event`]), not a count.
     fn plugin_storage_count(&self, tenant: &str, plugin: &str) -> StoreResult<usize>;
 
-    /// Stores an event as pending, unless `idempotency_key` was seen before for the
-    /// tenant. Atomic: a crash leaves either both the event and its key or neither.
-    /// O(log n) in the pending events and idempotency keys.
+    /// Stores an event as pending, unless it is a duplicate: its `idempotency_key`
+    /// or its event id was seen before for the tenant (an event id is unique per
+    /// tenant, whatever the key; a duplicate is answered with the first event's
+    /// seq). Atomic: a crash leaves the event, its id and its key all stored or none.
+    /// O(log n) in the pending events, idempotency keys and event ids. Only events
+    /// from outside come here: the host's own (follow-ups, timers, ticks) are not
+    /// recorded by id.
     fn enqueue_event(
         &self,
         tenant: &str,
@@ -444,9 +449,21 @@ pub trait Store: Send + Sync + 'static {
     /// O(log n) in the webhooks.
     fn delete_webhook(&self, tenant: &str, name: &str) -> StoreResult<bool>;
 
-    /// Every queued delivery of every tenant. O(n) in the outbox.
-    fn outbox(&self) -> StoreResult<Vec<OutboxItem>>;
-    /// Replaces a queued delivery (after a failed attempt). O(log n).
+    /// Queued deliveries of every tenant due at or before `up_to`, in due order
+    /// (due time, then tenant and id), starting after `after` (an item returned
+    /// before, to page on); at most `limit`. Read from an index by due time:
+    /// O(log n + limit) in the outbox, never a scan of what is not due.
+    fn due_outbox(
+        &self,
+        up_to: Timestamp,
+        after: Option<&OutboxItem>,
+        limit: usize,
+    ) -> StoreResult<Vec<OutboxItem>>;
+    /// How many deliveries wait in the outbox, every tenant together. O(1): a
+    /// counter kept in the transactions that add and remove them.
+    fn outbox_backlog(&self) -> StoreResult<u64>;
+    /// Replaces a queued delivery (after a failed attempt), moving its entry in the
+    /// due index. O(log n).
     fn update_outbox(&self, item: &OutboxItem) -> StoreResult<()>;
     /// Removes a delivered item. O(log n).
     fn remove_outbox(&self, tenant: &str, id: &str) -> StoreResult<()>;

@@ -15,6 +15,11 @@
 //! (each plugin's number of keys, for the storage quota). They are written in the
 //! same transaction as the records they index ([`Store::commit_event`]), and built
 //! once when a data directory written before them is opened (see [`SCHEMA_VERSION`]).
+//!
+//! The outbox is read the same way: `outbox_due` holds one key per queued delivery,
+//! its due time first, so that the delivery worker reads only what is due, and
+//! `meta` keeps the number of queued deliveries ([`BACKLOG_KEY`]) for the metrics.
+//! Both change in the transaction that adds, moves or removes the delivery.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -32,9 +37,15 @@ use crate::model::{Event, Identity, IdentityKind, Ticket, Timestamp};
 /// The layout of the data directory this build writes, kept in `meta` under
 /// [`SCHEMA_KEY`]. 1 (no key): the records alone. 2: with the ticket indexes and the
 /// plugin storage counters, which [`SledStore::open`] builds on a version-1
-/// directory.
-const SCHEMA_VERSION: u64 = 2;
+/// directory. 3: with `event_ids`, the ids of the events accepted from outside;
+/// opening an older directory records the ids of its pending outside events (those
+/// already processed were not kept, so they are not recognised if sent again).
+/// 4: with `outbox_due`, the deliveries by due time, and the backlog counter
+/// ([`BACKLOG_KEY`]), built from the outbox at open.
+const SCHEMA_VERSION: u64 = 4;
 const SCHEMA_KEY: &[u8] = b"schema_version";
+/// The number of deliveries in the outbox (u64, big-endian), in `meta`.
+const BACKLOG_KEY: &[u8] = b"outbox_backlog";
 
 pub struct SledStore {
     db: sled::Db,
@@ -46,10 +57,14 @@ pub struct SledStore {
     plugin_storage: sled::Tree,
     pending: sled::Tree,
     idempotency: sled::Tree,
+    /// tenant, event id -> seq (u64, big-endian) of the event accepted under that id
+    event_ids: sled::Tree,
     tickets: sled::Tree,
     audit: sled::Tree,
     webhooks: sled::Tree,
     outbox: sled::Tree,
+    /// [`outbox_due_key`] -> nothing: the outbox by due time
+    outbox_due: sled::Tree,
     dead_letters: sled::Tree,
     /// due key ([`due_key`]) -> [`Timer`]
     timers: sled::Tree,
@@ -303,10 +318,12 @@ impl SledStore {
             plugin_storage: tree("plugin_storage")?,
             pending: tree("pending_events")?,
             idempotency: tree("idempotency")?,
+            event_ids: tree("event_ids")?,
             tickets: tree("tickets")?,
             audit: tree("audit")?,
             webhooks: tree("webhooks")?,
             outbox: tree("outbox")?,
+            outbox_due: tree("outbox_due")?,
             dead_letters: tree("dead_letters")?,
             timers: tree("timers")?,
             timer_index: tree("timer_index")?,
@@ -346,6 +363,12 @@ impl SledStore {
         }
         if found < 2 {
             self.build_indexes()?;
+        }
+        if found < 3 {
+            self.index_pending_event_ids()?;
+        }
+        if found < 4 {
+            self.index_outbox()?;
         }
         if found < SCHEMA_VERSION {
             self.meta
@@ -411,6 +434,51 @@ impl SledStore {
         Ok(())
     }
 
+    /// Records the ids of the pending events that came from outside (not follow-ups,
+    /// timers or ticks), so that a delivery of one of them again is a duplicate:
+    /// O(p log n) for p pending events, once, at open. Ids of events processed before
+    /// the upgrade are not kept anywhere, so they are not recognised.
+    fn index_pending_event_ids(&self) -> StoreResult<()> {
+        let mut batch = sled::Batch::default();
+        let mut ids = 0usize;
+        for stored in scan::<StoredEvent>(&self.pending, b"")? {
+            if stored.depth == 0 && stored.target_plugin.is_none() {
+                let k = key(&[&stored.tenant, &stored.event.id]);
+                if self.event_ids.get(&k).map_err(backend)?.is_none() {
+                    batch.insert(k, &stored.seq.to_be_bytes());
+                    ids += 1;
+                }
+            }
+        }
+        self.event_ids.apply_batch(batch).map_err(backend)?;
+        tracing::info!(ids, "pending event ids recorded (schema version 3)");
+        Ok(())
+    }
+
+    /// Builds the outbox's due index and its backlog counter from the outbox: O(n log
+    /// n) in the queued deliveries, once, at open. Starts from an empty index, so a
+    /// crash half-way is repaired by the next open.
+    fn index_outbox(&self) -> StoreResult<()> {
+        self.outbox_due.clear().map_err(backend)?;
+        let mut batch = sled::Batch::default();
+        let mut queued = 0u64;
+        for entry in self.outbox.iter() {
+            let (k, v) = entry.map_err(backend)?;
+            match from_json::<OutboxItem>(&k, &v) {
+                Ok(item) => batch.insert(outbox_due_key(&item), b"".as_slice()),
+                // Left out of the index: it could not be delivered anyway.
+                Err(e) => tracing::warn!(error = %e, "an unreadable delivery is not indexed"),
+            }
+            queued += 1;
+        }
+        self.outbox_due.apply_batch(batch).map_err(backend)?;
+        self.meta
+            .insert(BACKLOG_KEY, &queued.to_be_bytes())
+            .map_err(backend)?;
+        tracing::info!(queued, "outbox due index built (schema version 4)");
+        Ok(())
+    }
+
     /// The tickets an index's entries name, in the entries' order, at most `limit`.
     /// An entry that no longer says what its ticket is (`current` gives the keys
     /// the ticket has now) is skipped and logged: the index is kept in the same
@@ -472,6 +540,65 @@ impl SledStore {
             }
         }
     }
+}
+
+/// A delivery's key in `outbox`: tenant, id.
+fn outbox_key(item: &OutboxItem) -> Vec<u8> {
+    key(&[&item.tenant, &item.id])
+}
+
+/// A delivery's key in `outbox_due`: its due time ([`time_bytes`]), then its
+/// `outbox` key.
+fn outbox_due_key(item: &OutboxItem) -> Vec<u8> {
+    let mut k = time_bytes(item.next_attempt_at).to_vec();
+    k.extend(outbox_key(item));
+    k
+}
+
+/// Adds `change` to the outbox backlog counter inside a transaction.
+fn add_backlog(
+    meta: &sled::transaction::TransactionalTree,
+    change: i64,
+) -> Result<(), ConflictableTransactionError<StoreError>> {
+    if change != 0 {
+        let count = read_count(meta.get(BACKLOG_KEY)?.as_deref()).saturating_add_signed(change);
+        meta.insert(BACKLOG_KEY, &count.to_be_bytes())?;
+    }
+    Ok(())
+}
+
+/// Writes `item` to the outbox and its due index inside a transaction, replacing
+/// the entry of the version it replaces; returns whether it is new.
+fn put_outbox(
+    outbox: &sled::transaction::TransactionalTree,
+    due: &sled::transaction::TransactionalTree,
+    item: &OutboxItem,
+) -> Result<bool, ConflictableTransactionError<StoreError>> {
+    let k = outbox_key(item);
+    let old = outbox.insert(k.as_slice(), to_json(item))?;
+    if let Some(old) = &old
+        && let Ok(old) = from_json::<OutboxItem>(&k, old)
+    {
+        due.remove(outbox_due_key(&old))?;
+    }
+    due.insert(outbox_due_key(item), b"".as_slice())?;
+    Ok(old.is_none())
+}
+
+/// Removes the delivery at `k` from the outbox and its due index inside a
+/// transaction; returns whether there was one.
+fn take_outbox(
+    outbox: &sled::transaction::TransactionalTree,
+    due: &sled::transaction::TransactionalTree,
+    k: &[u8],
+) -> Result<bool, ConflictableTransactionError<StoreError>> {
+    let Some(old) = outbox.remove(k)? else {
+        return Ok(false);
+    };
+    if let Ok(old) = from_json::<OutboxItem>(k, &old) {
+        due.remove(outbox_due_key(&old))?;
+    }
+    Ok(true)
 }
 
 /// Takes the next sequence number of `tenant` inside a transaction.
@@ -651,14 +778,29 @@ impl Store for SledStore {
         idempotency_key: Option<&str>,
         received_at: Timestamp,
     ) -> StoreResult<Enqueued> {
-        (&self.meta, &self.pending, &self.idempotency)
-            .transaction(|(meta, pending, idempotency)| {
+        (
+            &self.meta,
+            &self.pending,
+            &self.idempotency,
+            &self.event_ids,
+        )
+            .transaction(|(meta, pending, idempotency, event_ids)| {
+                let read_seq =
+                    |v: sled::IVec| u64::from_be_bytes(v.as_ref().try_into().unwrap_or([0; 8]));
                 let idem_key = idempotency_key.map(|k| key(&[tenant, k]));
                 if let Some(k) = &idem_key
                     && let Some(seq) = idempotency.get(k)?
                 {
-                    let seq = u64::from_be_bytes(seq.as_ref().try_into().unwrap_or([0; 8]));
-                    return Ok(Enqueued::Duplicate { seq });
+                    return Ok(Enqueued::Duplicate { seq: read_seq(seq) });
+                }
+                let id_key = key(&[tenant, &event.id]);
+                if let Some(seq) = event_ids.get(&id_key)? {
+                    // The same event again, under a key of its own: that key now
+                    // answers the same, without reading the ids.
+                    if let Some(k) = &idem_key {
+                        idempotency.insert(k.as_slice(), &seq)?;
+                    }
+                    return Ok(Enqueued::Duplicate { seq: read_seq(seq) });
                 }
                 let seq = next_seq(meta, tenant)?;
                 let stored = StoredEvent {
@@ -670,6 +812,7 @@ impl Store for SledStore {
                     target_plugin: None,
                 };
                 pending.insert(seq_key(tenant, seq), to_json(&stored))?;
+                event_ids.insert(id_key, &seq.to_be_bytes())?;
                 if let Some(k) = &idem_key {
                     idempotency.insert(k.as_slice(), &seq.to_be_bytes())?;
                 }
@@ -691,6 +834,7 @@ impl Store for SledStore {
             &self.audit,
             &self.plugin_storage,
             &self.outbox,
+            &self.outbox_due,
             &self.timers,
             &self.timer_index,
             &self.tickets_by_created,
@@ -705,6 +849,7 @@ impl Store for SledStore {
                     audit,
                     storage,
                     outbox,
+                    outbox_due,
                     timers,
                     timer_index,
                     by_created,
@@ -771,9 +916,11 @@ impl Store for SledStore {
                             counts.insert(k, &count.to_be_bytes())?;
                         }
                     }
+                    let mut queued = 0;
                     for item in &commit.outbox {
-                        outbox.insert(key(&[tenant, &item.id]), to_json(item))?;
+                        queued += i64::from(put_outbox(outbox, outbox_due, item)?);
                     }
+                    add_backlog(meta, queued)?;
                     let mut stored = Vec::new();
                     for (event, depth) in &commit.follow_ups {
                         stored.push(push_pending(
@@ -993,29 +1140,86 @@ impl Store for SledStore {
             .is_some())
     }
 
-    fn outbox(&self) -> StoreResult<Vec<OutboxItem>> {
-        scan(&self.outbox, b"")
+    fn due_outbox(
+        &self,
+        up_to: Timestamp,
+        after: Option<&OutboxItem>,
+        limit: usize,
+    ) -> StoreResult<Vec<OutboxItem>> {
+        let mut end = time_bytes(up_to).to_vec();
+        // Past every key due at `up_to` (ids hold no 0xFF: they are UTF-8).
+        end.push(0xFF);
+        let range = match after {
+            Some(after) => {
+                let mut start = outbox_due_key(after);
+                start.push(0);
+                self.outbox_due.range(start..end)
+            }
+            None => self.outbox_due.range(..end),
+        };
+        let mut due = Vec::new();
+        for entry in range.keys() {
+            if due.len() >= limit {
+                break;
+            }
+            let k = entry.map_err(backend)?;
+            let item = match get::<OutboxItem>(&self.outbox, &k[12..]) {
+                Ok(Some(item)) if outbox_due_key(&item) == k.as_ref() => Some(item),
+                Ok(_) => None,
+                Err(e) => {
+                    tracing::error!(error = %e, "an unreadable delivery is left out");
+                    None
+                }
+            };
+            match item {
+                Some(item) => due.push(item),
+                None => {
+                    // Kept in the same transactions as the outbox, so this only
+                    // follows an unreadable record: drop the entry, not the item.
+                    tracing::warn!("a stale outbox index entry is removed");
+                    self.outbox_due.remove(&k).map_err(backend)?;
+                }
+            }
+        }
+        Ok(due)
+    }
+
+    fn outbox_backlog(&self) -> StoreResult<u64> {
+        Ok(read_count(
+            self.meta.get(BACKLOG_KEY).map_err(backend)?.as_deref(),
+        ))
     }
 
     fn update_outbox(&self, item: &OutboxItem) -> StoreResult<()> {
-        self.outbox
-            .insert(key(&[&item.tenant, &item.id]), to_json(item))
-            .map(drop)
-            .map_err(backend)
+        (&self.meta, &self.outbox, &self.outbox_due)
+            .transaction(|(meta, outbox, due)| {
+                let new = put_outbox(outbox, due, item)?;
+                add_backlog(meta, i64::from(new))
+            })
+            .map_err(tx_error)
     }
 
     fn remove_outbox(&self, tenant: &str, id: &str) -> StoreResult<()> {
-        self.outbox
-            .remove(key(&[tenant, id]))
-            .map(drop)
-            .map_err(backend)
+        let k = key(&[tenant, id]);
+        (&self.meta, &self.outbox, &self.outbox_due)
+            .transaction(|(meta, outbox, due)| {
+                let removed = take_outbox(outbox, due, &k)?;
+                add_backlog(meta, -i64::from(removed))
+            })
+            .map_err(tx_error)
     }
 
     fn dead_letter(&self, item: &OutboxItem) -> StoreResult<()> {
-        let k = key(&[&item.tenant, &item.id]);
-        (&self.outbox, &self.dead_letters)
-            .transaction(|(outbox, dead)| {
-                outbox.remove(k.as_slice())?;
+        let k = outbox_key(item);
+        (
+            &self.meta,
+            &self.outbox,
+            &self.outbox_due,
+            &self.dead_letters,
+        )
+            .transaction(|(meta, outbox, due, dead)| {
+                let removed = take_outbox(outbox, due, &k)?;
+                add_backlog(meta, -i64::from(removed))?;
                 dead.insert(k.as_slice(), to_json(item))?;
                 Ok(())
             })
@@ -1033,8 +1237,13 @@ impl Store for SledStore {
         now: Timestamp,
     ) -> StoreResult<Option<OutboxItem>> {
         let k = key(&[tenant, id]);
-        (&self.outbox, &self.dead_letters)
-            .transaction(|(outbox, dead)| {
+        (
+            &self.meta,
+            &self.outbox,
+            &self.outbox_due,
+            &self.dead_letters,
+        )
+            .transaction(|(meta, outbox, due, dead)| {
                 let Some(bytes) = dead.remove(k.as_slice())? else {
                     return Ok(None);
                 };
@@ -1043,7 +1252,8 @@ impl Store for SledStore {
                 item.attempts = 0;
                 item.next_attempt_at = now;
                 item.last_error = None;
-                outbox.insert(k.as_slice(), to_json(&item))?;
+                let new = put_outbox(outbox, due, &item)?;
+                add_backlog(meta, i64::from(new))?;
                 Ok(Some(item))
             })
             .map_err(tx_error)
@@ -1554,5 +1764,64 @@ mod tests {
             Ok(_) => panic!("a newer layout was opened"),
         }
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A data directory of schema version 2 (no `event_ids`) gets the ids of its
+    /// pending outside events at open: sent again, they are duplicates; the host's
+    /// own pending events are not recorded by id, and new ids are accepted.
+    #[test]
+    fn a_store_written_before_event_ids_records_its_pending_ones_at_open() {
+        let dir = scratch("migrate-event-ids");
+        let event = |id: &str| -> Event {
+            serde_json::from_value(serde_json::json!({
+                "id": id, "kind": {"type": "ticket_created"}, "occurred_at": at(0),
+                "ticket": ticket("t-1", 0, TicketStatus::New, &[])
+            }))
+            .unwrap()
+        };
+        {
+            let store = SledStore::open(&dir).unwrap();
+            for (seq, id, depth, target) in [
+                (7, "e-1", 0, None),
+                (8, "e-1/1", 1, None),
+                (9, "t", 0, Some("p")),
+            ] {
+                let stored = StoredEvent {
+                    seq,
+                    tenant: "acme".into(),
+                    event: event(id),
+                    depth,
+                    received_at: at(0),
+                    target_plugin: target.map(str::to_string),
+                };
+                store
+                    .pending
+                    .insert(seq_key("acme", stored.seq), to_json(&stored))
+                    .unwrap();
+            }
+            store.event_ids.clear().unwrap();
+            store.meta.insert(SCHEMA_KEY, &2u64.to_be_bytes()).unwrap();
+            store.flush().unwrap();
+        }
+        let store = SledStore::open(&dir).unwrap();
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+        let enqueue = |id: &str| {
+            store
+                .enqueue_event("acme", &event(id), None, at(1))
+                .unwrap()
+        };
+        assert_eq!(enqueue("e-1"), Enqueued::Duplicate { seq: 7 });
+        assert!(matches!(enqueue("e-1/1"), Enqueued::New(_)));
+        assert!(matches!(enqueue("t"), Enqueued::New(_)));
+        let Enqueued::New(new) = enqueue("e-2") else {
+            panic!("a new id is new")
+        };
+        assert_eq!(enqueue("e-2"), Enqueued::Duplicate { seq: new.seq });
+        assert!(matches!(
+            store
+                .enqueue_event("acme-2", &event("e-2"), None, at(1))
+                .unwrap(),
+            Enqueued::New(_)
+        ));
     }
 }
