@@ -439,14 +439,7 @@ fn the_plugin_keeps_no_state_for_tickets_that_are_done() {
         desk.post(created(&format!("t-{n}"), "2026-11-23T10:00:00Z", fields));
         assert_eq!(desk.timers(&format!("t-{n}")).len(), 1);
     }
-    for (ticket, status) in [
-        ("t-1", "closed"),
-        ("t-2", "closed"),
-        ("t-3", "merged"),
-        ("t-4", "merged"),
-        ("t-5", "solved"),
-        ("t-6", "solved"),
-    ] {
+    for (ticket, status) in common::desk::DONE_TICKETS {
         desk.post(common::desk::status_changed(
             ticket,
             "2026-11-23T10:05:00Z",

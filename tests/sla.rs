@@ -658,14 +658,7 @@ fn the_plugin_keeps_no_state_for_tickets_that_are_done() {
         &desk,
         agent_wrote("t-5", "m-1", "ana", "2026-11-23T09:10:00Z", true),
     );
-    for (ticket, status) in [
-        ("t-1", "closed"),
-        ("t-2", "closed"),
-        ("t-3", "merged"),
-        ("t-4", "merged"),
-        ("t-5", "solved"),
-        ("t-6", "solved"),
-    ] {
+    for (ticket, status) in common::desk::DONE_TICKETS {
         post(
             &desk,
             status_changed(ticket, "2026-11-23T09:10:00Z", "open", status),

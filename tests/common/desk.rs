@@ -128,6 +128,16 @@ impl Desk {
     }
 }
 
+/// The state-bound tests' tickets t-1 to t-6 and how each ends; t-7 stays open.
+pub const DONE_TICKETS: [(&str, &str); 6] = [
+    ("t-1", "closed"),
+    ("t-2", "closed"),
+    ("t-3", "merged"),
+    ("t-4", "merged"),
+    ("t-5", "solved"),
+    ("t-6", "solved"),
+];
+
 /// What plugin `plugin` of tenant `acme` keeps in its storage, read from the store of a
 /// stopped service (no route shows a plugin's storage): the store's key count and the
 /// keys themselves (the first 1,000).

@@ -214,49 +214,51 @@ impl ser::Serializer for &mut Floor {
     }
 }
 
-impl ser::SerializeSeq for &mut Floor {
-    type Ok = ();
-    type Error = Over;
-    fn serialize_element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), Over> {
-        value.serialize(&mut **self)
-    }
-    fn end(self) -> Result<(), Over> {
-        Ok(())
-    }
+/// The compound parts of a value (elements, fields) are counted like values; keys
+/// and field names add their quotes and colon.
+macro_rules! count_elements {
+    ($($trait:ident :: $method:ident),*) => {$(
+        impl ser::$trait for &mut Floor {
+            type Ok = ();
+            type Error = Over;
+            fn $method<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), Over> {
+                value.serialize(&mut **self)
+            }
+            fn end(self) -> Result<(), Over> {
+                Ok(())
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeTuple for &mut Floor {
-    type Ok = ();
-    type Error = Over;
-    fn serialize_element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), Over> {
-        value.serialize(&mut **self)
-    }
-    fn end(self) -> Result<(), Over> {
-        Ok(())
-    }
+count_elements!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field,
+    SerializeTupleVariant::serialize_field
+);
+
+macro_rules! count_fields {
+    ($($trait:ident),*) => {$(
+        impl ser::$trait for &mut Floor {
+            type Ok = ();
+            type Error = Over;
+            fn serialize_field<T: ?Sized + Serialize>(
+                &mut self,
+                key: &'static str,
+                value: &T,
+            ) -> Result<(), Over> {
+                self.add(key.len() + 3)?;
+                value.serialize(&mut **self)
+            }
+            fn end(self) -> Result<(), Over> {
+                Ok(())
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeTupleStruct for &mut Floor {
-    type Ok = ();
-    type Error = Over;
-    fn serialize_field<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), Over> {
-        value.serialize(&mut **self)
-    }
-    fn end(self) -> Result<(), Over> {
-        Ok(())
-    }
-}
-
-impl ser::SerializeTupleVariant for &mut Floor {
-    type Ok = ();
-    type Error = Over;
-    fn serialize_field<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), Over> {
-        value.serialize(&mut **self)
-    }
-    fn end(self) -> Result<(), Over> {
-        Ok(())
-    }
-}
+count_fields!(SerializeStruct, SerializeStructVariant);
 
 impl ser::SerializeMap for &mut Floor {
     type Ok = ();
@@ -267,38 +269,6 @@ impl ser::SerializeMap for &mut Floor {
         self.add(1)
     }
     fn serialize_value<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), Over> {
-        value.serialize(&mut **self)
-    }
-    fn end(self) -> Result<(), Over> {
-        Ok(())
-    }
-}
-
-impl ser::SerializeStruct for &mut Floor {
-    type Ok = ();
-    type Error = Over;
-    fn serialize_field<T: ?Sized + Serialize>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), Over> {
-        self.add(key.len() + 3)?;
-        value.serialize(&mut **self)
-    }
-    fn end(self) -> Result<(), Over> {
-        Ok(())
-    }
-}
-
-impl ser::SerializeStructVariant for &mut Floor {
-    type Ok = ();
-    type Error = Over;
-    fn serialize_field<T: ?Sized + Serialize>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), Over> {
-        self.add(key.len() + 3)?;
         value.serialize(&mut **self)
     }
     fn end(self) -> Result<(), Over> {
