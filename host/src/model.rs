@@ -209,6 +209,14 @@ pub struct Ticket {
     pub merged_into: Option<String>,
     #[serde(default)]
     pub messages: Vec<Message>,
+    /// When the host last changed the status (from an event or a plugin's action): a
+    /// `status_changed` that happened before it is late and changes nothing. Kept by
+    /// the host; absent until it changes the status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_changed_at: Option<DateTime<Utc>>,
+    /// The same for the assignment (assignee and group) and `assignment_changed`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignment_changed_at: Option<DateTime<Utc>>,
 }
 
 /// What happened to a ticket. JSON: an object with a `type` field, e.g.

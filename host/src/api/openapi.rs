@@ -508,6 +508,9 @@ fn refine(description: &mut Value) {
         );
         if let Some(Value::Object(properties)) = ticket.get_mut("properties") {
             properties.insert("id".into(), schema_ref("ExternalId"));
+            // Kept by the host, not sent by helpdesks.
+            properties.remove("status_changed_at");
+            properties.remove("assignment_changed_at");
         }
         schemas.insert("IncomingTicket".into(), Value::Object(ticket));
     }

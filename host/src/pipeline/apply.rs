@@ -9,32 +9,33 @@ use crate::model::{
 /// date by what the event says happened. An event about a ticket the host has never
 /// seen takes the ticket the event carries.
 ///
-/// An event's time is respected: one that happened before the stored ticket's last
-/// change (`occurred_at` earlier than its `updated_at`) is *late*, and what it says
-/// of the ticket's state (status, assignment, tags, and the snapshot it carries:
-/// priority, fields, …) was overtaken by that change, so none of it is applied. Its
-/// message, if it adds one, still joins the conversation, in the order of the
-/// messages' times, and the reply times it stands for are kept if they are the
-/// latest (or, for the first reply, the earliest). The plugins still see a late event,
-/// with the ticket as it is now, and their actions apply as on any other event.
+/// An event's time is respected, field by field: a `status_changed` that happened
+/// before the host's last change of the status (`status_changed_at`, set by events
+/// and by plugins' actions) is *late* and leaves the status as it is; likewise an
+/// `assignment_changed` and the assignment (`assignment_changed_at`). A change of
+/// another field made since does not make it late: a status change of 10:19 still
+/// applies after a message of 10:20. A message joins the conversation in the order of
+/// the messages' times, once, and keeps the reply times (the latest, or for the first
+/// reply the earliest). Tag changes are added and removed whatever their time (a late
+/// `+vip` after a newer `-vip` is the one case this gets wrong). The plugins see every
+/// event, late or not, with the ticket as it is now.
 ///
 /// A `ticket_created` for a ticket the host keeps is a creation it already knows of:
 /// its snapshot replaces the stored ticket's state only if it is newer than the
 /// stored ticket's last change (the helpdesk knows more), keeping the stored messages;
-/// otherwise it changes nothing.
+/// otherwise it changes nothing (a redelivered creation no longer resets the ticket).
 pub fn ticket_after_event(stored: Option<Ticket>, event: &Event) -> Option<Ticket> {
     let Some(stored) = stored else {
         let mut ticket = event.ticket.clone()?;
-        // An event that has not happened yet on the ticket it carries does not make
-        // the ticket older than itself.
-        apply_kind(&mut ticket, event, false);
+        apply_kind(&mut ticket, event);
         bump_activity(&mut ticket, event);
         return Some(ticket);
     };
-    let late = event.occurred_at < stored.updated_at;
     let mut ticket = match (&event.kind, &event.ticket) {
         (EventKind::TicketCreated, Some(carried)) if event.occurred_at > stored.updated_at => {
             let mut newer = carried.clone();
+            newer.status_changed_at = Some(event.occurred_at);
+            newer.assignment_changed_at = Some(event.occurred_at);
             for message in stored.messages {
                 add_message(&mut newer, message);
             }
@@ -42,26 +43,54 @@ pub fn ticket_after_event(stored: Option<Ticket>, event: &Event) -> Option<Ticke
         }
         _ => stored,
     };
-    apply_kind(&mut ticket, event, late);
+    apply_kind(&mut ticket, event);
     bump_activity(&mut ticket, event);
     Some(ticket)
 }
 
-/// What the event's kind says happened, applied to `ticket`; a `late` event adds its
-/// message only.
-fn apply_kind(ticket: &mut Ticket, event: &Event, late: bool) {
+/// Whether `event` is a change of status or assignment that a later change of the same
+/// field overtook, so that `ticket` (as [`ticket_after_event`] left it) does not show
+/// it: its plugins are not run, since what it reports is no longer so. Other events
+/// are never overtaken.
+pub fn overtaken(ticket: &Ticket, event: &Event) -> bool {
+    let applied_at = match event.kind {
+        EventKind::StatusChanged { .. } => ticket.status_changed_at,
+        EventKind::AssignmentChanged { .. } => ticket.assignment_changed_at,
+        _ => return false,
+    };
+    applied_at.is_some_and(|at| at > event.occurred_at)
+}
+
+/// Whether something that happened at `at` comes after the last change at `last`.
+fn current(last: Option<Timestamp>, at: Timestamp) -> bool {
+    last.is_none_or(|last| at >= last)
+}
+
+/// What the event's kind says happened, applied to `ticket`, each field only if the
+/// event is not older than that field's last change.
+fn apply_kind(ticket: &mut Ticket, event: &Event) {
+    let at = event.occurred_at;
     match &event.kind {
         EventKind::TicketCreated => {}
         EventKind::MessageAdded { message } => add_message(ticket, message.clone()),
-        _ if late => {}
-        EventKind::StatusChanged { current, .. } => ticket.status = *current,
+        EventKind::StatusChanged {
+            current: status, ..
+        } => {
+            if current(ticket.status_changed_at, at) {
+                ticket.status = *status;
+                ticket.status_changed_at = Some(at);
+            }
+        }
         EventKind::AssignmentChanged {
             current_assignee,
             current_group,
             ..
         } => {
-            ticket.assignee = current_assignee.clone();
-            ticket.group = current_group.clone();
+            if current(ticket.assignment_changed_at, at) {
+                ticket.assignee = current_assignee.clone();
+                ticket.group = current_group.clone();
+                ticket.assignment_changed_at = Some(at);
+            }
         }
         EventKind::TagsChanged { added, removed } => {
             ticket.tags.retain(|t| !removed.contains(t));
@@ -135,7 +164,8 @@ fn insert_in_order(ticket: &mut Ticket, message: Message) {
 /// Applies one plugin's actions to `ticket`, at time `now`. `author` names the
 /// plugin on the messages it writes. Actions that do not change the ticket itself
 /// (notify, timers) are left to the caller, and do not count as a change of the
-/// ticket (its `updated_at`, which tells a late event from a current one).
+/// ticket (its `updated_at`). A change of the status or the assignment records its
+/// time, which tells a late event about that field from a current one.
 pub fn apply_actions(ticket: &mut Ticket, actions: &[Action], author: &str, now: Timestamp) {
     let mut changed = false;
     for (n, action) in actions.iter().enumerate() {
@@ -144,7 +174,10 @@ pub fn apply_actions(ticket: &mut Ticket, actions: &[Action], author: &str, now:
             Action::Notify { .. } | Action::SetTimer { .. } | Action::CancelTimer { .. }
         );
         match action {
-            Action::SetStatus { status } => ticket.status = *status,
+            Action::SetStatus { status } => {
+                ticket.status = *status;
+                ticket.status_changed_at = Some(now);
+            }
             Action::SetPriority { priority } => ticket.priority = *priority,
             Action::Assign { agent, group } => {
                 if agent.is_some() {
@@ -153,8 +186,12 @@ pub fn apply_actions(ticket: &mut Ticket, actions: &[Action], author: &str, now:
                 if group.is_some() {
                     ticket.group = group.clone();
                 }
+                ticket.assignment_changed_at = Some(now);
             }
-            Action::Unassign => ticket.assignee = None,
+            Action::Unassign => {
+                ticket.assignee = None;
+                ticket.assignment_changed_at = Some(now);
+            }
             Action::AddTags { tags } => {
                 for tag in tags {
                     if !ticket.tags.contains(tag) {
@@ -198,9 +235,13 @@ pub fn apply_actions(ticket: &mut Ticket, actions: &[Action], author: &str, now:
             ),
             Action::MergeInto { ticket_id } => {
                 ticket.status = TicketStatus::Merged;
+                ticket.status_changed_at = Some(now);
                 ticket.merged_into = Some(ticket_id.clone());
             }
-            Action::Close => ticket.status = TicketStatus::Closed,
+            Action::Close => {
+                ticket.status = TicketStatus::Closed;
+                ticket.status_changed_at = Some(now);
+            }
             Action::Notify { .. } | Action::SetTimer { .. } | Action::CancelTimer { .. } => {}
         }
     }
@@ -346,13 +387,17 @@ mod tests {
         assert_eq!(after.last_agent_message_at, None);
     }
 
-    /// The stored ticket as a later change left it: assigned to bo at 10:20.
+    /// The stored ticket as a later change left it: set open and assigned to bo at
+    /// 10:20.
     fn changed_at_10_20() -> Ticket {
         let mut stored = ticket();
+        let at = "2026-11-23T10:20:00Z".parse().unwrap();
         stored.assignee = Some("bo".into());
         stored.group = Some("billing".into());
         stored.status = TicketStatus::Open;
-        stored.updated_at = "2026-11-23T10:20:00Z".parse().unwrap();
+        stored.updated_at = at;
+        stored.status_changed_at = Some(at);
+        stored.assignment_changed_at = Some(at);
         stored
     }
 
@@ -374,10 +419,6 @@ mod tests {
                 previous_group: None,
                 current_group: Some("sales".into()),
             },
-            EventKind::TagsChanged {
-                added: vec!["x".into()],
-                removed: vec!["a".into()],
-            },
             EventKind::TicketCreated,
         ] {
             let mut late = event(kind);
@@ -394,6 +435,56 @@ mod tests {
         now.occurred_at = stored.updated_at;
         let after = ticket_after_event(Some(stored.clone()), &now).unwrap();
         assert_eq!(after.status, TicketStatus::WaitingOnRequester);
+    }
+
+    #[test]
+    fn a_late_change_of_one_field_still_applies_after_a_newer_change_of_another() {
+        // A message at 10:20 moved the ticket's last change; the status was last set
+        // at 09:00. A status change of 10:19, delivered after the message, applies.
+        let mut stored = ticket();
+        stored.updated_at = "2026-11-23T10:20:00Z".parse().unwrap();
+        stored.status_changed_at = Some("2026-11-23T09:00:00Z".parse().unwrap());
+        let mut solved = event(EventKind::StatusChanged {
+            previous: TicketStatus::Open,
+            current: TicketStatus::Solved,
+        });
+        solved.occurred_at = "2026-11-23T10:19:00Z".parse().unwrap();
+        let after = ticket_after_event(Some(stored.clone()), &solved).unwrap();
+        assert_eq!(after.status, TicketStatus::Solved);
+        assert_eq!(after.status_changed_at, Some(solved.occurred_at));
+        assert_eq!(after.updated_at, stored.updated_at, "never goes back");
+        // The assignment changed at 10:20; a late reassignment of 10:19 does not
+        // apply, a status change of 10:19 does.
+        let mut assigned = changed_at_10_20();
+        assigned.status_changed_at = Some("2026-11-23T09:00:00Z".parse().unwrap());
+        let after = ticket_after_event(Some(assigned.clone()), &solved).unwrap();
+        assert_eq!(after.status, TicketStatus::Solved);
+        let mut reassigned = event(EventKind::AssignmentChanged {
+            previous_assignee: None,
+            current_assignee: Some("ana".into()),
+            previous_group: None,
+            current_group: None,
+        });
+        reassigned.occurred_at = "2026-11-23T10:19:00Z".parse().unwrap();
+        let after = ticket_after_event(Some(assigned.clone()), &reassigned).unwrap();
+        assert_eq!(after.assignee.as_deref(), Some("bo"));
+    }
+
+    #[test]
+    fn a_plugins_change_of_status_or_assignment_records_its_time() {
+        let mut t = ticket();
+        let at = "2026-11-23T11:00:00Z".parse().unwrap();
+        apply_actions(
+            &mut t,
+            &[Action::SetStatus {
+                status: TicketStatus::Open,
+            }],
+            "p",
+            at,
+        );
+        assert_eq!(t.status_changed_at, Some(at));
+        apply_actions(&mut t, &[Action::Unassign], "p", at);
+        assert_eq!(t.assignment_changed_at, Some(at));
     }
 
     #[test]

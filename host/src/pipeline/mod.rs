@@ -54,7 +54,7 @@ use crate::timekeeper::{Bell, Dispatch};
 
 use lanes::Lanes;
 
-pub use apply::{apply_actions, follow_ups, ticket_after_event};
+pub use apply::{apply_actions, follow_ups, overtaken, ticket_after_event};
 pub use plugins::{PluginCache, PluginCacheError};
 
 /// Settings of the pipeline.
@@ -373,8 +373,28 @@ fn process(
     let mut decisions = Vec::new();
     let mut plugin_writes = Vec::new();
     let mut timers = Vec::new();
+    // A status or assignment change that a later change of the same field overtook
+    // is kept in the audit but runs no plugin: what it reports is no longer so.
+    let overtaken = stored.depth == 0
+        && ticket
+            .as_ref()
+            .is_some_and(|t| apply::overtaken(t, &stored.event));
+    if overtaken {
+        let mut entry = host_record(shared, stored, &ticket_id);
+        entry.logs.push(format!(
+            "info: this {kind} of {} came after a later change of the same field; \
+             the ticket keeps the later one and no plugin was run",
+            stored.event.occurred_at.to_rfc3339()
+        ));
+        audit.push(entry);
+    }
     let mut target_ran = false;
-    for installed in shared.store.plugins(tenant)? {
+    let installed_plugins = if overtaken {
+        Vec::new()
+    } else {
+        shared.store.plugins(tenant)?
+    };
+    for installed in installed_plugins {
         let runs = match &stored.target_plugin {
             // A timer or a tick is for the plugin that asked for it, whatever it
             // subscribed to.
