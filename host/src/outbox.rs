@@ -13,11 +13,19 @@
 //! what is due from the store's index by due time (never the whole outbox) every
 //! [`OutboxConfig::poll`], and as soon as an endpoint is free again; it hands each
 //! endpoint (a tenant's webhook) with due items to one of [`DELIVERY_WORKERS`]
-//! workers, with at most [`BATCH`] of its items in due order. An endpoint has at most
-//! one attempt in flight, so its deliveries keep their order, and one that hangs
-//! holds only its own worker, for at most [`OutboxConfig::timeout`] per attempt,
-//! while the other endpoints' deliveries go on. Only when more endpoints than there
-//! are workers have due items at once do some wait for a free worker.
+//! workers, with at most [`BATCH`] of its items in id order (the order they were
+//! queued). An endpoint has at most one attempt in flight, and one that hangs holds
+//! only its own worker, for at most [`OutboxConfig::timeout`] per attempt, while the
+//! other endpoints' deliveries go on. Only when more endpoints than there are
+//! workers have due items at once do some wait for a free worker.
+//!
+//! An endpoint's deliveries keep their order, retries included: a job ends at its
+//! first failed attempt (its other items stay due, untouched), and the dispatcher
+//! remembers, in memory, the failed item and its next attempt: it hands the
+//! endpoint out again only then, with that item first. So an endpoint that is down
+//! costs one attempt per back-off step, not one per item. An item moved to the dead
+//! letters lets the next ones go. After a restart the memory is gone: an item
+//! waiting for its retry may then be overtaken by the endpoint's items already due.
 //!
 //! The delivery owns delivery only, and never changes tickets.
 
@@ -32,6 +40,7 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 use crate::metrics::{Metrics, Outcome};
+use crate::model::Timestamp;
 use crate::store::{OutboxItem, Store, StoreError};
 
 /// How many endpoints are delivered to at once, each by its own worker thread.
@@ -104,6 +113,41 @@ struct State {
     jobs: VecDeque<Vec<OutboxItem>>,
     /// An endpoint was set free since the dispatcher last looked.
     freed: bool,
+    /// Endpoints whose last attempt failed: not handed out before the failed item's
+    /// next attempt, and then with that item first. Changed only by the worker that
+    /// has the endpoint busy, or by the dispatcher while it is free.
+    retries: HashMap<Endpoint, Retry>,
+}
+
+/// An endpoint's failed delivery, to be attempted again before its other ones.
+#[derive(Clone, Debug)]
+struct Retry {
+    /// The failed item's id.
+    id: String,
+    /// Its next attempt: the endpoint's items wait until then.
+    not_before: Timestamp,
+}
+
+/// One endpoint's items gathered by the dispatcher.
+struct Job {
+    /// The failed item to attempt first, if the endpoint has one.
+    head: Option<String>,
+    /// That item, once found among the due ones.
+    first: Option<OutboxItem>,
+    /// The endpoint's other due items, at most [`BATCH`].
+    rest: Vec<OutboxItem>,
+}
+
+impl Job {
+    /// The items in the order they are attempted: the failed one first, then the
+    /// others in id order, which is the order they were queued.
+    fn into_items(self) -> Vec<OutboxItem> {
+        let mut rest = self.rest;
+        rest.sort_by(|a, b| a.id.cmp(&b.id));
+        let mut items: Vec<OutboxItem> = self.first.into_iter().chain(rest).collect();
+        items.truncate(BATCH);
+        items
+    }
 }
 
 impl Shared {
@@ -204,17 +248,32 @@ fn dispatch_until_stopped(shared: &Shared) {
 
 /// Hands the due items of free endpoints to the workers: O(log n + d) in the
 /// outbox for the d items due, at most one job per free worker.
+///
+/// The items of endpoints that are busy or waiting for a retry are skipped, but
+/// still read: the index is by due time, not by endpoint, so an endpoint that is
+/// down with a backlog costs every round a read of that backlog (each round stops
+/// early only once every free worker has a job). An index by endpoint would make
+/// skipping it free.
 fn dispatch(shared: &Shared) -> Result<(), StoreError> {
     // Only this thread makes endpoints busy: a copy can only be too cautious (an
-    // endpoint set free meanwhile waits for the next round).
-    let busy = shared.state().busy.clone();
+    // endpoint set free meanwhile waits for the next round). A retry changes only
+    // while its endpoint is busy, and is recorded before the endpoint is freed.
+    let (busy, retries) = {
+        let state = shared.state();
+        (state.busy.clone(), state.retries.clone())
+    };
     let free = DELIVERY_WORKERS.saturating_sub(busy.len());
     if free == 0 {
         return Ok(());
     }
     let now = shared.clock.now();
-    let mut jobs: Vec<Vec<OutboxItem>> = Vec::new();
+    let mut jobs: Vec<Job> = Vec::new();
     let mut slot: HashMap<Endpoint, usize> = HashMap::new();
+    // Jobs whose failed item is not found yet: it is due, but may come after more
+    // than BATCH of the endpoint's other items in due order.
+    let mut missing = 0usize;
+    let mut seen: HashSet<Endpoint> = HashSet::new();
+    let mut complete = false;
     let mut after: Option<OutboxItem> = None;
     loop {
         let page = shared.store.due_outbox(now, after.as_ref(), PAGE)?;
@@ -225,36 +284,81 @@ fn dispatch(shared: &Shared) -> Result<(), StoreError> {
             if busy.contains(&endpoint) {
                 continue;
             }
-            match slot.get(&endpoint) {
-                Some(&i) if jobs[i].len() < BATCH => jobs[i].push(item),
-                Some(_) => {}
+            let retry = retries.get(&endpoint);
+            if retry.is_some_and(|r| r.not_before > now) {
+                continue;
+            }
+            let i = match slot.get(&endpoint) {
+                Some(&i) => i,
                 None if jobs.len() < free => {
+                    let head = retry.map(|r| r.id.clone());
+                    missing += usize::from(head.is_some());
                     slot.insert(endpoint, jobs.len());
-                    jobs.push(vec![item]);
+                    jobs.push(Job {
+                        head,
+                        first: None,
+                        rest: Vec::new(),
+                    });
+                    jobs.len() - 1
                 }
-                None => {}
+                None => {
+                    seen.insert(endpoint);
+                    continue;
+                }
+            };
+            let job = &mut jobs[i];
+            if job.first.is_none() && job.head.as_ref() == Some(&item.id) {
+                job.first = Some(item);
+                missing -= 1;
+            } else if job.rest.len() < BATCH {
+                job.rest.push(item);
             }
         }
-        // Every free worker has a job: what is left waits for the next round.
-        if !more || jobs.len() >= free {
+        if !more {
+            complete = true;
             break;
         }
+        // Every free worker has a job with its failed item: what is left waits for
+        // the next round.
+        if jobs.len() >= free && missing == 0 {
+            break;
+        }
+    }
+    let mut state = shared.state();
+    for job in &mut jobs {
+        if job.head.is_some() && job.first.is_none() {
+            // Every due item was read and the failed one is not among them: it left
+            // the outbox meanwhile, and the endpoint's other items go in order.
+            let endpoint = (job.rest[0].tenant.clone(), job.rest[0].webhook.clone());
+            state.retries.remove(&endpoint);
+            job.head = None;
+        }
+    }
+    if complete {
+        // Retries due whose endpoint has nothing due: their items are gone.
+        state.retries.retain(|endpoint, retry| {
+            retry.not_before > now
+                || busy.contains(endpoint)
+                || slot.contains_key(endpoint)
+                || seen.contains(endpoint)
+        });
     }
     if jobs.is_empty() {
         return Ok(());
     }
-    let mut state = shared.state();
     for job in jobs {
+        let items = job.into_items();
         state
             .busy
-            .insert((job[0].tenant.clone(), job[0].webhook.clone()));
-        state.jobs.push_back(job);
+            .insert((items[0].tenant.clone(), items[0].webhook.clone()));
+        state.jobs.push_back(items);
     }
     shared.work.notify_all();
     Ok(())
 }
 
-/// A worker: takes one endpoint's items at a time and attempts each in order.
+/// A worker: takes one endpoint's items at a time and attempts each in order, up
+/// to the first that fails.
 fn work(shared: &Shared, agent: &ureq::Agent) {
     loop {
         let job = {
@@ -270,30 +374,66 @@ fn work(shared: &Shared, agent: &ureq::Agent) {
             }
         };
         let endpoint = (job[0].tenant.clone(), job[0].webhook.clone());
+        let mut retry = None;
         for item in job {
             if shared.stopping() {
                 break;
             }
-            if let Err(e) = attempt(shared, agent, item) {
-                tracing::error!(error = %e, "outbox: cannot write to the store");
+            let id = item.id.clone();
+            match attempt(shared, agent, item) {
+                Ok(Attempted::Done) => {}
+                Ok(Attempted::Again(not_before)) => {
+                    retry = Some(Retry { id, not_before });
+                    break;
+                }
+                Err(e) => {
+                    // Whatever the attempt's outcome, the item is still in the store,
+                    // due: it goes first again, after the first retry's delay.
+                    tracing::error!(error = %e, "outbox: cannot write to the store");
+                    let wait =
+                        chrono::Duration::from_std(shared.config.first_retry).unwrap_or_default();
+                    retry = Some(Retry {
+                        id,
+                        not_before: shared.clock.now() + wait,
+                    });
+                    break;
+                }
             }
         }
-        // Every item of the job is removed or rescheduled in the store before its
-        // endpoint is free again, so that none is handed out twice.
+        // The items attempted are removed or rescheduled in the store, and a failure
+        // recorded, before the endpoint is free again, so that none is handed out
+        // twice nor ahead of the failed one.
         let mut state = shared.state();
+        match retry {
+            Some(retry) => state.retries.insert(endpoint.clone(), retry),
+            None => state.retries.remove(&endpoint),
+        };
         state.busy.remove(&endpoint);
         state.freed = true;
         shared.freed.notify_one();
     }
 }
 
+/// What follows an attempt for the endpoint's next items.
+enum Attempted {
+    /// The item is delivered, or moved to the dead letters: the next one may go.
+    Done,
+    /// The item failed and is attempted again at this time, before the next ones.
+    Again(Timestamp),
+}
+
 /// One attempt at one delivery, and what follows from its outcome in the store.
-fn attempt(shared: &Shared, agent: &ureq::Agent, item: OutboxItem) -> Result<(), StoreError> {
+fn attempt(
+    shared: &Shared,
+    agent: &ureq::Agent,
+    item: OutboxItem,
+) -> Result<Attempted, StoreError> {
     let (store, config, clock) = (shared.store.as_ref(), &shared.config, &shared.clock);
     let Some(webhook) = store.webhook(&item.tenant, &item.webhook)? else {
         let mut item = item;
         item.last_error = Some("the webhook was removed".to_string());
-        return store.dead_letter(&item);
+        store.dead_letter(&item)?;
+        return Ok(Attempted::Done);
     };
     let timestamp = clock.now().timestamp();
     let answer = agent
@@ -320,7 +460,8 @@ fn attempt(shared: &Shared, agent: &ureq::Agent, item: OutboxItem) -> Result<(),
     match failure {
         None => {
             tracing::info!(tenant = %item.tenant, webhook = %item.webhook, id = %item.id, "delivered");
-            store.remove_outbox(&item.tenant, &item.id)
+            store.remove_outbox(&item.tenant, &item.id)?;
+            Ok(Attempted::Done)
         }
         Some(error) => {
             let mut item = item;
@@ -331,7 +472,8 @@ fn attempt(shared: &Shared, agent: &ureq::Agent, item: OutboxItem) -> Result<(),
             );
             item.last_error = Some(error);
             if item.attempts >= config.max_attempts {
-                store.dead_letter(&item)
+                store.dead_letter(&item)?;
+                Ok(Attempted::Done)
             } else {
                 let wait = config
                     .first_retry
@@ -339,7 +481,8 @@ fn attempt(shared: &Shared, agent: &ureq::Agent, item: OutboxItem) -> Result<(),
                     .min(config.max_retry);
                 item.next_attempt_at =
                     clock.now() + chrono::Duration::from_std(wait).unwrap_or_default();
-                store.update_outbox(&item)
+                store.update_outbox(&item)?;
+                Ok(Attempted::Again(item.next_attempt_at))
             }
         }
     }

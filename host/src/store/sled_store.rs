@@ -21,7 +21,7 @@
 //! `meta` keeps the number of queued deliveries ([`BACKLOG_KEY`]) for the metrics.
 //! Both change in the transaction that adds, moves or removes the delivery.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::Path;
 
 use serde::Serialize;
@@ -440,12 +440,17 @@ impl SledStore {
     /// the upgrade are not kept anywhere, so they are not recognised.
     fn index_pending_event_ids(&self) -> StoreResult<()> {
         let mut batch = sled::Batch::default();
+        // The keys put in `batch` so far: the tree does not see them until the batch
+        // is applied, and the first pending event with an id (a tenant's events are
+        // scanned in sequence order) is the one recorded.
+        let mut batched: HashSet<Vec<u8>> = HashSet::new();
         let mut ids = 0usize;
         for stored in scan::<StoredEvent>(&self.pending, b"")? {
             if stored.depth == 0 && stored.target_plugin.is_none() {
                 let k = key(&[&stored.tenant, &stored.event.id]);
-                if self.event_ids.get(&k).map_err(backend)?.is_none() {
-                    batch.insert(k, &stored.seq.to_be_bytes());
+                if !batched.contains(&k) && self.event_ids.get(&k).map_err(backend)?.is_none() {
+                    batch.insert(k.as_slice(), &stored.seq.to_be_bytes());
+                    batched.insert(k);
                     ids += 1;
                 }
             }
