@@ -58,8 +58,13 @@ fn install_timers_guest(s: &Running, admin: &str, settings: Value) {
         Some(wasm),
     );
     assert_eq!(uploaded.status, 201, "{}", uploaded.body);
-    let enabled = s.json("PUT", "/v1/tenants/acme/plugins/timers", admin, settings);
-    assert_eq!(enabled.status, 200, "{}", enabled.body);
+    set_plugin(s, admin, settings);
+}
+
+/// Changes the timers guest's settings (schedules, enabled…); they must be accepted.
+fn set_plugin(s: &Running, admin: &str, settings: Value) {
+    let answer = s.json("PUT", "/v1/tenants/acme/plugins/timers", admin, settings);
+    assert_eq!(answer.status, 200, "{}", answer.body);
 }
 
 fn created(ticket: &str, when: &str, body: &str) -> Value {
@@ -431,13 +436,11 @@ fn schedules_tick_in_the_tenants_time_zone_and_missed_ticks_fire_once_after_a_re
         "Europe/Paris",
         json!({}),
     );
-    let scheduled = s.json(
-        "PUT",
-        "/v1/tenants/acme/plugins/timers",
+    set_plugin(
+        &s,
         &admin,
         json!({"schedules": {"morning": "0 0 9 * * Mon-Fri"}}),
     );
-    assert_eq!(scheduled.status, 200, "{}", scheduled.body);
     assert_eq!(s.advance_to("2026-11-20T07:59:59Z"), 0);
     assert_eq!(s.advance_to("2026-11-20T08:00:00Z"), 1);
     // The weekend: nothing until Monday 09:00 in Paris.
@@ -555,13 +558,7 @@ fn bad_schedules_zones_and_host_made_events_are_refused() {
 #[test]
 fn a_disabled_plugin_loses_its_timers_with_a_trace_and_comes_back_without_catching_up() {
     let (s, admin) = service("timers-disabled", "2026-11-20T07:30:00Z", "UTC", json!({}));
-    let schedules = s.json(
-        "PUT",
-        "/v1/tenants/acme/plugins/timers",
-        &admin,
-        json!({"schedules": {"morning": "0 0 9 * * *"}}),
-    );
-    assert_eq!(schedules.status, 200, "{}", schedules.body);
+    set_plugin(&s, &admin, json!({"schedules": {"morning": "0 0 9 * * *"}}));
     post(
         &s,
         &admin,
@@ -611,13 +608,7 @@ fn a_disabled_plugin_loses_its_timers_with_a_trace_and_comes_back_without_catchi
 #[test]
 fn a_tenant_moving_time_zone_moves_its_schedules() {
     let (s, admin) = service("schedules-zone", "2026-11-20T06:00:00Z", "UTC", json!({}));
-    let scheduled = s.json(
-        "PUT",
-        "/v1/tenants/acme/plugins/timers",
-        &admin,
-        json!({"schedules": {"morning": "0 0 9 * * *"}}),
-    );
-    assert_eq!(scheduled.status, 200, "{}", scheduled.body);
+    set_plugin(&s, &admin, json!({"schedules": {"morning": "0 0 9 * * *"}}));
     assert_eq!(s.advance_to("2026-11-20T06:00:00Z"), 0);
     let refused = s.json(
         "PUT",
@@ -655,13 +646,7 @@ fn run_schedules(
     schedules: Value,
 ) -> std::path::PathBuf {
     let (s, admin) = service(name, from, zone, json!({}));
-    let scheduled = s.json(
-        "PUT",
-        "/v1/tenants/acme/plugins/timers",
-        &admin,
-        json!({ "schedules": schedules }),
-    );
-    assert_eq!(scheduled.status, 200, "{}", scheduled.body);
+    set_plugin(&s, &admin, json!({ "schedules": schedules }));
     assert_eq!(s.advance_to(from), 0);
     s.advance_to(to);
     s.stop()
@@ -689,13 +674,7 @@ fn a_daily_schedule_in_the_spring_forward_gap_ticks_at_the_end_of_the_gap() {
         "Europe/Paris",
         json!({}),
     );
-    let scheduled = s.json(
-        "PUT",
-        "/v1/tenants/acme/plugins/timers",
-        &admin,
-        json!({"schedules": {"daily": "0 30 2 * * *"}}),
-    );
-    assert_eq!(scheduled.status, 200, "{}", scheduled.body);
+    set_plugin(&s, &admin, json!({"schedules": {"daily": "0 30 2 * * *"}}));
     assert_eq!(s.advance_to("2026-03-27T00:00:00Z"), 0);
     // 27 and 28 March: 02:30 CET = 01:30 UTC.
     assert_eq!(s.advance_to("2026-03-27T01:29:59Z"), 0);
@@ -828,13 +807,7 @@ fn a_tick_in_the_gap_missed_while_the_service_was_down_fires_once_at_start() {
         "Europe/Paris",
         json!({}),
     );
-    let scheduled = s.json(
-        "PUT",
-        "/v1/tenants/acme/plugins/timers",
-        &admin,
-        json!({"schedules": {"daily": "0 30 2 * * *"}}),
-    );
-    assert_eq!(scheduled.status, 200, "{}", scheduled.body);
+    set_plugin(&s, &admin, json!({"schedules": {"daily": "0 30 2 * * *"}}));
     assert_eq!(s.advance_to("2026-03-28T00:00:00Z"), 0);
     assert_eq!(s.advance_to("2026-03-28T12:00:00Z"), 1);
     let dir = s.stop();
