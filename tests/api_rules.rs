@@ -421,11 +421,26 @@ fn derive_string(schema: &Value, text: &str, pointer: &str, at: &str, out: &mut 
     }
 }
 
-/// `body` with `derived` applied.
+/// `body` with `derived` applied. A plugin's `reference` comes with a configuration
+/// that suits it: each reference plugin checks the configuration it is given (its
+/// `check-config`), a rule of the plugin, not of the description.
 fn apply(body: &Value, derived: &Derived) -> Value {
     let mut body = body.clone();
     if derived.pointer.is_empty() {
         return derived.value.clone().unwrap_or(Value::Null);
+    }
+    if derived.pointer == "/reference"
+        && let Some(reference) = derived.value.as_ref().and_then(Value::as_str)
+        && body.get("config").is_some()
+    {
+        body["config"] = match reference {
+            "sla" => json!({"policies": []}),
+            "followup" => json!({"first_reminder": {"after": "1d", "message": "Alors ?"},
+                                  "second_reminder": {"after": "2d", "message": "Alors ?"},
+                                  "close": {"after": "3d"}}),
+            "reassign" => json!({"timeout": "2h"}),
+            _ => json!({"rules": []}),
+        };
     }
     let (parent, last) = derived.pointer.rsplit_once('/').unwrap();
     let target = body
@@ -941,6 +956,7 @@ fn every_event_kind_has_a_real_example_in_docs_events_md() {
             "status_changed",
             "assignment_changed",
             "tags_changed",
+            "fields_changed",
             "missed_call",
             "timer_fired",
             "scheduled_tick"

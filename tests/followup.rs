@@ -341,19 +341,18 @@ fn configuration_errors_name_what_to_fix() {
         "followup-config",
         "2026-11-23T10:00:00Z",
         "followup",
-        json!({}),
+        config(),
         SUBSCRIPTIONS,
     );
-    let mut n = 0;
-    let mut error_for = |config: Value| -> String {
-        desk.configure("followup", config, SUBSCRIPTIONS);
-        n += 1;
-        let decisions = desk.post(created(
-            &format!("t-{n}"),
-            "2026-11-23T10:00:00Z",
-            json!({"status": "waiting_on_requester"}),
-        ));
-        decisions[0]["error"].as_str().unwrap().to_string()
+    // Each configuration is refused when it is set, with what to fix.
+    let error_for = |config: Value| -> String {
+        let refused = desk.try_configure("followup", config, SUBSCRIPTIONS);
+        assert_eq!(refused.status, 422, "{}", refused.body);
+        assert_eq!(
+            refused.body["type"],
+            "https://guichet.dev/problems/invalid-config"
+        );
+        refused.body["detail"].as_str().unwrap().to_string()
     };
     assert!(error_for(json!({})).contains("missing field `first_reminder`"));
 

@@ -3,7 +3,7 @@
 
 mod common;
 
-use guichet::runtime::{LoadError, Runtime, RuntimeConfig, World};
+use guichet::runtime::{ContractVersion, LoadError, Runtime, RuntimeConfig, World};
 
 use common::{guest_path, root, runtime};
 
@@ -17,7 +17,14 @@ fn the_triage_plugin_is_an_automation_plugin() {
     let plugin = runtime().load(&bytes).unwrap();
     let info = plugin.info();
     assert_eq!(info.world, World::Automation);
-    assert_eq!(info.exports, vec!["guichet:plugin/rules@0.1.0".to_string()]);
+    assert_eq!(info.contract, ContractVersion::V0_2_0);
+    assert_eq!(
+        info.exports,
+        [
+            "guichet:plugin/rules@0.2.0",
+            "guichet:plugin/config-check@0.2.0"
+        ]
+    );
     assert!(info.other_exports.is_empty(), "{:?}", info.other_exports);
     // Every import says what the host gives it: nothing of the machine.
     for (import, provision) in info.provisions() {
@@ -25,10 +32,43 @@ fn the_triage_plugin_is_an_automation_plugin() {
     }
     assert!(
         info.imports
-            .contains(&"guichet:plugin/config@0.1.0".to_string())
+            .contains(&"guichet:plugin/config@0.2.0".to_string())
     );
     assert_eq!(info.size, bytes.len());
     assert_eq!(info.sha256.len(), 64);
+}
+
+#[test]
+fn a_plugin_built_against_the_first_contract_still_loads() {
+    let bytes = std::fs::read(guest_path("timers")).unwrap();
+    let runtime = runtime();
+    let plugin = runtime.load(&bytes).unwrap();
+    let info = plugin.info();
+    assert_eq!(info.world, World::Automation);
+    assert_eq!(info.contract, ContractVersion::V0_1_0);
+    assert_eq!(info.exports, ["guichet:plugin/rules@0.1.0"]);
+    // It cannot be asked to check a configuration.
+    let limits = runtime.default_limits().clone();
+    let now = "2026-11-23T09:00:00Z".parse().unwrap();
+    assert!(runtime.check_config(&plugin, "{}", now, &limits).is_none());
+}
+
+#[test]
+fn a_component_of_the_second_contract_without_config_check_is_refused() {
+    let err = runtime()
+        .load(&fixture("no-config-check.wat"))
+        .err()
+        .unwrap();
+    assert!(matches!(err, LoadError::ExportMismatch { .. }), "{err:?}");
+    let message = err.to_string();
+    assert!(
+        message.contains("`guichet:plugin/config-check@0.2.0`"),
+        "{message}"
+    );
+    assert!(
+        message.contains("check-config: func(config: string)"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -67,6 +107,7 @@ fn a_component_of_no_known_world_names_what_it_exports() {
     assert!(matches!(err, LoadError::NoWorld { .. }), "{err:?}");
     let message = err.to_string();
     assert!(message.contains("guichet:plugin/rules@0.1.0"), "{message}");
+    assert!(message.contains("guichet:plugin/rules@0.2.0"), "{message}");
     assert!(message.contains("it exports: `run`"), "{message}");
 }
 

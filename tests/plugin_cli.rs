@@ -13,10 +13,14 @@ fn check_prints_the_world_of_the_built_triage_component() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     assert!(
-        stdout.contains("world:   guichet:plugin@0.1.0 automation"),
+        stdout.contains("world:   guichet:plugin@0.2.0 automation"),
         "{stdout}"
     );
-    assert!(stdout.contains("guichet:plugin/rules@0.1.0"), "{stdout}");
+    assert!(stdout.contains("guichet:plugin/rules@0.2.0"), "{stdout}");
+    assert!(
+        stdout.contains("guichet:plugin/config-check@0.2.0"),
+        "{stdout}"
+    );
     assert!(stdout.contains("size:    "), "{stdout}");
     // Each WASI import says what the sandbox gives it.
     let environment = stdout
@@ -119,7 +123,7 @@ fn run_accepts_a_reference_plugin_by_name() {
 }
 
 #[test]
-fn run_reports_a_bad_configuration_per_event_and_exits_non_zero() {
+fn run_refuses_a_configuration_the_plugin_refuses_before_any_call() {
     let out = guichet(&[
         "plugin",
         "run",
@@ -129,11 +133,19 @@ fn run_reports_a_bad_configuration_per_event_and_exits_non_zero() {
         "--config",
         "tests/fixtures/triage-bad-config.json",
     ]);
-    assert!(!out.status.success());
-    let first: Value = serde_json::from_str(text(&out.stdout).lines().next().unwrap()).unwrap();
-    let error = first["error"].as_str().unwrap();
-    assert!(error.contains("unknown field `kewords`"), "{error}");
-    assert!(first.get("actions").is_none());
+    assert_eq!(out.status.code(), Some(1));
+    // The plugin's `check-config` answered, as the service would on a PUT: no event
+    // is run with it.
+    assert!(text(&out.stdout).is_empty(), "{}", text(&out.stdout));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("configuration: invalid triage configuration: unknown field `kewords`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("the plugin refuses this configuration"),
+        "{stderr}"
+    );
 }
 
 #[test]

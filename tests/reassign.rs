@@ -308,16 +308,15 @@ fn assigning_a_waiting_ticket_by_hand_gives_the_new_agent_a_full_timeout() {
 #[test]
 fn configuration_errors_name_what_to_fix() {
     let desk = desk("reassign-config", "2026-11-23T09:00:00Z");
-    let mut n = 0;
-    let mut error_for = |config: Value| -> String {
-        desk.configure("reassign", config, SUBSCRIPTIONS);
-        n += 1;
-        let decisions = desk.post(created(
-            &format!("t-{n}"),
-            "2026-11-23T09:00:00Z",
-            json!({"group": "billing"}),
-        ));
-        decisions[0]["error"].as_str().unwrap().to_string()
+    // Each configuration is refused when it is set, with what to fix.
+    let error_for = |config: Value| -> String {
+        let refused = desk.try_configure("reassign", config, SUBSCRIPTIONS);
+        assert_eq!(refused.status, 422, "{}", refused.body);
+        assert_eq!(
+            refused.body["type"],
+            "https://guichet.dev/problems/invalid-config"
+        );
+        refused.body["detail"].as_str().unwrap().to_string()
     };
     let error = error_for(json!({}));
     assert!(error.contains("nothing to do: set `timeout`"), "{error}");

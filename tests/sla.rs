@@ -8,7 +8,8 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use common::desk::{
-    Desk, agent_wrote, assignment_changed, calls, created, requester_wrote, status_changed, timer,
+    Desk, agent_wrote, assignment_changed, calls, created, fields_changed, requester_wrote,
+    status_changed, timer,
 };
 
 fn at(text: &str) -> DateTime<Utc> {
@@ -33,6 +34,7 @@ fn service(name: &str, start: &str, config: Value) -> Desk {
             "message_added",
             "status_changed",
             "assignment_changed",
+            "fields_changed",
         ],
     )
 }
@@ -442,25 +444,251 @@ fn a_configuration_error_names_what_to_fix() {
     let desk = service(
         "sla-config",
         "2026-11-22T10:00:00Z",
-        json!({"policies": [{"name": "x", "first_reply": "4 hours"}]}),
+        json!({"policies": [{"name": "x", "first_reply": "4h"}]}),
     );
+    for (config, expected) in [
+        (
+            json!({"policies": [{"name": "x", "first_reply": "4 hours"}]}),
+            "sla policy `x`: `4 hours` is not a duration",
+        ),
+        // A warning's kind of time is `working` (the default) or `calendar`.
+        (
+            json!({"policies": [{"name": "x", "first_reply": "4h", "warnings": ["2h wall"]}]}),
+            "warning `2h wall`: `wall` is not a kind of time",
+        ),
+    ] {
+        let refused = desk.try_configure("sla", config, &["ticket_created"]);
+        assert_eq!(refused.status, 422, "{}", refused.body);
+        let detail = refused.body["detail"].as_str().unwrap();
+        assert!(detail.contains(expected), "{detail}");
+    }
+    // The configuration in place is the one that was accepted.
     let decisions = desk.post(new_ticket("t-1", "2026-11-22T10:00:00Z", "normal"));
-    let error = decisions[0]["error"].as_str().unwrap().to_string();
-    assert!(
-        error.contains("sla policy `x`: `4 hours` is not a duration"),
-        "{error}"
+    assert!(decisions[0]["error"].is_null(), "{decisions:?}");
+}
+
+/// Field report: a status that does not exist and a misspelt priority were installed
+/// with 200, and the urgent ticket silently got the standard policy.
+#[test]
+fn unknown_statuses_and_priorities_are_refused_when_the_configuration_is_set() {
+    let desk = service(
+        "sla-unknown-names",
+        "2026-11-22T10:00:00Z",
+        json!({"policies": [{"name": "standard", "first_reply": "4h"}]}),
     );
-    // A warning's kind of time is `working` (the default) or `calendar`.
-    desk.configure(
+    let refused = desk.try_configure(
         "sla",
-        json!({"policies": [{"name": "x", "first_reply": "4h", "warnings": ["2h wall"]}]}),
+        json!({
+            "pause_on": ["waiting_on_customer"],
+            "policies": [
+                {"name": "urgent", "match": {"priorities": ["urgnet"]}, "first_reply": "1h"},
+                {"name": "standard", "first_reply": "4h"}
+            ]
+        }),
         &["ticket_created"],
     );
-    let decisions = desk.post(new_ticket("t-2", "2026-11-22T10:00:00Z", "normal"));
-    let error = decisions[0]["error"].as_str().unwrap().to_string();
-    assert!(
-        error.contains("warning `2h wall`: `wall` is not a kind of time"),
-        "{error}"
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert_eq!(
+        refused.body["type"],
+        "https://guichet.dev/problems/invalid-config"
+    );
+    let detail = refused.body["detail"].as_str().unwrap();
+    assert!(detail.contains("`waiting_on_customer`"), "{detail}");
+    assert!(detail.contains("`urgnet`"), "{detail}");
+    let places: Vec<&str> = refused.body["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(places, ["/pause_on/0", "/policies/0/match/priorities/0"]);
+
+    // Of the same kind: a channel, a breach's priority and a calendar that do not
+    // exist, each named, all at once.
+    let refused = desk.try_configure(
+        "sla",
+        json!({"policies": [{"name": "chat", "match": {"channels": ["webchat"]},
+                             "calendar": "office", "first_reply": "1h",
+                             "on_breach": {"raise_priority": "critical"}}]}),
+        &["ticket_created"],
+    );
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    let places: Vec<&str> = refused.body["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        places,
+        [
+            "/policies/0/calendar",
+            "/policies/0/on_breach/raise_priority",
+            "/policies/0/match/channels/0"
+        ]
+    );
+    let detail = refused.body["detail"].as_str().unwrap();
+    for named in ["`office`", "`critical`", "`webchat`"] {
+        assert!(detail.contains(named), "{named}: {detail}");
+    }
+    // The plugin still runs with the configuration it had.
+    let plugin = desk.service.json(
+        "GET",
+        "/v1/tenants/acme/plugins/sla",
+        &desk.admin,
+        Value::Null,
+    );
+    let config: Value = serde_json::from_str(plugin.body["config"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        config,
+        json!({"policies": [{"name": "standard", "first_reply": "4h"}]})
+    );
+}
+
+/// The field report's two policies: urgent tickets in calendar hours, the others in
+/// Paris office hours with their priority raised at a breach.
+fn urgent_and_standard() -> Value {
+    json!({
+        "calendars": {"office": office(json!([]))},
+        "policies": [
+            {"name": "urgent", "match": {"priorities": ["urgent"]}, "resolution": "8h"},
+            {"name": "standard", "calendar": "office", "first_reply": "4h", "resolution": "3d",
+             "on_breach": {"raise_priority": "urgent"}}
+        ]
+    })
+}
+
+/// Field report: the priority raised at the first-reply breach left the resolution
+/// clock on the standard policy, eleven days late.
+#[test]
+fn a_priority_raised_at_a_breach_re_arms_the_clocks_for_the_stricter_policy_at_once() {
+    let desk = service("sla-raised", "2026-11-20T08:00:00Z", urgent_and_standard());
+    // Friday 20 November, 09:00 in Paris.
+    post(&desk, new_ticket("t-1", "2026-11-20T08:00:00Z", "normal"));
+    assert_eq!(
+        desk.timers("t-1"),
+        vec![
+            timer("sla:first_reply:breach", "2026-11-20T12:00:00Z"),
+            timer("sla:resolution:breach", "2026-12-01T17:00:00Z"),
+        ]
+    );
+    desk.advance_to("2026-11-20T12:00:00Z");
+    let ticket = desk.ticket("t-1");
+    assert_eq!(ticket["priority"], "urgent");
+    assert!(has_tag(&ticket, "sla-breached:first_reply"));
+    // Eight calendar hours from the creation.
+    assert_eq!(
+        desk.timers("t-1"),
+        vec![timer("sla:resolution:breach", "2026-11-20T16:00:00Z")]
+    );
+    // The raise reached the plugin as a `fields_changed` event.
+    let raised = calls(&desk.audit("t-1"), "sla", "fields_changed").len();
+    assert_eq!(raised, 1);
+    desk.advance_to("2026-11-20T16:00:00Z");
+    assert!(has_tag(&desk.ticket("t-1"), "sla-breached:resolution"));
+}
+
+/// Of the same kind: an agent raises the priority in the helpdesk, which tells
+/// guichet with a `fields_changed` event; a late copy of an older change does not
+/// undo it.
+#[test]
+fn a_priority_an_agent_changes_in_the_helpdesk_reaches_the_plugin() {
+    let desk = service(
+        "sla-agent-raise",
+        "2026-11-23T08:00:00Z",
+        urgent_and_standard(),
+    );
+    post(&desk, new_ticket("t-1", "2026-11-23T08:00:00Z", "normal"));
+    desk.advance_to("2026-11-23T09:30:00Z");
+    let actions = post(
+        &desk,
+        fields_changed(
+            "t-1",
+            "2026-11-23T09:30:00Z",
+            json!({"priority": {"previous": "normal", "current": "urgent"}}),
+        ),
+    );
+    assert!(!actions.is_empty());
+    assert_eq!(desk.ticket("t-1")["priority"], "urgent");
+    // The urgent policy has no first-reply target: its timer goes.
+    assert_eq!(
+        desk.timers("t-1"),
+        vec![timer("sla:resolution:breach", "2026-11-23T16:00:00Z")]
+    );
+    // A change made at 09:10 and delivered late is overtaken by the one of 09:30.
+    let late = desk.post(fields_changed(
+        "t-1",
+        "2026-11-23T09:10:00Z",
+        json!({"priority": {"previous": "normal", "current": "high"}}),
+    ));
+    assert!(late.is_empty(), "{late:?}");
+    assert_eq!(desk.ticket("t-1")["priority"], "urgent");
+    // Lowered again by the agent: the standard policy's deadlines, counted from the
+    // creation in office hours (first reply at 13:00 Paris).
+    post(
+        &desk,
+        fields_changed(
+            "t-1",
+            "2026-11-23T10:00:00Z",
+            json!({"priority": {"previous": "urgent", "current": "normal"}}),
+        ),
+    );
+    assert_eq!(
+        desk.timers("t-1"),
+        vec![
+            timer("sla:first_reply:breach", "2026-11-23T12:00:00Z"),
+            timer("sla:resolution:breach", "2026-12-02T17:00:00Z"),
+        ]
+    );
+}
+
+/// A plugin built against `guichet:plugin@0.1.0` cannot read a `fields_changed`
+/// event: it is not sent one, and keeps working on the others; its configuration is
+/// checked as JSON only.
+#[test]
+fn a_plugin_of_the_older_contract_is_not_sent_fields_changed() {
+    let desk = service(
+        "sla-old-contract",
+        "2026-11-23T08:00:00Z",
+        urgent_and_standard(),
+    );
+    let wasm = std::fs::read(common::guest_path("timers")).unwrap();
+    let uploaded = desk.service.call(
+        "PUT",
+        "/v1/tenants/acme/plugins/timers/component",
+        Some(&desk.admin),
+        Some(wasm),
+    );
+    assert_eq!(uploaded.status, 201, "{}", uploaded.body);
+    let enabled = desk.service.json(
+        "PUT",
+        "/v1/tenants/acme/plugins/timers",
+        &desk.admin,
+        json!({"enabled": true, "config": {"anything": ["goes"]}}),
+    );
+    assert_eq!(enabled.status, 200, "{}", enabled.body);
+    let ran = |decisions: Vec<Value>| -> Vec<String> {
+        let mut names: Vec<String> = decisions
+            .iter()
+            .map(|d| d["plugin"].as_str().unwrap().to_string())
+            .collect();
+        names.sort();
+        names
+    };
+    let on_creation = desk.post(new_ticket("t-1", "2026-11-23T08:00:00Z", "normal"));
+    assert_eq!(ran(on_creation), ["sla", "timers"]);
+    let on_change = desk.post(fields_changed(
+        "t-1",
+        "2026-11-23T09:00:00Z",
+        json!({"priority": {"previous": "normal", "current": "urgent"},
+               "fields": [{"name": "contract", "previous": null, "current": {"text": "gold"}}]}),
+    ));
+    assert_eq!(ran(on_change), ["sla"]);
+    let ticket = desk.ticket("t-1");
+    assert_eq!(ticket["priority"], "urgent");
+    assert_eq!(
+        ticket["fields"],
+        json!([{"name": "contract", "value": {"text": "gold"}}])
     );
 }
 

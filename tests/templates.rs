@@ -116,7 +116,52 @@ fn check_language(lang: &str, tool_dir: Option<PathBuf>) {
         if kind == "channel-adapter" {
             check_adapter_refusals(lang, &dir, &printed.run);
         }
+        check_config_refusal(lang, kind, &dir, &printed.run);
     }
+}
+
+/// A configuration the plugin's `check-config` refuses stops the run before any call,
+/// each problem named with its place, the same in every language.
+fn check_config_refusal(lang: &str, kind: &str, dir: &Path, run: &str) {
+    let (config, expected): (&str, &[&str]) = match kind {
+        "automation" => (
+            r#"{"keywords": "urgent", "tag": 3}"#,
+            &[
+                "configuration /keywords: `keywords` must be a list of words",
+                "configuration /tag: `tag` must be a string",
+            ],
+        ),
+        "macros" => (
+            r#"{"signature": ["x"]}"#,
+            &["configuration /signature: `signature` must be a string"],
+        ),
+        _ => (
+            r#"{"send_url": "ftp://x"}"#,
+            &["configuration /send_url: `send_url` must be an http(s) URL, not `ftp://x`"],
+        ),
+    };
+    std::fs::write(dir.join("bad-config.json"), config).unwrap();
+    let out = sh(
+        &run.replace("--config config.json", "--config bad-config.json"),
+        dir,
+        None,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{lang} {kind}: {}",
+        text(&out.stderr)
+    );
+    assert!(
+        text(&out.stdout).is_empty(),
+        "{lang} {kind}: no call is made"
+    );
+    let stderr = text(&out.stderr);
+    let named: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("configuration "))
+        .collect();
+    assert_eq!(named, expected, "{lang} {kind}: {stderr}");
 }
 
 /// Bad deliveries get `malformed` or `rejected` answers, the same in every language,

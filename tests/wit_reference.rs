@@ -1,44 +1,51 @@
-//! `docs/wit-reference.md` is generated from `wit/` by this test, so that it cannot
-//! drift: the test fails when the committed file differs from what `wit/` gives.
-//! After changing `wit/`, regenerate it with
-//! `GUICHET_BLESS=1 cargo test --test wit_reference` and commit both.
+//! The WIT references in `docs/` are generated from `wit/` by this test, one per
+//! version of the contract, so that they cannot drift: the test fails when a committed
+//! file differs from what `wit/` gives. After changing `wit/`, regenerate them with
+//! `GUICHET_BLESS=1 cargo test --test wit_reference` and commit them.
 
 use std::fmt::Write;
 use std::path::Path;
 
 use wit_parser::{Docs, Resolve, Type, TypeDefKind, TypeId, WorldItem, WorldKey};
 
-const REFERENCE: &str = "docs/wit-reference.md";
+/// Each version's folder and its reference: the latest is `docs/wit-reference.md`.
+const REFERENCES: [(&str, &str); 2] = [
+    ("wit/v0.2.0", "docs/wit-reference.md"),
+    ("wit/v0.1.0", "docs/wit-reference-v0.1.0.md"),
+];
 
 #[test]
-fn the_wit_reference_matches_wit() {
+fn the_wit_references_match_wit() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let generated = generate(&root.join("wit"));
-    let path = root.join(REFERENCE);
-    if std::env::var_os("GUICHET_BLESS").is_some() {
-        std::fs::write(&path, &generated).unwrap();
-        return;
+    for (wit, reference) in REFERENCES {
+        let generated = generate(&root.join(wit), wit);
+        let path = root.join(reference);
+        if std::env::var_os("GUICHET_BLESS").is_some() {
+            std::fs::write(&path, &generated).unwrap();
+            continue;
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == generated,
+            "{reference} is out of date with {wit}/: run `GUICHET_BLESS=1 cargo test --test \
+             wit_reference` and commit the result"
+        );
     }
-    let committed = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        committed == generated,
-        "{REFERENCE} is out of date with wit/: run `GUICHET_BLESS=1 cargo test --test \
-         wit_reference` and commit the result"
-    );
 }
 
-fn generate(wit: &Path) -> String {
+fn generate(wit: &Path, folder: &str) -> String {
     let mut resolve = Resolve::default();
-    let (package, _) = resolve.push_dir(wit).expect("wit/ parses");
+    let (package, _) = resolve.push_dir(wit).expect("the WIT parses");
     let pkg = &resolve.packages[package];
     let mut out = String::new();
     writeln!(out, "# WIT reference: `{}`\n", pkg.name).unwrap();
     writeln!(
         out,
-        "Generated from [`wit/`](../wit) by `tests/wit_reference.rs`; do not edit by hand. \
-         The compatibility policy is in [`wit/README.md`](../wit/README.md). Names are \
-         WIT's; each language's bindings spell them in its own style (`on-event` is \
-         `on_event` in Rust and Python, `onEvent` in JavaScript).\n"
+        "Generated from [`{folder}/`](../{folder}) by `tests/wit_reference.rs`; do not edit \
+         by hand. The versions served and the compatibility policy are in \
+         [`wit/README.md`](../wit/README.md). Names are WIT's; each language's bindings \
+         spell them in its own style (`on-event` is `on_event` in Rust and Python, \
+         `onEvent` in JavaScript).\n"
     )
     .unwrap();
     push_docs(&mut out, &pkg.docs);

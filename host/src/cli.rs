@@ -13,9 +13,7 @@ use clap::{Parser, Subcommand};
 use guichet::harness::{self, Harness};
 use guichet::outbox::OutboxConfig;
 use guichet::pipeline::PipelineConfig;
-use guichet::runtime::{
-    CallLimits, ComponentInfo, LogLine, Runtime, RuntimeConfig, WIT_PACKAGE, World,
-};
+use guichet::runtime::{CallLimits, ComponentInfo, LogLine, Runtime, RuntimeConfig, World};
 use guichet::serve::{ServeConfig, Service, ServiceClock};
 use guichet::timekeeper::TimekeeperConfig;
 use guichet::{reference_plugins, templates};
@@ -273,7 +271,7 @@ fn check(plugin: &str, json: bool) -> Result<ExitCode> {
 
 fn print_info(origin: &str, info: &ComponentInfo) {
     println!("{origin}: a valid guichet plugin");
-    println!("world:   {WIT_PACKAGE} {}", info.world);
+    println!("world:   {} {}", info.contract, info.world);
     println!("size:    {} bytes", info.size);
     println!("sha256:  {}", info.sha256);
     println!("exports:");
@@ -323,6 +321,27 @@ fn run_plugin(
     }
     if let Some(ms) = deadline_ms {
         limits.deadline = Duration::from_millis(ms);
+    }
+    // What the service does when the configuration is set: a plugin of contract
+    // 0.2.0 is asked what is wrong with it, and it is not run with a refused one.
+    if let Some(report) = runtime.check_config(&component, &config, chrono::Utc::now(), &limits) {
+        let problems = report
+            .result
+            .with_context(|| format!("{origin} could not check its configuration"))?;
+        if !problems.is_empty() {
+            for problem in &problems {
+                match problem.path.as_str() {
+                    "" => eprintln!("configuration: {}", problem.message),
+                    path => eprintln!("configuration {path}: {}", problem.message),
+                }
+            }
+            eprintln!(
+                "the plugin refuses this configuration ({} problem(s)); the service would \
+                 refuse it too",
+                problems.len()
+            );
+            return Ok(ExitCode::FAILURE);
+        }
     }
     let harness = Harness::new(&runtime, component, config).with_limits(limits);
 

@@ -1,11 +1,13 @@
 //! The ticket model as the host and its JSON interfaces see it: tickets, messages,
 //! events and actions.
 //!
-//! This mirrors `guichet:plugin@0.1.0` in `wit/types.wit`, with serde for the JSON that
+//! This mirrors the latest `guichet:plugin` (`wit/v0.2.0/types.wit`), with serde for the JSON that
 //! integrators write (event files for `guichet plugin run`) and that helpdesks send.
 //! Keeping a host-owned model, instead of serialising the WIT bindings directly, lets
 //! the WIT contract gain versions while the host speaks one model; the conversions
 //! live in `runtime::convert`. This module holds data only: no I/O, no Wasm.
+
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -217,6 +219,43 @@ pub struct Ticket {
     /// The same for the assignment (assignee and group) and `assignment_changed`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assignment_changed_at: Option<DateTime<Utc>>,
+    /// The same for the priority and the priority of a `fields_changed`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority_changed_at: Option<DateTime<Utc>>,
+    /// The same for the channel and the channel of a `fields_changed`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel_changed_at: Option<DateTime<Utc>>,
+    /// The same for each custom field, by name, and the fields of a `fields_changed`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub fields_changed_at: BTreeMap<String, DateTime<Utc>>,
+}
+
+/// A change of priority, in a `fields_changed` event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PriorityChange {
+    pub previous: Priority,
+    pub current: Priority,
+}
+
+/// A change of the ticket's channel, in a `fields_changed` event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelChange {
+    pub previous: Channel,
+    pub current: Channel,
+}
+
+/// A change of one custom field, in a `fields_changed` event; `null` means not set
+/// (before) or removed (now).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FieldChange {
+    pub name: String,
+    #[serde(default)]
+    pub previous: Option<FieldValue>,
+    #[serde(default)]
+    pub current: Option<FieldValue>,
 }
 
 /// What happened to a ticket. JSON: an object with a `type` field, e.g.
@@ -248,6 +287,16 @@ pub enum EventKind {
         #[serde(default)]
         removed: Vec<String>,
     },
+    /// The priority, the channel or custom fields changed (by an agent in the
+    /// helpdesk, or by a plugin's action): only what changed is given.
+    FieldsChanged {
+        #[serde(default)]
+        priority: Option<PriorityChange>,
+        #[serde(default)]
+        channel: Option<ChannelChange>,
+        #[serde(default)]
+        fields: Vec<FieldChange>,
+    },
     TimerFired {
         name: String,
         due_at: DateTime<Utc>,
@@ -275,11 +324,23 @@ impl EventKind {
             Self::StatusChanged { .. } => "status_changed",
             Self::AssignmentChanged { .. } => "assignment_changed",
             Self::TagsChanged { .. } => "tags_changed",
+            Self::FieldsChanged { .. } => "fields_changed",
             Self::TimerFired { .. } => "timer_fired",
             Self::ScheduledTick { .. } => "scheduled_tick",
             Self::MissedCall { .. } => "missed_call",
         }
     }
+}
+
+/// Something wrong with a plugin's configuration, as the plugin's `check-config`
+/// found it (contract 0.2.0).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ConfigProblem {
+    /// Where, as a JSON Pointer (RFC 6901) into the configuration; empty for the
+    /// whole of it.
+    pub path: String,
+    /// What is wrong, naming the value.
+    pub message: String,
 }
 
 /// An event delivered to plugins: what happened, to which ticket, when.

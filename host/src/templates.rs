@@ -76,10 +76,12 @@ macro_rules! file {
     };
 }
 
+/// The contract version the templates target (the latest), and its WIT.
+const TEMPLATE_PACKAGE: &str = WIT_PACKAGE;
 const WIT: [File; 4] = [
-    file!("wit/types.wit", "wit/types.wit"),
-    file!("wit/host.wit", "wit/host.wit"),
-    file!("wit/worlds.wit", "wit/worlds.wit"),
+    file!("wit/types.wit", "wit/v0.2.0/types.wit"),
+    file!("wit/host.wit", "wit/v0.2.0/host.wit"),
+    file!("wit/worlds.wit", "wit/v0.2.0/worlds.wit"),
     file!("wit/README.md", "wit/README.md"),
 ];
 
@@ -178,9 +180,12 @@ pub fn create(name: &str, lang: Lang, world: World, dir: &Path) -> Result<Projec
     }
     let world_id = format!(
         "{}/{}@{}",
-        WIT_PACKAGE.split('@').next().unwrap_or(WIT_PACKAGE),
+        TEMPLATE_PACKAGE
+            .split('@')
+            .next()
+            .unwrap_or(TEMPLATE_PACKAGE),
         world.name(),
-        WIT_PACKAGE.split('@').nth(1).unwrap_or("0.1.0")
+        TEMPLATE_PACKAGE.split('@').nth(1).unwrap_or("0.2.0")
     );
     let crate_name = name.replace('-', "_");
     let fill = |text: &str| {
@@ -218,7 +223,7 @@ pub fn create(name: &str, lang: Lang, world: World, dir: &Path) -> Result<Projec
         "# {name}\n\nA guichet `{kind}` plugin in {lang}, made by `guichet plugin new`.\n\n\
          Needs {needs}. Build it, then run it on the sample input:\n\n\
          ```sh\n{build}\n{run}\n```\n\n\
-         `wit/` is the plugin contract ({WIT_PACKAGE}); `config.json` is the plugin's \
+         `wit/` is the plugin contract ({TEMPLATE_PACKAGE}); `config.json` is the plugin's \
          configuration, which the host passes to it unchanged.\n",
         kind = world.name(),
     );

@@ -44,14 +44,24 @@ impl Desk {
 
     /// (Re)installs the reference plugin `plugin` with `config` and `subscriptions`.
     pub fn configure(&self, plugin: &str, config: Value, subscriptions: &[&str]) {
-        let answer = self.service.json(
+        let answer = self.try_configure(plugin, config, subscriptions);
+        assert_eq!(answer.status, 200, "{}", answer.body);
+    }
+
+    /// The answer to (re)installing the reference plugin `plugin` with `config`.
+    pub fn try_configure(
+        &self,
+        plugin: &str,
+        config: Value,
+        subscriptions: &[&str],
+    ) -> super::service::Answer {
+        self.service.json(
             "PUT",
             &format!("/v1/tenants/acme/plugins/{plugin}"),
             &self.admin,
             json!({"reference": plugin, "config": config, "subscriptions": subscriptions,
                    "enabled": true}),
-        );
-        assert_eq!(answer.status, 200, "{}", answer.body);
+        )
     }
 
     /// Posts one event and waits for its outcome; returns the plugins' decisions.
@@ -228,6 +238,17 @@ pub fn assignment_changed(
            "kind": {"type": "assignment_changed",
                     "previous_assignee": previous_assignee, "current_assignee": current_assignee,
                     "previous_group": previous_group, "current_group": current_group},
+           "occurred_at": when, "ticket": known(ticket, when)})
+}
+
+/// `fields_changed` at `when`: what an agent changed in the helpdesk, e.g.
+/// `{"priority": {"previous": "normal", "current": "urgent"}}`.
+pub fn fields_changed(ticket: &str, when: &str, changes: Value) -> Value {
+    let mut kind = json!({"type": "fields_changed"});
+    for (key, value) in changes.as_object().expect("changes as an object") {
+        kind[key] = value.clone();
+    }
+    json!({"id": format!("{ticket}-fields-{when}"), "kind": kind,
            "occurred_at": when, "ticket": known(ticket, when)})
 }
 

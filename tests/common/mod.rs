@@ -123,7 +123,8 @@ pub fn build_plugin(lang: Lang, source: &Path, world: &str, name: &str) -> Optio
         return Some(output);
     }
     let world = format!("guichet:plugin/{world}@0.1.0");
-    let wit = root().join("wit");
+    // The examples target the first contract, still served unchanged.
+    let wit = root().join("wit/v0.1.0");
     let mut command = match lang {
         Lang::Python => {
             let module = source.file_stem().unwrap().to_str().unwrap();

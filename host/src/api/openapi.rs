@@ -511,6 +511,9 @@ fn refine(description: &mut Value) {
             // Kept by the host, not sent by helpdesks.
             properties.remove("status_changed_at");
             properties.remove("assignment_changed_at");
+            properties.remove("priority_changed_at");
+            properties.remove("channel_changed_at");
+            properties.remove("fields_changed_at");
         }
         schemas.insert("IncomingTicket".into(), Value::Object(ticket));
     }
@@ -852,7 +855,7 @@ mod tests {
         );
         let kinds =
             &served["components"]["schemas"]["IncomingEvent"]["properties"]["kind"]["oneOf"];
-        assert_eq!(kinds.as_array().unwrap().len(), 6, "{kinds}");
+        assert_eq!(kinds.as_array().unwrap().len(), 7, "{kinds}");
         assert_eq!(kinds[0]["additionalProperties"], false);
         assert_eq!(
             served["components"]["schemas"]["PluginSettings"]["properties"]["order"]["maximum"],

@@ -28,12 +28,13 @@ use crate::store::{AuditRecord, InstalledPlugin, PluginSource, Scope};
 use crate::timekeeper::{MAX_SCHEDULES_PER_PLUGIN, parse_schedule};
 
 /// The event kinds a plugin may subscribe to.
-const EVENT_KINDS: [&str; 8] = [
+const EVENT_KINDS: [&str; 9] = [
     "ticket_created",
     "message_added",
     "status_changed",
     "assignment_changed",
     "tags_changed",
+    "fields_changed",
     "timer_fired",
     "scheduled_tick",
     "missed_call",
@@ -196,8 +197,10 @@ impl PluginView {
 }
 
 /// Installs a reference plugin or changes a plugin's settings. The plugin is compiled
-/// with its new settings before they are stored, so a broken one is refused here
-/// rather than at its first event.
+/// with its new settings before they are stored, and a plugin of contract 0.2.0 is
+/// asked to check the configuration (when one is given, and whenever the plugin is
+/// left enabled), so a broken one or a configuration it refuses is refused here
+/// rather than at its first event; the plugin keeps its settings then.
 #[utoipa::path(
     put,
     path = "/v1/tenants/{tenant}/plugins/{name}",
@@ -209,7 +212,7 @@ impl PluginView {
     request_body = PluginSettings,
     responses(
         (status = 200, description = "The plugin with its new settings", body = PluginView),
-        (status = 422, description = "The plugin cannot be loaded", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The plugin cannot be loaded (`invalid-plugin`), or it refuses the configuration (`invalid-config`, each problem in `problems`)", body = Problem, content_type = "application/problem+json"),
     ),
     security(("admin_token" = []))
 )]
@@ -241,6 +244,10 @@ pub(super) async fn put_plugin(
     }
     let existing = state.store.plugin(&tenant, &name)?;
     let was_enabled = existing.as_ref().is_some_and(|p| p.enabled);
+    // The configuration is checked when it is set, and whenever the plugin is left
+    // enabled (new code under it, enabled with it): a plugin never runs with a
+    // configuration it refuses.
+    let config_given = settings.config.is_some();
     let schedules_changed = settings.schedules.is_some();
     let mut plugin = match (existing, &settings.reference) {
         (existing, Some(reference)) => {
@@ -291,7 +298,8 @@ pub(super) async fn put_plugin(
     plugin.updated_at = state.clock.now();
     let pipeline = state.pipeline.clone();
     let check = plugin.clone();
-    tokio::task::spawn_blocking(move || pipeline.plugins().get(&check).map(drop))
+    let now = state.clock.now();
+    let component = tokio::task::spawn_blocking(move || pipeline.plugins().get(&check))
         .await
         .map_err(Problem::internal)?
         .map_err(|e| {
@@ -301,6 +309,9 @@ pub(super) async fn put_plugin(
                 e.to_string(),
             )
         })?;
+    if config_given || plugin.enabled {
+        refuse_bad_config(&state, component, &plugin.name, &plugin.config, now).await?;
+    }
     state.store.put_plugin(&tenant, &plugin)?;
     if schedules_changed || (plugin.enabled && !was_enabled) {
         // New schedules, or a plugin back from being disabled, start from now: no
@@ -310,6 +321,57 @@ pub(super) async fn put_plugin(
     state.store.flush()?;
     tracing::info!(%tenant, plugin = %name, enabled = plugin.enabled, "plugin settings changed");
     answer(StatusCode::OK, PluginView::of(&state, plugin).await?)
+}
+
+/// Asks the plugin's component what is wrong with `config` (contract 0.2.0's
+/// `check-config`), and refuses with 422 `invalid-config` naming every problem it
+/// finds, or `config-check-failed` when the check itself fails. A component of
+/// contract 0.1.0 cannot be asked: its configuration is only checked as JSON.
+async fn refuse_bad_config(
+    state: &AppState,
+    component: std::sync::Arc<crate::runtime::PluginComponent>,
+    plugin: &str,
+    config: &str,
+    now: DateTime<Utc>,
+) -> Result<(), Problem> {
+    let pipeline = state.pipeline.clone();
+    let text = config.to_string();
+    let checked = tokio::task::spawn_blocking(move || {
+        pipeline.plugins().check_config(&component, &text, now)
+    })
+    .await
+    .map_err(Problem::internal)?;
+    match checked {
+        Ok(None) => Ok(()),
+        Ok(Some(problems)) if problems.is_empty() => Ok(()),
+        Ok(Some(problems)) => {
+            let listed: Vec<String> = problems
+                .iter()
+                .map(|p| {
+                    if p.path.is_empty() {
+                        p.message.clone()
+                    } else {
+                        format!("{}: {}", p.path, p.message)
+                    }
+                })
+                .collect();
+            let mut problem = Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid-config",
+                format!(
+                    "plugin `{plugin}` refuses this configuration: {}",
+                    listed.join("; ")
+                ),
+            );
+            problem.problems = Some(problems);
+            Err(problem)
+        }
+        Err(e) => Err(Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "config-check-failed",
+            format!("plugin `{plugin}` could not check this configuration: {e}"),
+        )),
+    }
 }
 
 fn new_plugin(name: &str, now: DateTime<Utc>) -> InstalledPlugin {
@@ -376,11 +438,20 @@ pub(super) async fn upload_component(
         )
     })?;
     let info = component.info().clone();
+    let existing = state.store.plugin(&tenant, &name)?;
+    if let Some(existing) = existing.as_ref().filter(|p| p.enabled) {
+        // New code under a live configuration: it must accept it.
+        refuse_bad_config(
+            &state,
+            component,
+            &name,
+            &existing.config,
+            state.clock.now(),
+        )
+        .await?;
+    }
     state.store.put_component(&info.sha256, &bytes)?;
-    let mut plugin = state
-        .store
-        .plugin(&tenant, &name)?
-        .unwrap_or_else(|| new_plugin(&name, state.clock.now()));
+    let mut plugin = existing.unwrap_or_else(|| new_plugin(&name, state.clock.now()));
     plugin.source = PluginSource::Uploaded {
         sha256: info.sha256.clone(),
     };

@@ -22,6 +22,10 @@ pub struct Problem {
     pub status: u16,
     /// What went wrong and what to fix, for people.
     pub detail: String,
+    /// For a configuration a plugin refused (`invalid-config`): each problem it
+    /// found, with its place (an RFC 9457 extension member).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problems: Option<Vec<crate::model::ConfigProblem>>,
 }
 
 impl Problem {
@@ -31,6 +35,7 @@ impl Problem {
             title: status.canonical_reason().unwrap_or("Error"),
             status: status.as_u16(),
             detail: detail.into(),
+            problems: None,
         }
     }
 

@@ -2,7 +2,8 @@
 //! follow-up events those changes cause. Pure functions: no storage, no Wasm.
 
 use crate::model::{
-    Action, AuthorRole, CustomField, Event, EventKind, Message, Ticket, TicketStatus, Timestamp,
+    Action, AuthorRole, ChannelChange, CustomField, Event, EventKind, FieldChange, Message,
+    PriorityChange, Ticket, TicketStatus, Timestamp,
 };
 
 /// The ticket as the event leaves it: the host's stored copy (if any) brought up to
@@ -12,7 +13,9 @@ use crate::model::{
 /// An event's time is respected, field by field: a `status_changed` that happened
 /// before the host's last change of the status (`status_changed_at`, set by events
 /// and by plugins' actions) is *late* and leaves the status as it is; likewise an
-/// `assignment_changed` and the assignment (`assignment_changed_at`). A change of
+/// `assignment_changed` and the assignment (`assignment_changed_at`), and in a
+/// `fields_changed` the priority, the channel and each custom field, one by one
+/// (`priority_changed_at`, `channel_changed_at`, `fields_changed_at`). A change of
 /// another field made since does not make it late: a status change of 10:19 still
 /// applies after a message of 10:20. A message joins the conversation in the order of
 /// the messages' times, once, and keeps the reply times (the latest, or for the first
@@ -36,6 +39,13 @@ pub fn ticket_after_event(stored: Option<Ticket>, event: &Event) -> Option<Ticke
             let mut newer = carried.clone();
             newer.status_changed_at = Some(event.occurred_at);
             newer.assignment_changed_at = Some(event.occurred_at);
+            newer.priority_changed_at = Some(event.occurred_at);
+            newer.channel_changed_at = Some(event.occurred_at);
+            newer.fields_changed_at = newer
+                .fields
+                .iter()
+                .map(|f| (f.name.clone(), event.occurred_at))
+                .collect();
             for message in stored.messages {
                 add_message(&mut newer, message);
             }
@@ -48,17 +58,29 @@ pub fn ticket_after_event(stored: Option<Ticket>, event: &Event) -> Option<Ticke
     Some(ticket)
 }
 
-/// Whether `event` is a change of status or assignment that a later change of the same
-/// field overtook, so that `ticket` (as [`ticket_after_event`] left it) does not show
-/// it: its plugins are not run, since what it reports is no longer so. Other events
-/// are never overtaken.
+/// Whether `event` is a change of status, assignment or fields that later changes of
+/// the same fields overtook, so that `ticket` (as [`ticket_after_event`] left it)
+/// does not show it: its plugins are not run, since what it reports is no longer so.
+/// A `fields_changed` is overtaken only when every change it reports is. Other
+/// events are never overtaken.
 pub fn overtaken(ticket: &Ticket, event: &Event) -> bool {
-    let applied_at = match event.kind {
-        EventKind::StatusChanged { .. } => ticket.status_changed_at,
-        EventKind::AssignmentChanged { .. } => ticket.assignment_changed_at,
-        _ => return false,
-    };
-    applied_at.is_some_and(|at| at > event.occurred_at)
+    let later = |applied_at: Option<Timestamp>| applied_at.is_some_and(|at| at > event.occurred_at);
+    match &event.kind {
+        EventKind::StatusChanged { .. } => later(ticket.status_changed_at),
+        EventKind::AssignmentChanged { .. } => later(ticket.assignment_changed_at),
+        EventKind::FieldsChanged {
+            priority,
+            channel,
+            fields,
+        } => {
+            (priority.is_none() || later(ticket.priority_changed_at))
+                && (channel.is_none() || later(ticket.channel_changed_at))
+                && fields
+                    .iter()
+                    .all(|f| later(ticket.fields_changed_at.get(&f.name).copied()))
+        }
+        _ => false,
+    }
 }
 
 /// Whether something that happened at `at` comes after the last change at `last`.
@@ -100,9 +122,48 @@ fn apply_kind(ticket: &mut Ticket, event: &Event) {
                 }
             }
         }
+        EventKind::FieldsChanged {
+            priority,
+            channel,
+            fields,
+        } => {
+            if let Some(change) = priority
+                && current(ticket.priority_changed_at, at)
+            {
+                ticket.priority = change.current;
+                ticket.priority_changed_at = Some(at);
+            }
+            if let Some(change) = channel
+                && current(ticket.channel_changed_at, at)
+            {
+                ticket.channel = change.current;
+                ticket.channel_changed_at = Some(at);
+            }
+            for change in fields {
+                if current(ticket.fields_changed_at.get(&change.name).copied(), at) {
+                    set_field(ticket, &change.name, change.current.clone());
+                    ticket.fields_changed_at.insert(change.name.clone(), at);
+                }
+            }
+        }
         EventKind::TimerFired { .. }
         | EventKind::ScheduledTick { .. }
         | EventKind::MissedCall { .. } => {}
+    }
+}
+
+/// Sets custom field `name` to `value`, or removes it for `None`.
+fn set_field(ticket: &mut Ticket, name: &str, value: Option<crate::model::FieldValue>) {
+    match (ticket.fields.iter().position(|f| f.name == name), value) {
+        (Some(n), Some(value)) => ticket.fields[n].value = value,
+        (Some(n), None) => {
+            ticket.fields.remove(n);
+        }
+        (None, Some(value)) => ticket.fields.push(CustomField {
+            name: name.to_string(),
+            value,
+        }),
+        (None, None) => {}
     }
 }
 
@@ -178,7 +239,10 @@ pub fn apply_actions(ticket: &mut Ticket, actions: &[Action], author: &str, now:
                 ticket.status = *status;
                 ticket.status_changed_at = Some(now);
             }
-            Action::SetPriority { priority } => ticket.priority = *priority,
+            Action::SetPriority { priority } => {
+                ticket.priority = *priority;
+                ticket.priority_changed_at = Some(now);
+            }
             Action::Assign { agent, group } => {
                 if agent.is_some() {
                     ticket.assignee = agent.clone();
@@ -201,13 +265,8 @@ pub fn apply_actions(ticket: &mut Ticket, actions: &[Action], author: &str, now:
             }
             Action::RemoveTags { tags } => ticket.tags.retain(|t| !tags.contains(t)),
             Action::SetField { name, value } => {
-                match ticket.fields.iter_mut().find(|f| &f.name == name) {
-                    Some(field) => field.value = value.clone(),
-                    None => ticket.fields.push(CustomField {
-                        name: name.clone(),
-                        value: value.clone(),
-                    }),
-                }
+                set_field(ticket, name, Some(value.clone()));
+                ticket.fields_changed_at.insert(name.clone(), now);
             }
             Action::PublicReply { body, channel } => insert_in_order(
                 ticket,
@@ -251,7 +310,8 @@ pub fn apply_actions(ticket: &mut Ticket, actions: &[Action], author: &str, now:
 }
 
 /// The events that the difference between `before` and `after` stands for, in a
-/// fixed order (status, assignment, tags), each carrying `after`.
+/// fixed order (status, assignment, tags, fields: priority, channel and custom
+/// fields), each carrying `after`.
 pub fn follow_ups(before: &Ticket, after: &Ticket, cause: &Event) -> Vec<Event> {
     let mut kinds = Vec::new();
     if before.status != after.status {
@@ -282,6 +342,47 @@ pub fn follow_ups(before: &Ticket, after: &Ticket, cause: &Event) -> Vec<Event> 
         .collect();
     if !added.is_empty() || !removed.is_empty() {
         kinds.push(EventKind::TagsChanged { added, removed });
+    }
+    let value_of = |ticket: &Ticket, name: &str| {
+        ticket
+            .fields
+            .iter()
+            .find(|f| f.name == name)
+            .map(|f| f.value.clone())
+    };
+    let mut names: Vec<&str> = before
+        .fields
+        .iter()
+        .chain(&after.fields)
+        .map(|f| f.name.as_str())
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    let fields: Vec<FieldChange> = names
+        .into_iter()
+        .filter_map(|name| {
+            let (previous, current) = (value_of(before, name), value_of(after, name));
+            (previous != current).then(|| FieldChange {
+                name: name.to_string(),
+                previous,
+                current,
+            })
+        })
+        .collect();
+    let priority = (before.priority != after.priority).then_some(PriorityChange {
+        previous: before.priority,
+        current: after.priority,
+    });
+    let channel = (before.channel != after.channel).then_some(ChannelChange {
+        previous: before.channel,
+        current: after.channel,
+    });
+    if priority.is_some() || channel.is_some() || !fields.is_empty() {
+        kinds.push(EventKind::FieldsChanged {
+            priority,
+            channel,
+            fields,
+        });
     }
     kinds
         .into_iter()
@@ -350,8 +451,76 @@ mod tests {
             .into_iter()
             .map(|e| e.kind.name())
             .collect();
-        // A priority change is not an event kind of its own.
-        assert_eq!(kinds, ["assignment_changed", "tags_changed"]);
+        // The priority's change is a `fields_changed`, last.
+        assert_eq!(
+            kinds,
+            ["assignment_changed", "tags_changed", "fields_changed"]
+        );
+        let changes = follow_ups(&before, &after, &cause);
+        assert_eq!(
+            changes[2].kind,
+            EventKind::FieldsChanged {
+                priority: Some(PriorityChange {
+                    previous: Priority::Normal,
+                    current: Priority::High,
+                }),
+                channel: None,
+                fields: Vec::new(),
+            }
+        );
+        assert_eq!(after.priority_changed_at, Some(now));
+    }
+
+    #[test]
+    fn a_fields_change_applies_field_by_field_and_a_late_one_is_overtaken() {
+        use crate::model::FieldValue;
+        let change =
+            |at: &str, priority: Option<(Priority, Priority)>, field: Option<&str>| Event {
+                id: format!("f-{at}"),
+                kind: EventKind::FieldsChanged {
+                    priority: priority
+                        .map(|(previous, current)| PriorityChange { previous, current }),
+                    channel: None,
+                    fields: field
+                        .map(|v| FieldChange {
+                            name: "level".into(),
+                            previous: None,
+                            current: Some(FieldValue::Text(v.into())),
+                        })
+                        .into_iter()
+                        .collect(),
+                },
+                ticket: Some(ticket()),
+                occurred_at: at.parse().unwrap(),
+            };
+        let urgent = change(
+            "2026-11-23T10:00:00Z",
+            Some((Priority::Normal, Priority::Urgent)),
+            None,
+        );
+        let t = ticket_after_event(Some(ticket()), &urgent).unwrap();
+        assert_eq!(t.priority, Priority::Urgent);
+        // Older than the priority's last change but the first of the field: the
+        // field is set, the priority kept, and the event is not overtaken as a whole.
+        let older = change(
+            "2026-11-23T09:00:00Z",
+            Some((Priority::Normal, Priority::Low)),
+            Some("L2"),
+        );
+        let t = ticket_after_event(Some(t), &older).unwrap();
+        assert_eq!(t.priority, Priority::Urgent);
+        assert_eq!(t.fields[0].value, FieldValue::Text("L2".into()));
+        assert!(!overtaken(&t, &older));
+        // Older on every count: overtaken, nothing changes.
+        let oldest = change(
+            "2026-11-23T08:00:00Z",
+            Some((Priority::Normal, Priority::High)),
+            Some("L1"),
+        );
+        let after = ticket_after_event(Some(t.clone()), &oldest).unwrap();
+        assert_eq!(after.priority, Priority::Urgent);
+        assert_eq!(after.fields, t.fields);
+        assert!(overtaken(&after, &oldest));
     }
 
     #[test]

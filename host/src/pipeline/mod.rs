@@ -417,7 +417,13 @@ fn process(
         let _call = tracing::info_span!("plugin", name = %installed.name).entered();
         let started = Instant::now();
         let component = match shared.plugins.get(&installed) {
-            Ok(component) if component.world() == World::Automation => component,
+            // A plugin of an older contract is not sent a kind it cannot read.
+            Ok(component)
+                if component.world() == World::Automation
+                    && component.info().contract.receives(&stored.event.kind) =>
+            {
+                component
+            }
             // Macros and adapters are not event-driven: they are not run here.
             Ok(_) => continue,
             Err(e) => {

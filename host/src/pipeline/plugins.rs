@@ -75,6 +75,23 @@ impl PluginCache {
         };
         Ok(self.load(&bytes)?)
     }
+
+    /// Asks `component` what is wrong with `config` before it is set (the
+    /// `check-config` of contract 0.2.0), under the runtime's default limits, its
+    /// clock at `now`. `Ok(None)` for a component of contract 0.1.0, which cannot be
+    /// asked; `Err` when the check itself failed (a trap, a limit).
+    pub fn check_config(
+        &self,
+        component: &PluginComponent,
+        config: &str,
+        now: crate::model::Timestamp,
+    ) -> Result<Option<Vec<crate::model::ConfigProblem>>, crate::runtime::CallError> {
+        let limits = self.runtime.default_limits().clone();
+        match self.runtime.check_config(component, config, now, &limits) {
+            None => Ok(None),
+            Some(report) => report.result.map(Some),
+        }
+    }
 }
 
 /// The environment of one call of `plugin` for `tenant`.

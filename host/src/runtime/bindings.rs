@@ -1,27 +1,57 @@
-//! Host-side bindings of `guichet:plugin@0.1.0`, generated from `wit/`.
+//! Host-side bindings of each version of `guichet:plugin` the host serves, generated
+//! from `wit/vX.Y.Z/`, side by side: one module per version, each with its own types,
+//! host interfaces and export bindings (`rules`, `macro-library`, `adapter`, and from
+//! 0.2.0 `config-check`). `convert` turns each version's types into the host's model,
+//! so that the rest of the host never sees a version.
 //!
-//! One `bindgen!` over a world that includes the three plugin worlds gives a single
-//! set of types for the shared interfaces, plus the export bindings of each plugin
-//! kind (`rules`, `macro-library`, `adapter`), which are loaded one by one after the
-//! kind of a component is known.
+//! In each module one `bindgen!` over a world that includes the three plugin worlds
+//! gives a single set of types for the shared interfaces, plus the export bindings of
+//! each plugin kind, which are loaded one by one after the kind of a component is
+//! known.
 
-wasmtime::component::bindgen!({
-    path: "../wit",
-    inline: "
-        package guichet:host;
+/// `guichet:plugin@0.1.0`, frozen: what plugins built before 0.2.0 target.
+pub mod v0_1_0 {
+    wasmtime::component::bindgen!({
+        path: "../wit/v0.1.0",
+        inline: "
+            package guichet:host-v0-1-0;
 
-        world runtime {
-            include guichet:plugin/automation@0.1.0;
-            include guichet:plugin/macros@0.1.0;
-            include guichet:plugin/channel-adapter@0.1.0;
-        }
-    ",
-    world: "guichet:host/runtime",
-    imports: { default: trappable },
-    // Exports are called as futures, so that the call's deadline can cut them at a
-    // yield (see `runtime::deadline`); the host interfaces never wait.
-    exports: { default: async },
-});
+            world runtime {
+                include guichet:plugin/automation@0.1.0;
+                include guichet:plugin/macros@0.1.0;
+                include guichet:plugin/channel-adapter@0.1.0;
+            }
+        ",
+        world: "guichet:host-v0-1-0/runtime",
+        imports: { default: trappable },
+        // Exports are called as futures, so that the call's deadline can cut them at a
+        // yield (see `runtime::deadline`); the host interfaces never wait.
+        exports: { default: async },
+    });
 
-pub use self::guichet::plugin::{config, log, storage, tickets, types};
-pub use exports::guichet::plugin::{adapter, macro_library, rules};
+    pub use self::guichet::plugin::{config, log, storage, tickets, types};
+    pub use exports::guichet::plugin::{adapter, macro_library, rules};
+}
+
+/// `guichet:plugin@0.2.0`: adds the `fields-changed` event and the `config-check`
+/// export.
+pub mod v0_2_0 {
+    wasmtime::component::bindgen!({
+        path: "../wit/v0.2.0",
+        inline: "
+            package guichet:host-v0-2-0;
+
+            world runtime {
+                include guichet:plugin/automation@0.2.0;
+                include guichet:plugin/macros@0.2.0;
+                include guichet:plugin/channel-adapter@0.2.0;
+            }
+        ",
+        world: "guichet:host-v0-2-0/runtime",
+        imports: { default: trappable },
+        exports: { default: async },
+    });
+
+    pub use self::guichet::plugin::{config, log, storage, tickets, types};
+    pub use exports::guichet::plugin::{adapter, config_check, macro_library, rules};
+}

@@ -13,7 +13,6 @@ use wasmtime::ResourceLimiter;
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
-use super::bindings::{config, log, storage, tickets, types};
 use super::convert;
 use super::sandbox::{CapturedOutput, LogicalClock, MonotonicClock, VirtualTimeView};
 use crate::model;
@@ -167,7 +166,7 @@ pub struct CallReport<T> {
     pub duration: Duration,
 }
 
-/// Limits on a plugin's private storage, as documented in `wit/host.wit`.
+/// Limits on a plugin's private storage, as documented in `wit/v0.2.0/host.wit` (the same in every version).
 pub const MAX_KEY_BYTES: usize = 256;
 pub const MAX_VALUE_BYTES: usize = 64 * 1024;
 pub const MAX_KEYS: usize = 10_000;
@@ -383,47 +382,52 @@ fn host_failure(e: HostServiceError) -> wasmtime::Error {
     wasmtime::Error::new(e)
 }
 
-impl types::Host for CallState {}
-
-impl tickets::Host for CallState {
-    fn get(&mut self, id: String) -> wasmtime::Result<Option<types::Ticket>> {
-        let ticket = self.env.tickets.get(&id).map_err(host_failure)?;
-        Ok(ticket.as_ref().map(Into::into))
-    }
-
-    fn open_by_identity(
-        &mut self,
-        identity: types::Identity,
-    ) -> wasmtime::Result<Vec<types::Ticket>> {
-        let identity: model::Identity = identity.into();
-        let found = self
-            .env
-            .tickets
-            .open_by_identity(&identity, MAX_TICKETS_RETURNED)
-            .map_err(host_failure)?;
-        Ok(found
-            .iter()
-            .take(MAX_TICKETS_RETURNED)
-            .map(Into::into)
-            .collect())
-    }
-
-    fn recent(
-        &mut self,
-        since: types::Timestamp,
-        limit: u32,
-    ) -> wasmtime::Result<Vec<types::Ticket>> {
-        let limit = (limit as usize).min(MAX_TICKETS_RETURNED);
-        let found = self
-            .env
-            .tickets
-            .recent(convert::from_millis(since), limit)
-            .map_err(host_failure)?;
-        Ok(found.iter().take(limit).map(Into::into).collect())
-    }
+/// Why a storage write was refused; each version's `storage-error`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StorageRefusal {
+    InvalidKey,
+    ValueTooLarge,
+    QuotaExceeded,
 }
 
+/// What the host interfaces do, in the host's model; each version of the contract
+/// binds them in `imports.rs`.
 impl CallState {
+    /// `tickets.get`: O(log n) in the tenant's tickets.
+    pub(crate) fn ticket(&mut self, id: &str) -> wasmtime::Result<Option<model::Ticket>> {
+        self.env.tickets.get(id).map_err(host_failure)
+    }
+
+    /// `tickets.open-by-identity`: at most [`MAX_TICKETS_RETURNED`], from an index.
+    pub(crate) fn open_tickets_of(
+        &mut self,
+        identity: &model::Identity,
+    ) -> wasmtime::Result<Vec<model::Ticket>> {
+        let mut found = self
+            .env
+            .tickets
+            .open_by_identity(identity, MAX_TICKETS_RETURNED)
+            .map_err(host_failure)?;
+        found.truncate(MAX_TICKETS_RETURNED);
+        Ok(found)
+    }
+
+    /// `tickets.recent`: at most `limit` and [`MAX_TICKETS_RETURNED`], from an index.
+    pub(crate) fn recent_tickets(
+        &mut self,
+        since_millis: i64,
+        limit: u32,
+    ) -> wasmtime::Result<Vec<model::Ticket>> {
+        let limit = (limit as usize).min(MAX_TICKETS_RETURNED);
+        let mut found = self
+            .env
+            .tickets
+            .recent(convert::from_millis(since_millis), limit)
+            .map_err(host_failure)?;
+        found.truncate(limit);
+        Ok(found)
+    }
+
     /// Whether `key` holds a value now (pending writes first), and whether it is
     /// among the committed keys. O(log n).
     fn key_state(&self, key: &str) -> wasmtime::Result<(bool, bool)> {
@@ -443,46 +447,45 @@ impl CallState {
         self.written_bytes += key.len() + value.as_ref().map_or(0, Vec::len);
         self.writes.insert(key, Pending { value, committed });
     }
-}
 
-/// Storage calls. `get`, `set` and `delete` cost O(log n) in the plugin's committed
-/// keys (the quota is the store's counter plus this call's running count); what one
-/// call writes is bounded by [`MAX_WRITTEN_BYTES`]. `list-keys` costs O(log n) plus
-/// the keys it returns, plus this call's own pending writes under the prefix.
-impl storage::Host for CallState {
-    fn get(&mut self, key: String) -> wasmtime::Result<Option<Vec<u8>>> {
-        if let Some(pending) = self.writes.get(&key) {
+    /// `storage.get`: O(log n) in the plugin's committed keys.
+    pub(crate) fn storage_get(&mut self, key: &str) -> wasmtime::Result<Option<Vec<u8>>> {
+        if let Some(pending) = self.writes.get(key) {
             return Ok(pending.value.clone());
         }
-        self.env.storage.get(&key).map_err(host_failure)
+        self.env.storage.get(key).map_err(host_failure)
     }
 
-    fn set(
+    /// `storage.set`: O(log n) in the plugin's committed keys (the quota is the
+    /// store's counter plus this call's running count); what one call writes is
+    /// bounded by [`MAX_WRITTEN_BYTES`].
+    pub(crate) fn storage_set(
         &mut self,
         key: String,
         value: Vec<u8>,
-    ) -> wasmtime::Result<Result<(), storage::StorageError>> {
+    ) -> wasmtime::Result<Result<(), StorageRefusal>> {
         if key.is_empty() || key.len() > MAX_KEY_BYTES {
-            return Ok(Err(storage::StorageError::InvalidKey));
+            return Ok(Err(StorageRefusal::InvalidKey));
         }
         if value.len() > MAX_VALUE_BYTES {
-            return Ok(Err(storage::StorageError::ValueTooLarge));
+            return Ok(Err(StorageRefusal::ValueTooLarge));
         }
         if self.written_bytes + key.len() + value.len() > MAX_WRITTEN_BYTES {
-            return Ok(Err(storage::StorageError::QuotaExceeded));
+            return Ok(Err(StorageRefusal::QuotaExceeded));
         }
         let (present, committed) = self.key_state(&key)?;
         if !present {
             let stored = self.env.storage.count().map_err(host_failure)?;
             if stored as isize + self.keys_added >= MAX_KEYS as isize {
-                return Ok(Err(storage::StorageError::QuotaExceeded));
+                return Ok(Err(StorageRefusal::QuotaExceeded));
             }
         }
         self.pend(key, Some(value), present, committed);
         Ok(Ok(()))
     }
 
-    fn delete(&mut self, key: String) -> wasmtime::Result<()> {
+    /// `storage.delete`: O(log n) in the plugin's committed keys.
+    pub(crate) fn storage_delete(&mut self, key: String) -> wasmtime::Result<()> {
         // A key that cannot be set cannot be there; past the call's byte budget,
         // the plugin's writes are refused anyway (its `set` says so).
         if key.is_empty()
@@ -500,7 +503,9 @@ impl storage::Host for CallState {
         Ok(())
     }
 
-    fn list_keys(&mut self, prefix: String) -> wasmtime::Result<Vec<String>> {
+    /// `storage.list-keys`: O(log n) plus the keys it returns, plus this call's own
+    /// pending writes under the prefix.
+    pub(crate) fn storage_keys(&mut self, prefix: String) -> wasmtime::Result<Vec<String>> {
         let pending: Vec<(&String, &Pending)> = self
             .writes
             .range(prefix.clone()..)
@@ -522,29 +527,31 @@ impl storage::Host for CallState {
         }
         Ok(keys.into_iter().take(MAX_LISTED_KEYS).collect())
     }
-}
 
-impl config::Host for CallState {
-    fn get(&mut self) -> wasmtime::Result<String> {
-        Ok(self.env.config.clone())
+    /// `config.get`.
+    pub(crate) fn config_text(&self) -> String {
+        self.env.config.clone()
     }
-}
 
-impl log::Host for CallState {
-    fn log(&mut self, level: log::Level, message: String) -> wasmtime::Result<()> {
+    /// `log.log`: kept up to the call's log cap.
+    pub(crate) fn push_log(&mut self, level: LogLevel, message: String) {
         self.log_bytes += message.len();
         if self.log_bytes <= self.log_cap {
-            self.logs.push(LogLine {
-                level: match level {
-                    log::Level::Trace => LogLevel::Trace,
-                    log::Level::Debug => LogLevel::Debug,
-                    log::Level::Info => LogLevel::Info,
-                    log::Level::Warn => LogLevel::Warn,
-                    log::Level::Error => LogLevel::Error,
-                },
-                message,
-            });
+            self.logs.push(LogLine { level, message });
         }
-        Ok(())
     }
+}
+
+/// The host interfaces of `guichet:plugin@0.1.0`.
+mod v0_1_0 {
+    use super::super::bindings::v0_1_0::{config, log, storage, tickets, types};
+    use super::{CallState, LogLevel, StorageRefusal};
+    include!("imports.rs");
+}
+
+/// The host interfaces of `guichet:plugin@0.2.0` (the same as 0.1.0's, in its types).
+mod v0_2_0 {
+    use super::super::bindings::v0_2_0::{config, log, storage, tickets, types};
+    use super::{CallState, LogLevel, StorageRefusal};
+    include!("imports.rs");
 }

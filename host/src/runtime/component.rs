@@ -1,4 +1,5 @@
-//! Loading a plugin: validation against the worlds of `guichet:plugin@0.1.0`,
+//! Loading a plugin: validation against the worlds of each version of
+//! `guichet:plugin` the host serves (0.1.0 and 0.2.0),
 //! compilation, and what `guichet plugin check` reports about a component.
 
 use std::collections::BTreeSet;
@@ -8,17 +9,66 @@ use sha2::{Digest, Sha256};
 use wasmtime::Engine;
 use wasmtime::component::{Component, InstancePre, Linker};
 
-use super::bindings::{adapter, macro_library, rules};
+use super::bindings::{v0_1_0, v0_2_0};
 use super::call::CallState;
 use super::error::LoadError;
 
-/// The version of the WIT package this host implements.
-pub const WIT_PACKAGE: &str = "guichet:plugin@0.1.0";
+/// The version of the WIT package new plugins target: the latest this host serves.
+pub const WIT_PACKAGE: &str = "guichet:plugin@0.2.0";
 
 /// `\0asm`, version 1, layer 0: a core module.
 const CORE_MODULE_HEADER: &[u8] = b"\0asm\x01\0\0\0";
 /// `\0asm`, version 0x0d, layer 1: a component.
 const COMPONENT_HEADER: &[u8] = b"\0asm\x0d\0\x01\0";
+
+/// A version of the `guichet:plugin` package the host serves, side by side (see
+/// `wit/README.md`): a component built against any of them runs unchanged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+pub enum ContractVersion {
+    /// `guichet:plugin@0.1.0`: no `fields-changed` events (its plugins are not sent
+    /// them) and no `check-config` (its configurations are checked as JSON only).
+    #[serde(rename = "0.1.0")]
+    V0_1_0,
+    /// `guichet:plugin@0.2.0`: adds the `fields-changed` event and the `config-check`
+    /// export.
+    #[serde(rename = "0.2.0")]
+    V0_2_0,
+}
+
+impl ContractVersion {
+    /// Every version served, oldest first.
+    pub const ALL: [ContractVersion; 2] = [ContractVersion::V0_1_0, ContractVersion::V0_2_0];
+
+    /// The version number, e.g. `0.2.0`.
+    pub fn number(self) -> &'static str {
+        match self {
+            ContractVersion::V0_1_0 => "0.1.0",
+            ContractVersion::V0_2_0 => "0.2.0",
+        }
+    }
+
+    /// Whether a plugin of this version is sent events of `kind`: a kind added in a
+    /// later version is one its plugins could not read.
+    pub fn receives(self, kind: &crate::model::EventKind) -> bool {
+        match self {
+            ContractVersion::V0_1_0 => {
+                !matches!(kind, crate::model::EventKind::FieldsChanged { .. })
+            }
+            ContractVersion::V0_2_0 => true,
+        }
+    }
+
+    /// Whether its plugins export `config-check`.
+    pub fn checks_config(self) -> bool {
+        self >= ContractVersion::V0_2_0
+    }
+}
+
+impl fmt::Display for ContractVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "guichet:plugin@{}", self.number())
+    }
+}
 
 /// The kind of a plugin: the world of `guichet:plugin` its component targets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, utoipa::ToSchema)]
@@ -44,13 +94,15 @@ impl World {
         }
     }
 
-    /// The interface a component of this world exports.
-    pub fn export(self) -> &'static str {
-        match self {
-            World::Automation => "guichet:plugin/rules@0.1.0",
-            World::Macros => "guichet:plugin/macro-library@0.1.0",
-            World::ChannelAdapter => "guichet:plugin/adapter@0.1.0",
-        }
+    /// The interface a component of this world exports, in `version`
+    /// (`guichet:plugin/rules@0.2.0`).
+    pub fn export(self, version: ContractVersion) -> String {
+        let interface = match self {
+            World::Automation => "rules",
+            World::Macros => "macro-library",
+            World::ChannelAdapter => "adapter",
+        };
+        format!("guichet:plugin/{interface}@{}", version.number())
     }
 
     /// The functions of the world's export, as WIT, for error messages.
@@ -69,23 +121,16 @@ impl World {
         }
     }
 
-    /// The guichet interfaces a component of this world may import.
-    pub fn imports(self) -> &'static [&'static str] {
-        match self {
-            World::Automation | World::Macros => &[
-                "guichet:plugin/types@0.1.0",
-                "guichet:plugin/tickets@0.1.0",
-                "guichet:plugin/storage@0.1.0",
-                "guichet:plugin/config@0.1.0",
-                "guichet:plugin/log@0.1.0",
-            ],
-            World::ChannelAdapter => &[
-                "guichet:plugin/types@0.1.0",
-                "guichet:plugin/storage@0.1.0",
-                "guichet:plugin/config@0.1.0",
-                "guichet:plugin/log@0.1.0",
-            ],
-        }
+    /// The guichet interfaces a component of this world may import, in `version`.
+    pub fn imports(self, version: ContractVersion) -> Vec<String> {
+        let interfaces: &[&str] = match self {
+            World::Automation | World::Macros => &["types", "tickets", "storage", "config", "log"],
+            World::ChannelAdapter => &["types", "storage", "config", "log"],
+        };
+        interfaces
+            .iter()
+            .map(|i| format!("guichet:plugin/{i}@{}", version.number()))
+            .collect()
     }
 }
 
@@ -95,12 +140,24 @@ impl fmt::Display for World {
     }
 }
 
+/// The export every 0.2.0 component gives beside its world's.
+const CONFIG_CHECK_V0_2_0: &str = "guichet:plugin/config-check@0.2.0";
+/// Its function, for error messages.
+const CONFIG_CHECK_FUNCTION: &str = "check-config: func(config: string) -> list<config-problem>";
+
+/// One export's typed entry points, in the version the component targets.
+#[derive(Clone)]
+pub(crate) enum Versioned<A, B> {
+    V0_1_0(A),
+    V0_2_0(B),
+}
+
 /// The typed entry points of a loaded component, by world.
 #[derive(Clone)]
 pub(crate) enum Exports {
-    Automation(rules::GuestIndices),
-    Macros(macro_library::GuestIndices),
-    ChannelAdapter(adapter::GuestIndices),
+    Automation(Versioned<v0_1_0::rules::GuestIndices, v0_2_0::rules::GuestIndices>),
+    Macros(Versioned<v0_1_0::macro_library::GuestIndices, v0_2_0::macro_library::GuestIndices>),
+    ChannelAdapter(Versioned<v0_1_0::adapter::GuestIndices, v0_2_0::adapter::GuestIndices>),
 }
 
 /// A validated, compiled plugin component, ready to instantiate. Cheap to share: the
@@ -108,6 +165,8 @@ pub(crate) enum Exports {
 pub struct PluginComponent {
     pub(crate) pre: InstancePre<CallState>,
     pub(crate) exports: Exports,
+    /// `check-config`, from 0.2.0 on.
+    pub(crate) config_check: Option<v0_2_0::config_check::GuestIndices>,
     info: ComponentInfo,
 }
 
@@ -116,6 +175,8 @@ pub struct PluginComponent {
 pub struct ComponentInfo {
     /// The world the component targets.
     pub world: World,
+    /// The version of `guichet:plugin` it targets.
+    pub contract: ContractVersion,
     /// Every interface the component imports ([`import_provision`] says what the
     /// host gives each).
     pub imports: Vec<String>,
@@ -169,34 +230,67 @@ impl PluginComponent {
             .map(|(name, _)| name.to_string())
             .collect();
 
-        let world = detect_world(&exports)?;
-        check_imports(world, &imports)?;
+        let (world, contract) = detect_world(&exports)?;
+        check_imports(world, contract, &imports)?;
 
         let pre = linker
             .instantiate_pre(&component)
             .map_err(|e| LoadError::Link(format!("{e:#}")))?;
+        let export = world.export(contract);
         let mismatch = |e: wasmtime::Error| LoadError::ExportMismatch {
-            export: world.export().to_string(),
+            export: export.clone(),
             reason: format!("{e:#}"),
             expected: world.export_functions(),
         };
-        let typed = match world {
-            World::Automation => {
-                Exports::Automation(rules::GuestIndices::new(&pre).map_err(mismatch)?)
-            }
-            World::Macros => {
-                Exports::Macros(macro_library::GuestIndices::new(&pre).map_err(mismatch)?)
-            }
-            World::ChannelAdapter => {
-                Exports::ChannelAdapter(adapter::GuestIndices::new(&pre).map_err(mismatch)?)
-            }
+        let missing = |reason: String| LoadError::ExportMismatch {
+            export: CONFIG_CHECK_V0_2_0.to_string(),
+            reason,
+            expected: CONFIG_CHECK_FUNCTION,
         };
-        let (exports, other_exports) = exports.into_iter().partition(|e| e == world.export());
+        if contract.checks_config() && !exports.iter().any(|e| e == CONFIG_CHECK_V0_2_0) {
+            return Err(missing(format!(
+                "it is missing: a {contract} component exports it beside `{export}`"
+            )));
+        }
+        use ContractVersion as V;
+        let typed = match (world, contract) {
+            (World::Automation, V::V0_1_0) => Exports::Automation(Versioned::V0_1_0(
+                v0_1_0::rules::GuestIndices::new(&pre).map_err(mismatch)?,
+            )),
+            (World::Automation, V::V0_2_0) => Exports::Automation(Versioned::V0_2_0(
+                v0_2_0::rules::GuestIndices::new(&pre).map_err(mismatch)?,
+            )),
+            (World::Macros, V::V0_1_0) => Exports::Macros(Versioned::V0_1_0(
+                v0_1_0::macro_library::GuestIndices::new(&pre).map_err(mismatch)?,
+            )),
+            (World::Macros, V::V0_2_0) => Exports::Macros(Versioned::V0_2_0(
+                v0_2_0::macro_library::GuestIndices::new(&pre).map_err(mismatch)?,
+            )),
+            (World::ChannelAdapter, V::V0_1_0) => Exports::ChannelAdapter(Versioned::V0_1_0(
+                v0_1_0::adapter::GuestIndices::new(&pre).map_err(mismatch)?,
+            )),
+            (World::ChannelAdapter, V::V0_2_0) => Exports::ChannelAdapter(Versioned::V0_2_0(
+                v0_2_0::adapter::GuestIndices::new(&pre).map_err(mismatch)?,
+            )),
+        };
+        let config_check = if contract.checks_config() {
+            Some(
+                v0_2_0::config_check::GuestIndices::new(&pre)
+                    .map_err(|e| missing(format!("{e:#}")))?,
+            )
+        } else {
+            None
+        };
+        let (exports, other_exports) = exports
+            .into_iter()
+            .partition(|e| *e == export || (contract.checks_config() && e == CONFIG_CHECK_V0_2_0));
         Ok(PluginComponent {
             pre,
             exports: typed,
+            config_check,
             info: ComponentInfo {
                 world,
+                contract,
                 imports,
                 exports,
                 other_exports,
@@ -217,17 +311,24 @@ impl PluginComponent {
     }
 }
 
-fn detect_world(exports: &[String]) -> Result<World, LoadError> {
-    let found: Vec<World> = World::ALL
+fn detect_world(exports: &[String]) -> Result<(World, ContractVersion), LoadError> {
+    let found: Vec<(World, ContractVersion)> = World::ALL
         .into_iter()
-        .filter(|w| exports.iter().any(|e| e == w.export()))
+        .flat_map(|w| ContractVersion::ALL.map(|v| (w, v)))
+        .filter(|(w, v)| exports.iter().any(|e| *e == w.export(*v)))
         .collect();
     match found.as_slice() {
-        [world] => Ok(*world),
+        [found] => Ok(*found),
         [] => Err(LoadError::NoWorld {
             expected: World::ALL
                 .iter()
-                .map(|w| format!("`{}` (world `{}`)", w.export(), w.name()))
+                .map(|w| {
+                    let versions: Vec<String> = ContractVersion::ALL
+                        .iter()
+                        .map(|v| format!("`{}`", w.export(*v)))
+                        .collect();
+                    format!("{} (world `{}`)", versions.join(" or "), w.name())
+                })
                 .collect::<Vec<_>>()
                 .join(", or "),
             found: if exports.is_empty() {
@@ -243,7 +344,7 @@ fn detect_world(exports: &[String]) -> Result<World, LoadError> {
         several => Err(LoadError::SeveralWorlds(
             several
                 .iter()
-                .map(|w| format!("`{}`", w.export()))
+                .map(|(w, v)| format!("`{}`", w.export(*v)))
                 .collect::<Vec<_>>()
                 .join(" and "),
         )),
@@ -253,8 +354,13 @@ fn detect_world(exports: &[String]) -> Result<World, LoadError> {
 /// A plugin may import its world's guichet interfaces and WASI 0.2; anything else
 /// (another guichet interface, another version, an unknown package) is named in the
 /// error so that the integrator knows which binding to remove or update.
-fn check_imports(world: World, imports: &[String]) -> Result<(), LoadError> {
-    let allowed: BTreeSet<&str> = world.imports().iter().copied().collect();
+fn check_imports(
+    world: World,
+    contract: ContractVersion,
+    imports: &[String],
+) -> Result<(), LoadError> {
+    let allowed_list = world.imports(contract);
+    let allowed: BTreeSet<&str> = allowed_list.iter().map(String::as_str).collect();
     for import in imports {
         if import.starts_with("wasi:") || allowed.contains(import.as_str()) {
             continue;
@@ -262,8 +368,7 @@ fn check_imports(world: World, imports: &[String]) -> Result<(), LoadError> {
         return Err(LoadError::UnsupportedImport {
             world,
             import: import.clone(),
-            provided: world
-                .imports()
+            provided: allowed_list
                 .iter()
                 .map(|i| format!("`{i}`"))
                 .collect::<Vec<_>>()

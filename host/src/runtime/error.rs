@@ -40,8 +40,8 @@ pub enum LoadError {
     },
 
     #[error(
-        "the component's `{export}` export does not match guichet:plugin@0.1.0 ({reason}); \
-         it should provide {expected}"
+        "the component's `{export}` export does not match the contract ({reason}); it \
+         should provide {expected}"
     )]
     ExportMismatch {
         export: String,
@@ -94,6 +94,12 @@ pub enum CallError {
 
     #[error("the plugin is a `{actual}` plugin, not a `{expected}` plugin")]
     WrongWorld { expected: World, actual: World },
+
+    #[error("a {version} plugin is not sent `{kind}` events: its contract has no such event")]
+    NotInContract {
+        kind: &'static str,
+        version: super::ContractVersion,
+    },
 
     #[error("the plugin could not be instantiated: {0}")]
     Instantiate(String),

@@ -1,5 +1,6 @@
 //! The plugin runtime: one wasmtime [`Engine`], components validated against the
-//! worlds of `guichet:plugin@0.1.0`, and calls run under per-call limits.
+//! worlds of each version of `guichet:plugin` it serves (0.1.0 and 0.2.0, side by
+//! side: `bindings`, `convert`), and calls run under per-call limits.
 //!
 //! The runtime owns Wasm execution only. It knows nothing of tenants, storage or
 //! HTTP: what a plugin may read comes in a [`PluginEnv`], and what a call produced
@@ -78,11 +79,14 @@ pub use call::{
     CallReport, HostServiceError, LogLevel, LogLine, PluginEnv, StorageSource, StorageWrite,
     TicketSource,
 };
-pub use component::{ComponentInfo, PluginComponent, WIT_PACKAGE, World, sha256_hex};
+pub use component::{
+    ComponentInfo, ContractVersion, PluginComponent, WIT_PACKAGE, World, sha256_hex,
+};
 pub use error::{CallError, LoadError};
 
+use bindings::{v0_1_0, v0_2_0};
 use call::{CallState, Limiter};
-use component::Exports;
+use component::{Exports, Versioned};
 use sandbox::{CapturedOutput, LogicalClock, MonotonicClock};
 
 pub use deadline::FUEL_YIELD_INTERVAL;
@@ -225,7 +229,8 @@ impl Runtime {
             sandbox::VirtualTime,
         >(&mut linker, CallState::virtual_time)?;
         linker.allow_shadowing(false);
-        bindings::Runtime::add_to_linker::<CallState, HasSelf<CallState>>(&mut linker, |s| s)?;
+        v0_1_0::Runtime::add_to_linker::<CallState, HasSelf<CallState>>(&mut linker, |s| s)?;
+        v0_2_0::Runtime::add_to_linker::<CallState, HasSelf<CallState>>(&mut linker, |s| s)?;
         Ok(linker)
     }
 
@@ -258,15 +263,31 @@ impl Runtime {
             })?;
         let world = plugin.world();
         let checked = match &plugin.exports {
-            Exports::Automation(indices) => indices.load(&mut store, &instance).map(drop),
-            Exports::Macros(indices) => indices.load(&mut store, &instance).map(drop),
-            Exports::ChannelAdapter(indices) => indices.load(&mut store, &instance).map(drop),
+            Exports::Automation(Versioned::V0_1_0(i)) => i.load(&mut store, &instance).map(drop),
+            Exports::Automation(Versioned::V0_2_0(i)) => i.load(&mut store, &instance).map(drop),
+            Exports::Macros(Versioned::V0_1_0(i)) => i.load(&mut store, &instance).map(drop),
+            Exports::Macros(Versioned::V0_2_0(i)) => i.load(&mut store, &instance).map(drop),
+            Exports::ChannelAdapter(Versioned::V0_1_0(i)) => {
+                i.load(&mut store, &instance).map(drop)
+            }
+            Exports::ChannelAdapter(Versioned::V0_2_0(i)) => {
+                i.load(&mut store, &instance).map(drop)
+            }
         };
         checked.map_err(|e| LoadError::ExportMismatch {
-            export: world.export().to_string(),
+            export: world.export(plugin.info().contract),
             reason: format!("{e:#}"),
             expected: world.export_functions(),
         })?;
+        if let Some(check) = &plugin.config_check {
+            check
+                .load(&mut store, &instance)
+                .map_err(|e| LoadError::ExportMismatch {
+                    export: "guichet:plugin/config-check@0.2.0".to_string(),
+                    reason: format!("{e:#}"),
+                    expected: "check-config: func(config: string) -> list<config-problem>",
+                })?;
+        }
         Ok(plugin)
     }
 
@@ -322,9 +343,13 @@ impl Runtime {
         limits: &CallLimits,
     ) -> CallReport<model::Channel> {
         self.fresh(plugin, env, limits, "", 0, |instance, env| {
-            instance.call_adapter(env, 0, limits, async |guest, store| {
-                Ok(Ok(guest.call_served_channel(store).await?.into()))
-            })
+            instance.call_adapter(
+                env,
+                0,
+                limits,
+                async |guest, store| Ok(Ok(guest.call_served_channel(store).await?.into())),
+                async |guest, store| Ok(Ok(guest.call_served_channel(store).await?.into())),
+            )
         })
     }
 
@@ -339,16 +364,30 @@ impl Runtime {
         limits: &CallLimits,
     ) -> CallReport<Vec<model::Inbound>> {
         let now = convert::millis(now);
-        let wit_request: bindings::adapter::IncomingRequest = request.into();
+        let request_v0_1: v0_1_0::adapter::IncomingRequest = request.into();
+        let request_v0_2: v0_2_0::adapter::IncomingRequest = request.into();
         let seed_key = format!("inbound\0{}\0{now}", request.path);
+        let refused = |e: model::AdapterError| CallError::Adapter(e.truncated(4096));
         self.fresh(plugin, env, limits, &seed_key, now, |instance, env| {
-            instance.call_adapter(env, now, limits, async |guest, store| {
-                Ok(guest
-                    .call_parse_inbound(store, &wit_request)
-                    .await?
-                    .map(|found| found.into_iter().map(Into::into).collect())
-                    .map_err(|e| CallError::Adapter(model::AdapterError::from(e).truncated(4096))))
-            })
+            instance.call_adapter(
+                env,
+                now,
+                limits,
+                async |guest, store| {
+                    Ok(guest
+                        .call_parse_inbound(store, &request_v0_1)
+                        .await?
+                        .map(|found| found.into_iter().map(Into::into).collect())
+                        .map_err(|e| refused(e.into())))
+                },
+                async |guest, store| {
+                    Ok(guest
+                        .call_parse_inbound(store, &request_v0_2)
+                        .await?
+                        .map(|found| found.into_iter().map(Into::into).collect())
+                        .map_err(|e| refused(e.into())))
+                },
+            )
         })
     }
 
@@ -363,17 +402,67 @@ impl Runtime {
         limits: &CallLimits,
     ) -> CallReport<model::OutgoingRequest> {
         let now = convert::millis(now);
-        let wit_reply: bindings::adapter::OutboundReply = reply.into();
+        let reply_v0_1: v0_1_0::adapter::OutboundReply = reply.into();
+        let reply_v0_2: v0_2_0::adapter::OutboundReply = reply.into();
         let seed_key = format!("outbound\0{}\0{now}", reply.ticket.id);
+        let refused = |e: model::AdapterError| CallError::Adapter(e.truncated(4096));
         self.fresh(plugin, env, limits, &seed_key, now, |instance, env| {
-            instance.call_adapter(env, now, limits, async |guest, store| {
-                Ok(guest
-                    .call_render_outbound(store, &wit_reply)
-                    .await?
-                    .map(Into::into)
-                    .map_err(|e| CallError::Adapter(model::AdapterError::from(e).truncated(4096))))
-            })
+            instance.call_adapter(
+                env,
+                now,
+                limits,
+                async |guest, store| {
+                    Ok(guest
+                        .call_render_outbound(store, &reply_v0_1)
+                        .await?
+                        .map(Into::into)
+                        .map_err(|e| refused(e.into())))
+                },
+                async |guest, store| {
+                    Ok(guest
+                        .call_render_outbound(store, &reply_v0_2)
+                        .await?
+                        .map(Into::into)
+                        .map_err(|e| refused(e.into())))
+                },
+            )
         })
+    }
+
+    /// Asks a plugin what is wrong with `config` (the JSON text about to be set), in a
+    /// fresh instance whose `config.get` returns it, with no tickets and empty
+    /// storage. `None` for a component of a contract without `check-config`
+    /// (0.1.0): nothing but the JSON can be checked for it. An empty list means the
+    /// configuration can be set.
+    pub fn check_config(
+        &self,
+        plugin: &PluginComponent,
+        config: &str,
+        now: model::Timestamp,
+        limits: &CallLimits,
+    ) -> Option<CallReport<Vec<model::ConfigProblem>>> {
+        let check = plugin.config_check.clone()?;
+        let now = convert::millis(now);
+        let mut env = PluginEnv::empty();
+        env.config = config.to_string();
+        Some(self.fresh(
+            plugin,
+            env.clone(),
+            limits,
+            "check-config",
+            now,
+            |instance, env| {
+                instance.call(env, now, limits, async |store, instance| {
+                    let guest = check.load(&mut *store, instance)?;
+                    Ok(Ok(guest
+                        .call_check_config(store, config)
+                        .await?
+                        .into_iter()
+                        .map(Into::into)
+                        .collect()))
+                })
+            },
+        ))
     }
 
     /// Instantiates `plugin` afresh and runs `call` on it.
@@ -578,20 +667,43 @@ impl WarmInstance {
         event: &model::Event,
         limits: &CallLimits,
     ) -> CallReport<Vec<model::Action>> {
-        let Exports::Automation(indices) = &self.plugin_exports else {
+        let Exports::Automation(indices) = self.plugin_exports.clone() else {
             return self.wrong_world(World::Automation);
         };
-        let indices = indices.clone();
-        let wit_event: bindings::types::Event = event.into();
         let now = convert::millis(event.occurred_at);
-        self.call(env, now, limits, async |store, instance| {
-            let guest = indices.load(&mut *store, instance)?;
-            Ok(guest
-                .call_on_event(store, &wit_event)
-                .await?
-                .map(|actions| actions.into_iter().map(Into::into).collect())
-                .map_err(|message| CallError::Plugin(model::truncate_text(message, 4096))))
-        })
+        let failed = |message: String| CallError::Plugin(model::truncate_text(message, 4096));
+        let unsent = |version: ContractVersion| CallError::NotInContract {
+            kind: event.kind.name(),
+            version,
+        };
+        match indices {
+            Versioned::V0_1_0(indices) => {
+                let Some(event) = convert::v0_1_0::event(event) else {
+                    return self.refuse(unsent(ContractVersion::V0_1_0));
+                };
+                self.call(env, now, limits, async |store, instance| {
+                    let guest = indices.load(&mut *store, instance)?;
+                    Ok(guest
+                        .call_on_event(store, &event)
+                        .await?
+                        .map(|actions| actions.into_iter().map(Into::into).collect())
+                        .map_err(failed))
+                })
+            }
+            Versioned::V0_2_0(indices) => {
+                let Some(event) = convert::v0_2_0::event(event) else {
+                    return self.refuse(unsent(ContractVersion::V0_2_0));
+                };
+                self.call(env, now, limits, async |store, instance| {
+                    let guest = indices.load(&mut *store, instance)?;
+                    Ok(guest
+                        .call_on_event(store, &event)
+                        .await?
+                        .map(|actions| actions.into_iter().map(Into::into).collect())
+                        .map_err(failed))
+                })
+            }
+        }
     }
 
     /// Runs the plugin's `list-macros` under `limits`, on this instance.
@@ -601,19 +713,21 @@ impl WarmInstance {
         now_millis: i64,
         limits: &CallLimits,
     ) -> CallReport<Vec<model::MacroInfo>> {
-        let Exports::Macros(indices) = &self.plugin_exports else {
+        let Exports::Macros(indices) = self.plugin_exports.clone() else {
             return self.wrong_world(World::Macros);
         };
-        let indices = indices.clone();
-        self.call(env, now_millis, limits, async |store, instance| {
-            let guest = indices.load(&mut *store, instance)?;
-            Ok(Ok(guest
-                .call_list_macros(store)
-                .await?
-                .into_iter()
-                .map(Into::into)
-                .collect()))
-        })
+        match indices {
+            Versioned::V0_1_0(indices) => self.call(env, now_millis, limits, async |store, i| {
+                let guest = indices.load(&mut *store, i)?;
+                let found = guest.call_list_macros(store).await?;
+                Ok(Ok(found.into_iter().map(Into::into).collect()))
+            }),
+            Versioned::V0_2_0(indices) => self.call(env, now_millis, limits, async |store, i| {
+                let guest = indices.load(&mut *store, i)?;
+                let found = guest.call_list_macros(store).await?;
+                Ok(Ok(found.into_iter().map(Into::into).collect()))
+            }),
+        }
     }
 
     /// Runs the plugin's `render` under `limits`, on this instance.
@@ -623,59 +737,86 @@ impl WarmInstance {
         request: &MacroRequest<'_>,
         limits: &CallLimits,
     ) -> CallReport<model::Rendered> {
-        let Exports::Macros(indices) = &self.plugin_exports else {
+        let Exports::Macros(indices) = self.plugin_exports.clone() else {
             return self.wrong_world(World::Macros);
         };
-        let indices = indices.clone();
-        let ticket: bindings::types::Ticket = request.ticket.into();
-        let variables: Vec<bindings::macro_library::Variable> = request
-            .variables
-            .iter()
-            .map(|(name, value)| bindings::macro_library::Variable {
-                name: name.clone(),
-                value: value.clone(),
-            })
-            .collect();
         let now = convert::millis(request.now);
-        self.call(env, now, limits, async |store, instance| {
-            let guest = indices.load(&mut *store, instance)?;
-            Ok(guest
-                .call_render(store, request.macro_id, &ticket, &variables)
-                .await?
-                .map(Into::into)
-                .map_err(|error| {
-                    CallError::Render(model::RenderError::from(error).truncated(4096))
-                }))
-        })
+        let failed = |error: model::RenderError| CallError::Render(error.truncated(4096));
+        // One version's call: the same code over that version's types.
+        macro_rules! render {
+            ($v:ident, $indices:expr) => {{
+                let indices = $indices;
+                let ticket: $v::types::Ticket = request.ticket.into();
+                let variables: Vec<$v::macro_library::Variable> = request
+                    .variables
+                    .iter()
+                    .map(|(name, value)| $v::macro_library::Variable {
+                        name: name.clone(),
+                        value: value.clone(),
+                    })
+                    .collect();
+                self.call(env, now, limits, async |store, instance| {
+                    let guest = indices.load(&mut *store, instance)?;
+                    Ok(guest
+                        .call_render(store, request.macro_id, &ticket, &variables)
+                        .await?
+                        .map(Into::into)
+                        .map_err(|error| failed(error.into())))
+                })
+            }};
+        }
+        match indices {
+            Versioned::V0_1_0(indices) => render!(v0_1_0, indices),
+            Versioned::V0_2_0(indices) => render!(v0_2_0, indices),
+        }
     }
 
-    /// One call into a `channel-adapter` plugin's exports.
+    /// One call into a `channel-adapter` plugin's exports: `v0_1_0` or `v0_2_0`,
+    /// whichever version the component targets.
     fn call_adapter<T: serde::Serialize>(
         &mut self,
         env: PluginEnv,
         now_millis: i64,
         limits: &CallLimits,
-        body: impl AsyncFnOnce(
-            &bindings::adapter::Guest,
+        v0_1_0: impl AsyncFnOnce(
+            &v0_1_0::adapter::Guest,
+            &mut Store<CallState>,
+        ) -> wasmtime::Result<Result<T, CallError>>,
+        v0_2_0: impl AsyncFnOnce(
+            &v0_2_0::adapter::Guest,
             &mut Store<CallState>,
         ) -> wasmtime::Result<Result<T, CallError>>,
     ) -> CallReport<T> {
-        let Exports::ChannelAdapter(indices) = &self.plugin_exports else {
+        let Exports::ChannelAdapter(indices) = self.plugin_exports.clone() else {
             return self.wrong_world(World::ChannelAdapter);
         };
-        let indices = indices.clone();
-        self.call(env, now_millis, limits, async |store, instance| {
-            let guest = indices.load(&mut *store, instance)?;
-            body(&guest, store).await
-        })
+        match indices {
+            Versioned::V0_1_0(indices) => {
+                self.call(env, now_millis, limits, async |store, instance| {
+                    let guest = indices.load(&mut *store, instance)?;
+                    v0_1_0(&guest, store).await
+                })
+            }
+            Versioned::V0_2_0(indices) => {
+                self.call(env, now_millis, limits, async |store, instance| {
+                    let guest = indices.load(&mut *store, instance)?;
+                    v0_2_0(&guest, store).await
+                })
+            }
+        }
     }
 
     fn wrong_world<T>(&self, expected: World) -> CallReport<T> {
+        self.refuse(CallError::WrongWorld {
+            expected,
+            actual: self.world,
+        })
+    }
+
+    /// A report of a call not made, for `error`.
+    fn refuse<T>(&self, error: CallError) -> CallReport<T> {
         CallReport {
-            result: Err(CallError::WrongWorld {
-                expected,
-                actual: self.world,
-            }),
+            result: Err(error),
             logs: Vec::new(),
             storage_writes: Vec::new(),
             fuel_used: 0,

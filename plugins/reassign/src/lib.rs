@@ -11,10 +11,11 @@ mod config;
 mod decide;
 
 wit_bindgen::generate!({
-    path: "../../wit",
-    world: "guichet:plugin/automation@0.1.0",
+    path: "../../wit/v0.2.0",
+    world: "guichet:plugin/automation@0.2.0",
 });
 
+use exports::guichet::plugin::config_check::{self, ConfigProblem};
 use exports::guichet::plugin::rules::Guest;
 use guichet::plugin::types::{Action, Event};
 use guichet::plugin::{config as host_config, log, storage};
@@ -61,6 +62,20 @@ impl Guest for Reassign {
             StateChange::Forget => storage::delete(&key),
         }
         Ok(decision.actions)
+    }
+}
+
+/// The configuration's problem, if any, before it is set: the reading every event
+/// does, so a configuration that passes is one the plugin can work with.
+impl config_check::Guest for Reassign {
+    fn check_config(config: String) -> Vec<ConfigProblem> {
+        match config::Config::parse(&config) {
+            Ok(_) => Vec::new(),
+            Err(message) => vec![ConfigProblem {
+                path: String::new(),
+                message,
+            }],
+        }
     }
 }
 

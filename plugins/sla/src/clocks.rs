@@ -27,6 +27,22 @@ pub struct Clock {
     pub warned: BTreeSet<usize>,
     pub internal_reached: bool,
     pub breached: bool,
+    /// The spans (from, to, ms) during which it ran, contiguous ones merged: a change
+    /// of policy recounts `elapsed` from them in the new policy's calendar. One span
+    /// per pause, so bounded by the ticket's events.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub runs: Vec<(i64, i64)>,
+}
+
+impl Clock {
+    /// Records that it ran from `from` to `to`.
+    fn ran(&mut self, from: i64, to: i64) {
+        match self.runs.last_mut() {
+            Some(last) if last.1 == from => last.1 = to,
+            _ if from < to => self.runs.push((from, to)),
+            _ => {}
+        }
+    }
 }
 
 /// What the plugin keeps per ticket (in plugin storage).
@@ -41,6 +57,10 @@ pub struct TicketClocks {
     /// active status), if it was: the clocks count from there, not from its creation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reopened_at: Option<i64>,
+    /// The policy the clocks were last counted in: when another one applies (the
+    /// priority raised, the group or channel changed), they are recounted in it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<String>,
 }
 
 /// What happened, as far as the clocks care.
@@ -129,6 +149,10 @@ impl TicketClocks {
         let wanted_timers = match policy {
             Some(policy) => {
                 self.accrue(policy, now);
+                if self.policy.as_ref().is_some_and(|p| *p != policy.name) {
+                    self.recount(policy);
+                }
+                self.policy = Some(policy.name.clone());
                 self.transition(policy, ticket, happened, now);
                 let paused = pause_on.iter().any(|s| s == ticket.status);
                 for clock in self.clocks.values_mut() {
@@ -138,7 +162,10 @@ impl TicketClocks {
                 self.next_points(policy, now)
             }
             // No policy applies (any more): nothing runs, nothing is due.
-            None => BTreeMap::new(),
+            None => {
+                self.policy = None;
+                BTreeMap::new()
+            }
         };
         for name in self
             .timers
@@ -158,7 +185,26 @@ impl TicketClocks {
         for clock in self.clocks.values_mut() {
             if let Some(since) = clock.since {
                 clock.elapsed += policy.calendar.between(since, now);
+                clock.ran(since, now);
             }
+        }
+    }
+
+    /// Counts each clock's time again in `policy`'s calendar, from the spans it ran,
+    /// when the ticket changes policy: its deadlines become the new policy's, as if
+    /// it had applied from the start. What was breached stays breached; the new
+    /// policy's warnings are given anew (those already past, at once). A record kept
+    /// before the spans were (no span, time counted) keeps its count.
+    fn recount(&mut self, policy: &Policy) {
+        for clock in self.clocks.values_mut() {
+            if !clock.runs.is_empty() {
+                clock.elapsed = clock
+                    .runs
+                    .iter()
+                    .map(|&(from, to)| policy.calendar.between(from, to))
+                    .sum();
+            }
+            clock.warned.clear();
         }
     }
 
@@ -186,7 +232,9 @@ impl TicketClocks {
                 _ => !done,
             };
             if has(metric) && applies && !self.clocks.contains_key(metric.name()) {
-                self.clock(metric).elapsed = policy.calendar.between(origin, now);
+                let clock = self.clock(metric);
+                clock.elapsed = policy.calendar.between(origin, now);
+                clock.ran(origin, now);
             }
         }
         match happened {

@@ -10,10 +10,11 @@ mod clocks;
 mod policy;
 
 wit_bindgen::generate!({
-    path: "../../wit",
-    world: "guichet:plugin/automation@0.1.0",
+    path: "../../wit/v0.2.0",
+    world: "guichet:plugin/automation@0.2.0",
 });
 
+use exports::guichet::plugin::config_check::{self, ConfigProblem};
 use exports::guichet::plugin::rules::Guest;
 use guichet::plugin::types::{
     Action, AuthorRole, Channel, Event, EventKind, Notification, Priority, Recipient, TicketStatus,
@@ -93,7 +94,13 @@ impl Guest for Sla {
         let Some(ticket) = &event.ticket else {
             return Ok(Vec::new());
         };
-        let config = Config::parse(&config::get())?;
+        let config = Config::parse(&config::get()).map_err(|problems| {
+            problems
+                .into_iter()
+                .map(|p| p.message)
+                .collect::<Vec<_>>()
+                .join("; ")
+        })?;
         let key = format!("clocks/{}", ticket.id);
         let stored: Option<TicketClocks> = match storage::get(&key) {
             Some(bytes) => Some(
@@ -211,6 +218,22 @@ impl Guest for Sla {
             actions.push(Action::SetTimer(Timer { name, due_at }));
         }
         Ok(actions)
+    }
+}
+
+/// Every problem of a configuration, with its place, before it is set.
+impl config_check::Guest for Sla {
+    fn check_config(config: String) -> Vec<ConfigProblem> {
+        match Config::parse(&config) {
+            Ok(_) => Vec::new(),
+            Err(problems) => problems
+                .into_iter()
+                .map(|p| ConfigProblem {
+                    path: p.path,
+                    message: p.message,
+                })
+                .collect(),
+        }
     }
 }
 

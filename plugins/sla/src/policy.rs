@@ -155,26 +155,108 @@ pub struct Config {
     pub policies: Vec<Policy>,
 }
 
+/// Something wrong in a configuration: where (a JSON Pointer, RFC 6901) and what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub path: String,
+    pub message: String,
+}
+
+/// The names a configuration may use, as guichet's JSON spells them.
+pub const STATUSES: [&str; 8] = [
+    "new",
+    "open",
+    "waiting_on_requester",
+    "waiting_on_agent",
+    "on_hold",
+    "solved",
+    "closed",
+    "merged",
+];
+pub const PRIORITIES: [&str; 4] = ["low", "normal", "high", "urgent"];
+pub const CHANNELS: [&str; 9] = [
+    "email",
+    "chat",
+    "whatsapp",
+    "messenger",
+    "phone",
+    "app_store_review",
+    "sms",
+    "web_form",
+    "api",
+];
+
+/// Adds a problem for each of `values` that is not among `known`.
+fn check_names(
+    problems: &mut Vec<Problem>,
+    path: &str,
+    what: &str,
+    values: &[String],
+    known: &[&str],
+) {
+    for (n, value) in values.iter().enumerate() {
+        if !known.contains(&value.as_str()) {
+            problems.push(Problem {
+                path: format!("{path}/{n}"),
+                message: format!(
+                    "unknown {what} `{value}`; expected one of {}",
+                    known.join(", ")
+                ),
+            });
+        }
+    }
+}
+
 impl Config {
-    pub fn parse(text: &str) -> Result<Config, String> {
-        let raw: RawConfig =
-            serde_json::from_str(text).map_err(|e| format!("sla configuration: {e}"))?;
+    /// Reads the configuration, or every problem found in it (not only the first),
+    /// each with its place: what `check-config` answers, and why an event cannot be
+    /// handled with it.
+    pub fn parse(text: &str) -> Result<Config, Vec<Problem>> {
+        let raw: RawConfig = serde_json::from_str(text).map_err(|e| {
+            vec![Problem {
+                path: String::new(),
+                message: format!("sla configuration: {e}"),
+            }]
+        })?;
+        let mut problems = Vec::new();
+        check_names(
+            &mut problems,
+            "/pause_on",
+            "status",
+            &raw.pause_on,
+            &STATUSES,
+        );
         let mut policies = Vec::new();
-        for p in raw.policies {
-            let context = |e: String| format!("sla policy `{}`: {e}", p.name);
+        for (n, p) in raw.policies.into_iter().enumerate() {
+            let at = format!("/policies/{n}");
+            let known = problems.len();
+            let mut problem = |path: String, message: String| {
+                problems.push(Problem {
+                    path,
+                    message: format!("sla policy `{}`: {message}", p.name),
+                })
+            };
             let (calendar, zone) = match &p.calendar {
                 None => (Calendar::Always, "UTC".to_string()),
-                Some(name) => {
-                    let config = raw
-                        .calendars
-                        .get(name)
-                        .ok_or_else(|| context(format!("no calendar `{name}` in `calendars`")))?;
-                    (
-                        Calendar::from_config(config)
-                            .map_err(|e| context(format!("calendar `{name}`: {e}")))?,
-                        config.time_zone.clone(),
-                    )
-                }
+                Some(name) => match raw.calendars.get(name) {
+                    None => {
+                        problem(
+                            format!("{at}/calendar"),
+                            format!("no calendar `{name}` in `calendars`"),
+                        );
+                        (Calendar::Always, "UTC".to_string())
+                    }
+                    Some(config) => match Calendar::from_config(config) {
+                        Ok(calendar) => (calendar, config.time_zone.clone()),
+                        Err(e) => {
+                            problem(
+                                format!("/calendars/{name}"),
+                                format!("calendar `{name}`: {e}"),
+                            );
+                            (Calendar::Always, "UTC".to_string())
+                        }
+                    },
+                },
             };
             let mut targets = BTreeMap::new();
             for (metric, text) in [
@@ -183,26 +265,69 @@ impl Config {
                 (Metric::Resolution, &p.resolution),
             ] {
                 if let Some(text) = text {
-                    targets.insert(metric, parse_duration(text).map_err(context)?);
+                    match parse_duration(text) {
+                        Ok(ms) => {
+                            targets.insert(metric, ms);
+                        }
+                        Err(e) => problem(format!("{at}/{}", metric.name()), e),
+                    }
                 }
             }
             let mut internal = BTreeMap::new();
             for (name, text) in &p.internal {
-                let metric = Metric::ALL
-                    .into_iter()
-                    .find(|m| m.name() == name)
-                    .ok_or_else(|| {
-                        context(format!(
-                            "`internal.{name}`: use first_reply, next_reply or resolution"
-                        ))
-                    })?;
-                internal.insert(metric, parse_duration(text).map_err(context)?);
+                match Metric::ALL.into_iter().find(|m| m.name() == name) {
+                    None => problem(
+                        format!("{at}/internal/{name}"),
+                        format!("`internal.{name}`: use first_reply, next_reply or resolution"),
+                    ),
+                    Some(metric) => match parse_duration(text) {
+                        Ok(ms) => {
+                            internal.insert(metric, ms);
+                        }
+                        Err(e) => problem(format!("{at}/internal/{name}"), e),
+                    },
+                }
             }
-            let warnings = p
-                .warnings
-                .iter()
-                .map(|w| parse_warning(w).map_err(context))
-                .collect::<Result<_, _>>()?;
+            let mut warnings = Vec::new();
+            for (i, text) in p.warnings.iter().enumerate() {
+                match parse_warning(text) {
+                    Ok(w) => warnings.push(w),
+                    Err(e) => problem(format!("{at}/warnings/{i}"), e),
+                }
+            }
+            if let Some(level) = &p.on_breach.raise_priority
+                && !PRIORITIES.contains(&level.as_str())
+            {
+                problem(
+                    format!("{at}/on_breach/raise_priority"),
+                    format!(
+                        "unknown priority `{level}`; expected one of {}",
+                        PRIORITIES.join(", ")
+                    ),
+                );
+            }
+            let m = &p.matches;
+            let mut names = Vec::new();
+            check_names(
+                &mut names,
+                &format!("{at}/match/priorities"),
+                "priority",
+                &m.priorities,
+                &PRIORITIES,
+            );
+            check_names(
+                &mut names,
+                &format!("{at}/match/channels"),
+                "channel",
+                &m.channels,
+                &CHANNELS,
+            );
+            for found in names {
+                problem(found.path, found.message);
+            }
+            if problems.len() > known {
+                continue;
+            }
             policies.push(Policy {
                 name: p.name,
                 matches: p.matches,
@@ -213,6 +338,9 @@ impl Config {
                 warnings,
                 on_breach: p.on_breach,
             });
+        }
+        if !problems.is_empty() {
+            return Err(problems);
         }
         Ok(Config {
             pause_on: raw.pause_on,

@@ -9,10 +9,11 @@ mod fold;
 mod rules;
 
 wit_bindgen::generate!({
-    path: "../../wit",
-    world: "guichet:plugin/automation@0.1.0",
+    path: "../../wit/v0.2.0",
+    world: "guichet:plugin/automation@0.2.0",
 });
 
+use exports::guichet::plugin::config_check::{self, ConfigProblem};
 use exports::guichet::plugin::rules::Guest;
 use guichet::plugin::types::{Action, Event, EventKind};
 use guichet::plugin::{config, log};
@@ -42,6 +43,20 @@ impl Guest for Triage {
             ),
         }
         Ok(decision.into_actions(&ticket))
+    }
+}
+
+/// The configuration's problem, if any, before it is set: the reading every event
+/// does, so a configuration that passes is one the plugin can work with.
+impl config_check::Guest for Triage {
+    fn check_config(config: String) -> Vec<ConfigProblem> {
+        match rules::Config::parse(&config) {
+            Ok(_) => Vec::new(),
+            Err(message) => vec![ConfigProblem {
+                path: String::new(),
+                message,
+            }],
+        }
     }
 }
 

@@ -8,8 +8,8 @@
 // {tag, val} with kebab-case tags, enums are kebab-case strings, s64 is a BigInt. An
 // `err` result is returned by throwing its value.
 
-import { get as getConfig } from 'guichet:plugin/config@0.1.0';
-import { log } from 'guichet:plugin/log@0.1.0';
+import { get as getConfig } from 'guichet:plugin/config@0.2.0';
+import { log } from 'guichet:plugin/log@0.2.0';
 
 export const rules = {
   onEvent(event) {
@@ -37,5 +37,34 @@ export const rules = {
       { tag: 'add-tags', val: [tag] },
       { tag: 'set-priority', val: 'high' },
     ];
+  },
+};
+
+// What is wrong with a configuration, before the service sets it (`check-config`).
+export const configCheck = {
+  checkConfig(text) {
+    let config;
+    try {
+      config = JSON.parse(text);
+    } catch (error) {
+      return [{ path: '', message: `not valid JSON: ${error.message}` }];
+    }
+    const problems = [];
+    if (!Array.isArray(config?.keywords)) {
+      problems.push({ path: '/keywords', message: '`keywords` must be a list of words' });
+    } else {
+      config.keywords.forEach((word, n) => {
+        if (typeof word !== 'string') {
+          problems.push({
+            path: `/keywords/${n}`,
+            message: `a keyword is a string, not ${JSON.stringify(word)}`,
+          });
+        }
+      });
+    }
+    if (config?.tag != null && typeof config.tag !== 'string') {
+      problems.push({ path: '/tag', message: '`tag` must be a string' });
+    }
+    return problems;
   },
 };

@@ -9,7 +9,7 @@
 // {tag, val} with kebab-case tags, enums are kebab-case strings, s64 is a BigInt,
 // list<u8> is a Uint8Array. An `err` result is returned by throwing its value.
 
-import { get as getConfig } from 'guichet:plugin/config@0.1.0';
+import { get as getConfig } from 'guichet:plugin/config@0.2.0';
 
 const malformed = (message) => ({ tag: 'malformed', val: message });
 const rejected = (message) => ({ tag: 'rejected', val: message });
@@ -69,5 +69,25 @@ export const adapter = {
       headers: [{ name: 'content-type', value: 'application/json' }],
       body: new TextEncoder().encode(body),
     };
+  },
+};
+
+// What is wrong with a configuration, before the service sets it (`check-config`).
+export const configCheck = {
+  checkConfig(text) {
+    let config;
+    try {
+      config = JSON.parse(text);
+    } catch (error) {
+      return [{ path: '', message: `not valid JSON: ${error.message}` }];
+    }
+    const url = config?.send_url;
+    if (typeof url !== 'string') {
+      return [{ path: '/send_url', message: '`send_url` is missing' }];
+    }
+    if (!url.startsWith('https://') && !url.startsWith('http://')) {
+      return [{ path: '/send_url', message: `\`send_url\` must be an http(s) URL, not \`${url}\`` }];
+    }
+    return [];
   },
 };

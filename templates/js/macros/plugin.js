@@ -8,7 +8,7 @@
 // {tag, val} with kebab-case tags, enums are kebab-case strings, s64 is a BigInt. An
 // `err` result is returned by throwing its value.
 
-import { get as getConfig } from 'guichet:plugin/config@0.1.0';
+import { get as getConfig } from 'guichet:plugin/config@0.2.0';
 
 export const macroLibrary = {
   listMacros() {
@@ -38,5 +38,21 @@ export const macroLibrary = {
       body: `Hello ${name},\n\nThank you for your message. ${agent} will look after your request.\n\n${signature}`,
       actions: [{ tag: 'add-tags', val: ['thanked'] }],
     };
+  },
+};
+
+// What is wrong with a configuration, before the service sets it (`check-config`).
+export const configCheck = {
+  checkConfig(text) {
+    let config;
+    try {
+      config = JSON.parse(text);
+    } catch (error) {
+      return [{ path: '', message: `not valid JSON: ${error.message}` }];
+    }
+    if (config?.signature != null && typeof config.signature !== 'string') {
+      return [{ path: '/signature', message: '`signature` must be a string' }];
+    }
+    return [];
   },
 };

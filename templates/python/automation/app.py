@@ -9,6 +9,7 @@ import json
 
 from componentize_py_types import Err
 from wit_world import exports
+from wit_world.exports import config_check
 from wit_world.imports import config, log, types
 
 
@@ -33,3 +34,36 @@ class Rules(exports.Rules):
             return []
         log.log(log.Level.INFO, f"ticket {ticket.id} looks urgent")
         return [types.Action_AddTags([tag]), types.Action_SetPriority(types.Priority.HIGH)]
+
+
+class ConfigCheck(exports.ConfigCheck):
+    """What is wrong with a configuration, before the service sets it."""
+
+    def check_config(self, config):
+        try:
+            settings = json.loads(config)
+        except ValueError as error:
+            return [config_check.ConfigProblem(path="", message=f"not valid JSON: {error}")]
+        problems = []
+        keywords = settings.get("keywords") if isinstance(settings, dict) else None
+        if not isinstance(keywords, list):
+            problems.append(
+                config_check.ConfigProblem(
+                    path="/keywords", message="`keywords` must be a list of words"
+                )
+            )
+        else:
+            for n, word in enumerate(keywords):
+                if not isinstance(word, str):
+                    problems.append(
+                        config_check.ConfigProblem(
+                            path=f"/keywords/{n}",
+                            message=f"a keyword is a string, not {json.dumps(word)}",
+                        )
+                    )
+        tag = settings.get("tag") if isinstance(settings, dict) else None
+        if tag is not None and not isinstance(tag, str):
+            problems.append(
+                config_check.ConfigProblem(path="/tag", message="`tag` must be a string")
+            )
+        return problems

@@ -10,6 +10,7 @@ import json
 
 from componentize_py_types import Err
 from wit_world import exports
+from wit_world.exports import config_check
 from wit_world.exports import adapter
 from wit_world.imports import config, types
 
@@ -74,3 +75,24 @@ class Adapter(exports.Adapter):
             headers=[adapter.Header(name="content-type", value="application/json")],
             body=body.encode(),
         )
+
+
+class ConfigCheck(exports.ConfigCheck):
+    """What is wrong with a configuration, before the service sets it."""
+
+    def check_config(self, config):
+        try:
+            settings = json.loads(config)
+        except ValueError as error:
+            return [config_check.ConfigProblem(path="", message=f"not valid JSON: {error}")]
+        url = settings.get("send_url") if isinstance(settings, dict) else None
+        if not isinstance(url, str):
+            return [config_check.ConfigProblem(path="/send_url", message="`send_url` is missing")]
+        if not (url.startswith("https://") or url.startswith("http://")):
+            return [
+                config_check.ConfigProblem(
+                    path="/send_url",
+                    message=f"`send_url` must be an http(s) URL, not `{url}`",
+                )
+            ]
+        return []

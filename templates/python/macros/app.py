@@ -9,6 +9,7 @@ import json
 
 from componentize_py_types import Err
 from wit_world import exports
+from wit_world.exports import config_check
 from wit_world.exports import macro_library
 from wit_world.imports import config, types
 
@@ -41,3 +42,21 @@ class MacroLibrary(exports.MacroLibrary):
             f"\n\n{signature}"
         )
         return macro_library.Rendered(body=body, actions=[types.Action_AddTags(["thanked"])])
+
+
+class ConfigCheck(exports.ConfigCheck):
+    """What is wrong with a configuration, before the service sets it."""
+
+    def check_config(self, config):
+        try:
+            settings = json.loads(config)
+        except ValueError as error:
+            return [config_check.ConfigProblem(path="", message=f"not valid JSON: {error}")]
+        signature = settings.get("signature") if isinstance(settings, dict) else None
+        if signature is not None and not isinstance(signature, str):
+            return [
+                config_check.ConfigProblem(
+                    path="/signature", message="`signature` must be a string"
+                )
+            ]
+        return []

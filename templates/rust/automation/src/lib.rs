@@ -9,6 +9,7 @@ wit_bindgen::generate!({
     world: "{{world}}",
 });
 
+use exports::guichet::plugin::config_check::{self, ConfigProblem};
 use exports::guichet::plugin::rules::Guest;
 use guichet::plugin::types::{Action, AuthorRole, Event, EventKind, Priority};
 use guichet::plugin::{config, log};
@@ -43,6 +44,38 @@ impl Guest for Plugin {
         }
         log::log(log::Level::Info, &format!("ticket {} looks urgent", ticket.id));
         Ok(vec![Action::AddTags(vec![tag]), Action::SetPriority(Priority::High)])
+    }
+}
+
+/// What is wrong with a configuration, before the service sets it (`check-config`).
+impl config_check::Guest for Plugin {
+    fn check_config(config: String) -> Vec<ConfigProblem> {
+        let problem = |path: String, message: String| ConfigProblem { path, message };
+        let config: serde_json::Value = match serde_json::from_str(&config) {
+            Ok(config) => config,
+            Err(e) => return vec![problem(String::new(), format!("not valid JSON: {e}"))],
+        };
+        let mut problems = Vec::new();
+        match config["keywords"].as_array() {
+            Some(words) => {
+                for (n, word) in words.iter().enumerate() {
+                    if !word.is_string() {
+                        problems.push(problem(
+                            format!("/keywords/{n}"),
+                            format!("a keyword is a string, not {word}"),
+                        ));
+                    }
+                }
+            }
+            None => problems.push(problem(
+                "/keywords".to_string(),
+                "`keywords` must be a list of words".to_string(),
+            )),
+        }
+        if !config["tag"].is_null() && !config["tag"].is_string() {
+            problems.push(problem("/tag".to_string(), "`tag` must be a string".to_string()));
+        }
+        problems
     }
 }
 

@@ -11,6 +11,7 @@ wit_bindgen::generate!({
     world: "{{world}}",
 });
 
+use exports::guichet::plugin::config_check::{self, ConfigProblem};
 use exports::guichet::plugin::adapter::{
     AdapterError, Guest, Header, InboundMessage, IncomingRequest, Inbound, OutboundReply,
     OutgoingRequest,
@@ -83,6 +84,29 @@ impl Guest for Plugin {
             }],
             body: body.to_string().into_bytes(),
         })
+    }
+}
+
+/// What is wrong with a configuration, before the service sets it (`check-config`).
+impl config_check::Guest for Plugin {
+    fn check_config(config: String) -> Vec<ConfigProblem> {
+        let problem = |path: &str, message: String| ConfigProblem {
+            path: path.to_string(),
+            message,
+        };
+        match serde_json::from_str::<serde_json::Value>(&config) {
+            Err(e) => vec![problem("", format!("not valid JSON: {e}"))],
+            Ok(config) => match config["send_url"].as_str() {
+                Some(url) if url.starts_with("https://") || url.starts_with("http://") => {
+                    Vec::new()
+                }
+                Some(url) => vec![problem(
+                    "/send_url",
+                    format!("`send_url` must be an http(s) URL, not `{url}`"),
+                )],
+                None => vec![problem("/send_url", "`send_url` is missing".to_string())],
+            },
+        }
     }
 }
 

@@ -9,6 +9,7 @@ wit_bindgen::generate!({
     world: "{{world}}",
 });
 
+use exports::guichet::plugin::config_check::{self, ConfigProblem};
 use exports::guichet::plugin::macro_library::{
     Guest, MacroInfo, RenderError, Rendered, Variable,
 };
@@ -46,6 +47,23 @@ impl Guest for Plugin {
             ),
             actions: vec![Action::AddTags(vec!["thanked".to_string()])],
         })
+    }
+}
+
+/// What is wrong with a configuration, before the service sets it (`check-config`).
+impl config_check::Guest for Plugin {
+    fn check_config(config: String) -> Vec<ConfigProblem> {
+        let problem = |path: &str, message: String| ConfigProblem {
+            path: path.to_string(),
+            message,
+        };
+        match serde_json::from_str::<serde_json::Value>(&config) {
+            Err(e) => vec![problem("", format!("not valid JSON: {e}"))],
+            Ok(config) if !config["signature"].is_null() && !config["signature"].is_string() => {
+                vec![problem("/signature", "`signature` must be a string".to_string())]
+            }
+            Ok(_) => Vec::new(),
+        }
     }
 }
 

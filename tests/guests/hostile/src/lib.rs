@@ -9,7 +9,7 @@
 //! `storage-churn`; anything else behaves (returns one tag action).
 
 wit_bindgen::generate!({
-    path: "../../../wit",
+    path: "../../../wit/v0.1.0",
     world: "guichet:plugin/automation@0.1.0",
 });
 

@@ -9,7 +9,7 @@
 //! later. On `scheduled_tick` it notifies the group `ops` with the tick's time.
 
 wit_bindgen::generate!({
-    path: "../../../wit",
+    path: "../../../wit/v0.1.0",
     world: "guichet:plugin/automation@0.1.0",
 });
 
