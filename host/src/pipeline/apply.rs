@@ -61,8 +61,8 @@ pub fn ticket_after_event(stored: Option<Ticket>, event: &Event) -> Option<Ticke
 /// Whether `event` is a change of status, assignment or fields that later changes of
 /// the same fields overtook, so that `ticket` (as [`ticket_after_event`] left it)
 /// does not show it: its plugins are not run, since what it reports is no longer so.
-/// A `fields_changed` is overtaken only when every change it reports is. Other
-/// events are never overtaken.
+/// A `fields_changed` is overtaken only when every change it reports is (one that
+/// reports none is not). Other events are never overtaken.
 pub fn overtaken(ticket: &Ticket, event: &Event) -> bool {
     let later = |applied_at: Option<Timestamp>| applied_at.is_some_and(|at| at > event.occurred_at);
     match &event.kind {
@@ -73,7 +73,9 @@ pub fn overtaken(ticket: &Ticket, event: &Event) -> bool {
             channel,
             fields,
         } => {
-            (priority.is_none() || later(ticket.priority_changed_at))
+            let reports_something = priority.is_some() || channel.is_some() || !fields.is_empty();
+            reports_something
+                && (priority.is_none() || later(ticket.priority_changed_at))
                 && (channel.is_none() || later(ticket.channel_changed_at))
                 && fields
                     .iter()
@@ -521,6 +523,11 @@ mod tests {
         assert_eq!(after.priority, Priority::Urgent);
         assert_eq!(after.fields, t.fields);
         assert!(overtaken(&after, &oldest));
+        // One that reports nothing is not late: there is nothing to be late about.
+        assert!(!overtaken(
+            &after,
+            &change("2026-11-23T07:00:00Z", None, None)
+        ));
     }
 
     #[test]
