@@ -284,3 +284,46 @@ fn a_late_event_does_not_undo_a_later_assignment() {
     assert_eq!(assignee(&desk, "t-1"), "cy");
     assert_eq!(notified(&desk, "t-1"), ["ana", "bo", "cy"]);
 }
+
+/// Of the same kind, for tags: the helpdesk removed `vip` at 09:05, and the `+vip` an
+/// agent made at 09:01 arrives after it; the tag stays off, and no plugin hears of a
+/// change that did not happen. A late event's new parts still apply.
+#[test]
+fn a_late_tag_change_does_not_undo_a_newer_one() {
+    let desk = desk("redelivery-late-tags");
+    desk.post(created(
+        "t-1",
+        "2026-11-23T09:00:00Z",
+        json!({"group": "billing", "tags": ["new-customer"]}),
+    ));
+    let tags = |id: &str, at: &str, added: &[&str], removed: &[&str]| {
+        json!({
+            "id": id,
+            "kind": {"type": "tags_changed", "added": added, "removed": removed},
+            "occurred_at": at,
+            "ticket": {"id": "t-1", "channel": "email", "requester": {"identities": []},
+                       "created_at": "2026-11-23T09:00:00Z", "updated_at": at}
+        })
+    };
+    desk.post(tags("t-1-vip-off", "2026-11-23T09:05:00Z", &[], &["vip"]));
+    assert!(
+        desk.post(tags("t-1-vip-on", "2026-11-23T09:01:00Z", &["vip"], &[]))
+            .is_empty()
+    );
+    assert_eq!(desk.ticket("t-1")["tags"], json!(["new-customer"]));
+    // 09:02: `+vip` is late, `-new-customer` is not.
+    desk.post(tags(
+        "t-1-mixed",
+        "2026-11-23T09:02:00Z",
+        &["vip"],
+        &["new-customer"],
+    ));
+    assert_eq!(desk.ticket("t-1")["tags"], json!([]));
+    let audit = desk.audit("t-1");
+    assert!(
+        audit
+            .iter()
+            .any(|r| r["plugin"] == "guichet" && r["event_id"] == "t-1-vip-on"),
+        "{audit:?}"
+    );
+}

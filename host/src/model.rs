@@ -228,6 +228,10 @@ pub struct Ticket {
     /// The same for each custom field, by name, and the fields of a `fields_changed`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub fields_changed_at: BTreeMap<String, DateTime<Utc>>,
+    /// The same for each tag, by name, and the tags of a `tags_changed`: a tag added
+    /// or removed before its last change is late.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags_changed_at: BTreeMap<String, DateTime<Utc>>,
 }
 
 /// A change of priority, in a `fields_changed` event.

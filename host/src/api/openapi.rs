@@ -514,6 +514,7 @@ fn refine(description: &mut Value) {
             properties.remove("priority_changed_at");
             properties.remove("channel_changed_at");
             properties.remove("fields_changed_at");
+            properties.remove("tags_changed_at");
         }
         schemas.insert("IncomingTicket".into(), Value::Object(ticket));
     }

@@ -14,13 +14,13 @@ use crate::model::{
 /// before the host's last change of the status (`status_changed_at`, set by events
 /// and by plugins' actions) is *late* and leaves the status as it is; likewise an
 /// `assignment_changed` and the assignment (`assignment_changed_at`), and in a
-/// `fields_changed` the priority, the channel and each custom field, one by one
-/// (`priority_changed_at`, `channel_changed_at`, `fields_changed_at`). A change of
+/// `fields_changed` the priority, the channel and each custom field, and in a
+/// `tags_changed` each tag, one by one (`priority_changed_at`, `channel_changed_at`,
+/// `fields_changed_at`, `tags_changed_at`). A change of
 /// another field made since does not make it late: a status change of 10:19 still
 /// applies after a message of 10:20. A message joins the conversation in the order of
 /// the messages' times, once, and keeps the reply times (the latest, or for the first
-/// reply the earliest). Tag changes are added and removed whatever their time (a late
-/// `+vip` after a newer `-vip` is the one case this gets wrong). The plugins see every
+/// reply the earliest). The plugins see every
 /// event, late or not, with the ticket as it is now.
 ///
 /// A `ticket_created` for a ticket the host keeps is a creation it already knows of:
@@ -46,6 +46,12 @@ pub fn ticket_after_event(stored: Option<Ticket>, event: &Event) -> Option<Ticke
                 .iter()
                 .map(|f| (f.name.clone(), event.occurred_at))
                 .collect();
+            newer.tags_changed_at = newer
+                .tags
+                .iter()
+                .chain(&stored.tags)
+                .map(|t| (t.clone(), event.occurred_at))
+                .collect();
             for message in stored.messages {
                 add_message(&mut newer, message);
             }
@@ -58,7 +64,7 @@ pub fn ticket_after_event(stored: Option<Ticket>, event: &Event) -> Option<Ticke
     Some(ticket)
 }
 
-/// Whether `event` is a change of status, assignment or fields that later changes of
+/// Whether `event` is a change of status, assignment, tags or fields that later changes of
 /// the same fields overtook, so that `ticket` (as [`ticket_after_event`] left it)
 /// does not show it: its plugins are not run, since what it reports is no longer so.
 /// A `fields_changed` is overtaken only when every change it reports is (one that
@@ -67,6 +73,13 @@ pub fn overtaken(ticket: &Ticket, event: &Event) -> bool {
     let later = |applied_at: Option<Timestamp>| applied_at.is_some_and(|at| at > event.occurred_at);
     match &event.kind {
         EventKind::StatusChanged { .. } => later(ticket.status_changed_at),
+        EventKind::TagsChanged { added, removed } => {
+            !(added.is_empty() && removed.is_empty())
+                && added
+                    .iter()
+                    .chain(removed)
+                    .all(|t| later(ticket.tags_changed_at.get(t).copied()))
+        }
         EventKind::AssignmentChanged { .. } => later(ticket.assignment_changed_at),
         EventKind::FieldsChanged {
             priority,
@@ -117,10 +130,18 @@ fn apply_kind(ticket: &mut Ticket, event: &Event) {
             }
         }
         EventKind::TagsChanged { added, removed } => {
-            ticket.tags.retain(|t| !removed.contains(t));
+            for tag in removed {
+                if current(ticket.tags_changed_at.get(tag).copied(), at) {
+                    ticket.tags.retain(|t| t != tag);
+                    ticket.tags_changed_at.insert(tag.clone(), at);
+                }
+            }
             for tag in added {
-                if !ticket.tags.contains(tag) {
-                    ticket.tags.push(tag.clone());
+                if current(ticket.tags_changed_at.get(tag).copied(), at) {
+                    if !ticket.tags.contains(tag) {
+                        ticket.tags.push(tag.clone());
+                    }
+                    ticket.tags_changed_at.insert(tag.clone(), at);
                 }
             }
         }
@@ -263,9 +284,15 @@ pub fn apply_actions(ticket: &mut Ticket, actions: &[Action], author: &str, now:
                     if !ticket.tags.contains(tag) {
                         ticket.tags.push(tag.clone());
                     }
+                    ticket.tags_changed_at.insert(tag.clone(), now);
                 }
             }
-            Action::RemoveTags { tags } => ticket.tags.retain(|t| !tags.contains(t)),
+            Action::RemoveTags { tags } => {
+                ticket.tags.retain(|t| !tags.contains(t));
+                for tag in tags {
+                    ticket.tags_changed_at.insert(tag.clone(), now);
+                }
+            }
             Action::SetField { name, value } => {
                 set_field(ticket, name, Some(value.clone()));
                 ticket.fields_changed_at.insert(name.clone(), now);
@@ -471,6 +498,44 @@ mod tests {
             }
         );
         assert_eq!(after.priority_changed_at, Some(now));
+    }
+
+    #[test]
+    fn a_late_tag_change_does_not_undo_a_newer_one() {
+        let tags = |at: &str, added: &[&str], removed: &[&str]| Event {
+            id: format!("tags-{at}"),
+            kind: EventKind::TagsChanged {
+                added: added.iter().map(|t| t.to_string()).collect(),
+                removed: removed.iter().map(|t| t.to_string()).collect(),
+            },
+            ticket: Some(ticket()),
+            occurred_at: at.parse().unwrap(),
+        };
+        // `-vip` at 10:05, then a `+vip` of 10:01 delivered late: vip stays off.
+        let t = ticket_after_event(Some(ticket()), &tags("2026-11-23T10:05:00Z", &[], &["vip"]))
+            .unwrap();
+        let late = tags("2026-11-23T10:01:00Z", &["vip"], &[]);
+        let t = ticket_after_event(Some(t), &late).unwrap();
+        assert_eq!(t.tags, ["a"]);
+        assert!(overtaken(&t, &late));
+        // Part late, part new: the new part applies, and plugins hear of it.
+        let mixed = tags("2026-11-23T10:02:00Z", &["vip", "fraud"], &[]);
+        let t = ticket_after_event(Some(t), &mixed).unwrap();
+        assert_eq!(t.tags, ["a", "fraud"]);
+        assert!(!overtaken(&t, &mixed));
+        // A plugin's action counts as a change of the tag at its time.
+        let mut t = t;
+        apply_actions(
+            &mut t,
+            &[Action::RemoveTags {
+                tags: vec!["fraud".into()],
+            }],
+            "triage",
+            "2026-11-23T10:03:00Z".parse().unwrap(),
+        );
+        let t =
+            ticket_after_event(Some(t), &tags("2026-11-23T10:02:30Z", &["fraud"], &[])).unwrap();
+        assert_eq!(t.tags, ["a"]);
     }
 
     #[test]
