@@ -593,7 +593,7 @@ fn every_rule_the_description_states_is_the_rule_the_service_applies() {
             template: "/v1/tenants/{tenant}/plugins/{name}/component",
             path: "/v1/tenants/acme/plugins/triage/component",
             body: None,
-            query: &[],
+            query: &[("activate", "false")],
             headers: &[],
         },
     ];

@@ -148,6 +148,32 @@ fn run_refuses_a_configuration_the_plugin_refuses_before_any_call() {
     );
 }
 
+/// A plugin built against 0.1.0 is not sent `fields_changed`, in the harness as in
+/// the service: the line says so, and the run does not fail.
+#[test]
+fn run_skips_an_event_the_plugins_contract_does_not_have() {
+    let timers = guest_path("timers");
+    let out = guichet(&[
+        "plugin",
+        "run",
+        timers.to_str().unwrap(),
+        "--events",
+        "tests/fixtures/fields-changed-events.jsonl",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let lines: Vec<Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert!(lines[0]["skipped"].is_null(), "{}", lines[0]);
+    assert_eq!(
+        lines[1]["skipped"],
+        "a guichet:plugin@0.1.0 plugin is not sent `fields_changed` events"
+    );
+    assert!(lines[1].get("actions").is_none());
+}
+
 #[test]
 fn run_names_the_bad_line_of_an_events_file() {
     let out = guichet(&[

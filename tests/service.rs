@@ -1082,3 +1082,111 @@ fn the_served_openapi_description_is_the_generated_one_and_every_operation_is_ro
     );
     s.stop();
 }
+
+/// A component whose configuration format differs from the running one's: uploaded
+/// under the enabled plugin, it is refused (the live configuration is not one it
+/// reads) and the plugin keeps running as it was; stored with `activate=false` and
+/// switched to together with its new configuration in one `PUT`, checked as a pair.
+#[test]
+fn a_component_and_its_new_configuration_change_together_or_not_at_all() {
+    let s = Running::start(data_dir("plugin-pair"));
+    let admin = s.tenant("acme");
+    let upload = |file: &str, query: &str| {
+        s.call(
+            "PUT",
+            &format!("/v1/tenants/acme/plugins/rules/component{query}"),
+            Some(&admin),
+            Some(std::fs::read(common::guest_path(file)).unwrap()),
+        )
+    };
+    let sla = upload("sla", "");
+    assert_eq!(sla.status, 201, "{}", sla.body);
+    assert_eq!(sla.body["contract"], "0.2.0");
+    let sla_config = json!({"policies": [{"name": "standard", "first_reply": "4h"}]});
+    let enabled = s.json(
+        "PUT",
+        "/v1/tenants/acme/plugins/rules",
+        &admin,
+        json!({"config": sla_config, "enabled": true}),
+    );
+    assert_eq!(enabled.status, 200, "{}", enabled.body);
+    assert_eq!(enabled.body["contract"], "0.2.0");
+
+    // triage does not read sla's configuration.
+    let refused = upload("triage", "");
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert_eq!(
+        refused.body["type"],
+        "https://guichet.dev/problems/invalid-config"
+    );
+    let now = s.json("GET", "/v1/tenants/acme/plugins/rules", &admin, Value::Null);
+    assert_eq!(now.body["version"], sla.body["sha256"]);
+
+    let stored = upload("triage", "?activate=false");
+    assert_eq!(stored.status, 201, "{}", stored.body);
+    assert_eq!(stored.body["plugin"]["version"], sla.body["sha256"]);
+    let triage = stored.body["sha256"].as_str().unwrap().to_string();
+    // The pair is checked: triage with sla's configuration is refused…
+    let refused = s.json(
+        "PUT",
+        "/v1/tenants/acme/plugins/rules",
+        &admin,
+        json!({"component": triage}),
+    );
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    // …with its own, it runs.
+    let switched = s.json(
+        "PUT",
+        "/v1/tenants/acme/plugins/rules",
+        &admin,
+        json!({"component": triage, "config": {"rules": []}}),
+    );
+    assert_eq!(switched.status, 200, "{}", switched.body);
+    assert_eq!(switched.body["version"], triage.as_str());
+
+    for (settings, status, kind) in [
+        (
+            json!({"component": "0".repeat(64)}),
+            422,
+            "unknown-component",
+        ),
+        (
+            json!({"component": triage, "reference": "triage"}),
+            400,
+            "invalid-settings",
+        ),
+    ] {
+        let answer = s.json("PUT", "/v1/tenants/acme/plugins/rules", &admin, settings);
+        assert_eq!(answer.status, status, "{}", answer.body);
+        assert_eq!(
+            answer.body["type"],
+            format!("https://guichet.dev/problems/{kind}")
+        );
+    }
+
+    // A plugin built against 0.1.0 never gets `fields_changed`: subscribing it to
+    // that kind alone is refused rather than leaving it silent.
+    let old = s.call(
+        "PUT",
+        "/v1/tenants/acme/plugins/old/component",
+        Some(&admin),
+        Some(std::fs::read(common::guest_path("timers")).unwrap()),
+    );
+    assert_eq!(old.status, 201, "{}", old.body);
+    assert_eq!(old.body["contract"], "0.1.0");
+    let refused = s.json(
+        "PUT",
+        "/v1/tenants/acme/plugins/old",
+        &admin,
+        json!({"subscriptions": ["fields_changed"], "enabled": true}),
+    );
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(
+        refused.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("guichet:plugin@0.1.0, which has no `fields_changed` event"),
+        "{}",
+        refused.body
+    );
+}

@@ -324,7 +324,15 @@ fn run_plugin(
     }
     // What the service does when the configuration is set: a plugin of contract
     // 0.2.0 is asked what is wrong with it, and it is not run with a refused one.
-    if let Some(report) = runtime.check_config(&component, &config, chrono::Utc::now(), &limits) {
+    // The check's clock reads the first event's time, so that a run is reproducible.
+    let automation_events = match world {
+        World::Automation => harness::read_events(events)?,
+        _ => Vec::new(),
+    };
+    let now = automation_events
+        .first()
+        .map_or(chrono::DateTime::UNIX_EPOCH, |e| e.occurred_at);
+    if let Some(report) = runtime.check_config(&component, &config, now, &limits) {
         let problems = report
             .result
             .with_context(|| format!("{origin} could not check its configuration"))?;
@@ -349,7 +357,7 @@ fn run_plugin(
     let mut calls = 0;
     match world {
         World::Automation => {
-            for event in &harness::read_events(events)? {
+            for event in &automation_events {
                 calls += 1;
                 let outcome = harness.run(event);
                 print_logs(&outcome.event, &outcome.logs);
@@ -530,14 +538,21 @@ fn push_plugin(push: Push) -> Result<ExitCode> {
         push.tenant
     );
     let auth = format!("Bearer {}", push.token);
+    // Stored first without being run, then switched to together with its settings in
+    // one request, which the service checks as a pair: a component and a configuration
+    // in a new format change at once, and a refused pair changes nothing.
     let uploaded = send(
         agent
-            .put(format!("{base}/component"))
+            .put(format!("{base}/component?activate=false"))
             .header("Authorization", &auth)
             .header("Content-Type", "application/wasm")
             .send(&bytes[..]),
         "upload",
     )?;
+    let sha256 = uploaded["sha256"]
+        .as_str()
+        .context("upload: the service did not name the stored component")?;
+    settings.insert("component".into(), sha256.into());
     let configured = send(
         agent
             .put(&base)

@@ -187,6 +187,10 @@ pub struct EventOutcome {
     /// Why the call failed, if it did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Why the plugin was not called, as the service would not call it: an event of
+    /// a kind its contract does not have (a `fields_changed` for a 0.1.0 plugin).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<String>,
     /// Fuel the call used (deterministic for a given plugin, event and state).
     pub fuel_used: u64,
     /// The plugin's log for this call.
@@ -230,6 +234,21 @@ impl<'r> Harness<'r> {
         if let Some(ticket) = &event.ticket {
             self.tickets.remember(ticket.clone());
         }
+        let contract = self.plugin.info().contract;
+        if !contract.receives(&event.kind) {
+            return EventOutcome {
+                event: event.id.clone(),
+                actions: None,
+                error: None,
+                skipped: Some(format!(
+                    "a {contract} plugin is not sent `{}` events",
+                    event.kind.name()
+                )),
+                fuel_used: 0,
+                logs: Vec::new(),
+                call_error: None,
+            };
+        }
         let report = self
             .runtime
             .on_event(&self.plugin, self.env(), event, &self.limits);
@@ -242,6 +261,7 @@ impl<'r> Harness<'r> {
             event: event.id.clone(),
             actions,
             error: call_error.as_ref().map(|e| e.to_string()),
+            skipped: None,
             fuel_used: report.fuel_used,
             logs: report.logs,
             call_error,

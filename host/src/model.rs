@@ -219,17 +219,19 @@ pub struct Ticket {
     /// The same for the assignment (assignee and group) and `assignment_changed`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assignment_changed_at: Option<DateTime<Utc>>,
-    /// The same for the priority and the priority of a `fields_changed`.
+    /// When the host last changed the priority (RFC 3339): the priority of a
+    /// `fields_changed` that happened before it is late. Kept by the host.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority_changed_at: Option<DateTime<Utc>>,
-    /// The same for the channel and the channel of a `fields_changed`.
+    /// When the host last changed the channel, likewise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel_changed_at: Option<DateTime<Utc>>,
-    /// The same for each custom field, by name, and the fields of a `fields_changed`.
+    /// When the host last changed each custom field, by name, likewise for the fields
+    /// of a `fields_changed`. One entry per field the ticket ever had changed.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub fields_changed_at: BTreeMap<String, DateTime<Utc>>,
-    /// The same for each tag, by name, and the tags of a `tags_changed`: a tag added
-    /// or removed before its last change is late.
+    /// When the host last added or removed each tag, by tag, likewise for the tags of
+    /// a `tags_changed`. One entry per tag the ticket ever had changed.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub tags_changed_at: BTreeMap<String, DateTime<Utc>>,
 }
@@ -238,7 +240,9 @@ pub struct Ticket {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PriorityChange {
+    /// The priority before the change.
     pub previous: Priority,
+    /// The priority after it.
     pub current: Priority,
 }
 
@@ -246,7 +250,9 @@ pub struct PriorityChange {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChannelChange {
+    /// The channel before the change.
     pub previous: Channel,
+    /// The channel after it.
     pub current: Channel,
 }
 
@@ -255,9 +261,12 @@ pub struct ChannelChange {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FieldChange {
+    /// The custom field's name.
     pub name: String,
+    /// Its value before; `null` when it was not set.
     #[serde(default)]
     pub previous: Option<FieldValue>,
+    /// Its value after; `null` when it is removed.
     #[serde(default)]
     pub current: Option<FieldValue>,
 }

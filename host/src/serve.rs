@@ -153,6 +153,7 @@ impl Service {
             metrics,
             clock,
             closing,
+            plugin_changes: Default::default(),
         });
         let (stop, stopped) = oneshot::channel::<()>();
         let (halt, halting) = oneshot::channel::<()>();

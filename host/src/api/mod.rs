@@ -69,6 +69,37 @@ pub struct AppState {
     /// Turns true when the service stops: open streams end, so that the graceful
     /// shutdown does not wait for their clients.
     pub closing: tokio::sync::watch::Receiver<bool>,
+    /// One change at a time per plugin (see [`PluginChanges`]).
+    pub plugin_changes: Arc<PluginChanges>,
+}
+
+/// One change of a plugin's settings or component at a time, per (tenant, plugin):
+/// a change reads the stored plugin, checks it (compiling the component and asking it
+/// about its configuration, up to a call's deadline) and writes it back, so two at
+/// once would lose one of them. Other plugins and tenants are not held up.
+#[derive(Default)]
+pub struct PluginChanges {
+    locks: std::sync::Mutex<std::collections::HashMap<PluginKey, PluginLock>>,
+}
+
+/// (tenant, plugin name).
+type PluginKey = (String, String);
+/// Held by the change of one plugin under way.
+type PluginLock = Arc<tokio::sync::Mutex<()>>;
+
+impl PluginChanges {
+    /// Waits for the other changes of `tenant`'s plugin `name` to finish; the change
+    /// holds the guard until it is stored. One entry per plugin ever changed.
+    pub async fn lock(&self, tenant: &str, name: &str) -> tokio::sync::OwnedMutexGuard<()> {
+        let lock = self
+            .locks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry((tenant.to_string(), name.to_string()))
+            .or_default()
+            .clone();
+        lock.lock_owned().await
+    }
 }
 
 /// The routes and the OpenAPI description generated from them, before any state.

@@ -5,8 +5,8 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
-use axum::extract::{Path, State};
+use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
@@ -23,7 +23,7 @@ use super::{
     tenant_access,
 };
 use crate::reference_plugins;
-use crate::runtime::World;
+use crate::runtime::{ContractVersion, World};
 use crate::store::{AuditRecord, InstalledPlugin, PluginSource, Scope};
 use crate::timekeeper::{MAX_SCHEDULES_PER_PLUGIN, parse_schedule};
 
@@ -143,6 +143,13 @@ pub(super) struct PluginSettings {
     #[serde(default)]
     #[schema(value_type = Option<ReferenceName>, example = "triage")]
     reference: Option<String>,
+    /// Switch to this uploaded component, by its SHA-256 (lower-case hex, as an upload
+    /// with `?activate=false` answers), checked together with the `config` of the
+    /// same request: how a component and a configuration in a new format change at
+    /// once. Not with `reference`.
+    #[serde(default)]
+    #[schema(pattern = "^[0-9a-f]{64}$")]
+    component: Option<String>,
     /// The configuration the plugin reads, a JSON object whose fields are the plugin's
     /// own (each reference plugin's README lists them). The plugin gets it as JSON
     /// text from `config.get`; anything but an object is refused.
@@ -174,6 +181,9 @@ pub(super) struct PluginView {
     /// `macros` and `channel-adapter` plugins are called by their users. Null when the
     /// component cannot be loaded.
     world: Option<World>,
+    /// The version of `guichet:plugin` its component targets. Null when the component
+    /// cannot be loaded.
+    contract: Option<ContractVersion>,
 }
 
 impl PluginView {
@@ -182,14 +192,18 @@ impl PluginView {
     async fn of(state: &AppState, plugin: InstalledPlugin) -> ApiResult<PluginView> {
         let pipeline = state.pipeline.clone();
         tokio::task::spawn_blocking(move || {
-            let world = match pipeline.plugins().get(&plugin) {
-                Ok(component) => Some(component.world()),
+            let (world, contract) = match pipeline.plugins().get(&plugin) {
+                Ok(component) => (Some(component.world()), Some(component.info().contract)),
                 Err(error) => {
                     tracing::warn!(plugin = %plugin.name, %error, "plugin cannot be loaded");
-                    None
+                    (None, None)
                 }
             };
-            PluginView { plugin, world }
+            PluginView {
+                plugin,
+                world,
+                contract,
+            }
         })
         .await
         .map_err(Problem::internal)
@@ -212,7 +226,7 @@ impl PluginView {
     request_body = PluginSettings,
     responses(
         (status = 200, description = "The plugin with its new settings", body = PluginView),
-        (status = 422, description = "The plugin cannot be loaded (`invalid-plugin`), or it refuses the configuration (`invalid-config`, each problem in `problems`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The plugin cannot be loaded (`invalid-plugin`), `component` names none uploaded (`unknown-component`), a subscription names an event its contract does not have (`subscription-not-in-contract`), or it refuses the configuration (`invalid-config`, each problem in `problems`; `config-check-failed` when the check itself failed, e.g. past its deadline)", body = Problem, content_type = "application/problem+json"),
     ),
     security(("admin_token" = []))
 )]
@@ -224,6 +238,7 @@ pub(super) async fn put_plugin(
 ) -> ApiResult<Response> {
     tenant_access(&state, &headers, &tenant, Scope::Admin).await?;
     check_slug("plugin name", &name)?;
+    let _one_change = state.plugin_changes.lock(&tenant, &name).await;
     let settings: PluginSettings = parse_json(
         body,
         "plugin settings (`{\"reference\": \"triage\", \"config\": {…}, \"order\": 10, \
@@ -272,6 +287,9 @@ pub(super) async fn put_plugin(
             plugin.version = version;
             plugin
         }
+        (existing, None) if settings.component.is_some() => {
+            existing.unwrap_or_else(|| new_plugin(&name, state.clock.now()))
+        }
         (Some(existing), None) => existing,
         (None, None) => {
             return Err(Problem::not_found(format!(
@@ -280,6 +298,28 @@ pub(super) async fn put_plugin(
             )));
         }
     };
+    if let Some(sha256) = &settings.component {
+        if settings.reference.is_some() {
+            return Err(Problem::bad_request(
+                "invalid-settings",
+                "give `reference` or `component`, not both: a plugin runs one component",
+            ));
+        }
+        if state.store.component(sha256)?.is_none() {
+            return Err(Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unknown-component",
+                format!(
+                    "no component {sha256} was uploaded; upload it first with PUT \
+                     /v1/tenants/{tenant}/plugins/{name}/component?activate=false"
+                ),
+            ));
+        }
+        plugin.source = PluginSource::Uploaded {
+            sha256: sha256.clone(),
+        };
+        plugin.version = sha256.clone();
+    }
     if let Some(config) = settings.config {
         plugin.config = Value::Object(config).to_string();
     }
@@ -309,6 +349,21 @@ pub(super) async fn put_plugin(
                 e.to_string(),
             )
         })?;
+    let contract = component.info().contract;
+    if let Some(kind) = plugin
+        .subscriptions
+        .iter()
+        .find(|kind| !contract.knows_kind(kind))
+    {
+        return Err(Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "subscription-not-in-contract",
+            format!(
+                "the plugin's component targets {contract}, which has no `{kind}` event: \
+                 it would never run on it; rebuild it against a later version to receive it"
+            ),
+        ));
+    }
     if config_given || plugin.enabled {
         refuse_bad_config(&state, component, &plugin.name, &plugin.config, now).await?;
     }
@@ -392,11 +447,33 @@ fn new_plugin(name: &str, now: DateTime<Utc>) -> InstalledPlugin {
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub(super) struct UploadedComponent {
-    plugin: InstalledPlugin,
+    /// The plugin as it now stands; absent for an upload with `?activate=false` of a
+    /// plugin that does not exist yet.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    plugin: Option<InstalledPlugin>,
     /// The kind of plugin the component is.
     world: World,
+    /// The version of `guichet:plugin` it targets.
+    contract: ContractVersion,
+    /// Its SHA-256, lower-case hex: what `component` in the plugin's settings names.
+    sha256: String,
     /// Size of the component in bytes.
     size: usize,
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub(super) struct UploadQuery {
+    /// `false` stores the component without changing the plugin, for a later
+    /// `PUT` of the settings that switches to it (`component`) together with its
+    /// configuration. Default `true`: the plugin runs it from now on.
+    #[serde(default = "yes")]
+    activate: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// Uploads a component (the bytes of a `.wasm` file) for the plugin, validated and
@@ -409,21 +486,30 @@ pub(super) struct UploadedComponent {
         ("tenant" = Name, Path, description = "The tenant's id"),
         ("name" = Name, Path, description = "The plugin's name within the tenant"),
     ),
+    params(UploadQuery),
     request_body(content = ComponentBytes, content_type = "application/wasm", description = "A WebAssembly component of a `guichet:plugin` world, at most 64 MiB"),
     responses(
-        (status = 201, description = "Stored; the plugin now runs this component", body = UploadedComponent),
-        (status = 422, description = "Not a valid guichet plugin component", body = Problem, content_type = "application/problem+json"),
+        (status = 201, description = "Stored; unless `activate=false`, the plugin now runs this component", body = UploadedComponent),
+        (status = 422, description = "Not a valid guichet plugin component (`invalid-component`), or the plugin is enabled and the component refuses its configuration (`invalid-config`, each problem in `problems`; `config-check-failed` when the check itself failed): upload with `activate=false` and switch with the new configuration in one `PUT` of the settings", body = Problem, content_type = "application/problem+json"),
     ),
     security(("admin_token" = []))
 )]
 pub(super) async fn upload_component(
     State(state): State<AppState>,
     Path((tenant, name)): Path<(String, String)>,
+    query: Result<Query<UploadQuery>, QueryRejection>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Response> {
     tenant_access(&state, &headers, &tenant, Scope::Admin).await?;
     check_slug("plugin name", &name)?;
+    let Query(query) = query.map_err(|e| {
+        Problem::bad_request(
+            "invalid-query",
+            format!("{}; parameters: activate", e.body_text()),
+        )
+    })?;
+    let _one_change = state.plugin_changes.lock(&tenant, &name).await;
     let bytes = body.map_err(body_problem)?;
     let pipeline = state.pipeline.clone();
     let compiled =
@@ -439,6 +525,21 @@ pub(super) async fn upload_component(
     })?;
     let info = component.info().clone();
     let existing = state.store.plugin(&tenant, &name)?;
+    if !query.activate {
+        state.store.put_component(&info.sha256, &bytes)?;
+        state.store.flush()?;
+        tracing::info!(%tenant, plugin = %name, version = %info.sha256, "component stored");
+        return answer(
+            StatusCode::CREATED,
+            UploadedComponent {
+                plugin: existing,
+                world: info.world,
+                contract: info.contract,
+                sha256: info.sha256,
+                size: info.size,
+            },
+        );
+    }
     if let Some(existing) = existing.as_ref().filter(|p| p.enabled) {
         // New code under a live configuration: it must accept it.
         refuse_bad_config(
@@ -463,8 +564,10 @@ pub(super) async fn upload_component(
     answer(
         StatusCode::CREATED,
         UploadedComponent {
-            plugin,
+            plugin: Some(plugin),
             world: info.world,
+            contract: info.contract,
+            sha256: info.sha256,
             size: info.size,
         },
     )

@@ -25,6 +25,7 @@ pub struct Problem {
     /// For a configuration a plugin refused (`invalid-config`): each problem it
     /// found, with its place (an RFC 9457 extension member).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub problems: Option<Vec<crate::model::ConfigProblem>>,
 }
 

@@ -41,16 +41,22 @@ pub fn ticket_after_event(stored: Option<Ticket>, event: &Event) -> Option<Ticke
             newer.assignment_changed_at = Some(event.occurred_at);
             newer.priority_changed_at = Some(event.occurred_at);
             newer.channel_changed_at = Some(event.occurred_at);
+            // The snapshot tells every field as of its time, those it leaves out
+            // included: each one known to either side changed no later than that.
             newer.fields_changed_at = newer
                 .fields
                 .iter()
-                .map(|f| (f.name.clone(), event.occurred_at))
+                .chain(&stored.fields)
+                .map(|f| &f.name)
+                .chain(stored.fields_changed_at.keys())
+                .map(|name| (name.clone(), event.occurred_at))
                 .collect();
             newer.tags_changed_at = newer
                 .tags
                 .iter()
                 .chain(&stored.tags)
-                .map(|t| (t.clone(), event.occurred_at))
+                .chain(stored.tags_changed_at.keys())
+                .map(|tag| (tag.clone(), event.occurred_at))
                 .collect();
             for message in stored.messages {
                 add_message(&mut newer, message);
@@ -96,6 +102,40 @@ pub fn overtaken(ticket: &Ticket, event: &Event) -> bool {
         }
         _ => false,
     }
+}
+
+/// `event` as the plugins are told it: a `tags_changed` or `fields_changed` without
+/// the parts that came after a later change of the same tag or field (`stored`, the
+/// ticket before the event, tells), since those parts did not happen to the ticket.
+/// Other kinds are told as they are.
+pub fn effective(stored: Option<&Ticket>, event: &Event) -> Event {
+    let Some(stored) = stored else {
+        return event.clone();
+    };
+    let at = event.occurred_at;
+    let mut told = event.clone();
+    match &mut told.kind {
+        EventKind::TagsChanged { added, removed } => {
+            let fresh = |tag: &String| current(stored.tags_changed_at.get(tag).copied(), at);
+            added.retain(fresh);
+            removed.retain(fresh);
+        }
+        EventKind::FieldsChanged {
+            priority,
+            channel,
+            fields,
+        } => {
+            if !current(stored.priority_changed_at, at) {
+                *priority = None;
+            }
+            if !current(stored.channel_changed_at, at) {
+                *channel = None;
+            }
+            fields.retain(|f| current(stored.fields_changed_at.get(&f.name).copied(), at));
+        }
+        _ => {}
+    }
+    told
 }
 
 /// Whether something that happened at `at` comes after the last change at `last`.
@@ -248,10 +288,19 @@ fn insert_in_order(ticket: &mut Ticket, message: Message) {
 /// Applies one plugin's actions to `ticket`, at time `now`. `author` names the
 /// plugin on the messages it writes. Actions that do not change the ticket itself
 /// (notify, timers) are left to the caller, and do not count as a change of the
-/// ticket (its `updated_at`). A change of the status or the assignment records its
-/// time, which tells a late event about that field from a current one.
+/// ticket (its `updated_at`). An action that changes the status, the assignment, the
+/// priority, a tag or a custom field records when that field changed, which tells a
+/// late event about it from a current one; the time only moves forward (the event a
+/// plugin acted on may itself be late), and an action that changes nothing records
+/// nothing.
 pub fn apply_actions(ticket: &mut Ticket, actions: &[Action], author: &str, now: Timestamp) {
     let mut changed = false;
+    // The field's last change is now, unless it was later.
+    let stamp = |at: &mut Option<Timestamp>| *at = Some(at.map_or(now, |at| at.max(now)));
+    let stamp_key = |map: &mut std::collections::BTreeMap<String, Timestamp>, key: &str| {
+        let at = map.entry(key.to_string()).or_insert(now);
+        *at = (*at).max(now);
+    };
     for (n, action) in actions.iter().enumerate() {
         changed |= !matches!(
             action,
@@ -259,43 +308,56 @@ pub fn apply_actions(ticket: &mut Ticket, actions: &[Action], author: &str, now:
         );
         match action {
             Action::SetStatus { status } => {
-                ticket.status = *status;
-                ticket.status_changed_at = Some(now);
+                if ticket.status != *status {
+                    ticket.status = *status;
+                    stamp(&mut ticket.status_changed_at);
+                }
             }
             Action::SetPriority { priority } => {
-                ticket.priority = *priority;
-                ticket.priority_changed_at = Some(now);
+                if ticket.priority != *priority {
+                    ticket.priority = *priority;
+                    stamp(&mut ticket.priority_changed_at);
+                }
             }
             Action::Assign { agent, group } => {
+                let before = (ticket.assignee.clone(), ticket.group.clone());
                 if agent.is_some() {
                     ticket.assignee = agent.clone();
                 }
                 if group.is_some() {
                     ticket.group = group.clone();
                 }
-                ticket.assignment_changed_at = Some(now);
+                if before != (ticket.assignee.clone(), ticket.group.clone()) {
+                    stamp(&mut ticket.assignment_changed_at);
+                }
             }
             Action::Unassign => {
-                ticket.assignee = None;
-                ticket.assignment_changed_at = Some(now);
+                if ticket.assignee.take().is_some() {
+                    stamp(&mut ticket.assignment_changed_at);
+                }
             }
             Action::AddTags { tags } => {
                 for tag in tags {
                     if !ticket.tags.contains(tag) {
                         ticket.tags.push(tag.clone());
+                        stamp_key(&mut ticket.tags_changed_at, tag);
                     }
-                    ticket.tags_changed_at.insert(tag.clone(), now);
                 }
             }
             Action::RemoveTags { tags } => {
-                ticket.tags.retain(|t| !tags.contains(t));
                 for tag in tags {
-                    ticket.tags_changed_at.insert(tag.clone(), now);
+                    if ticket.tags.contains(tag) {
+                        ticket.tags.retain(|t| t != tag);
+                        stamp_key(&mut ticket.tags_changed_at, tag);
+                    }
                 }
             }
             Action::SetField { name, value } => {
-                set_field(ticket, name, Some(value.clone()));
-                ticket.fields_changed_at.insert(name.clone(), now);
+                let current = ticket.fields.iter().find(|f| &f.name == name);
+                if current.is_none_or(|f| f.value != *value) {
+                    set_field(ticket, name, Some(value.clone()));
+                    stamp_key(&mut ticket.fields_changed_at, name);
+                }
             }
             Action::PublicReply { body, channel } => insert_in_order(
                 ticket,
@@ -322,13 +384,17 @@ pub fn apply_actions(ticket: &mut Ticket, actions: &[Action], author: &str, now:
                 },
             ),
             Action::MergeInto { ticket_id } => {
-                ticket.status = TicketStatus::Merged;
-                ticket.status_changed_at = Some(now);
+                if ticket.status != TicketStatus::Merged {
+                    ticket.status = TicketStatus::Merged;
+                    stamp(&mut ticket.status_changed_at);
+                }
                 ticket.merged_into = Some(ticket_id.clone());
             }
             Action::Close => {
-                ticket.status = TicketStatus::Closed;
-                ticket.status_changed_at = Some(now);
+                if ticket.status != TicketStatus::Closed {
+                    ticket.status = TicketStatus::Closed;
+                    stamp(&mut ticket.status_changed_at);
+                }
             }
             Action::Notify { .. } | Action::SetTimer { .. } | Action::CancelTimer { .. } => {}
         }
@@ -518,8 +584,15 @@ mod tests {
         let t = ticket_after_event(Some(t), &late).unwrap();
         assert_eq!(t.tags, ["a"]);
         assert!(overtaken(&t, &late));
-        // Part late, part new: the new part applies, and plugins hear of it.
+        // Part late, part new: the new part applies, and plugins hear of it alone.
         let mixed = tags("2026-11-23T10:02:00Z", &["vip", "fraud"], &[]);
+        assert_eq!(
+            effective(Some(&t), &mixed).kind,
+            EventKind::TagsChanged {
+                added: vec!["fraud".into()],
+                removed: vec![],
+            }
+        );
         let t = ticket_after_event(Some(t), &mixed).unwrap();
         assert_eq!(t.tags, ["a", "fraud"]);
         assert!(!overtaken(&t, &mixed));
@@ -724,8 +797,29 @@ mod tests {
             at,
         );
         assert_eq!(t.status_changed_at, Some(at));
+        // Unassigning an unassigned ticket changes nothing, and records nothing.
+        apply_actions(&mut t, &[Action::Unassign], "p", at);
+        assert_eq!(t.assignment_changed_at, None);
+        t.assignee = Some("ana".into());
         apply_actions(&mut t, &[Action::Unassign], "p", at);
         assert_eq!(t.assignment_changed_at, Some(at));
+        // An action on a late event does not move the time back.
+        let earlier = "2026-11-23T10:00:00Z".parse().unwrap();
+        apply_actions(
+            &mut t,
+            &[
+                Action::SetPriority {
+                    priority: crate::model::Priority::Urgent,
+                },
+                Action::SetStatus {
+                    status: TicketStatus::OnHold,
+                },
+            ],
+            "p",
+            earlier,
+        );
+        assert_eq!(t.status_changed_at, Some(at));
+        assert_eq!(t.priority_changed_at, Some(earlier));
     }
 
     #[test]

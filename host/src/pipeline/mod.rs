@@ -54,7 +54,7 @@ use crate::timekeeper::{Bell, Dispatch};
 
 use lanes::Lanes;
 
-pub use apply::{apply_actions, follow_ups, overtaken, ticket_after_event};
+pub use apply::{apply_actions, effective, follow_ups, overtaken, ticket_after_event};
 pub use plugins::{PluginCache, PluginCacheError};
 
 /// Settings of the pipeline.
@@ -351,6 +351,8 @@ fn process(
 ) -> Result<(EventOutcome, Vec<StoredEvent>), PipelineError> {
     let tenant = stored.tenant.as_str();
     // A scheduled tick concerns no ticket; every other event names one.
+    // What the plugins are told: a change without its parts that came late.
+    let mut told = stored.event.clone();
     let mut ticket = match &stored.event.ticket {
         Some(carried) => {
             let current = shared.store.ticket(tenant, &carried.id)?;
@@ -358,7 +360,10 @@ fn process(
                 // A follow-up reports a change already applied to the stored ticket;
                 // applying it again would undo what events in between changed.
                 Some(current) if stored.depth > 0 => Some(current),
-                current => ticket_after_event(current, &stored.event),
+                current => {
+                    told = apply::effective(current.as_ref(), &stored.event);
+                    ticket_after_event(current, &stored.event)
+                }
             };
             Some(after.ok_or_else(|| PipelineError::NoTicket(stored.event.id.clone()))?)
         }
@@ -444,7 +449,7 @@ fn process(
                 continue;
             }
         };
-        let mut event = stored.event.clone();
+        let mut event = told.clone();
         event.ticket = ticket.clone();
         let env = plugins::env_for(&shared.store, tenant, &installed);
         let report = shared

@@ -23,7 +23,9 @@ const COMPONENT_HEADER: &[u8] = b"\0asm\x0d\0\x01\0";
 
 /// A version of the `guichet:plugin` package the host serves, side by side (see
 /// `wit/README.md`): a component built against any of them runs unchanged.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, utoipa::ToSchema,
+)]
 pub enum ContractVersion {
     /// `guichet:plugin@0.1.0`: no `fields-changed` events (its plugins are not sent
     /// them) and no `check-config` (its configurations are checked as JSON only).
@@ -56,6 +58,12 @@ impl ContractVersion {
             }
             ContractVersion::V0_2_0 => true,
         }
+    }
+
+    /// Whether its plugins can be sent events of the kind named `kind` (as JSON and
+    /// subscriptions name them, e.g. `fields_changed`).
+    pub fn knows_kind(self, kind: &str) -> bool {
+        !(self == ContractVersion::V0_1_0 && kind == "fields_changed")
     }
 
     /// Whether its plugins export `config-check`.

@@ -445,7 +445,7 @@ impl Runtime {
         let now = convert::millis(now);
         let mut env = PluginEnv::empty();
         env.config = config.to_string();
-        Some(self.fresh(
+        let mut report = self.fresh(
             plugin,
             env.clone(),
             limits,
@@ -462,7 +462,9 @@ impl Runtime {
                         .collect()))
                 })
             },
-        ))
+        );
+        report.result = report.result.map(bounded_problems);
+        Some(report)
     }
 
     /// Instantiates `plugin` afresh and runs `call` on it.
@@ -890,6 +892,34 @@ impl WarmInstance {
     }
 }
 
+/// Most problems of a configuration reported: what a plugin's `check-config` says
+/// is passed on to people, so it is bounded (and the output limit bounds it first).
+pub const MAX_CONFIG_PROBLEMS: usize = 100;
+/// The longest path of a problem passed on, in bytes.
+const MAX_PROBLEM_PATH_BYTES: usize = 512;
+/// The longest message of a problem passed on, in bytes.
+const MAX_PROBLEM_MESSAGE_BYTES: usize = 1024;
+
+/// `problems` cut to [`MAX_CONFIG_PROBLEMS`], each path and message cut to its
+/// bound, with a last one saying how many were left out.
+fn bounded_problems(mut problems: Vec<model::ConfigProblem>) -> Vec<model::ConfigProblem> {
+    let left_out = problems.len().saturating_sub(MAX_CONFIG_PROBLEMS);
+    problems.truncate(MAX_CONFIG_PROBLEMS);
+    for problem in &mut problems {
+        let path = std::mem::take(&mut problem.path);
+        problem.path = model::truncate_text(path, MAX_PROBLEM_PATH_BYTES);
+        let message = std::mem::take(&mut problem.message);
+        problem.message = model::truncate_text(message, MAX_PROBLEM_MESSAGE_BYTES);
+    }
+    if left_out > 0 {
+        problems.push(model::ConfigProblem {
+            path: String::new(),
+            message: format!("… and {left_out} more problem(s)"),
+        });
+    }
+    problems
+}
+
 /// What to render: a macro of a `macros` plugin, for a ticket, with the variables an
 /// agent filled in.
 #[derive(Debug, Clone, Copy)]
@@ -926,5 +956,30 @@ impl EpochTicker {
     fn stop(self) {
         self.stop.store(true, Ordering::Relaxed);
         let _ = self.thread.join();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_plugins_problems_are_bounded_before_they_reach_people() {
+        let many: Vec<model::ConfigProblem> = (0..150)
+            .map(|n| model::ConfigProblem {
+                path: format!("/{}", "p".repeat(600)),
+                message: format!("{n}: {}", "é".repeat(1000)),
+            })
+            .collect();
+        let kept = bounded_problems(many);
+        assert_eq!(kept.len(), MAX_CONFIG_PROBLEMS + 1);
+        assert!(kept[0].path.len() <= MAX_PROBLEM_PATH_BYTES + '…'.len_utf8());
+        assert!(kept[0].message.len() <= MAX_PROBLEM_MESSAGE_BYTES + '…'.len_utf8());
+        assert_eq!(kept[100].message, "… and 50 more problem(s)");
+        let few = vec![model::ConfigProblem {
+            path: "/a".into(),
+            message: "m".into(),
+        }];
+        assert_eq!(bounded_problems(few.clone()), few);
     }
 }

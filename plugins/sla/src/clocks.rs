@@ -27,20 +27,48 @@ pub struct Clock {
     pub warned: BTreeSet<usize>,
     pub internal_reached: bool,
     pub breached: bool,
-    /// The spans (from, to, ms) during which it ran, contiguous ones merged: a change
-    /// of policy recounts `elapsed` from them in the new policy's calendar. One span
-    /// per pause, so bounded by the ticket's events.
+    /// The spans during which it ran, each `(from, to)` in ms since the Unix epoch,
+    /// contiguous ones merged: a change of policy recounts `elapsed` from them in the
+    /// new policy's calendar. One span per pause; past [`MAX_RUNS`] the oldest are
+    /// folded into `counted`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub runs: Vec<(i64, i64)>,
+    /// Working time (ms) counted without spans: by a record kept before the spans
+    /// were, or folded from the oldest spans. A recount keeps it as it is.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub counted: i64,
 }
 
+fn is_zero(n: &i64) -> bool {
+    *n == 0
+}
+
+/// Most spans a clock keeps (a ticket paused and resumed more often than this has
+/// its oldest spans counted in the policy of the time).
+pub const MAX_RUNS: usize = 64;
+
 impl Clock {
-    /// Records that it ran from `from` to `to`.
-    fn ran(&mut self, from: i64, to: i64) {
+    /// Records that it ran from `from` to `to`, which `calendar` counts as `worked`
+    /// ms, and adds that to `elapsed`. Time counted before any span was recorded (a
+    /// record of an older version) is kept in `counted`.
+    fn ran(&mut self, from: i64, to: i64, worked: i64) {
+        if self.runs.is_empty() && self.counted == 0 && self.elapsed > 0 {
+            self.counted = self.elapsed;
+        }
+        self.elapsed += worked;
         match self.runs.last_mut() {
             Some(last) if last.1 == from => last.1 = to,
             _ if from < to => self.runs.push((from, to)),
             _ => {}
+        }
+    }
+
+    /// Folds the oldest spans past [`MAX_RUNS`] into `counted`, in `policy`'s
+    /// calendar, so that what a ticket keeps stays bounded.
+    fn fold(&mut self, policy: &Policy) {
+        while self.runs.len() > MAX_RUNS {
+            let (from, to) = self.runs.remove(0);
+            self.counted += policy.calendar.between(from, to);
         }
     }
 }
@@ -149,6 +177,8 @@ impl TicketClocks {
         let wanted_timers = match policy {
             Some(policy) => {
                 self.accrue(policy, now);
+                // The last policy counted in is kept through a spell without one, so
+                // that A, then none, then B still recounts in B.
                 if self.policy.as_ref().is_some_and(|p| *p != policy.name) {
                     self.recount(policy);
                 }
@@ -162,10 +192,7 @@ impl TicketClocks {
                 self.next_points(policy, now)
             }
             // No policy applies (any more): nothing runs, nothing is due.
-            None => {
-                self.policy = None;
-                BTreeMap::new()
-            }
+            None => BTreeMap::new(),
         };
         for name in self
             .timers
@@ -184,8 +211,8 @@ impl TicketClocks {
     fn accrue(&mut self, policy: &Policy, now: i64) {
         for clock in self.clocks.values_mut() {
             if let Some(since) = clock.since {
-                clock.elapsed += policy.calendar.between(since, now);
-                clock.ran(since, now);
+                clock.ran(since, now, policy.calendar.between(since, now));
+                clock.fold(policy);
             }
         }
     }
@@ -193,18 +220,18 @@ impl TicketClocks {
     /// Counts each clock's time again in `policy`'s calendar, from the spans it ran,
     /// when the ticket changes policy: its deadlines become the new policy's, as if
     /// it had applied from the start. What was breached stays breached; the new
-    /// policy's warnings are given anew (those already past, at once). A record kept
-    /// before the spans were (no span, time counted) keeps its count.
+    /// policy's warnings and internal targets are given anew (those already past, at
+    /// once). Time counted without spans (`counted`) is kept as it was counted.
     fn recount(&mut self, policy: &Policy) {
         for clock in self.clocks.values_mut() {
-            if !clock.runs.is_empty() {
-                clock.elapsed = clock
+            clock.elapsed = clock.counted
+                + clock
                     .runs
                     .iter()
                     .map(|&(from, to)| policy.calendar.between(from, to))
-                    .sum();
-            }
+                    .sum::<i64>();
             clock.warned.clear();
+            clock.internal_reached = false;
         }
     }
 
@@ -232,9 +259,8 @@ impl TicketClocks {
                 _ => !done,
             };
             if has(metric) && applies && !self.clocks.contains_key(metric.name()) {
-                let clock = self.clock(metric);
-                clock.elapsed = policy.calendar.between(origin, now);
-                clock.ran(origin, now);
+                self.clock(metric)
+                    .ran(origin, now, policy.calendar.between(origin, now));
             }
         }
         match happened {
@@ -451,4 +477,84 @@ pub fn human(ms: i64) -> String {
         text = format!("{}s", ms / 1000);
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::Config;
+
+    const HOUR: i64 = 3_600_000;
+
+    fn config() -> Config {
+        Config::parse(
+            r#"{"policies": [
+                {"name": "urgent", "match": {"priorities": ["urgent"]}, "resolution": "8h"},
+                {"name": "standard", "resolution": "3d"}
+            ]}"#,
+        )
+        .unwrap()
+        .0
+    }
+
+    fn view(priority: &str) -> TicketView<'_> {
+        TicketView {
+            id: "t-1",
+            status: "open",
+            assignee: None,
+            group: None,
+            priority,
+            answered: false,
+            created_at: 0,
+        }
+    }
+
+    /// A record kept before the spans were: three hours counted, running since 3h.
+    /// Raised to urgent ten minutes later, it keeps those three hours.
+    #[test]
+    fn a_record_without_spans_keeps_its_count_when_the_policy_changes() {
+        let mut clocks: TicketClocks = serde_json::from_str(
+            r#"{"clocks": {"resolution": {"elapsed": 10800000, "since": 10800000,
+                 "stopped": false, "warned": [], "internal_reached": false,
+                 "breached": false}},
+                "evaluated_at": 10800000, "timers": ["sla:resolution:breach"],
+                "policy": "standard"}"#,
+        )
+        .unwrap();
+        let config = config();
+        let now = 3 * HOUR + 10 * 60_000;
+        let urgent = config.policy_for("urgent", "email", None);
+        let out = clocks.evaluate(urgent, &[], &view("urgent"), &Happened::Tick, now);
+        assert_eq!(clocks.clocks["resolution"].elapsed, 3 * HOUR + 10 * 60_000);
+        assert_eq!(
+            out.set_timers,
+            [("sla:resolution:breach".to_string(), 8 * HOUR)]
+        );
+    }
+
+    /// Paused and resumed more often than spans are kept: what the ticket keeps stays
+    /// bounded, and the count stays right in the same policy.
+    #[test]
+    fn spans_past_the_bound_are_folded_into_the_count() {
+        let config = config();
+        let standard = config.policy_for("normal", "email", None);
+        let mut clocks = TicketClocks::default();
+        let pause = vec!["waiting_on_requester".to_string()];
+        let mut at = 0;
+        clocks.evaluate(standard, &pause, &view("normal"), &Happened::Created, at);
+        for _ in 0..100 {
+            at += 60_000;
+            let mut waiting = view("normal");
+            waiting.status = "waiting_on_requester";
+            clocks.evaluate(standard, &pause, &waiting, &Happened::Tick, at);
+            at += 60_000;
+            clocks.evaluate(standard, &pause, &view("normal"), &Happened::Tick, at);
+        }
+        let clock = &clocks.clocks["resolution"];
+        assert!(clock.runs.len() <= MAX_RUNS, "{}", clock.runs.len());
+        assert_eq!(clock.elapsed, 100 * 60_000);
+        // Recounted in the same calendar (calendar hours), the count is unchanged.
+        clocks.recount(standard.unwrap());
+        assert_eq!(clocks.clocks["resolution"].elapsed, 100 * 60_000);
+    }
 }

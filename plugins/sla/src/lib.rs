@@ -94,13 +94,22 @@ impl Guest for Sla {
         let Some(ticket) = &event.ticket else {
             return Ok(Vec::new());
         };
-        let config = Config::parse(&config::get()).map_err(|problems| {
+        let (config, unknown_names) = Config::parse(&config::get()).map_err(|problems| {
             problems
                 .into_iter()
                 .map(|p| p.message)
                 .collect::<Vec<_>>()
                 .join("; ")
         })?;
+        for name in unknown_names {
+            log::log(
+                log::Level::Warn,
+                &format!(
+                    "configuration {}: {} (it matches nothing)",
+                    name.path, name.message
+                ),
+            );
+        }
         let key = format!("clocks/{}", ticket.id);
         let stored: Option<TicketClocks> = match storage::get(&key) {
             Some(bytes) => Some(
@@ -224,8 +233,15 @@ impl Guest for Sla {
 /// Every problem of a configuration, with its place, before it is set.
 impl config_check::Guest for Sla {
     fn check_config(config: String) -> Vec<ConfigProblem> {
+        // Unknown names are refused here, when the configuration is set.
         match Config::parse(&config) {
-            Ok(_) => Vec::new(),
+            Ok((_, unknown_names)) => unknown_names
+                .into_iter()
+                .map(|p| ConfigProblem {
+                    path: p.path,
+                    message: p.message,
+                })
+                .collect(),
             Err(problems) => problems
                 .into_iter()
                 .map(|p| ConfigProblem {

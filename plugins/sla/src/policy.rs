@@ -155,14 +155,22 @@ pub struct Config {
     pub policies: Vec<Policy>,
 }
 
-/// Something wrong in a configuration: where (a JSON Pointer, RFC 6901) and what.
+/// Something wrong in a configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
+    /// Where: a JSON Pointer (RFC 6901) into the configuration, empty for the whole.
     pub path: String,
+    /// What, naming the value.
     pub message: String,
 }
 
-/// The names a configuration may use, as guichet's JSON spells them.
+/// `name` as one segment of a JSON Pointer (RFC 6901, section 3: `~` is written
+/// `~0` and `/` is written `~1`).
+fn segment(name: &str) -> String {
+    name.replace('~', "~0").replace('/', "~1")
+}
+
+/// The ticket statuses a configuration may name, as guichet's JSON spells them.
 pub const STATUSES: [&str; 8] = [
     "new",
     "open",
@@ -173,7 +181,9 @@ pub const STATUSES: [&str; 8] = [
     "closed",
     "merged",
 ];
+/// The priorities a configuration may name.
 pub const PRIORITIES: [&str; 4] = ["low", "normal", "high", "urgent"];
+/// The channels a configuration may name.
 pub const CHANNELS: [&str; 9] = [
     "email",
     "chat",
@@ -208,10 +218,14 @@ fn check_names(
 }
 
 impl Config {
-    /// Reads the configuration, or every problem found in it (not only the first),
-    /// each with its place: what `check-config` answers, and why an event cannot be
-    /// handled with it.
-    pub fn parse(text: &str) -> Result<Config, Vec<Problem>> {
+    /// Reads the configuration. `Err` holds every problem that stops it from being
+    /// used (not only the first), each with its place, then the unknown names; `Ok`
+    /// comes with the names it
+    /// does not know (a status, priority or channel that does not exist), which
+    /// `check-config` refuses when the configuration is set but which an event does
+    /// not fail on: a name that matches nothing was ignored before configurations were
+    /// checked, and a configuration set then keeps working (the plugin logs them).
+    pub fn parse(text: &str) -> Result<(Config, Vec<Problem>), Vec<Problem>> {
         let raw: RawConfig = serde_json::from_str(text).map_err(|e| {
             vec![Problem {
                 path: String::new(),
@@ -219,17 +233,32 @@ impl Config {
             }]
         })?;
         let mut problems = Vec::new();
+        let mut unknown_names = Vec::new();
         check_names(
-            &mut problems,
+            &mut unknown_names,
             "/pause_on",
             "status",
             &raw.pause_on,
             &STATUSES,
         );
+        // Each calendar is read once, and a bad one is named once, used or not.
+        let mut calendars = BTreeMap::new();
+        for (name, config) in &raw.calendars {
+            match Calendar::from_config(config) {
+                Ok(calendar) => {
+                    calendars.insert(name.clone(), (calendar, config.time_zone.clone()));
+                }
+                Err(e) => problems.push(Problem {
+                    path: format!("/calendars/{}", segment(name)),
+                    message: format!("calendar `{name}`: {e}"),
+                }),
+            }
+        }
         let mut policies = Vec::new();
         for (n, p) in raw.policies.into_iter().enumerate() {
             let at = format!("/policies/{n}");
             let known = problems.len();
+            let mut skip = false;
             let mut problem = |path: String, message: String| {
                 problems.push(Problem {
                     path,
@@ -238,24 +267,19 @@ impl Config {
             };
             let (calendar, zone) = match &p.calendar {
                 None => (Calendar::Always, "UTC".to_string()),
-                Some(name) => match raw.calendars.get(name) {
+                Some(name) => match calendars.get(name) {
+                    Some(found) => found.clone(),
                     None => {
-                        problem(
-                            format!("{at}/calendar"),
-                            format!("no calendar `{name}` in `calendars`"),
-                        );
+                        if !raw.calendars.contains_key(name) {
+                            problem(
+                                format!("{at}/calendar"),
+                                format!("no calendar `{name}` in `calendars`"),
+                            );
+                        }
+                        // A bad calendar is named above, once.
+                        skip = true;
                         (Calendar::Always, "UTC".to_string())
                     }
-                    Some(config) => match Calendar::from_config(config) {
-                        Ok(calendar) => (calendar, config.time_zone.clone()),
-                        Err(e) => {
-                            problem(
-                                format!("/calendars/{name}"),
-                                format!("calendar `{name}`: {e}"),
-                            );
-                            (Calendar::Always, "UTC".to_string())
-                        }
-                    },
                 },
             };
             let mut targets = BTreeMap::new();
@@ -277,14 +301,14 @@ impl Config {
             for (name, text) in &p.internal {
                 match Metric::ALL.into_iter().find(|m| m.name() == name) {
                     None => problem(
-                        format!("{at}/internal/{name}"),
+                        format!("{at}/internal/{}", segment(name)),
                         format!("`internal.{name}`: use first_reply, next_reply or resolution"),
                     ),
                     Some(metric) => match parse_duration(text) {
                         Ok(ms) => {
                             internal.insert(metric, ms);
                         }
-                        Err(e) => problem(format!("{at}/internal/{name}"), e),
+                        Err(e) => problem(format!("{at}/internal/{}", segment(name)), e),
                     },
                 }
             }
@@ -295,19 +319,19 @@ impl Config {
                     Err(e) => problem(format!("{at}/warnings/{i}"), e),
                 }
             }
+            let mut names = Vec::new();
             if let Some(level) = &p.on_breach.raise_priority
                 && !PRIORITIES.contains(&level.as_str())
             {
-                problem(
-                    format!("{at}/on_breach/raise_priority"),
-                    format!(
+                names.push(Problem {
+                    path: format!("{at}/on_breach/raise_priority"),
+                    message: format!(
                         "unknown priority `{level}`; expected one of {}",
                         PRIORITIES.join(", ")
                     ),
-                );
+                });
             }
             let m = &p.matches;
-            let mut names = Vec::new();
             check_names(
                 &mut names,
                 &format!("{at}/match/priorities"),
@@ -322,10 +346,11 @@ impl Config {
                 &m.channels,
                 &CHANNELS,
             );
-            for found in names {
-                problem(found.path, found.message);
-            }
-            if problems.len() > known {
+            unknown_names.extend(names.into_iter().map(|found| Problem {
+                path: found.path,
+                message: format!("sla policy `{}`: {}", p.name, found.message),
+            }));
+            if skip || problems.len() > known {
                 continue;
             }
             policies.push(Policy {
@@ -340,12 +365,16 @@ impl Config {
             });
         }
         if !problems.is_empty() {
+            problems.extend(unknown_names);
             return Err(problems);
         }
-        Ok(Config {
-            pause_on: raw.pause_on,
-            policies,
-        })
+        Ok((
+            Config {
+                pause_on: raw.pause_on,
+                policies,
+            },
+            unknown_names,
+        ))
     }
 
     /// The first policy that matches the ticket.
@@ -412,6 +441,29 @@ fn parse_warning(text: &str) -> Result<Warning, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A name that matches nothing is refused when the configuration is set (it is
+    /// among the problems `check-config` gives), but a configuration stored before
+    /// configurations were checked still reads: events do not fail on it.
+    #[test]
+    fn unknown_names_are_problems_to_check_but_do_not_stop_events() {
+        let (config, unknown) = Config::parse(
+            r#"{"pause_on": ["waiting_on_customer"],
+                "policies": [{"name": "a/b", "match": {"priorities": ["urgnet"]},
+                              "first_reply": "1h"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(config.policies.len(), 1);
+        let places: Vec<&str> = unknown.iter().map(|p| p.path.as_str()).collect();
+        assert_eq!(places, ["/pause_on/0", "/policies/0/match/priorities/0"]);
+        // A name in a pointer is escaped (RFC 6901): `/` is `~1`, `~` is `~0`.
+        let problems = Config::parse(
+            r#"{"calendars": {"Europe/Paris~x": {"time_zone": "Mars", "hours": {}}},
+                "policies": [{"name": "p", "calendar": "Europe/Paris~x", "first_reply": "1h"}]}"#,
+        )
+        .unwrap_err();
+        assert_eq!(problems[0].path, "/calendars/Europe~1Paris~0x");
+    }
 
     #[test]
     fn warnings_read_working_calendar_share_and_zero_leads() {
