@@ -538,6 +538,20 @@ fn push_plugin(push: Push) -> Result<ExitCode> {
         push.tenant
     );
     let auth = format!("Bearer {}", push.token);
+    // The token first, with an admin-only read: the service refuses an upload from a
+    // caller without access before reading its body, which leaves a client still
+    // sending with a broken pipe instead of the reason.
+    send(
+        agent
+            .get(format!(
+                "{}/v1/tenants/{}/tokens",
+                push.url.trim_end_matches('/'),
+                push.tenant
+            ))
+            .header("Authorization", &auth)
+            .call(),
+        "access",
+    )?;
     // Stored first without being run, then switched to together with its settings in
     // one request, which the service checks as a pair: a component and a configuration
     // in a new format change at once, and a refused pair changes nothing.

@@ -106,13 +106,21 @@ pub struct Identity {
 }
 
 impl Identity {
-    /// Whether two identities name the same person (e-mail compared without case).
+    /// The value as identities are compared: an e-mail address without ASCII case
+    /// (the domain is case-insensitive, RFC 5321 section 2.4; the local part in
+    /// practice), any other kind as written. The one rule both the service's index of
+    /// open tickets and the local harness follow.
+    pub fn compared_value(&self) -> std::borrow::Cow<'_, str> {
+        match self.kind {
+            IdentityKind::Email => std::borrow::Cow::Owned(self.value.to_ascii_lowercase()),
+            _ => std::borrow::Cow::Borrowed(&self.value),
+        }
+    }
+
+    /// Whether two identities name the same person: the same kind and the same
+    /// [`compared_value`](Identity::compared_value).
     pub fn same_as(&self, other: &Identity) -> bool {
-        self.kind == other.kind
-            && match self.kind {
-                IdentityKind::Email => self.value.eq_ignore_ascii_case(&other.value),
-                _ => self.value == other.value,
-            }
+        self.kind == other.kind && self.compared_value() == other.compared_value()
     }
 }
 

@@ -19,11 +19,12 @@ use utoipa::{PartialSchema, ToSchema};
 
 use super::openapi::Name;
 use super::{
-    ApiResult, AppState, MAX_BATCH, Problem, answer, body_problem, conforms, openapi, tenant_access,
+    ApiResult, AppState, MAX_BATCH, Problem, TenantIntegration, answer, body_problem, conforms,
+    openapi,
 };
 use crate::model::Event;
 use crate::pipeline::EventOutcome;
-use crate::store::{Enqueued, Scope};
+use crate::store::Enqueued;
 
 /// The longest `?timeout_ms`.
 const MAX_WAIT_MS: u64 = 60_000;
@@ -124,12 +125,12 @@ pub(super) struct EventsAnswer {
 )]
 pub(super) async fn post_events(
     State(state): State<AppState>,
+    _: TenantIntegration,
     Path(tenant): Path<String>,
     query: Result<Query<EventsQuery>, axum::extract::rejection::QueryRejection>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Response> {
-    tenant_access(&state, &headers, &tenant, Scope::Integration).await?;
     let Query(query) = query.map_err(|e| {
         Problem::bad_request(
             "invalid-query",

@@ -35,7 +35,8 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, MatchedPath, State};
+use axum::extract::{DefaultBodyLimit, FromRequestParts, MatchedPath, Path, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -277,6 +278,48 @@ async fn operator(state: &AppState, headers: &HeaderMap) -> ApiResult<()> {
 
 /// Checks that the caller holds a token of `tenant` with `needed` scope (an admin
 /// token may do what an integration token may).
+/// An extractor: the caller may act inside the tenant the route's path names
+/// (`{tenant}`) as its admin. Its rejection is [`tenant_access`]'s problem: 401
+/// without a valid token, 403 for an integration token or the operator's, 404 for
+/// another tenant's token and for a tenant that does not exist.
+pub(super) struct TenantAdmin;
+
+/// An extractor: the caller may act inside the path's tenant with an integration
+/// token (or the admin one); rejected as [`TenantAdmin`] is.
+pub(super) struct TenantIntegration;
+
+/// The `{tenant}` of the route's path.
+async fn path_tenant(parts: &mut Parts, state: &AppState) -> ApiResult<String> {
+    let Path(params) =
+        Path::<std::collections::HashMap<String, String>>::from_request_parts(parts, state)
+            .await
+            .map_err(|e| Problem::bad_request("invalid-path", e.body_text()))?;
+    params
+        .get("tenant")
+        .cloned()
+        .ok_or_else(|| Problem::internal("a tenant's route without `{tenant}` in its path"))
+}
+
+impl FromRequestParts<AppState> for TenantAdmin {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Self> {
+        let tenant = path_tenant(parts, state).await?;
+        tenant_access(state, &parts.headers, &tenant, Scope::Admin).await?;
+        Ok(TenantAdmin)
+    }
+}
+
+impl FromRequestParts<AppState> for TenantIntegration {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Self> {
+        let tenant = path_tenant(parts, state).await?;
+        tenant_access(state, &parts.headers, &tenant, Scope::Integration).await?;
+        Ok(TenantIntegration)
+    }
+}
+
 async fn tenant_access(
     state: &AppState,
     headers: &HeaderMap,

@@ -313,7 +313,7 @@ pub(super) const INTEGRATION: &str = "integration_token";
         (name = "actions", description = "Applied actions out: webhooks, dead letters, a live stream"),
         (name = "service", description = "Health, metrics and this description"),
     ),
-    components(schemas(Problem))
+    components(schemas(Problem, crate::pipeline::ActionsNotice))
 )]
 struct Description;
 
@@ -829,6 +829,55 @@ mod tests {
         ] {
             assert!(described(bad).is_err(), "{bad}");
         }
+    }
+
+    /// What webhooks and the stream get is what the description says they get: a
+    /// notice the pipeline makes, with its ticket and actions, meets `ActionsNotice`.
+    #[test]
+    fn the_notice_webhooks_get_meets_its_described_schema() {
+        use crate::model::{Action, Event, EventKind, Priority};
+        use crate::pipeline::{ActionsNotice, Decision};
+        let ticket: crate::model::Ticket = serde_json::from_str(
+            r#"{"id":"t-1","channel":"email","requester":{"identities":[]},
+                "created_at":"2026-11-23T09:00:00Z","updated_at":"2026-11-23T09:00:00Z",
+                "tags":["vip"]}"#,
+        )
+        .unwrap();
+        let stored = crate::store::StoredEvent {
+            tenant: "acme".into(),
+            seq: 7,
+            event: Event {
+                id: "evt-1".into(),
+                kind: EventKind::TicketCreated,
+                ticket: Some(ticket.clone()),
+                occurred_at: "2026-11-23T09:00:00Z".parse().unwrap(),
+            },
+            depth: 0,
+            received_at: "2026-11-23T09:00:01Z".parse().unwrap(),
+            target_plugin: None,
+        };
+        let decisions = [
+            Decision {
+                plugin: "triage".into(),
+                actions: vec![Action::SetPriority {
+                    priority: Priority::Urgent,
+                }],
+                error: None,
+            },
+            Decision {
+                plugin: "broken".into(),
+                actions: Vec::new(),
+                error: Some("trap".into()),
+            },
+        ];
+        let notice = ActionsNotice::of(&stored, Some(&ticket), &decisions).unwrap();
+        assert_eq!(notice.decisions.len(), 1, "only the applied ones");
+        let sent: Value = serde_json::from_str(&notice.body()).unwrap();
+        let described = schema_ref("ActionsNotice");
+        if let Err(refusal) = crate::api::conform::check(json(), &described, &sent) {
+            panic!("{refusal:?}: {sent}");
+        }
+        assert!(ActionsNotice::of(&stored, Some(&ticket), &decisions[1..]).is_none());
     }
 
     #[test]

@@ -19,12 +19,12 @@ use utoipa::{PartialSchema, ToSchema};
 
 use super::openapi::{ComponentBytes, CronSchedule, Name};
 use super::{
-    ApiResult, AppState, Problem, answer, body_problem, caller, check_slug, parse_json,
-    tenant_access,
+    ApiResult, AppState, Problem, TenantAdmin, TenantIntegration, answer, body_problem, caller,
+    check_slug, parse_json,
 };
 use crate::reference_plugins;
 use crate::runtime::{ContractVersion, World};
-use crate::store::{AuditRecord, InstalledPlugin, PluginSource, Scope};
+use crate::store::{AuditRecord, InstalledPlugin, PluginSource};
 use crate::timekeeper::{MAX_SCHEDULES_PER_PLUGIN, parse_schedule};
 
 /// The event kinds a plugin may subscribe to.
@@ -232,11 +232,10 @@ impl PluginView {
 )]
 pub(super) async fn put_plugin(
     State(state): State<AppState>,
+    _: TenantAdmin,
     Path((tenant, name)): Path<(String, String)>,
-    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Response> {
-    tenant_access(&state, &headers, &tenant, Scope::Admin).await?;
     check_slug("plugin name", &name)?;
     let _one_change = state.plugin_changes.lock(&tenant, &name).await;
     let settings: PluginSettings = parse_json(
@@ -496,12 +495,11 @@ fn yes() -> bool {
 )]
 pub(super) async fn upload_component(
     State(state): State<AppState>,
+    _: TenantAdmin,
     Path((tenant, name)): Path<(String, String)>,
     query: Result<Query<UploadQuery>, QueryRejection>,
-    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Response> {
-    tenant_access(&state, &headers, &tenant, Scope::Admin).await?;
     check_slug("plugin name", &name)?;
     let Query(query) = query.map_err(|e| {
         Problem::bad_request(
@@ -584,10 +582,9 @@ pub(super) async fn upload_component(
 )]
 pub(super) async fn list_plugins(
     State(state): State<AppState>,
+    _: TenantIntegration,
     Path(tenant): Path<String>,
-    headers: HeaderMap,
 ) -> ApiResult<Response> {
-    tenant_access(&state, &headers, &tenant, Scope::Integration).await?;
     let mut plugins = Vec::new();
     for plugin in state.store.plugins(&tenant)? {
         plugins.push(PluginView::of(&state, plugin).await?);
@@ -609,10 +606,9 @@ pub(super) async fn list_plugins(
 )]
 pub(super) async fn get_plugin(
     State(state): State<AppState>,
+    _: TenantIntegration,
     Path((tenant, name)): Path<(String, String)>,
-    headers: HeaderMap,
 ) -> ApiResult<Response> {
-    tenant_access(&state, &headers, &tenant, Scope::Integration).await?;
     let plugin = state
         .store
         .plugin(&tenant, &name)?
@@ -634,10 +630,9 @@ pub(super) async fn get_plugin(
 )]
 pub(super) async fn delete_plugin(
     State(state): State<AppState>,
+    _: TenantAdmin,
     Path((tenant, name)): Path<(String, String)>,
-    headers: HeaderMap,
 ) -> ApiResult<Response> {
-    tenant_access(&state, &headers, &tenant, Scope::Admin).await?;
     if !state.store.delete_plugin(&tenant, &name)? {
         return Err(Problem::not_found(format!("no plugin `{name}`")));
     }
@@ -661,10 +656,9 @@ pub(super) async fn delete_plugin(
 )]
 pub(super) async fn get_ticks(
     State(state): State<AppState>,
+    _: TenantIntegration,
     Path((tenant, name)): Path<(String, String)>,
-    headers: HeaderMap,
 ) -> ApiResult<Response> {
-    tenant_access(&state, &headers, &tenant, Scope::Integration).await?;
     if state.store.plugin(&tenant, &name)?.is_none() {
         return Err(Problem::not_found(format!("no plugin `{name}`")));
     }

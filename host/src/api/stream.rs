@@ -2,15 +2,12 @@
 //! consumers that prefer listening to receiving webhooks.
 
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use serde_json::Value;
 use tokio::sync::broadcast::error::RecvError;
 
 use super::openapi::Name;
-use super::{ApiResult, AppState, tenant_access};
-use crate::store::Scope;
+use super::{ApiResult, AppState, TenantIntegration};
 
 /// Streams the tenant's applied actions as server-sent events: one `actions` event per
 /// processed event whose plugins returned actions, with the body the webhooks get;
@@ -24,7 +21,7 @@ use crate::store::Scope;
     params(("tenant" = Name, Path, description = "The tenant's id")),
     responses((
         status = 200,
-        description = "An endless `text/event-stream`; each `data` is a JSON body like a webhook delivery's",
+        description = "An endless `text/event-stream`; each `data` is an `ActionsNotice` (the schema), the body of a webhook delivery",
         content_type = "text/event-stream",
         body = String
     )),
@@ -32,10 +29,9 @@ use crate::store::Scope;
 )]
 pub(super) async fn stream_actions(
     State(state): State<AppState>,
+    _: TenantIntegration,
     Path(tenant): Path<String>,
-    headers: HeaderMap,
 ) -> ApiResult<Response> {
-    tenant_access(&state, &headers, &tenant, Scope::Integration).await?;
     let receiver = state.pipeline.subscribe();
     let closing = state.closing.clone();
     let stream = futures_util::stream::unfold(
@@ -50,16 +46,10 @@ pub(super) async fn stream_actions(
                     _ = closing.changed() => return None,
                 };
                 let event = match next {
-                    Ok(notice) if notice.0 == tenant => {
-                        let seq = serde_json::from_str::<Value>(&notice.1)
-                            .ok()
-                            .and_then(|v| v["event_seq"].as_u64())
-                            .unwrap_or(0);
-                        SseEvent::default()
-                            .event("actions")
-                            .id(seq.to_string())
-                            .data(notice.1.clone())
-                    }
+                    Ok(notice) if notice.tenant == tenant => SseEvent::default()
+                        .event("actions")
+                        .id(notice.event_seq.to_string())
+                        .data(notice.body()),
                     Ok(_) => continue,
                     Err(RecvError::Lagged(missed)) => SseEvent::default()
                         .event("lagged")

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::openapi::{Name, TimeZone};
-use super::{ApiResult, AppState, Problem, answer, operator, parse_json, tenant_access};
+use super::{ApiResult, AppState, Problem, TenantAdmin, answer, operator, parse_json};
 use crate::store::{Scope, Tenant};
 use crate::tenancy;
 use crate::timekeeper::parse_time_zone;
@@ -132,11 +132,10 @@ pub(super) struct TenantSettings {
 )]
 pub(super) async fn put_settings(
     State(state): State<AppState>,
+    _: TenantAdmin,
     Path(tenant): Path<String>,
-    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Response> {
-    tenant_access(&state, &headers, &tenant, Scope::Admin).await?;
     let settings: TenantSettings = parse_json(
         body,
         "tenant settings (`{\"time_zone\": \"Europe/Paris\", \"name\": \"Acme\"}`)",
@@ -196,11 +195,10 @@ pub(super) struct TokenView {
 )]
 pub(super) async fn create_token(
     State(state): State<AppState>,
+    _: TenantAdmin,
     Path(tenant): Path<String>,
-    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Response> {
-    tenant_access(&state, &headers, &tenant, Scope::Admin).await?;
     let new: NewToken = parse_json(body, "token request (`{\"scope\": \"integration\"}`)")?;
     let issued = tenancy::issue(&tenant, new.scope, state.clock.now());
     state.store.put_token(&issued.record)?;
@@ -227,10 +225,9 @@ pub(super) async fn create_token(
 )]
 pub(super) async fn list_tokens(
     State(state): State<AppState>,
+    _: TenantAdmin,
     Path(tenant): Path<String>,
-    headers: HeaderMap,
 ) -> ApiResult<Response> {
-    tenant_access(&state, &headers, &tenant, Scope::Admin).await?;
     let tokens: Vec<TokenView> = state
         .store
         .tokens(&tenant)?
@@ -258,10 +255,9 @@ pub(super) async fn list_tokens(
 )]
 pub(super) async fn delete_token(
     State(state): State<AppState>,
+    _: TenantAdmin,
     Path((tenant, id)): Path<(String, String)>,
-    headers: HeaderMap,
 ) -> ApiResult<Response> {
-    tenant_access(&state, &headers, &tenant, Scope::Admin).await?;
     if !state.store.delete_token(&tenant, &id)? {
         return Err(Problem::not_found(format!("no token `{id}`")));
     }

@@ -2,13 +2,13 @@
 //! did this happen?".
 
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::openapi::{ExternalId, Name};
-use super::{ApiResult, AppState, Problem, answer, tenant_access};
+use super::{ApiResult, AppState, Problem, TenantIntegration, answer};
 use crate::model::Ticket;
-use crate::store::{AuditRecord, Scope, TicketFilter, Timer};
+use crate::store::{AuditRecord, TicketFilter, Timer};
 
 /// The largest `?limit` of a ticket listing.
 const MAX_LIMIT: usize = 10_000;
@@ -27,11 +27,10 @@ const MAX_LIMIT: usize = 10_000;
 )]
 pub(super) async fn list_tickets(
     State(state): State<AppState>,
+    _: TenantIntegration,
     Path(tenant): Path<String>,
     query: Result<Query<TicketFilter>, axum::extract::rejection::QueryRejection>,
-    headers: HeaderMap,
 ) -> ApiResult<Response> {
-    tenant_access(&state, &headers, &tenant, Scope::Integration).await?;
     let Query(filter) = query.map_err(|e| {
         Problem::bad_request(
             "invalid-query",
@@ -64,10 +63,9 @@ pub(super) async fn list_tickets(
 )]
 pub(super) async fn get_ticket(
     State(state): State<AppState>,
+    _: TenantIntegration,
     Path((tenant, id)): Path<(String, String)>,
-    headers: HeaderMap,
 ) -> ApiResult<Response> {
-    tenant_access(&state, &headers, &tenant, Scope::Integration).await?;
     answer(StatusCode::OK, stored_ticket(&state, &tenant, &id)?)
 }
 
@@ -86,10 +84,9 @@ pub(super) async fn get_ticket(
 )]
 pub(super) async fn get_audit(
     State(state): State<AppState>,
+    _: TenantIntegration,
     Path((tenant, id)): Path<(String, String)>,
-    headers: HeaderMap,
 ) -> ApiResult<Response> {
-    tenant_access(&state, &headers, &tenant, Scope::Integration).await?;
     stored_ticket(&state, &tenant, &id)?;
     answer(StatusCode::OK, state.store.audit(&tenant, &id)?)
 }
@@ -109,10 +106,9 @@ pub(super) async fn get_audit(
 )]
 pub(super) async fn get_timers(
     State(state): State<AppState>,
+    _: TenantIntegration,
     Path((tenant, id)): Path<(String, String)>,
-    headers: HeaderMap,
 ) -> ApiResult<Response> {
-    tenant_access(&state, &headers, &tenant, Scope::Integration).await?;
     stored_ticket(&state, &tenant, &id)?;
     answer(StatusCode::OK, state.store.timers(&tenant, &id)?)
 }

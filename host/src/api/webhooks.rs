@@ -3,14 +3,14 @@
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::openapi::Name;
-use super::{ApiResult, AppState, Problem, answer, check_slug, parse_json, tenant_access};
-use crate::store::{OutboxItem, Scope, Webhook};
+use super::{ApiResult, AppState, Problem, TenantAdmin, answer, check_slug, parse_json};
+use crate::store::{OutboxItem, Webhook};
 use crate::tenancy;
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -68,11 +68,10 @@ pub(super) struct WebhookView {
 )]
 pub(super) async fn put_webhook(
     State(state): State<AppState>,
+    _: TenantAdmin,
     Path((tenant, name)): Path<(String, String)>,
-    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Response> {
-    tenant_access(&state, &headers, &tenant, Scope::Admin).await?;
     check_slug("webhook name", &name)?;
     let settings: WebhookSettings = parse_json(
         body,
@@ -118,10 +117,9 @@ pub(super) async fn put_webhook(
 )]
 pub(super) async fn list_webhooks(
     State(state): State<AppState>,
+    _: TenantAdmin,
     Path(tenant): Path<String>,
-    headers: HeaderMap,
 ) -> ApiResult<Response> {
-    tenant_access(&state, &headers, &tenant, Scope::Admin).await?;
     let list: Vec<_> = state
         .store
         .webhooks(&tenant)?
@@ -149,10 +147,9 @@ pub(super) async fn list_webhooks(
 )]
 pub(super) async fn delete_webhook(
     State(state): State<AppState>,
+    _: TenantAdmin,
     Path((tenant, name)): Path<(String, String)>,
-    headers: HeaderMap,
 ) -> ApiResult<Response> {
-    tenant_access(&state, &headers, &tenant, Scope::Admin).await?;
     if !state.store.delete_webhook(&tenant, &name)? {
         return Err(Problem::not_found(format!("no webhook `{name}`")));
     }
@@ -171,10 +168,9 @@ pub(super) async fn delete_webhook(
 )]
 pub(super) async fn list_dead_letters(
     State(state): State<AppState>,
+    _: TenantAdmin,
     Path(tenant): Path<String>,
-    headers: HeaderMap,
 ) -> ApiResult<Response> {
-    tenant_access(&state, &headers, &tenant, Scope::Admin).await?;
     answer(StatusCode::OK, state.store.dead_letters(&tenant)?)
 }
 
@@ -192,10 +188,9 @@ pub(super) async fn list_dead_letters(
 )]
 pub(super) async fn replay_dead_letter(
     State(state): State<AppState>,
+    _: TenantAdmin,
     Path((tenant, id)): Path<(String, String)>,
-    headers: HeaderMap,
 ) -> ApiResult<Response> {
-    tenant_access(&state, &headers, &tenant, Scope::Admin).await?;
     let item = state
         .store
         .replay_dead_letter(&tenant, &id, state.clock.now())?

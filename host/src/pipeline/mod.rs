@@ -28,12 +28,22 @@
 //! was committed) for the next start. The longest a stop takes is the drain, plus
 //! one plugin call (its deadline), plus the store's flush.
 //!
+//! The rules of each step live beside this worker, each in its module, pure where
+//! it can be: `apply` (how an event and actions change a ticket, which follow-ups
+//! that makes), `timers` (which timer changes actions may make, and what a closed
+//! ticket's timers become), `audit` (the records of an event, and the host's own
+//! wording), `notice` (the typed body that webhooks and the live stream get), `lanes`
+//! (order and fairness) and `plugins` (compiled components and what a call may read).
+//!
 //! This module must not know about HTTP; it reports outcomes through
 //! [`Pipeline::submit`]'s receiver.
 
 mod apply;
+mod audit;
 mod lanes;
+mod notice;
 mod plugins;
+mod timers;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -45,17 +55,17 @@ use tokio::sync::oneshot;
 
 use crate::clock::Clock;
 use crate::metrics::{Metrics, Outcome};
-use crate::model::{Action, Event, Ticket, TicketStatus};
+use crate::model::{Action, Event, Ticket};
 use crate::runtime::{CallLimits, Runtime, World};
-use crate::store::{
-    AuditRecord, EventCommit, OutboxItem, Store, StoreError, StoredEvent, Timer, TimerChange,
-};
+use crate::store::{EventCommit, Store, StoreError, StoredEvent, TimerChange};
 use crate::timekeeper::{Bell, Dispatch};
 
 use lanes::Lanes;
 
 pub use apply::{apply_actions, effective, follow_ups, overtaken, ticket_after_event};
+pub use notice::ActionsNotice;
 pub use plugins::{PluginCache, PluginCacheError};
+pub use timers::{MAX_TIMERS_PER_TICKET, MIN_TIMER_DELAY};
 
 /// Settings of the pipeline.
 #[derive(Debug, Clone)]
@@ -126,8 +136,8 @@ struct Shared {
     clock: Arc<dyn Clock>,
     /// Rung when a plugin sets a timer (see the `timekeeper` module).
     bell: Arc<Bell>,
-    /// Applied actions, as (tenant, JSON body), for live listeners (the API's stream).
-    actions: tokio::sync::broadcast::Sender<Arc<(String, String)>>,
+    /// Notices of applied actions, for live listeners (the API's stream).
+    actions: notice::NoticeSender,
     store: Arc<dyn Store>,
     runtime: Arc<Runtime>,
     plugins: PluginCache,
@@ -225,9 +235,9 @@ impl Pipeline {
         dispatch(&self.shared, event);
     }
 
-    /// Applied actions from now on, every tenant's: (tenant, the JSON body that the
-    /// webhooks get). Receivers filter by tenant.
-    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Arc<(String, String)>> {
+    /// Notices of applied actions from now on, every tenant's (what the webhooks
+    /// get). Receivers filter by tenant.
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Arc<ActionsNotice>> {
         self.shared.actions.subscribe()
     }
 
@@ -339,12 +349,6 @@ fn worker(shared: Arc<Shared>) {
     }
 }
 
-/// Most timers one plugin may keep on one ticket.
-pub const MAX_TIMERS_PER_TICKET: usize = 64;
-
-/// The soonest a timer may fall due after it is set.
-pub const MIN_TIMER_DELAY: chrono::TimeDelta = chrono::TimeDelta::seconds(1);
-
 fn process(
     shared: &Shared,
     stored: &StoredEvent,
@@ -377,7 +381,7 @@ fn process(
     let mut audit = Vec::new();
     let mut decisions = Vec::new();
     let mut plugin_writes = Vec::new();
-    let mut timers = Vec::new();
+    let mut timer_changes = Vec::new();
     // A status or assignment change that a later change of the same field overtook
     // is kept in the audit but runs no plugin: what it reports is no longer so.
     let overtaken = stored.depth == 0
@@ -385,13 +389,7 @@ fn process(
             .as_ref()
             .is_some_and(|t| apply::overtaken(t, &stored.event));
     if overtaken {
-        let mut entry = host_record(shared, stored, &ticket_id);
-        entry.logs.push(format!(
-            "info: this {kind} of {} came after a later change of the same field; \
-             the ticket keeps the later one and no plugin was run",
-            stored.event.occurred_at.to_rfc3339()
-        ));
-        audit.push(entry);
+        audit.push(audit::overtaken(stored, &ticket_id, shared.clock.now()));
     }
     let mut target_ran = false;
     let installed_plugins = if overtaken {
@@ -432,12 +430,12 @@ fn process(
             // Macros and adapters are not event-driven: they are not run here.
             Ok(_) => continue,
             Err(e) => {
-                let mut entry = record(
-                    shared,
+                let mut entry = audit::record(
                     stored,
                     &ticket_id,
                     &installed.name,
                     &installed.version,
+                    shared.clock.now(),
                 );
                 entry.error = Some(e.to_string());
                 audit.push(entry);
@@ -455,12 +453,12 @@ fn process(
         let report = shared
             .runtime
             .on_event(&component, env, &event, &shared.config.limits);
-        let mut entry = record(
-            shared,
+        let mut entry = audit::record(
             stored,
             &ticket_id,
             &installed.name,
             &installed.version,
+            shared.clock.now(),
         );
         entry.fuel_used = report.fuel_used;
         entry.duration_us = started.elapsed().as_micros() as u64;
@@ -489,8 +487,19 @@ fn process(
             .result
             .map_err(|e| e.to_string())
             .and_then(|actions| {
-                let changes =
-                    timer_changes(shared, tenant, ticket.as_ref(), &installed.name, &actions)?;
+                let changes = timers::changes(
+                    tenant,
+                    ticket.as_ref(),
+                    &installed.name,
+                    &actions,
+                    shared.clock.now(),
+                    || {
+                        shared
+                            .store
+                            .timers(tenant, &ticket_id)
+                            .map_err(|e| e.to_string())
+                    },
+                )?;
                 Ok((actions, changes))
             });
         match result {
@@ -498,7 +507,7 @@ fn process(
                 if let Some(ticket) = ticket.as_mut() {
                     apply_actions(ticket, &actions, &installed.name, stored.event.occurred_at);
                 }
-                timers.extend(changes);
+                timer_changes.extend(changes);
                 for write in report.storage_writes {
                     plugin_writes.push((installed.name.clone(), write.key, write.value));
                 }
@@ -527,36 +536,31 @@ fn process(
     {
         // Its timer or tick came due while the plugin was disabled or removed: say so,
         // rather than lose it without a trace.
-        let mut entry = host_record(shared, stored, &ticket_id);
-        entry.logs.push(format!(
-            "warn: this {kind} was for plugin `{target}`, which is not enabled; dropped"
+        audit.push(audit::target_not_enabled(
+            stored,
+            &ticket_id,
+            target,
+            shared.clock.now(),
         ));
-        audit.push(entry);
     }
 
-    // A closed or merged ticket has nothing left to wait for: its timers go, those
-    // set by this very event included.
     if let Some(ticket) = &ticket
-        && matches!(ticket.status, TicketStatus::Closed | TicketStatus::Merged)
+        && timers::all_go(ticket)
     {
         let pending = shared.store.timers(tenant, &ticket.id)?;
-        let set_now = timers.iter().any(|c| matches!(c, TimerChange::Set(_)));
+        let set_now = timer_changes
+            .iter()
+            .any(|c| matches!(c, TimerChange::Set(_)));
         if !pending.is_empty() || set_now {
-            let mut entry = host_record(shared, stored, &ticket_id);
-            entry.logs.push(format!(
-                "info: the ticket is {}: {} pending timer(s) dropped",
-                ticket.status.name(),
-                pending.len()
+            audit.push(audit::timers_dropped(
+                stored,
+                &ticket_id,
+                ticket.status,
+                pending.len(),
+                shared.clock.now(),
             ));
-            audit.push(entry);
         }
-        timers = pending
-            .into_iter()
-            .map(|t| TimerChange::Cancel {
-                plugin: t.plugin,
-                name: t.name,
-            })
-            .collect();
+        timer_changes = timers::cancel_all(pending);
     }
 
     let mut follow_ups: Vec<(Event, u32)> = Vec::new();
@@ -566,29 +570,31 @@ fn process(
         if changes.is_empty() {
             // Nothing changed that others may react to.
         } else if depth > shared.config.cascade_limit {
-            let mut entry = host_record(shared, stored, &ticket_id);
-            entry.error = Some(format!(
-                "cascade limit reached: {} follow-up event(s) not created after {} levels",
+            audit.push(audit::cascade_stopped(
+                stored,
+                &ticket_id,
                 changes.len(),
-                shared.config.cascade_limit
+                shared.config.cascade_limit,
+                shared.clock.now(),
             ));
-            audit.push(entry);
         } else {
             follow_ups = changes.into_iter().map(|e| (e, depth)).collect();
         }
     }
 
-    let body = actions_body(stored, ticket.as_ref(), &decisions);
-    let outbox = match &body {
-        Some(body) => outbox_items(shared, stored, body)?,
+    let notice = ActionsNotice::of(stored, ticket.as_ref(), &decisions);
+    let outbox = match &notice {
+        Some(notice) => notice.deliveries(shared.store.webhooks(tenant)?, shared.clock.now()),
         None => Vec::new(),
     };
-    let timers_set = timers.iter().any(|c| matches!(c, TimerChange::Set(_)));
+    let timers_set = timer_changes
+        .iter()
+        .any(|c| matches!(c, TimerChange::Set(_)));
     let commit = EventCommit {
         tenant: tenant.to_string(),
         seq: stored.seq,
         ticket: ticket.clone(),
-        timers,
+        timers: timer_changes,
         audit,
         follow_ups,
         plugin_writes,
@@ -599,9 +605,9 @@ fn process(
         // The new timer may be due before the time the timekeeper sleeps until.
         shared.bell.ring();
     }
-    if let Some(body) = body {
+    if let Some(notice) = notice {
         // No listener is not an error.
-        let _ = shared.actions.send(Arc::new((tenant.to_string(), body)));
+        let _ = shared.actions.send(Arc::new(notice));
     }
     Ok((
         EventOutcome {
@@ -612,169 +618,4 @@ fn process(
         },
         stored_follow_ups,
     ))
-}
-
-/// The timer changes a plugin's actions ask for, checked: names the store can key,
-/// a ticket to set them on, and no more than [`MAX_TIMERS_PER_TICKET`] per plugin and
-/// ticket. An error refuses the whole call.
-fn timer_changes(
-    shared: &Shared,
-    tenant: &str,
-    ticket: Option<&Ticket>,
-    plugin: &str,
-    actions: &[Action],
-) -> Result<Vec<TimerChange>, String> {
-    let mut changes = Vec::new();
-    for action in actions {
-        let (name, change) = match action {
-            Action::SetTimer { name, due_at } => {
-                // A timer due now or in the past fires a second from now: soon, but a
-                // plugin that sets one on each of its own timer events cannot spin.
-                let now = shared.clock.now();
-                let due_at = (*due_at).max(now + MIN_TIMER_DELAY);
-                (
-                    name,
-                    TimerChange::Set(Timer {
-                        tenant: tenant.to_string(),
-                        ticket_id: String::new(),
-                        plugin: plugin.to_string(),
-                        name: name.clone(),
-                        due_at,
-                        set_at: now,
-                    }),
-                )
-            }
-            Action::CancelTimer { name } => (
-                name,
-                TimerChange::Cancel {
-                    plugin: plugin.to_string(),
-                    name: name.clone(),
-                },
-            ),
-            Action::Notify { .. } => continue,
-            other if ticket.is_none() => {
-                return Err(format!(
-                    "`{}` needs a ticket, and a scheduled tick has none; only `notify` applies",
-                    other.name()
-                ));
-            }
-            _ => continue,
-        };
-        if ticket.is_none() {
-            return Err("timers are set on a ticket, and a scheduled tick has none".into());
-        }
-        if name.is_empty() || name.len() > 128 || name.chars().any(char::is_control) {
-            return Err(format!(
-                "timer name `{name}` must be 1–128 characters without control characters"
-            ));
-        }
-        changes.push(change);
-    }
-    if let Some(ticket) = ticket
-        && changes.iter().any(|c| matches!(c, TimerChange::Set(_)))
-    {
-        let mut names: std::collections::BTreeSet<String> = shared
-            .store
-            .timers(tenant, &ticket.id)
-            .map_err(|e| e.to_string())?
-            .into_iter()
-            .filter(|t| t.plugin == plugin)
-            .map(|t| t.name)
-            .collect();
-        for change in &changes {
-            match change {
-                TimerChange::Set(t) => names.insert(t.name.clone()),
-                TimerChange::Cancel { name, .. } => names.remove(name),
-            };
-        }
-        if names.len() > MAX_TIMERS_PER_TICKET {
-            return Err(format!(
-                "a plugin may keep at most {MAX_TIMERS_PER_TICKET} timers on a ticket; this \
-                 call would leave {}",
-                names.len()
-            ));
-        }
-    }
-    Ok(changes)
-}
-
-/// What the webhooks and the stream get when plugins returned actions: the decisions
-/// that were applied and the ticket as they left it (`delivery` is filled per webhook).
-fn actions_body(
-    stored: &StoredEvent,
-    ticket: Option<&Ticket>,
-    decisions: &[Decision],
-) -> Option<String> {
-    let applied: Vec<&Decision> = decisions
-        .iter()
-        .filter(|d| d.error.is_none() && !d.actions.is_empty())
-        .collect();
-    if applied.is_empty() {
-        return None;
-    }
-    let body = serde_json::json!({
-        "tenant": stored.tenant,
-        "event_id": stored.event.id,
-        "event_seq": stored.seq,
-        "ticket_id": ticket.map(|t| &t.id),
-        "decisions": applied,
-        "ticket": ticket,
-    });
-    Some(body.to_string())
-}
-
-/// One delivery of `body` per webhook of the tenant.
-fn outbox_items(
-    shared: &Shared,
-    stored: &StoredEvent,
-    body: &str,
-) -> Result<Vec<OutboxItem>, PipelineError> {
-    let webhooks = shared.store.webhooks(&stored.tenant)?;
-    Ok(webhooks
-        .into_iter()
-        .map(|webhook| OutboxItem {
-            id: format!("{:020}-{}", stored.seq, webhook.name),
-            tenant: stored.tenant.clone(),
-            webhook: webhook.name,
-            body: body.to_string(),
-            attempts: 0,
-            next_attempt_at: shared.clock.now(),
-            last_error: None,
-        })
-        .collect())
-}
-
-/// An audit record of the host's own doing on an event (a cascade stopped, timers
-/// dropped), beside the plugins' records.
-fn host_record(shared: &Shared, stored: &StoredEvent, ticket_id: &str) -> AuditRecord {
-    record(
-        shared,
-        stored,
-        ticket_id,
-        "guichet",
-        env!("CARGO_PKG_VERSION"),
-    )
-}
-
-fn record(
-    shared: &Shared,
-    stored: &StoredEvent,
-    ticket_id: &str,
-    plugin: &str,
-    version: &str,
-) -> AuditRecord {
-    AuditRecord {
-        event_id: stored.event.id.clone(),
-        event_seq: stored.seq,
-        event_kind: stored.event.kind.name().to_string(),
-        ticket_id: ticket_id.to_string(),
-        plugin: plugin.to_string(),
-        plugin_version: version.to_string(),
-        actions: Vec::new(),
-        error: None,
-        fuel_used: 0,
-        duration_us: 0,
-        logs: Vec::new(),
-        at: shared.clock.now(),
-    }
 }

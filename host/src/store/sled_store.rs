@@ -190,13 +190,10 @@ fn kind_name(kind: IdentityKind) -> &'static str {
 }
 
 /// Where the open tickets of an identity are in `open_by_identity`: tenant, kind,
-/// then the value (lower-cased for an e-mail address, as [`Identity::same_as`]
-/// compares them), length first so that no value's entries begin another's.
+/// then the value as [`Identity::compared_value`] gives it (the rule of
+/// [`Identity::same_as`]), length first so that no value's entries begin another's.
 fn identity_prefix(tenant: &str, identity: &Identity) -> Vec<u8> {
-    let value = match identity.kind {
-        IdentityKind::Email => identity.value.to_ascii_lowercase(),
-        _ => identity.value.clone(),
-    };
+    let value = identity.compared_value();
     let mut k = prefix(&[tenant, kind_name(identity.kind)]);
     k.extend((value.len() as u32).to_be_bytes());
     k.extend(value.as_bytes());
@@ -1347,6 +1344,79 @@ mod tests {
         };
         store.commit_event(&commit).unwrap();
         commit
+    }
+
+    mod same_answers {
+        use proptest::prelude::*;
+
+        use super::*;
+        use crate::harness::MemoryTickets;
+        use crate::runtime::TicketSource;
+
+        /// An identity from a small pool, written in any case: what helpdesks send.
+        fn identity() -> impl Strategy<Value = (usize, String)> {
+            let values = [
+                "zoe@example.fr",
+                "+33600000000",
+                "zoe@Example.FR",
+                "Ana@example.fr",
+            ];
+            (0usize..3, 0usize..values.len(), any::<bool>()).prop_map(move |(kind, v, upper)| {
+                let value = if upper {
+                    values[v].to_uppercase()
+                } else {
+                    values[v].to_string()
+                };
+                (kind, value)
+            })
+        }
+
+        fn kind(n: usize) -> &'static str {
+            ["email", "phone", "whatsapp"][n]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(48))]
+
+            /// `tickets.open-by-identity` answers the same in the service (the store's
+            /// index) and in `guichet plugin run` (the harness's memory), whatever the
+            /// tickets, their statuses and the identities' case and kind.
+            #[test]
+            fn the_harness_and_the_service_find_the_same_open_tickets(
+                tickets in proptest::collection::vec(
+                    (0usize..8, proptest::collection::vec(identity(), 0..3)),
+                    1..12,
+                ),
+                query in identity(),
+            ) {
+                let statuses = [
+                    TicketStatus::New, TicketStatus::Open, TicketStatus::WaitingOnAgent,
+                    TicketStatus::WaitingOnRequester, TicketStatus::OnHold,
+                    TicketStatus::Solved, TicketStatus::Closed, TicketStatus::Merged,
+                ];
+                let dir = scratch("same-answers");
+                let store = SledStore::open(&dir).unwrap();
+                let memory = MemoryTickets::default();
+                for (n, (status, identities)) in tickets.iter().enumerate() {
+                    let identities: Vec<(&str, &str)> = identities
+                        .iter()
+                        .map(|(k, v)| (kind(*k), v.as_str()))
+                        .collect();
+                    // Two tickets a minute: ties are ordered alike too.
+                    let t = ticket(&format!("t-{n}"), (n / 2) as i64, statuses[*status], &identities);
+                    commit(&store, "acme", Some(&t), &[]);
+                    memory.remember(t);
+                }
+                let asked: Identity = serde_json::from_value(
+                    json!({"kind": kind(query.0), "value": query.1}),
+                ).unwrap();
+                let served = store.open_tickets_of("acme", &asked, 50).unwrap();
+                let run = memory.open_by_identity(&asked, 50).unwrap();
+                prop_assert_eq!(ids(&served), ids(&run));
+                drop(store);
+                let _ = std::fs::remove_dir_all(&dir);
+            }
+        }
     }
 
     fn ids(tickets: &[Ticket]) -> Vec<&str> {

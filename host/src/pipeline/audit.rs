@@ -1,0 +1,110 @@
+//! The audit trail of one event: a record per plugin call, and the host's own records
+//! of what it did or refused to do on the event, each worded for the admin who reads
+//! the ticket's trail to find out why something happened.
+
+use chrono::{DateTime, Utc};
+
+use crate::model::TicketStatus;
+use crate::store::{AuditRecord, StoredEvent};
+
+/// The name the host's own records carry in place of a plugin's.
+pub const HOST: &str = "guichet";
+
+/// A record of `plugin` (at `version`) on `stored`, about ticket `ticket_id` (empty
+/// for a scheduled tick), at `now`, with nothing in it yet.
+pub fn record(
+    stored: &StoredEvent,
+    ticket_id: &str,
+    plugin: &str,
+    version: &str,
+    now: DateTime<Utc>,
+) -> AuditRecord {
+    AuditRecord {
+        event_id: stored.event.id.clone(),
+        event_seq: stored.seq,
+        event_kind: stored.event.kind.name().to_string(),
+        ticket_id: ticket_id.to_string(),
+        plugin: plugin.to_string(),
+        plugin_version: version.to_string(),
+        actions: Vec::new(),
+        error: None,
+        fuel_used: 0,
+        duration_us: 0,
+        logs: Vec::new(),
+        at: now,
+    }
+}
+
+/// A record of the host's own doing, with one log line.
+fn host(stored: &StoredEvent, ticket_id: &str, now: DateTime<Utc>, line: String) -> AuditRecord {
+    let mut entry = record(stored, ticket_id, HOST, env!("CARGO_PKG_VERSION"), now);
+    entry.logs.push(line);
+    entry
+}
+
+/// The event came after a later change of the same field: no plugin ran on it.
+pub fn overtaken(stored: &StoredEvent, ticket_id: &str, now: DateTime<Utc>) -> AuditRecord {
+    host(
+        stored,
+        ticket_id,
+        now,
+        format!(
+            "info: this {} of {} came after a later change of the same field; the ticket \
+             keeps the later one and no plugin was run",
+            stored.event.kind.name(),
+            stored.event.occurred_at.to_rfc3339()
+        ),
+    )
+}
+
+/// A timer or tick came due for `target`, which is not enabled (any more): dropped.
+pub fn target_not_enabled(
+    stored: &StoredEvent,
+    ticket_id: &str,
+    target: &str,
+    now: DateTime<Utc>,
+) -> AuditRecord {
+    host(
+        stored,
+        ticket_id,
+        now,
+        format!(
+            "warn: this {} was for plugin `{target}`, which is not enabled; dropped",
+            stored.event.kind.name()
+        ),
+    )
+}
+
+/// The ticket is closed or merged: its `pending` timers were dropped.
+pub fn timers_dropped(
+    stored: &StoredEvent,
+    ticket_id: &str,
+    status: TicketStatus,
+    pending: usize,
+    now: DateTime<Utc>,
+) -> AuditRecord {
+    host(
+        stored,
+        ticket_id,
+        now,
+        format!(
+            "info: the ticket is {}: {pending} pending timer(s) dropped",
+            status.name()
+        ),
+    )
+}
+
+/// The event's follow-ups were not created: the cascade reached `limit` levels.
+pub fn cascade_stopped(
+    stored: &StoredEvent,
+    ticket_id: &str,
+    follow_ups: usize,
+    limit: u32,
+    now: DateTime<Utc>,
+) -> AuditRecord {
+    let mut entry = record(stored, ticket_id, HOST, env!("CARGO_PKG_VERSION"), now);
+    entry.error = Some(format!(
+        "cascade limit reached: {follow_ups} follow-up event(s) not created after {limit} levels"
+    ));
+    entry
+}
