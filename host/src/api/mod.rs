@@ -288,25 +288,25 @@ pub(super) struct TenantAdmin;
 /// token (or the admin one); rejected as [`TenantAdmin`] is.
 pub(super) struct TenantIntegration;
 
-/// The `{tenant}` of the route's path.
-async fn path_tenant(parts: &mut Parts, state: &AppState) -> ApiResult<String> {
+/// [`tenant_access`] to the tenant the route's path names (`{tenant}`).
+async fn path_access(parts: &mut Parts, state: &AppState, needed: Scope) -> ApiResult<()> {
     let Path(params) =
         Path::<std::collections::HashMap<String, String>>::from_request_parts(parts, state)
             .await
             .map_err(|e| Problem::bad_request("invalid-path", e.body_text()))?;
-    params
+    let tenant = params
         .get("tenant")
-        .cloned()
-        .ok_or_else(|| Problem::internal("a tenant's route without `{tenant}` in its path"))
+        .ok_or_else(|| Problem::internal("a tenant's route without `{tenant}` in its path"))?;
+    tenant_access(state, &parts.headers, tenant, needed).await
 }
 
 impl FromRequestParts<AppState> for TenantAdmin {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Self> {
-        let tenant = path_tenant(parts, state).await?;
-        tenant_access(state, &parts.headers, &tenant, Scope::Admin).await?;
-        Ok(TenantAdmin)
+        path_access(parts, state, Scope::Admin)
+            .await
+            .map(|()| TenantAdmin)
     }
 }
 
@@ -314,9 +314,9 @@ impl FromRequestParts<AppState> for TenantIntegration {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Self> {
-        let tenant = path_tenant(parts, state).await?;
-        tenant_access(state, &parts.headers, &tenant, Scope::Integration).await?;
-        Ok(TenantIntegration)
+        path_access(parts, state, Scope::Integration)
+            .await
+            .map(|()| TenantIntegration)
     }
 }
 

@@ -678,33 +678,26 @@ impl WarmInstance {
             kind: event.kind.name(),
             version,
         };
+        // One version's call: the same code over that version's types.
+        macro_rules! on_event {
+            ($v:ident, $version:expr, $indices:expr) => {{
+                let indices = $indices;
+                let Some(event) = convert::$v::event(event) else {
+                    return self.refuse(unsent($version));
+                };
+                self.call(env, now, limits, async |store, instance| {
+                    let guest = indices.load(&mut *store, instance)?;
+                    Ok(guest
+                        .call_on_event(store, &event)
+                        .await?
+                        .map(|actions| actions.into_iter().map(Into::into).collect())
+                        .map_err(failed))
+                })
+            }};
+        }
         match indices {
-            Versioned::V0_1_0(indices) => {
-                let Some(event) = convert::v0_1_0::event(event) else {
-                    return self.refuse(unsent(ContractVersion::V0_1_0));
-                };
-                self.call(env, now, limits, async |store, instance| {
-                    let guest = indices.load(&mut *store, instance)?;
-                    Ok(guest
-                        .call_on_event(store, &event)
-                        .await?
-                        .map(|actions| actions.into_iter().map(Into::into).collect())
-                        .map_err(failed))
-                })
-            }
-            Versioned::V0_2_0(indices) => {
-                let Some(event) = convert::v0_2_0::event(event) else {
-                    return self.refuse(unsent(ContractVersion::V0_2_0));
-                };
-                self.call(env, now, limits, async |store, instance| {
-                    let guest = indices.load(&mut *store, instance)?;
-                    Ok(guest
-                        .call_on_event(store, &event)
-                        .await?
-                        .map(|actions| actions.into_iter().map(Into::into).collect())
-                        .map_err(failed))
-                })
-            }
+            Versioned::V0_1_0(i) => on_event!(v0_1_0, ContractVersion::V0_1_0, i),
+            Versioned::V0_2_0(i) => on_event!(v0_2_0, ContractVersion::V0_2_0, i),
         }
     }
 
