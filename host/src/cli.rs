@@ -67,7 +67,8 @@ enum PluginCommand {
     },
     /// Run a plugin over a file of events (automation) or requests (macros, channel
     /// adapters) and print what it returned as JSON lines. Exit status: 0 when every
-    /// call succeeded, 1 when some returned an error, 2 when nothing could run.
+    /// call succeeded, 1 when some returned an error or the plugin refused its
+    /// configuration (no call is made then), 2 when nothing could run (a bad file).
     Run {
         /// A component file, or the name of a reference plugin (e.g. `triage`).
         plugin: String,
@@ -93,7 +94,8 @@ enum PluginCommand {
     Push {
         /// The component file (`.wasm`).
         file: PathBuf,
-        /// The plugin's name in the tenant; the file's stem by default.
+        /// The plugin's name in the tenant; by default the file's stem with `_`
+        /// written `-` (`my_rules.wasm` is `my-rules`), as plugin names allow.
         #[arg(long)]
         name: Option<String>,
         /// The service's base URL.

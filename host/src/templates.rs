@@ -224,7 +224,9 @@ pub fn create(name: &str, lang: Lang, world: World, dir: &Path) -> Result<Projec
          Needs {needs}. Build it, then run it on the sample input:\n\n\
          ```sh\n{build}\n{run}\n```\n\n\
          `wit/` is the plugin contract ({TEMPLATE_PACKAGE}); `config.json` is the plugin's \
-         configuration, which the host passes to it unchanged.\n",
+         configuration, which the host passes to it unchanged once the plugin's \
+         `check-config` (in `src/lib.rs`, `app.py` or `plugin.js`) has found no problem \
+         in it.\n",
         kind = world.name(),
     );
     let gitignore = "target/\nnode_modules/\n__pycache__/\n*.wasm\n";
