@@ -5,7 +5,6 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
@@ -17,6 +16,7 @@ use serde_json::{Value, json};
 use guichet::model::Event;
 use guichet::store::{Enqueued, OutboxItem, SledStore, Store};
 
+use common::recorder::{Recorded, Recorder};
 use common::service::{Running, data_dir};
 
 /// An event that the triage example's rules act on (the fraud rule), for ticket
@@ -82,11 +82,11 @@ impl Hanging {
     }
 }
 
-/// An HTTP receiver that answers 200 after `delay`, one request at a time, and
-/// records when each request arrived, its body and the status it was answered.
+/// A webhook receiver that answers 200 after `delay`, one request at a time (see
+/// [`Recorder`]), with what the tests ask of the deliveries it got.
 struct Receiver {
     url: String,
-    seen: Arc<Mutex<Vec<(Instant, Value, u16)>>>,
+    recorder: Recorder,
 }
 
 /// A delivery that a [`Receiver`] answers 500 the first time, once `release` says
@@ -102,92 +102,43 @@ impl Receiver {
     }
 
     fn failing(delay: Duration, mut fail: Option<FailOnce>) -> Receiver {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}/hooks", listener.local_addr().unwrap());
-        let seen = Arc::new(Mutex::new(Vec::new()));
-        let record = seen.clone();
-        std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(mut stream) = stream else { continue };
-                let arrived = Instant::now();
-                let mut reader = BufReader::new(stream.try_clone().unwrap());
-                let mut line = String::new();
-                let mut length = 0;
-                reader.read_line(&mut line).unwrap();
-                loop {
-                    line.clear();
-                    reader.read_line(&mut line).unwrap();
-                    let trimmed = line.trim_end();
-                    if trimmed.is_empty() {
-                        break;
-                    }
-                    if let Some((k, v)) = trimmed.split_once(':')
-                        && k.trim().eq_ignore_ascii_case("content-length")
-                    {
-                        length = v.trim().parse().unwrap();
-                    }
-                }
-                let mut body = vec![0; length];
-                reader.read_exact(&mut body).unwrap();
-                let body: Value = serde_json::from_slice(&body).unwrap();
-                // Recorded before the answer, so that the test sees the request
-                // while its answer is held.
-                let failed = fail.take_if(|f| body["event_id"] == f.event_id.as_str());
-                let status = if failed.is_some() { 500 } else { 200 };
-                record.lock().unwrap().push((arrived, body, status));
-                if let Some(failed) = failed {
-                    let _ = failed.release.recv();
-                }
-                std::thread::sleep(delay);
-                let _ = write!(
-                    stream,
-                    "HTTP/1.1 {status} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
-                );
+        let recorder = Recorder::start(move |request| {
+            let failed = fail.take_if(|f| request.json()["event_id"] == f.event_id.as_str());
+            if let Some(failed) = &failed {
+                let _ = failed.release.recv();
             }
+            std::thread::sleep(delay);
+            if failed.is_some() { 500 } else { 200 }
         });
-        Receiver { url, seen }
+        Receiver {
+            url: recorder.url("/hooks"),
+            recorder,
+        }
     }
 
     /// When the delivery of event `id` first arrived, waiting at most `within`.
     fn arrival(&self, id: &str, within: Duration) -> Option<Instant> {
-        let end = Instant::now() + within;
-        loop {
-            if let Some((at, _, _)) = self
-                .seen
-                .lock()
-                .unwrap()
-                .iter()
-                .find(|(_, body, _)| body["event_id"] == id)
-            {
-                return Some(*at);
-            }
-            if Instant::now() > end {
-                return None;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
+        let of = |r: &Recorded| r.json()["event_id"] == id;
+        self.recorder
+            .wait(within, |all| all.iter().any(of))
+            .then(|| self.recorder.requests().into_iter().find(of).unwrap().at)
     }
 
     /// The event ids of the requests, in the order they arrived, and of those
     /// answered 200.
     fn event_ids(&self) -> (Vec<String>, Vec<String>) {
-        let seen = self.seen.lock().unwrap();
-        let id = |body: &Value| body["event_id"].as_str().unwrap().to_string();
-        let all = seen.iter().map(|(_, body, _)| id(body)).collect();
-        let ok = seen
-            .iter()
-            .filter(|(_, _, status)| *status == 200)
-            .map(|(_, body, _)| id(body))
-            .collect();
+        let seen = self.recorder.requests();
+        let id = |r: &Recorded| r.json()["event_id"].as_str().unwrap().to_string();
+        let all = seen.iter().map(id).collect();
+        let ok = seen.iter().filter(|r| r.status == 200).map(id).collect();
         (all, ok)
     }
 
     /// Waits up to `within` for `n` requests answered 200.
     fn wait_for_delivered(&self, n: usize, within: Duration) {
-        let end = Instant::now() + within;
-        while self.event_ids().1.len() < n && Instant::now() < end {
-            std::thread::sleep(Duration::from_millis(10));
-        }
+        self.recorder.wait(within, |all| {
+            all.iter().filter(|r| r.status == 200).count() >= n
+        });
     }
 }
 

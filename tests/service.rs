@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use guichet::model::Event;
 use guichet::store::{SledStore, Store};
 
+use common::recorder::Recorder;
 use common::root;
 use common::service::{Answer, OPERATOR, Running, data_dir};
 
@@ -755,63 +756,22 @@ fn python_and_javascript_plugins_pushed_from_the_command_line_act_like_in_the_ha
     );
 }
 
-/// A request the receiver got: its headers (names in lower case) and its body.
-type Request = (Vec<(String, String)>, String);
-
-/// A webhook receiver on loopback: records every request and answers with the
-/// status the test sets (200 by default).
+/// A webhook receiver on loopback (see [`Recorder`]) that answers with the status the
+/// test sets (200 by default).
 struct Receiver {
     url: String,
-    requests: std::sync::Arc<std::sync::Mutex<Vec<Request>>>,
+    recorder: Recorder,
     status: std::sync::Arc<std::sync::atomic::AtomicU16>,
 }
 
 impl Receiver {
     fn start() -> Receiver {
-        use std::io::{BufRead, BufReader, Read, Write};
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}/hooks/guichet", listener.local_addr().unwrap());
-        let requests = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let status = std::sync::Arc::new(std::sync::atomic::AtomicU16::new(200));
-        let (seen, answer) = (requests.clone(), status.clone());
-        std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(mut stream) = stream else { continue };
-                let mut reader = BufReader::new(stream.try_clone().unwrap());
-                let mut headers = Vec::new();
-                let mut line = String::new();
-                reader.read_line(&mut line).unwrap();
-                loop {
-                    line.clear();
-                    reader.read_line(&mut line).unwrap();
-                    let trimmed = line.trim_end();
-                    if trimmed.is_empty() {
-                        break;
-                    }
-                    if let Some((k, v)) = trimmed.split_once(':') {
-                        headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
-                    }
-                }
-                let length: usize = headers
-                    .iter()
-                    .find(|(k, _)| k == "content-length")
-                    .map(|(_, v)| v.parse().unwrap())
-                    .unwrap_or(0);
-                let mut body = vec![0; length];
-                reader.read_exact(&mut body).unwrap();
-                let code = answer.load(std::sync::atomic::Ordering::SeqCst);
-                seen.lock()
-                    .unwrap()
-                    .push((headers, String::from_utf8(body).unwrap()));
-                let _ = write!(
-                    stream,
-                    "HTTP/1.1 {code} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
-                );
-            }
-        });
+        let answer = status.clone();
+        let recorder = Recorder::start(move |_| answer.load(std::sync::atomic::Ordering::SeqCst));
         Receiver {
-            url,
-            requests,
+            url: recorder.url("/hooks/guichet"),
+            recorder,
             status,
         }
     }
@@ -820,28 +780,17 @@ impl Receiver {
         self.status.store(code, std::sync::atomic::Ordering::SeqCst);
     }
 
-    fn count(&self) -> usize {
-        self.requests.lock().unwrap().len()
-    }
-
     /// Waits until at least `n` requests arrived (at most 10 s).
     fn wait_for(&self, n: usize) {
-        for _ in 0..500 {
-            if self.count() >= n {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        panic!("{} requests arrived, not {n}", self.count());
+        let arrived = self
+            .recorder
+            .wait(Duration::from_secs(10), |all| all.len() >= n);
+        assert!(
+            arrived,
+            "{} requests arrived, not {n}",
+            self.recorder.count()
+        );
     }
-}
-
-fn header<'a>(headers: &'a [(String, String)], name: &str) -> &'a str {
-    headers
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
-        .unwrap_or_else(|| panic!("no {name} header in {headers:?}"))
 }
 
 #[test]
@@ -871,15 +820,20 @@ fn applied_actions_reach_a_webhook_signed_and_at_least_once() {
     receiver.set_status(200);
     receiver.wait_for(3);
     std::thread::sleep(Duration::from_millis(300));
-    let requests = receiver.requests.lock().unwrap().clone();
+    let requests = receiver.recorder.requests();
     assert_eq!(requests.len(), 3, "retried until accepted, then no more");
-    let (headers, body) = &requests[2];
+    let accepted = &requests[2];
+    let body = accepted.text();
     assert_eq!(
-        requests[0].1, *body,
+        requests[0].body, accepted.body,
         "every attempt sends the same delivery"
     );
+    assert_eq!(
+        (accepted.method.as_str(), accepted.path.as_str()),
+        ("POST", "/hooks/guichet")
+    );
 
-    let timestamp = header(headers, "x-guichet-timestamp");
+    let timestamp = accepted.header("x-guichet-timestamp");
     let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
     mac.update(format!("{timestamp}.{body}").as_bytes());
     let expected: String = mac
@@ -889,10 +843,10 @@ fn applied_actions_reach_a_webhook_signed_and_at_least_once() {
         .map(|b| format!("{b:02x}"))
         .collect();
     assert_eq!(
-        header(headers, "x-guichet-signature"),
+        accepted.header("x-guichet-signature"),
         format!("sha256={expected}")
     );
-    let delivery: Value = serde_json::from_str(body).unwrap();
+    let delivery = accepted.json();
     assert_eq!(delivery["tenant"], "acme");
     assert_eq!(delivery["event_id"], "evt-1");
     assert_eq!(delivery["decisions"][0]["plugin"], "triage");
@@ -931,7 +885,7 @@ fn applied_actions_reach_a_webhook_signed_and_at_least_once() {
     );
     assert_eq!(replayed.status, 202, "{}", replayed.body);
     receiver.wait_for(7);
-    let last: Value = serde_json::from_str(&receiver.requests.lock().unwrap()[6].1).unwrap();
+    let last = receiver.recorder.requests()[6].json();
     assert_eq!(last["event_id"], "evt-2");
 
     // Another tenant cannot see or replay acme's dead letters.
@@ -961,13 +915,12 @@ fn pending_deliveries_survive_a_restart() {
     );
     receiver.wait_for(1);
     let dir = s.stop();
-    let before = receiver.count();
+    let before = receiver.recorder.count();
 
     receiver.set_status(200);
     let _s = Running::start(dir);
     receiver.wait_for(before + 1);
-    let requests = receiver.requests.lock().unwrap().clone();
-    let last: Value = serde_json::from_str(&requests.last().unwrap().1).unwrap();
+    let last = receiver.recorder.requests().last().unwrap().json();
     assert_eq!(last["event_id"], "evt-1");
 }
 

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod desk;
+pub mod recorder;
 pub mod service;
 
 use std::path::{Path, PathBuf};
