@@ -195,3 +195,29 @@ fn run_names_the_bad_line_of_an_events_file() {
         "nothing runs when the file is invalid"
     );
 }
+
+/// A reader that stops early (`| head -1`) ends the command quietly, with no panic on
+/// the broken pipe.
+#[test]
+fn output_read_in_part_ends_the_command_quietly() {
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "'{}' plugin check triage | head -1",
+            env!("CARGO_BIN_EXE_guichet")
+        ))
+        .current_dir(root())
+        .env("GUICHET_CACHE_DIR", root().join("target/compile-cache"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        text(&out.stdout),
+        "reference plugin `triage`: a valid guichet plugin\n"
+    );
+    assert!(
+        !text(&out.stderr).contains("panicked"),
+        "{}",
+        text(&out.stderr)
+    );
+}

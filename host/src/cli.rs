@@ -18,6 +18,21 @@ use guichet::serve::{ServeConfig, Service, ServiceClock};
 use guichet::timekeeper::TimekeeperConfig;
 use guichet::{reference_plugins, templates};
 
+/// `println!` for a command's result: when stdout is closed early (`guichet plugin
+/// run … | head`), the command ends quietly, as command-line tools do, instead of
+/// panicking on the broken pipe.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout().lock(), $($arg)*) {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+            panic!("cannot write to stdout: {e}");
+        }
+    }};
+}
+
 #[derive(Parser)]
 #[command(
     name = "guichet",
@@ -264,7 +279,7 @@ fn check(plugin: &str, json: bool) -> Result<ExitCode> {
         .with_context(|| format!("{origin} is not a valid guichet plugin"))?;
     let info = component.info();
     if json {
-        println!("{}", serde_json::to_string_pretty(info)?);
+        say!("{}", serde_json::to_string_pretty(info)?);
     } else {
         print_info(&origin, info);
     }
@@ -272,24 +287,24 @@ fn check(plugin: &str, json: bool) -> Result<ExitCode> {
 }
 
 fn print_info(origin: &str, info: &ComponentInfo) {
-    println!("{origin}: a valid guichet plugin");
-    println!("world:   {} {}", info.contract, info.world);
-    println!("size:    {} bytes", info.size);
-    println!("sha256:  {}", info.sha256);
-    println!("exports:");
+    say!("{origin}: a valid guichet plugin");
+    say!("world:   {} {}", info.contract, info.world);
+    say!("size:    {} bytes", info.size);
+    say!("sha256:  {}", info.sha256);
+    say!("exports:");
     for export in &info.exports {
-        println!("  {export}");
+        say!("  {export}");
     }
     if !info.other_exports.is_empty() {
-        println!("other exports (never called by the host; a toolchain's own):");
+        say!("other exports (never called by the host; a toolchain's own):");
         for export in &info.other_exports {
-            println!("  {export}");
+            say!("  {export}");
         }
     }
-    println!("imports (and what the sandbox gives each):");
+    say!("imports (and what the sandbox gives each):");
     let width = info.imports.iter().map(String::len).max().unwrap_or(0);
     for (import, provision) in info.provisions() {
-        println!("  {import:width$}  {provision}");
+        say!("  {import:width$}  {provision}");
     }
 }
 
@@ -364,7 +379,7 @@ fn run_plugin(
                 let outcome = harness.run(event);
                 print_logs(&outcome.event, &outcome.logs);
                 failures += usize::from(outcome.error.is_some());
-                println!("{}", serde_json::to_string(&outcome)?);
+                say!("{}", serde_json::to_string(&outcome)?);
             }
         }
         World::Macros => {
@@ -373,7 +388,7 @@ fn run_plugin(
                 let outcome = harness.run_macro_call(call, index + 1);
                 print_logs(&outcome.request, &outcome.logs);
                 failures += usize::from(outcome.error.is_some());
-                println!("{}", serde_json::to_string(&outcome)?);
+                say!("{}", serde_json::to_string(&outcome)?);
             }
         }
         World::ChannelAdapter => {
@@ -382,7 +397,7 @@ fn run_plugin(
                 let outcome = harness.run_adapter_call(call, index + 1);
                 print_logs(&outcome.request, &outcome.logs);
                 failures += usize::from(outcome.error.is_some());
-                println!("{}", serde_json::to_string(&outcome)?);
+                say!("{}", serde_json::to_string(&outcome)?);
             }
         }
     }
@@ -433,16 +448,16 @@ fn new_plugin(name: &str, lang: LangArg, kind: KindArg, dir: Option<PathBuf>) ->
     };
     let dir = dir.unwrap_or_else(|| PathBuf::from(name));
     let project = templates::create(name, lang, world, &dir)?;
-    println!(
+    say!(
         "created a {lang} {} plugin in {}",
         world.name(),
         project.dir.display()
     );
-    println!("needs: {}", project.needs);
-    println!("next:");
-    println!("  cd {}", project.dir.display());
-    println!("  {}", project.build);
-    println!("  {}", project.run);
+    say!("needs: {}", project.needs);
+    say!("next:");
+    say!("  cd {}", project.dir.display());
+    say!("  {}", project.build);
+    say!("  {}", project.run);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -577,7 +592,7 @@ fn push_plugin(push: Push) -> Result<ExitCode> {
             .send(serde_json::Value::Object(settings).to_string()),
         "settings",
     )?;
-    println!(
+    say!(
         "pushed {} to tenant {} as `{name}`: {} plugin, version {}, {}",
         push.file.display(),
         push.tenant,
