@@ -22,6 +22,7 @@ use super::{
     ApiResult, AppState, Problem, TenantAdmin, TenantIntegration, answer, body_problem, caller,
     check_slug, parse_json,
 };
+use crate::pipeline::PluginCacheError;
 use crate::reference_plugins;
 use crate::runtime::{ContractVersion, World};
 use crate::store::{AuditRecord, InstalledPlugin, PluginSource};
@@ -304,16 +305,7 @@ pub(super) async fn put_plugin(
                 "give `reference` or `component`, not both: a plugin runs one component",
             ));
         }
-        if state.store.component(sha256)?.is_none() {
-            return Err(Problem::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "unknown-component",
-                format!(
-                    "no component {sha256} was uploaded; upload it first with PUT \
-                     /v1/tenants/{tenant}/plugins/{name}/component?activate=false"
-                ),
-            ));
-        }
+        // Whether it was uploaded is known when it is loaded below, once.
         plugin.source = PluginSource::Uploaded {
             sha256: sha256.clone(),
         };
@@ -341,12 +333,20 @@ pub(super) async fn put_plugin(
     let component = tokio::task::spawn_blocking(move || pipeline.plugins().get(&check))
         .await
         .map_err(Problem::internal)?
-        .map_err(|e| {
-            Problem::new(
+        .map_err(|e| match e {
+            PluginCacheError::MissingComponent(sha256) => Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unknown-component",
+                format!(
+                    "no component {sha256} was uploaded; upload it first with PUT \
+                     /v1/tenants/{tenant}/plugins/{name}/component?activate=false"
+                ),
+            ),
+            e => Problem::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid-plugin",
                 e.to_string(),
-            )
+            ),
         })?;
     let contract = component.info().contract;
     if let Some(kind) = plugin

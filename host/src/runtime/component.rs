@@ -149,9 +149,10 @@ impl fmt::Display for World {
 }
 
 /// The export every 0.2.0 component gives beside its world's.
-const CONFIG_CHECK_V0_2_0: &str = "guichet:plugin/config-check@0.2.0";
+pub(crate) const CONFIG_CHECK_V0_2_0: &str = "guichet:plugin/config-check@0.2.0";
 /// Its function, for error messages.
-const CONFIG_CHECK_FUNCTION: &str = "check-config: func(config: string) -> list<config-problem>";
+pub(crate) const CONFIG_CHECK_FUNCTION: &str =
+    "check-config: func(config: string) -> list<config-problem>";
 
 /// One export's typed entry points, in the version the component targets.
 #[derive(Clone)]

@@ -283,9 +283,9 @@ impl Runtime {
             check
                 .load(&mut store, &instance)
                 .map_err(|e| LoadError::ExportMismatch {
-                    export: "guichet:plugin/config-check@0.2.0".to_string(),
+                    export: component::CONFIG_CHECK_V0_2_0.to_string(),
                     reason: format!("{e:#}"),
-                    expected: "check-config: func(config: string) -> list<config-problem>",
+                    expected: component::CONFIG_CHECK_FUNCTION,
                 })?;
         }
         Ok(plugin)
@@ -364,8 +364,6 @@ impl Runtime {
         limits: &CallLimits,
     ) -> CallReport<Vec<model::Inbound>> {
         let now = convert::millis(now);
-        let request_v0_1: v0_1_0::adapter::IncomingRequest = request.into();
-        let request_v0_2: v0_2_0::adapter::IncomingRequest = request.into();
         let seed_key = format!("inbound\0{}\0{now}", request.path);
         let refused = |e: model::AdapterError| CallError::Adapter(e.truncated(4096));
         self.fresh(plugin, env, limits, &seed_key, now, |instance, env| {
@@ -373,16 +371,19 @@ impl Runtime {
                 env,
                 now,
                 limits,
+                // Converted into the one version called: the body is copied once.
                 async |guest, store| {
+                    let request: v0_1_0::adapter::IncomingRequest = request.into();
                     Ok(guest
-                        .call_parse_inbound(store, &request_v0_1)
+                        .call_parse_inbound(store, &request)
                         .await?
                         .map(|found| found.into_iter().map(Into::into).collect())
                         .map_err(|e| refused(e.into())))
                 },
                 async |guest, store| {
+                    let request: v0_2_0::adapter::IncomingRequest = request.into();
                     Ok(guest
-                        .call_parse_inbound(store, &request_v0_2)
+                        .call_parse_inbound(store, &request)
                         .await?
                         .map(|found| found.into_iter().map(Into::into).collect())
                         .map_err(|e| refused(e.into())))
@@ -402,8 +403,6 @@ impl Runtime {
         limits: &CallLimits,
     ) -> CallReport<model::OutgoingRequest> {
         let now = convert::millis(now);
-        let reply_v0_1: v0_1_0::adapter::OutboundReply = reply.into();
-        let reply_v0_2: v0_2_0::adapter::OutboundReply = reply.into();
         let seed_key = format!("outbound\0{}\0{now}", reply.ticket.id);
         let refused = |e: model::AdapterError| CallError::Adapter(e.truncated(4096));
         self.fresh(plugin, env, limits, &seed_key, now, |instance, env| {
@@ -412,15 +411,17 @@ impl Runtime {
                 now,
                 limits,
                 async |guest, store| {
+                    let reply: v0_1_0::adapter::OutboundReply = reply.into();
                     Ok(guest
-                        .call_render_outbound(store, &reply_v0_1)
+                        .call_render_outbound(store, &reply)
                         .await?
                         .map(Into::into)
                         .map_err(|e| refused(e.into())))
                 },
                 async |guest, store| {
+                    let reply: v0_2_0::adapter::OutboundReply = reply.into();
                     Ok(guest
-                        .call_render_outbound(store, &reply_v0_2)
+                        .call_render_outbound(store, &reply)
                         .await?
                         .map(Into::into)
                         .map_err(|e| refused(e.into())))
