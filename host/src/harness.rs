@@ -18,8 +18,8 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::model::{
-    Action, Channel, Event, Identity, Inbound, IncomingRequest, MacroInfo, OutboundReply,
-    OutgoingRequest, Rendered, Ticket, Timestamp,
+    Action, Channel, Event, HttpAnswer, Identity, Inbound, IncomingRequest, MacroInfo, Outbound,
+    OutboundReply, OutgoingRequest, Rendered, Ticket, Timestamp,
 };
 use crate::runtime::{
     CallError, CallLimits, CallReport, HostServiceError, LogLine, MacroRequest, PluginComponent,
@@ -118,7 +118,8 @@ pub enum MacroCall {
 /// run` reads for such a plugin. JSON: `{"type": "served_channel"}`,
 /// `{"type": "inbound", "request": {"method": "POST", "path": "/hook", "headers":
 /// [{"name": "…", "value": "…"}], "body": "…"}, "received_at": "…"}` or
-/// `{"type": "outbound", "reply": {"ticket": {…}, "body": "…"}}`.
+/// `{"type": "outbound", "reply": {"ticket": {…}, "body": "…"}}` or `{"type": "render",
+/// "ticket": {…}, "actions": […], "related": […]}`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum AdapterCall {
@@ -143,6 +144,19 @@ pub enum AdapterCall {
         id: Option<String>,
         reply: Box<OutboundReply>,
     },
+    /// Render actions applied to a ticket into the platform's requests, as the
+    /// service does after an event (`render-actions` from 0.3.0; each reply and
+    /// note through `render-outbound` before). The plugin's clock reads the ticket's
+    /// `updated_at`.
+    Render {
+        #[serde(default)]
+        id: Option<String>,
+        ticket: Box<Ticket>,
+        actions: Vec<Action>,
+        /// The tickets the actions name (a merge's target).
+        #[serde(default)]
+        related: Vec<Ticket>,
+    },
 }
 
 /// Reads a JSON-lines file of requests to a `channel-adapter` plugin.
@@ -163,10 +177,20 @@ pub struct RequestOutcome {
     pub rendered: Option<Rendered>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub channel: Option<Channel>,
+    /// The platform's delivery id the adapter found (0.3.0).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delivery_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub inbound: Option<Vec<Inbound>>,
+    /// The answer the adapter gives the platform (a handshake's, 0.3.0).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub answer: Option<HttpAnswer>,
+    /// The request that delivers a reply (`outbound`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub outgoing: Option<OutgoingRequest>,
+    /// The requests rendered from actions (`render`), in order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requests: Option<Vec<OutgoingRequest>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     pub fuel_used: u64,
@@ -324,16 +348,59 @@ impl<'r> Harness<'r> {
                 let now = received_at.unwrap_or(Timestamp::UNIX_EPOCH);
                 let report =
                     self.runtime
-                        .parse_inbound(&self.plugin, env, request, now, &self.limits);
-                self.request_outcome(name(id), report, |found, out| out.inbound = Some(found))
+                        .handle_inbound(&self.plugin, env, request, now, &self.limits);
+                self.request_outcome(name(id), report, |batch, out| {
+                    out.delivery_id = batch.delivery_id;
+                    out.inbound = Some(batch.items);
+                    out.answer = batch.answer;
+                })
             }
             AdapterCall::Outbound { id, reply } => {
+                let outbound = Outbound {
+                    event_id: name(id),
+                    ticket: reply.ticket.clone(),
+                    actions: vec![if reply.public {
+                        Action::PublicReply {
+                            body: reply.body.clone(),
+                            channel: None,
+                        }
+                    } else {
+                        Action::InternalNote {
+                            body: reply.body.clone(),
+                        }
+                    }],
+                    related: Vec::new(),
+                };
                 let now = reply.ticket.updated_at;
                 let report =
                     self.runtime
-                        .render_outbound(&self.plugin, env, reply, now, &self.limits);
-                self.request_outcome(name(id), report, |request, out| {
-                    out.outgoing = Some(request)
+                        .render_actions(&self.plugin, env, &outbound, now, &self.limits);
+                self.request_outcome(name(id), report, |mut requests, out| {
+                    if requests.len() == 1 {
+                        out.outgoing = requests.pop();
+                    } else {
+                        out.requests = Some(requests);
+                    }
+                })
+            }
+            AdapterCall::Render {
+                id,
+                ticket,
+                actions,
+                related,
+            } => {
+                let outbound = Outbound {
+                    event_id: name(id),
+                    ticket: (**ticket).clone(),
+                    actions: actions.clone(),
+                    related: related.clone(),
+                };
+                let now = ticket.updated_at;
+                let report =
+                    self.runtime
+                        .render_actions(&self.plugin, env, &outbound, now, &self.limits);
+                self.request_outcome(name(id), report, |requests, out| {
+                    out.requests = Some(requests)
                 })
             }
         }
@@ -351,8 +418,11 @@ impl<'r> Harness<'r> {
             macros: None,
             rendered: None,
             channel: None,
+            delivery_id: None,
             inbound: None,
+            answer: None,
             outgoing: None,
+            requests: None,
             error: None,
             fuel_used: report.fuel_used,
             logs: report.logs,

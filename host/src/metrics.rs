@@ -28,6 +28,9 @@ pub struct Metrics {
     pub plugin_call_seconds: Histogram,
     pub deliveries: Family<Outcome, Counter>,
     pub timer_lateness_seconds: Histogram,
+    /// Inbound webhook requests to channel adapters, by outcome: `accepted`,
+    /// `inbound-rejected` (401), `inbound-malformed` (400) or `adapter-failed`.
+    pub inbound_requests: Family<Outcome, Counter>,
     pipeline_in_flight: Gauge,
     outbox_backlog: Gauge,
 }
@@ -44,6 +47,7 @@ impl Default for Metrics {
         // 1 ms to about 65 s: a timer should fire within milliseconds of its due
         // time; seconds mean the host is overloaded, the top a restart's catch-up.
         let timer_lateness_seconds = Histogram::new(exponential_buckets(0.001, 2.0, 17));
+        let inbound_requests = Family::<Outcome, Counter>::default();
         let pipeline_in_flight = Gauge::default();
         let outbox_backlog = Gauge::default();
         registry.register(
@@ -63,13 +67,19 @@ impl Default for Metrics {
         );
         registry.register(
             "webhook_deliveries",
-            "Webhook delivery attempts by outcome: ok or error",
+            "Delivery attempts (webhooks and adapters' requests) by outcome: ok or error",
             deliveries.clone(),
         );
         registry.register(
             "timer_lateness_seconds",
             "How long after its due time a timer or schedule tick was fired",
             timer_lateness_seconds.clone(),
+        );
+        registry.register(
+            "inbound_requests",
+            "Inbound webhook requests to channel adapters by outcome: accepted, \
+             inbound-rejected, inbound-malformed or adapter-failed",
+            inbound_requests.clone(),
         );
         registry.register(
             "pipeline_in_flight",
@@ -88,6 +98,7 @@ impl Default for Metrics {
             plugin_call_seconds,
             deliveries,
             timer_lateness_seconds,
+            inbound_requests,
             pipeline_in_flight,
             outbox_backlog,
         }
@@ -95,6 +106,14 @@ impl Default for Metrics {
 }
 
 impl Metrics {
+    /// Counts an inbound request to a channel adapter by `outcome` (the adapter's
+    /// name is left out: one label per tenant's adapter would grow without bound).
+    pub fn inbound(&self, _adapter: &str, outcome: &'static str) {
+        self.inbound_requests
+            .get_or_create(&Outcome { outcome })
+            .inc();
+    }
+
     /// The text exposition, with the gauges set to the values given.
     pub fn render(&self, in_flight: usize, outbox_backlog: usize) -> String {
         self.pipeline_in_flight.set(in_flight as i64);

@@ -191,6 +191,11 @@ pub struct Ticket {
     pub id: String,
     #[serde(default)]
     pub external_id: Option<String>,
+    /// The channel adapter the ticket came through (its plugin name), which renders
+    /// the plugins' actions back to the platform the ticket lives on. Kept by the
+    /// host.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adapter: Option<String>,
     pub channel: Channel,
     pub requester: Requester,
     #[serde(default)]
@@ -333,6 +338,14 @@ pub enum EventKind {
         #[serde(default)]
         waited_seconds: u32,
     },
+    /// What a helpdesk shows on the ticket after an agent changed it there, as its
+    /// adapter read it from the helpdesk's webhook. Host-made, never sent to plugins:
+    /// the pipeline compares it with its copy of the ticket, applies what differs
+    /// (field by field, unless a later change of that field was applied) and sends
+    /// plugins the change events of what it applied.
+    ExternalUpdate {
+        observed: ObservedState,
+    },
 }
 
 impl EventKind {
@@ -349,6 +362,7 @@ impl EventKind {
             Self::TimerFired { .. } => "timer_fired",
             Self::ScheduledTick { .. } => "scheduled_tick",
             Self::MissedCall { .. } => "missed_call",
+            Self::ExternalUpdate { .. } => "external_update",
         }
     }
 }
@@ -579,11 +593,63 @@ pub struct InboundMessage {
     pub channel: Channel,
     pub requester: Requester,
     pub author_role: AuthorRole,
+    /// The author's name or id on the platform, when not the requester (from 0.3.0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
     #[serde(default)]
     pub subject: Option<String>,
     pub body: String,
     pub public: bool,
     pub created_at: Timestamp,
+    /// A guichet ticket id the message says it continues (from 0.3.0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket_ref: Option<String>,
+    /// Custom fields the platform gives about the ticket (from 0.3.0).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<CustomField>,
+}
+
+/// The assignment a helpdesk shows on a ticket: `None` is unassigned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssignmentState {
+    #[serde(default)]
+    pub agent: Option<String>,
+    #[serde(default)]
+    pub group: Option<String>,
+}
+
+/// What a helpdesk shows on a ticket after an agent changed it there: each part
+/// given is compared with the host's copy, and what differs becomes change events
+/// (`status_changed`, `assignment_changed`, `tags_changed`, `fields_changed`).
+/// Parts left out are not compared.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ObservedState {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<TicketStatus>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<Priority>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignment: Option<AssignmentState>,
+    /// The whole set of tags shown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<String>>,
+    /// The fields shown; fields not given are left as they are.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<CustomField>,
+}
+
+/// A helpdesk's report that one of its tickets changed there (from 0.3.0).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TicketUpdate {
+    pub external_ticket_id: String,
+    /// The change's id on the helpdesk: the same change twice is applied once.
+    pub external_change_id: String,
+    #[serde(flatten)]
+    pub state: ObservedState,
+    pub updated_at: Timestamp,
 }
 
 /// A call that rang without an answer, as an adapter reports it.
@@ -604,6 +670,45 @@ pub struct InboundCall {
 pub enum Inbound {
     Message(InboundMessage),
     MissedCall(InboundCall),
+    /// From 0.3.0.
+    TicketUpdate(TicketUpdate),
+}
+
+/// The answer an adapter gives a platform that reads it (a handshake's challenge).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpAnswer {
+    /// 200 to 299; anything else is answered 200.
+    pub status: u16,
+    #[serde(default)]
+    pub headers: Vec<Header>,
+    #[serde(default)]
+    pub body: Body,
+}
+
+/// What an adapter read in one incoming request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InboundBatch {
+    /// The platform's delivery id, when it sends one: the idempotency key of the
+    /// delivery.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery_id: Option<String>,
+    pub items: Vec<Inbound>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer: Option<HttpAnswer>,
+}
+
+/// The actions plugins applied to a ticket on one event, for its adapter to render.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Outbound {
+    pub event_id: String,
+    pub ticket: Ticket,
+    pub actions: Vec<Action>,
+    /// The tickets the actions name (a merge's target), as they stand.
+    #[serde(default)]
+    pub related: Vec<Ticket>,
 }
 
 /// A reply to send out on an adapter's channel.

@@ -40,7 +40,7 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 use crate::metrics::{Metrics, Outcome};
-use crate::model::Timestamp;
+use crate::model::{OutgoingRequest, Timestamp};
 use crate::store::{OutboxItem, Store, StoreError};
 
 /// How many endpoints are delivered to at once, each by its own worker thread.
@@ -429,23 +429,44 @@ fn attempt(
     item: OutboxItem,
 ) -> Result<Attempted, StoreError> {
     let (store, config, clock) = (shared.store.as_ref(), &shared.config, &shared.clock);
-    let Some(webhook) = store.webhook(&item.tenant, &item.webhook)? else {
-        let mut item = item;
-        item.last_error = Some("the webhook was removed".to_string());
-        store.dead_letter(&item)?;
-        return Ok(Attempted::Done);
+    let answer = match &item.request {
+        Some(request) => {
+            let adapter = item.webhook.strip_prefix("adapter:").unwrap_or_default();
+            let installed = store.plugin(&item.tenant, adapter)?;
+            // The admin may have narrowed the endpoints since the request was made.
+            if !installed.is_some_and(|p| p.allows(&request.url)) {
+                let error = format!(
+                    "{} is no longer under adapter `{adapter}`'s endpoints, or the adapter \
+                     was removed",
+                    request.url
+                );
+                let mut item = item;
+                item.last_error = Some(error);
+                store.dead_letter(&item)?;
+                return Ok(Attempted::Done);
+            }
+            send_request(agent, request)
+        }
+        None => {
+            let Some(webhook) = store.webhook(&item.tenant, &item.webhook)? else {
+                let mut item = item;
+                item.last_error = Some("the webhook was removed".to_string());
+                store.dead_letter(&item)?;
+                return Ok(Attempted::Done);
+            };
+            let timestamp = clock.now().timestamp();
+            agent
+                .post(&webhook.url)
+                .header("Content-Type", "application/json")
+                .header("X-Guichet-Delivery", &item.id)
+                .header("X-Guichet-Timestamp", timestamp.to_string())
+                .header(
+                    "X-Guichet-Signature",
+                    signature(&webhook.secret, timestamp, &item.body),
+                )
+                .send(item.body.as_str())
+        }
     };
-    let timestamp = clock.now().timestamp();
-    let answer = agent
-        .post(&webhook.url)
-        .header("Content-Type", "application/json")
-        .header("X-Guichet-Delivery", &item.id)
-        .header("X-Guichet-Timestamp", timestamp.to_string())
-        .header(
-            "X-Guichet-Signature",
-            signature(&webhook.secret, timestamp, &item.body),
-        )
-        .send(item.body.as_str());
     let failure = match answer {
         Ok(response) if response.status().is_success() => None,
         Ok(response) => Some(format!("the receiver answered {}", response.status())),
@@ -486,6 +507,23 @@ fn attempt(
             }
         }
     }
+}
+
+/// Sends a channel adapter's request as the adapter rendered it.
+fn send_request(
+    agent: &ureq::Agent,
+    request: &OutgoingRequest,
+) -> Result<ureq::http::Response<ureq::Body>, ureq::Error> {
+    let mut builder = ureq::http::Request::builder()
+        .method(request.method.as_str())
+        .uri(request.url.as_str());
+    for header in &request.headers {
+        builder = builder.header(header.name.as_str(), header.value.as_str());
+    }
+    let request = builder
+        .body(request.body.as_bytes().to_vec())
+        .map_err(ureq::Error::from)?;
+    agent.run(request)
 }
 
 #[cfg(test)]

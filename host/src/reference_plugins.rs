@@ -41,8 +41,69 @@ pub const REASSIGN: ReferencePlugin = ReferencePlugin {
     component: include_bytes!(concat!(env!("GUICHET_GUEST_DIR"), "/reassign.wasm")),
 };
 
+/// `zammad`: a bridge to a Zammad helpdesk (trigger webhooks in, REST calls out).
+pub const ZAMMAD: ReferencePlugin = ReferencePlugin {
+    name: "zammad",
+    summary: "channel adapter: Zammad's trigger webhooks in (X-Hub-Signature), the plugins' actions back as Zammad REST calls (ticket updates, articles, tags, merge)",
+    component: include_bytes!(concat!(env!("GUICHET_GUEST_DIR"), "/zammad.wasm")),
+};
+
+/// `chatwoot`: a bridge to a Chatwoot account (webhooks in, API calls out).
+pub const CHATWOOT: ReferencePlugin = ReferencePlugin {
+    name: "chatwoot",
+    summary: "channel adapter: Chatwoot's account webhooks in (X-Chatwoot-Signature), the plugins' actions back as Chatwoot API calls (messages, private notes, assignments, labels, status, priority)",
+    component: include_bytes!(concat!(env!("GUICHET_GUEST_DIR"), "/chatwoot.wasm")),
+};
+
+/// `email`: e-mail through Postmark's inbound webhook and send API.
+pub const EMAIL: ReferencePlugin = ReferencePlugin {
+    name: "email",
+    summary: "channel adapter: e-mail in from Postmark's inbound webhook (threaded by References/In-Reply-To and a [#ticket] subject), replies out through Postmark's send API",
+    component: include_bytes!(concat!(env!("GUICHET_GUEST_DIR"), "/email.wasm")),
+};
+
+/// `whatsapp`: WhatsApp Cloud API webhooks in, replies through the Graph API.
+pub const WHATSAPP: ReferencePlugin = ReferencePlugin {
+    name: "whatsapp",
+    summary: "channel adapter: WhatsApp Cloud API webhooks in (hub.challenge handshake, X-Hub-Signature-256), replies out through the Graph API's messages endpoint",
+    component: include_bytes!(concat!(env!("GUICHET_GUEST_DIR"), "/whatsapp.wasm")),
+};
+
+/// `messenger`: Messenger Platform webhooks in, replies through the Send API.
+pub const MESSENGER: ReferencePlugin = ReferencePlugin {
+    name: "messenger",
+    summary: "channel adapter: Messenger Platform webhooks in (hub.challenge handshake, X-Hub-Signature-256), replies out through the Send API",
+    component: include_bytes!(concat!(env!("GUICHET_GUEST_DIR"), "/messenger.wasm")),
+};
+
+/// `phone`: missed calls from Twilio's voice status callbacks, replies by SMS.
+pub const PHONE: ReferencePlugin = ReferencePlugin {
+    name: "phone",
+    summary: "channel adapter: Twilio voice status callbacks in (X-Twilio-Signature); a missed call opens or updates the caller's ticket with a missed_call event; replies out as SMS",
+    component: include_bytes!(concat!(env!("GUICHET_GUEST_DIR"), "/phone.wasm")),
+};
+
+/// `app-reviews`: App Store and Google Play reviews posted by a relay, replies out.
+pub const APP_REVIEWS: ReferencePlugin = ReferencePlugin {
+    name: "app-reviews",
+    summary: "channel adapter: App Store Connect and Google Play review lists posted by the team's relay (signed); each review a ticket, an edit a new message; replies as the stores' reply requests",
+    component: include_bytes!(concat!(env!("GUICHET_GUEST_DIR"), "/app_reviews.wasm")),
+};
+
 /// Every reference plugin.
-pub const ALL: &[ReferencePlugin] = &[TRIAGE, SLA, FOLLOWUP, REASSIGN];
+pub const ALL: &[ReferencePlugin] = &[
+    TRIAGE,
+    SLA,
+    FOLLOWUP,
+    REASSIGN,
+    ZAMMAD,
+    CHATWOOT,
+    EMAIL,
+    WHATSAPP,
+    MESSENGER,
+    PHONE,
+    APP_REVIEWS,
+];
 
 /// The reference plugin called `name`, if any.
 pub fn find(name: &str) -> Option<&'static ReferencePlugin> {

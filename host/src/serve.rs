@@ -154,6 +154,7 @@ impl Service {
             clock,
             closing,
             plugin_changes: Default::default(),
+            intake: Default::default(),
         });
         let (stop, stopped) = oneshot::channel::<()>();
         let (halt, halting) = oneshot::channel::<()>();

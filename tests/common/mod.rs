@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod desk;
+pub mod fixtures;
 pub mod recorder;
 pub mod service;
 

@@ -56,8 +56,17 @@ impl Recorder {
     /// Starts on a free loopback port. `answer` is called with each request, in the
     /// order they arrive, after it is recorded (so a test sees it while its answer is
     /// held) and gives the status to answer with; it may wait, to hold the answer.
-    pub fn start(mut answer: impl FnMut(&Recorded) -> u16 + Send + 'static) -> Recorder {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    pub fn start(answer: impl FnMut(&Recorded) -> u16 + Send + 'static) -> Recorder {
+        Recorder::start_on("127.0.0.1:0", answer)
+    }
+
+    /// [`Recorder::start`] on `addr` (`127.0.0.1:PORT`): a helpdesk that comes up
+    /// where guichet was already told to send.
+    pub fn start_on(
+        addr: &str,
+        mut answer: impl FnMut(&Recorded) -> u16 + Send + 'static,
+    ) -> Recorder {
+        let listener = TcpListener::bind(addr).unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let requests = Arc::new(Mutex::new(Vec::<Recorded>::new()));
         let record = requests.clone();

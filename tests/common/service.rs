@@ -47,6 +47,19 @@ impl Running {
     /// A service on the given clock; on a simulated one, [`Running::advance_to`]
     /// moves time.
     pub fn start_on(data_dir: PathBuf, clock: ServiceClock) -> Running {
+        // Quick retries, so that retry and dead-letter paths run in a test.
+        let outbox = OutboxConfig {
+            first_retry: Duration::from_millis(50),
+            max_retry: Duration::from_millis(200),
+            max_attempts: 3,
+            timeout: Duration::from_secs(2),
+            poll: Duration::from_millis(20),
+        };
+        Running::start_with(data_dir, clock, outbox)
+    }
+
+    /// A service on `clock` whose deliveries follow `outbox`.
+    pub fn start_with(data_dir: PathBuf, clock: ServiceClock, outbox: OutboxConfig) -> Running {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -58,14 +71,7 @@ impl Running {
                 listen: "127.0.0.1:0".parse().unwrap(),
                 operator_token: Some(OPERATOR.to_string()),
                 pipeline: PipelineConfig::default(),
-                // Quick retries, so that retry and dead-letter paths run in a test.
-                outbox: OutboxConfig {
-                    first_retry: Duration::from_millis(50),
-                    max_retry: Duration::from_millis(200),
-                    max_attempts: 3,
-                    timeout: Duration::from_secs(2),
-                    poll: Duration::from_millis(20),
-                },
+                outbox,
                 clock,
                 timekeeper: TimekeeperConfig::default(),
             }))

@@ -254,14 +254,15 @@ fn parse_events(body: &[u8]) -> Result<(Vec<Event>, bool), Problem> {
     };
     // The host's own kinds, named as such before the general check.
     for (n, item) in items.iter().enumerate() {
-        if let Some(kind @ ("timer_fired" | "scheduled_tick")) =
+        if let Some(kind @ ("timer_fired" | "scheduled_tick" | "external_update")) =
             item.pointer("/kind/type").and_then(Value::as_str)
         {
             return Err(Problem::bad_request(
                 "invalid-event",
                 format!(
                     "event {n} is a `{kind}`: the host makes those from the timers and \
-                     schedules plugins set; they cannot be sent"
+                     schedules plugins set and from its adapters' helpdesk webhooks; they \
+                     cannot be sent"
                 ),
             ));
         }

@@ -22,6 +22,7 @@
 
 mod conform;
 mod events;
+mod inbound;
 mod openapi;
 mod plugins;
 mod problem;
@@ -72,6 +73,9 @@ pub struct AppState {
     pub closing: tokio::sync::watch::Receiver<bool>,
     /// One change at a time per plugin (see [`PluginChanges`]).
     pub plugin_changes: Arc<PluginChanges>,
+    /// One inbound delivery at a time per channel adapter (see `inbound`), so that
+    /// two messages of a new conversation never open two tickets.
+    pub intake: Arc<PluginChanges>,
 }
 
 /// One change of a plugin's settings or component at a time, per (tenant, plugin):
@@ -131,6 +135,8 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(webhooks::put_webhook, webhooks::delete_webhook))
         .routes(routes!(webhooks::list_dead_letters))
         .routes(routes!(webhooks::replay_dead_letter))
+        .routes(routes!(inbound::post_inbound, inbound::get_inbound))
+        .routes(routes!(inbound::get_inbound_view))
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY));
     let upload_routes = OpenApiRouter::new()
         .routes(routes!(plugins::upload_component))

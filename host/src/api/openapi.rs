@@ -509,6 +509,7 @@ fn refine(description: &mut Value) {
         if let Some(Value::Object(properties)) = ticket.get_mut("properties") {
             properties.insert("id".into(), schema_ref("ExternalId"));
             // Kept by the host, not sent by helpdesks.
+            properties.remove("adapter");
             properties.remove("status_changed_at");
             properties.remove("assignment_changed_at");
             properties.remove("priority_changed_at");
@@ -527,7 +528,9 @@ fn refine(description: &mut Value) {
                 .iter()
                 .filter(|k| {
                     let name = k.pointer("/properties/type/enum/0");
-                    name != Some(&json!("timer_fired")) && name != Some(&json!("scheduled_tick"))
+                    name != Some(&json!("timer_fired"))
+                        && name != Some(&json!("scheduled_tick"))
+                        && name != Some(&json!("external_update"))
                 })
                 .cloned()
                 .collect()
@@ -538,8 +541,9 @@ fn refine(description: &mut Value) {
             "description".into(),
             json!(
                 "An event as a helpdesk sends it: what happened to which ticket, when. \
-                 `timer_fired` and `scheduled_tick` events are made by the host from the \
-                 timers and schedules plugins set, and cannot be sent."
+                 `timer_fired`, `scheduled_tick` and `external_update` events are made by \
+                 the host (from the timers and schedules plugins set, and from its \
+                 adapters' helpdesk webhooks), and cannot be sent."
             ),
         );
         event.insert(

@@ -171,6 +171,12 @@ pub(super) struct PluginSettings {
     /// Whether the plugin runs on the tenant's events.
     #[serde(default)]
     enabled: Option<bool>,
+    /// A channel adapter's endpoints: the URL prefixes (`http://` or `https://`,
+    /// e.g. `https://acme.zammad.com/api/v1/`) its rendered requests may be sent to;
+    /// anything else is refused. At most 20.
+    #[serde(default)]
+    #[schema(max_items = 20)]
+    endpoints: Option<Vec<String>>,
 }
 
 /// A plugin as the API shows it: its settings and the kind of plugin it is.
@@ -185,6 +191,11 @@ pub(super) struct PluginView {
     /// The version of `guichet:plugin` its component targets. Null when the component
     /// cannot be loaded.
     contract: Option<ContractVersion>,
+    /// A channel adapter's inbound path, `/v1/inbound/{address}`: the URL to give its
+    /// platform, after the service's public origin. Keep it secret: whoever has it
+    /// can post to the adapter (which still checks the platform's signature).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    inbound_path: Option<String>,
 }
 
 impl PluginView {
@@ -201,6 +212,10 @@ impl PluginView {
                 }
             };
             PluginView {
+                inbound_path: plugin
+                    .inbound_address
+                    .as_ref()
+                    .map(|a| format!("/v1/inbound/{a}")),
                 plugin,
                 world,
                 contract,
@@ -326,6 +341,9 @@ pub(super) async fn put_plugin(
     if let Some(enabled) = settings.enabled {
         plugin.enabled = enabled;
     }
+    if let Some(endpoints) = settings.endpoints {
+        plugin.endpoints = checked_endpoints(endpoints)?;
+    }
     plugin.updated_at = state.clock.now();
     let pipeline = state.pipeline.clone();
     let check = plugin.clone();
@@ -363,6 +381,7 @@ pub(super) async fn put_plugin(
             ),
         ));
     }
+    give_inbound_address(&mut plugin, component.world());
     if config_given || plugin.enabled {
         refuse_bad_config(&state, component, &plugin.name, &plugin.config, now).await?;
     }
@@ -441,7 +460,49 @@ fn new_plugin(name: &str, now: DateTime<Utc>) -> InstalledPlugin {
         schedules: Default::default(),
         enabled: false,
         updated_at: now,
+        inbound_address: None,
+        endpoints: Vec::new(),
     }
+}
+
+/// Gives a channel adapter its inbound address if it has none: 256 random bits from
+/// the operating system, hex (not guessable). Other plugins have none.
+fn give_inbound_address(plugin: &mut InstalledPlugin, world: World) {
+    if world == World::ChannelAdapter && plugin.inbound_address.is_none() {
+        plugin.inbound_address = Some(crate::tenancy::random_secret());
+    }
+}
+
+/// An adapter's endpoints as the admin gave them, each an absolute `http://` or
+/// `https://` URL with a host, at most 2,048 bytes, 20 at most.
+fn checked_endpoints(endpoints: Vec<String>) -> Result<Vec<String>, Problem> {
+    if endpoints.len() > 20 {
+        return Err(Problem::bad_request(
+            "invalid-endpoints",
+            format!("{} endpoints given; at most 20", endpoints.len()),
+        ));
+    }
+    for endpoint in &endpoints {
+        let rest = endpoint
+            .strip_prefix("https://")
+            .or_else(|| endpoint.strip_prefix("http://"));
+        let host = rest.map(|r| r.split(['/', '?', '#']).next().unwrap_or(""));
+        if endpoint.len() > 2048
+            || host.is_none_or(|h| h.is_empty() || h.contains('@'))
+            || endpoint.chars().any(|c| c.is_whitespace() || c.is_control())
+        {
+            return Err(Problem::bad_request(
+                "invalid-endpoints",
+                format!(
+                    "endpoint `{}` is not an absolute http:// or https:// URL with a host \
+                     (no credentials, no spaces, at most 2,048 bytes), e.g. \
+                     `https://acme.zammad.com/api/v1/`",
+                    crate::model::truncate_text(endpoint.clone(), 200)
+                ),
+            ));
+        }
+    }
+    Ok(endpoints)
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -556,6 +617,7 @@ pub(super) async fn upload_component(
     };
     plugin.version = info.sha256.clone();
     plugin.updated_at = state.clock.now();
+    give_inbound_address(&mut plugin, info.world);
     state.store.put_plugin(&tenant, &plugin)?;
     state.store.flush()?;
     tracing::info!(%tenant, plugin = %name, version = %info.sha256, "component uploaded");

@@ -3,7 +3,7 @@
 
 use crate::model::{
     Action, AuthorRole, ChannelChange, CustomField, Event, EventKind, FieldChange, Message,
-    PriorityChange, Ticket, TicketStatus, Timestamp,
+    ObservedState, PriorityChange, Ticket, TicketStatus, Timestamp,
 };
 
 /// The ticket as the event leaves it: the host's stored copy (if any) brought up to
@@ -209,9 +209,72 @@ fn apply_kind(ticket: &mut Ticket, event: &Event) {
                 }
             }
         }
+        EventKind::ExternalUpdate { observed } => apply_observed(ticket, observed, at),
         EventKind::TimerFired { .. }
         | EventKind::ScheduledTick { .. }
         | EventKind::MissedCall { .. } => {}
+    }
+}
+
+/// What a helpdesk shows (`observed`, at `at`), applied part by part where it
+/// differs from `ticket` and is not older than that part's last change. A part that
+/// does not differ records nothing, so a helpdesk echoing back what guichet's own
+/// actions set changes nothing and causes no event.
+fn apply_observed(ticket: &mut Ticket, observed: &ObservedState, at: Timestamp) {
+    if let Some(status) = observed.status
+        && status != ticket.status
+        && current(ticket.status_changed_at, at)
+    {
+        ticket.status = status;
+        ticket.status_changed_at = Some(at);
+    }
+    if let Some(priority) = observed.priority
+        && priority != ticket.priority
+        && current(ticket.priority_changed_at, at)
+    {
+        ticket.priority = priority;
+        ticket.priority_changed_at = Some(at);
+    }
+    if let Some(shown) = &observed.assignment
+        && (shown.agent != ticket.assignee || shown.group != ticket.group)
+        && current(ticket.assignment_changed_at, at)
+    {
+        ticket.assignee = shown.agent.clone();
+        ticket.group = shown.group.clone();
+        ticket.assignment_changed_at = Some(at);
+    }
+    if let Some(shown) = &observed.tags {
+        let shown: Vec<String> = shown.iter().map(|t| t.to_lowercase()).collect();
+        let gone: Vec<String> = ticket
+            .tags
+            .iter()
+            .filter(|t| !shown.contains(t))
+            .cloned()
+            .collect();
+        for tag in gone {
+            if current(ticket.tags_changed_at.get(&tag).copied(), at) {
+                ticket.tags.retain(|t| *t != tag);
+                ticket.tags_changed_at.insert(tag, at);
+            }
+        }
+        for tag in shown {
+            if !ticket.tags.contains(&tag) && current(ticket.tags_changed_at.get(&tag).copied(), at)
+            {
+                ticket.tags.push(tag.clone());
+                ticket.tags_changed_at.insert(tag, at);
+            }
+        }
+    }
+    for field in &observed.fields {
+        let differs = ticket
+            .fields
+            .iter()
+            .find(|f| f.name == field.name)
+            .is_none_or(|f| f.value != field.value);
+        if differs && current(ticket.fields_changed_at.get(&field.name).copied(), at) {
+            set_field(ticket, &field.name, Some(field.value.clone()));
+            ticket.fields_changed_at.insert(field.name.clone(), at);
+        }
     }
 }
 

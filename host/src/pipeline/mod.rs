@@ -40,8 +40,10 @@
 
 mod apply;
 mod audit;
+pub mod intake;
 mod lanes;
 mod notice;
+mod outbound;
 mod plugins;
 mod timers;
 
@@ -55,9 +57,14 @@ use tokio::sync::oneshot;
 
 use crate::clock::Clock;
 use crate::metrics::{Metrics, Outcome};
-use crate::model::{Action, Event, Ticket};
-use crate::runtime::{CallLimits, Runtime, World};
-use crate::store::{EventCommit, Store, StoreError, StoredEvent, TimerChange};
+use crate::model::{
+    Action, Event, EventKind, InboundBatch, IncomingRequest, Outbound, Ticket, Timestamp,
+};
+use crate::runtime::{CallLimits, CallReport, Runtime, World};
+use crate::store::{
+    AuditRecord, EventCommit, InstalledPlugin, OutboxItem, Store, StoreError, StoredEvent,
+    TimerChange,
+};
 use crate::timekeeper::{Bell, Dispatch};
 
 use lanes::Lanes;
@@ -235,6 +242,52 @@ impl Pipeline {
         dispatch(&self.shared, event);
     }
 
+    /// Has channel adapter `installed` of `tenant` check and read `request`, its
+    /// platform's webhook delivery (see `Runtime::handle_inbound`), at `now`, under
+    /// the pipeline's call limits. Its storage writes are kept with the delivery (see `Store::enqueue_inbound`).
+    pub fn read_inbound(
+        &self,
+        tenant: &str,
+        installed: &InstalledPlugin,
+        request: &IncomingRequest,
+        now: Timestamp,
+    ) -> Result<CallReport<InboundBatch>, PluginCacheError> {
+        let component = self.shared.plugins.get(installed)?;
+        if component.world() != World::ChannelAdapter {
+            return Err(PluginCacheError::WrongWorld {
+                plugin: installed.name.clone(),
+                expected: World::ChannelAdapter,
+                actual: component.world(),
+            });
+        }
+        let env = plugins::env_for(&self.shared.store, tenant, installed);
+        Ok(self.shared.runtime.handle_inbound(
+            &component,
+            env,
+            request,
+            now,
+            &self.shared.config.limits,
+        ))
+    }
+
+    /// The events and links of what adapter `adapter` of `tenant` read in one
+    /// delivery (see `intake`); new tickets get fresh ids (`tk-` and 64 random bits,
+    /// hex). The caller stores them with `Store::enqueue_inbound`, one delivery of an
+    /// adapter at a time, so that two deliveries never open the same ticket twice.
+    pub fn intake(
+        &self,
+        tenant: &str,
+        adapter: &str,
+        batch: InboundBatch,
+    ) -> Result<intake::Intake, StoreError> {
+        let lookup = intake::StoreLookup {
+            store: self.shared.store.as_ref(),
+            tenant,
+            adapter,
+        };
+        intake::intake(adapter, batch, &lookup, new_ticket_id)
+    }
+
     /// Notices of applied actions from now on, every tenant's (what the webhooks
     /// get). Receivers filter by tenant.
     pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Arc<ActionsNotice>> {
@@ -293,6 +346,13 @@ impl Dispatch for Pipeline {
     fn wait_idle(&self) {
         Pipeline::wait_idle(self);
     }
+}
+
+/// A new ticket's id: `tk-` and 64 random bits, hex.
+fn new_ticket_id() -> String {
+    let mut bytes = [0u8; 8];
+    getrandom::fill(&mut bytes).expect("the operating system's random source");
+    format!("tk-{:016x}", u64::from_be_bytes(bytes))
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -357,9 +417,15 @@ fn process(
     // A scheduled tick concerns no ticket; every other event names one.
     // What the plugins are told: a change without its parts that came late.
     let mut told = stored.event.clone();
+    // A helpdesk's update is compared with the ticket as it was: what differs are
+    // the changes its follow-ups report.
+    let mut external_before = None;
     let mut ticket = match &stored.event.ticket {
         Some(carried) => {
             let current = shared.store.ticket(tenant, &carried.id)?;
+            if matches!(stored.event.kind, EventKind::ExternalUpdate { .. }) {
+                external_before = current.clone();
+            }
             let after = match current {
                 // A follow-up reports a change already applied to the stored ticket;
                 // applying it again would undo what events in between changed.
@@ -564,7 +630,8 @@ fn process(
     }
 
     let mut follow_ups: Vec<(Event, u32)> = Vec::new();
-    if let (Some(before), Some(after)) = (&before_plugins, &ticket) {
+    let before_changes = external_before.as_ref().or(before_plugins.as_ref());
+    if let (Some(before), Some(after)) = (before_changes, &ticket) {
         let changes = apply::follow_ups(before, after, &stored.event);
         let depth = stored.depth + 1;
         if changes.is_empty() {
@@ -583,10 +650,19 @@ fn process(
     }
 
     let notice = ActionsNotice::of(stored, ticket.as_ref(), &decisions);
-    let outbox = match &notice {
+    let mut outbox = match &notice {
         Some(notice) => notice.deliveries(shared.store.webhooks(tenant)?, shared.clock.now()),
         None => Vec::new(),
     };
+    let applied = outbound::applied_actions(&decisions);
+    if let (Some(adapter), Some(ticket)) = (
+        outbound::adapter_of(ticket.as_ref(), &applied),
+        ticket.as_ref(),
+    ) {
+        let (items, record) = render_back(shared, stored, ticket, adapter, applied)?;
+        outbox.extend(items);
+        audit.push(record);
+    }
     let timers_set = timer_changes
         .iter()
         .any(|c| matches!(c, TimerChange::Set(_)));
@@ -618,4 +694,84 @@ fn process(
         },
         stored_follow_ups,
     ))
+}
+
+/// Has the adapter that `ticket` came through render the actions applied on `stored`
+/// into its platform's requests (see `outbound`): the outbox items to commit, and
+/// the audit record of the call (its error when nothing is sent back).
+fn render_back(
+    shared: &Shared,
+    stored: &StoredEvent,
+    ticket: &Ticket,
+    adapter: &str,
+    actions: Vec<Action>,
+) -> Result<(Vec<OutboxItem>, AuditRecord), PipelineError> {
+    let tenant = stored.tenant.as_str();
+    let now = shared.clock.now();
+    let installed = shared.store.plugin(tenant, adapter)?;
+    let version = installed.as_ref().map_or("", |p| p.version.as_str());
+    let mut entry = audit::record(stored, &ticket.id, adapter, version, now);
+    let count = actions.len();
+    let not_sent = |why: String| format!("{count} actions not sent back: {why}");
+    let Some(installed) = installed.filter(|p| p.enabled) else {
+        entry.error = Some(not_sent(format!(
+            "adapter `{adapter}` is not installed and enabled"
+        )));
+        return Ok((Vec::new(), entry));
+    };
+    let component = match shared.plugins.get(&installed) {
+        Ok(c) if c.world() == World::ChannelAdapter => c,
+        Ok(c) => {
+            entry.error = Some(not_sent(format!(
+                "plugin `{adapter}` is a {} plugin, not a channel adapter",
+                c.world()
+            )));
+            return Ok((Vec::new(), entry));
+        }
+        Err(e) => {
+            entry.error = Some(not_sent(e.to_string()));
+            return Ok((Vec::new(), entry));
+        }
+    };
+    let mut related = Vec::new();
+    for id in outbound::related_ids(&actions) {
+        related.extend(shared.store.ticket(tenant, &id)?);
+    }
+    let request = Outbound {
+        event_id: stored.event.id.clone(),
+        ticket: ticket.clone(),
+        actions,
+        related,
+    };
+    let started = Instant::now();
+    let env = plugins::env_for(&shared.store, tenant, &installed);
+    let report = shared
+        .runtime
+        .render_actions(&component, env, &request, now, &shared.config.limits);
+    entry.fuel_used = report.fuel_used;
+    entry.duration_us = started.elapsed().as_micros() as u64;
+    entry.logs = report
+        .logs
+        .iter()
+        .map(|l| format!("{}: {}", l.level, l.message))
+        .collect();
+    let items = match report.result {
+        Ok(requests) => match outbound::outside_endpoints(&installed, &requests) {
+            Some(why) => {
+                tracing::warn!(adapter, %why, "rendered request refused");
+                entry.error = Some(not_sent(why));
+                Vec::new()
+            }
+            None => {
+                entry.logs.extend(outbound::summary(&requests));
+                outbound::items(tenant, stored.seq, adapter, requests, now)
+            }
+        },
+        Err(e) => {
+            tracing::warn!(adapter, error = %e, "adapter could not render the actions");
+            entry.error = Some(not_sent(e.to_string()));
+            Vec::new()
+        }
+    };
+    Ok((items, entry))
 }

@@ -72,6 +72,7 @@ impl ActionsNotice {
                 tenant: self.tenant.clone(),
                 webhook: webhook.name,
                 body: body.clone(),
+                request: None,
                 attempts: 0,
                 next_attempt_at: now,
                 last_error: None,

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use crate::model::{Identity, Ticket, Timestamp};
 use crate::reference_plugins;
 use crate::runtime::{
-    HostServiceError, LoadError, PluginComponent, PluginEnv, Runtime, StorageSource, TicketSource,
+    HostServiceError, LoadError, PluginComponent, PluginEnv, World, Runtime, StorageSource, TicketSource,
 };
 use crate::store::{InstalledPlugin, PluginSource, Store, StoreError};
 
@@ -22,6 +22,13 @@ pub enum PluginCacheError {
     Load(#[from] LoadError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The plugin is of another kind than the call needs.
+    #[error("plugin `{plugin}` is a {actual} plugin, not a {expected} one")]
+    WrongWorld {
+        plugin: String,
+        expected: World,
+        actual: World,
+    },
 }
 
 /// Compiled components by the SHA-256 of their bytes: a component uploaded by ten

@@ -55,3 +55,26 @@ pub mod v0_2_0 {
     pub use self::guichet::plugin::{config, log, storage, tickets, types};
     pub use exports::guichet::plugin::{adapter, config_check, macro_library, rules};
 }
+
+/// `guichet:plugin@0.3.0`: the `adapter` export reworked (whole webhook deliveries
+/// in, with their delivery id and handshake answer; every action rendered out).
+pub mod v0_3_0 {
+    wasmtime::component::bindgen!({
+        path: "../wit/v0.3.0",
+        inline: "
+            package guichet:host-v0-3-0;
+
+            world runtime {
+                include guichet:plugin/automation@0.3.0;
+                include guichet:plugin/macros@0.3.0;
+                include guichet:plugin/channel-adapter@0.3.0;
+            }
+        ",
+        world: "guichet:host-v0-3-0/runtime",
+        imports: { default: trappable },
+        exports: { default: async },
+    });
+
+    pub use self::guichet::plugin::{config, log, storage, tickets, types};
+    pub use exports::guichet::plugin::{adapter, config_check, macro_library, rules};
+}

@@ -555,3 +555,10 @@ mod v0_2_0 {
     use super::{CallState, LogLevel, StorageRefusal};
     include!("imports.rs");
 }
+
+/// The host interfaces of `guichet:plugin@0.3.0` (the same as 0.2.0's).
+mod v0_3_0 {
+    use super::super::bindings::v0_3_0::{config, log, storage, tickets, types};
+    use super::{CallState, LogLevel, StorageRefusal};
+    include!("imports.rs");
+}

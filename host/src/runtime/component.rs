@@ -1,5 +1,5 @@
 //! Loading a plugin: validation against the worlds of each version of
-//! `guichet:plugin` the host serves (0.1.0 and 0.2.0),
+//! `guichet:plugin` the host serves (0.1.0, 0.2.0 and 0.3.0),
 //! compilation, and what `guichet plugin check` reports about a component.
 
 use std::collections::BTreeSet;
@@ -9,12 +9,12 @@ use sha2::{Digest, Sha256};
 use wasmtime::Engine;
 use wasmtime::component::{Component, InstancePre, Linker};
 
-use super::bindings::{v0_1_0, v0_2_0};
+use super::bindings::{v0_1_0, v0_2_0, v0_3_0};
 use super::call::CallState;
 use super::error::LoadError;
 
 /// The version of the WIT package new plugins target: the latest this host serves.
-pub const WIT_PACKAGE: &str = "guichet:plugin@0.2.0";
+pub const WIT_PACKAGE: &str = "guichet:plugin@0.3.0";
 
 /// `\0asm`, version 1, layer 0: a core module.
 const CORE_MODULE_HEADER: &[u8] = b"\0asm\x01\0\0\0";
@@ -35,28 +35,41 @@ pub enum ContractVersion {
     /// export.
     #[serde(rename = "0.2.0")]
     V0_2_0,
+    /// `guichet:plugin@0.3.0`: reworks the `adapter` export (whole deliveries in,
+    /// every action rendered out); the other worlds are 0.2.0's.
+    #[serde(rename = "0.3.0")]
+    V0_3_0,
 }
 
 impl ContractVersion {
     /// Every version served, oldest first.
-    pub const ALL: [ContractVersion; 2] = [ContractVersion::V0_1_0, ContractVersion::V0_2_0];
+    pub const ALL: [ContractVersion; 3] = [
+        ContractVersion::V0_1_0,
+        ContractVersion::V0_2_0,
+        ContractVersion::V0_3_0,
+    ];
 
     /// The version number, e.g. `0.2.0`.
     pub fn number(self) -> &'static str {
         match self {
             ContractVersion::V0_1_0 => "0.1.0",
             ContractVersion::V0_2_0 => "0.2.0",
+            ContractVersion::V0_3_0 => "0.3.0",
         }
     }
 
     /// Whether a plugin of this version is sent events of `kind`: a kind added in a
     /// later version is one its plugins could not read.
     pub fn receives(self, kind: &crate::model::EventKind) -> bool {
+        if matches!(kind, crate::model::EventKind::ExternalUpdate { .. }) {
+            // The host's own: plugins get the change events it causes instead.
+            return false;
+        }
         match self {
             ContractVersion::V0_1_0 => {
                 !matches!(kind, crate::model::EventKind::FieldsChanged { .. })
             }
-            ContractVersion::V0_2_0 => true,
+            ContractVersion::V0_2_0 | ContractVersion::V0_3_0 => true,
         }
     }
 
@@ -113,9 +126,14 @@ impl World {
         format!("guichet:plugin/{interface}@{}", version.number())
     }
 
-    /// The functions of the world's export, as WIT, for error messages.
-    pub fn export_functions(self) -> &'static str {
+    /// The functions of the world's export in `version`, as WIT, for error messages.
+    pub fn export_functions(self, version: ContractVersion) -> &'static str {
         match self {
+            World::ChannelAdapter if version >= ContractVersion::V0_3_0 => {
+                "served-channel: func() -> channel; handle-inbound: func(request: \
+                 incoming-request) -> result<inbound-batch, adapter-error>; render-actions: \
+                 func(outbound: outbound) -> result<list<outgoing-request>, adapter-error>"
+            }
             World::Automation => "on-event: func(event: event) -> result<list<action>, string>",
             World::Macros => {
                 "list-macros: func() -> list<macro-info>; render: func(id: string, ticket: ticket, \
@@ -148,25 +166,54 @@ impl fmt::Display for World {
     }
 }
 
-/// The export every 0.2.0 component gives beside its world's.
-pub(crate) const CONFIG_CHECK_V0_2_0: &str = "guichet:plugin/config-check@0.2.0";
+/// The export every component of 0.2.0 and later gives beside its world's, in
+/// `version`.
+pub(crate) fn config_check_export(version: ContractVersion) -> String {
+    format!("guichet:plugin/config-check@{}", version.number())
+}
 /// Its function, for error messages.
 pub(crate) const CONFIG_CHECK_FUNCTION: &str =
     "check-config: func(config: string) -> list<config-problem>";
 
 /// One export's typed entry points, in the version the component targets.
 #[derive(Clone)]
-pub(crate) enum Versioned<A, B> {
+pub(crate) enum Versioned<A, B, C> {
     V0_1_0(A),
     V0_2_0(B),
+    V0_3_0(C),
 }
 
 /// The typed entry points of a loaded component, by world.
 #[derive(Clone)]
 pub(crate) enum Exports {
-    Automation(Versioned<v0_1_0::rules::GuestIndices, v0_2_0::rules::GuestIndices>),
-    Macros(Versioned<v0_1_0::macro_library::GuestIndices, v0_2_0::macro_library::GuestIndices>),
-    ChannelAdapter(Versioned<v0_1_0::adapter::GuestIndices, v0_2_0::adapter::GuestIndices>),
+    Automation(
+        Versioned<
+            v0_1_0::rules::GuestIndices,
+            v0_2_0::rules::GuestIndices,
+            v0_3_0::rules::GuestIndices,
+        >,
+    ),
+    Macros(
+        Versioned<
+            v0_1_0::macro_library::GuestIndices,
+            v0_2_0::macro_library::GuestIndices,
+            v0_3_0::macro_library::GuestIndices,
+        >,
+    ),
+    ChannelAdapter(
+        Versioned<
+            v0_1_0::adapter::GuestIndices,
+            v0_2_0::adapter::GuestIndices,
+            v0_3_0::adapter::GuestIndices,
+        >,
+    ),
+}
+
+/// `check-config`'s typed entry point, from 0.2.0 on (none in 0.1.0).
+#[derive(Clone)]
+pub(crate) enum ConfigCheck {
+    V0_2_0(v0_2_0::config_check::GuestIndices),
+    V0_3_0(v0_3_0::config_check::GuestIndices),
 }
 
 /// A validated, compiled plugin component, ready to instantiate. Cheap to share: the
@@ -175,7 +222,7 @@ pub struct PluginComponent {
     pub(crate) pre: InstancePre<CallState>,
     pub(crate) exports: Exports,
     /// `check-config`, from 0.2.0 on.
-    pub(crate) config_check: Option<v0_2_0::config_check::GuestIndices>,
+    pub(crate) config_check: Option<ConfigCheck>,
     info: ComponentInfo,
 }
 
@@ -249,14 +296,15 @@ impl PluginComponent {
         let mismatch = |e: wasmtime::Error| LoadError::ExportMismatch {
             export: export.clone(),
             reason: format!("{e:#}"),
-            expected: world.export_functions(),
+            expected: world.export_functions(contract),
         };
+        let config_export = config_check_export(contract);
         let missing = |reason: String| LoadError::ExportMismatch {
-            export: CONFIG_CHECK_V0_2_0.to_string(),
+            export: config_export.clone(),
             reason,
             expected: CONFIG_CHECK_FUNCTION,
         };
-        if contract.checks_config() && !exports.iter().any(|e| e == CONFIG_CHECK_V0_2_0) {
+        if contract.checks_config() && !exports.iter().any(|e| *e == config_export) {
             return Err(missing(format!(
                 "it is missing: a {contract} component exports it beside `{export}`"
             )));
@@ -281,18 +329,30 @@ impl PluginComponent {
             (World::ChannelAdapter, V::V0_2_0) => Exports::ChannelAdapter(Versioned::V0_2_0(
                 v0_2_0::adapter::GuestIndices::new(&pre).map_err(mismatch)?,
             )),
+            (World::Automation, V::V0_3_0) => Exports::Automation(Versioned::V0_3_0(
+                v0_3_0::rules::GuestIndices::new(&pre).map_err(mismatch)?,
+            )),
+            (World::Macros, V::V0_3_0) => Exports::Macros(Versioned::V0_3_0(
+                v0_3_0::macro_library::GuestIndices::new(&pre).map_err(mismatch)?,
+            )),
+            (World::ChannelAdapter, V::V0_3_0) => Exports::ChannelAdapter(Versioned::V0_3_0(
+                v0_3_0::adapter::GuestIndices::new(&pre).map_err(mismatch)?,
+            )),
         };
-        let config_check = if contract.checks_config() {
-            Some(
+        let config_check = match contract {
+            V::V0_1_0 => None,
+            V::V0_2_0 => Some(ConfigCheck::V0_2_0(
                 v0_2_0::config_check::GuestIndices::new(&pre)
                     .map_err(|e| missing(format!("{e:#}")))?,
-            )
-        } else {
-            None
+            )),
+            V::V0_3_0 => Some(ConfigCheck::V0_3_0(
+                v0_3_0::config_check::GuestIndices::new(&pre)
+                    .map_err(|e| missing(format!("{e:#}")))?,
+            )),
         };
         let (exports, other_exports) = exports
             .into_iter()
-            .partition(|e| *e == export || (contract.checks_config() && e == CONFIG_CHECK_V0_2_0));
+            .partition(|e| *e == export || (contract.checks_config() && *e == config_export));
         Ok(PluginComponent {
             pre,
             exports: typed,

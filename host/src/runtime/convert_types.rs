@@ -183,7 +183,10 @@ fn common_event_kind(k: &model::EventKind) -> Option<wit::EventKind> {
             rang: rang.clone(),
             waited_seconds: *waited_seconds,
         }),
+        // Not in 0.1.0: `fields_changed_kind` gives it from 0.2.0 on.
         K::FieldsChanged { .. } => return None,
+        // The host's own, never sent to plugins.
+        K::ExternalUpdate { .. } => return None,
     })
 }
 
@@ -305,42 +308,6 @@ impl From<&model::IncomingRequest> for bindings::adapter::IncomingRequest {
                 })
                 .collect(),
             body: request.body.as_bytes().to_vec(),
-        }
-    }
-}
-
-impl From<bindings::adapter::Inbound> for model::Inbound {
-    fn from(inbound: bindings::adapter::Inbound) -> Self {
-        use bindings::adapter::Inbound as Wit;
-        match inbound {
-            Wit::Message(m) => model::Inbound::Message(model::InboundMessage {
-                external_ticket_id: m.external_ticket_id,
-                external_message_id: m.external_message_id,
-                channel: m.channel.into(),
-                requester: m.requester.into(),
-                author_role: m.author_role.into(),
-                subject: m.subject,
-                body: m.body,
-                public: m.public,
-                created_at: from_millis(m.created_at),
-            }),
-            Wit::MissedCall(c) => model::Inbound::MissedCall(model::InboundCall {
-                external_call_id: c.external_call_id,
-                requester: c.requester.into(),
-                rang: c.rang,
-                waited_seconds: c.waited_seconds,
-                started_at: from_millis(c.started_at),
-            }),
-        }
-    }
-}
-
-impl From<&model::OutboundReply> for bindings::adapter::OutboundReply {
-    fn from(reply: &model::OutboundReply) -> Self {
-        bindings::adapter::OutboundReply {
-            ticket: (&reply.ticket).into(),
-            body: reply.body.clone(),
-            public: reply.public,
         }
     }
 }

@@ -1,5 +1,5 @@
 //! The plugin runtime: one wasmtime [`Engine`], components validated against the
-//! worlds of each version of `guichet:plugin` it serves (0.1.0 and 0.2.0, side by
+//! worlds of each version of `guichet:plugin` it serves (0.1.0, 0.2.0 and 0.3.0, side by
 //! side: `bindings`, `convert`), and calls run under per-call limits.
 //!
 //! The runtime owns Wasm execution only. It knows nothing of tenants, storage or
@@ -9,8 +9,8 @@
 //!
 //! Each export of each world has its call: [`Runtime::on_event`] (automation),
 //! [`Runtime::list_macros`] and [`Runtime::render_macro`] (macros),
-//! [`Runtime::served_channel`], [`Runtime::parse_inbound`] and
-//! [`Runtime::render_outbound`] (channel adapters). All of them go through one
+//! [`Runtime::served_channel`], [`Runtime::handle_inbound`] and
+//! [`Runtime::render_actions`] (channel adapters). All of them go through one
 //! private path (`WarmInstance::call`) that arms the limits and builds the report.
 //!
 //! # Limits
@@ -84,9 +84,9 @@ pub use component::{
 };
 pub use error::{CallError, LoadError};
 
-use bindings::{v0_1_0, v0_2_0};
+use bindings::{v0_1_0, v0_2_0, v0_3_0};
 use call::{CallState, Limiter};
-use component::{Exports, Versioned};
+use component::{ConfigCheck, Exports, Versioned};
 use sandbox::{CapturedOutput, LogicalClock, MonotonicClock};
 
 pub use deadline::FUEL_YIELD_INTERVAL;
@@ -231,6 +231,7 @@ impl Runtime {
         linker.allow_shadowing(false);
         v0_1_0::Runtime::add_to_linker::<CallState, HasSelf<CallState>>(&mut linker, |s| s)?;
         v0_2_0::Runtime::add_to_linker::<CallState, HasSelf<CallState>>(&mut linker, |s| s)?;
+        v0_3_0::Runtime::add_to_linker::<CallState, HasSelf<CallState>>(&mut linker, |s| s)?;
         Ok(linker)
     }
 
@@ -265,29 +266,36 @@ impl Runtime {
         let checked = match &plugin.exports {
             Exports::Automation(Versioned::V0_1_0(i)) => i.load(&mut store, &instance).map(drop),
             Exports::Automation(Versioned::V0_2_0(i)) => i.load(&mut store, &instance).map(drop),
+            Exports::Automation(Versioned::V0_3_0(i)) => i.load(&mut store, &instance).map(drop),
             Exports::Macros(Versioned::V0_1_0(i)) => i.load(&mut store, &instance).map(drop),
             Exports::Macros(Versioned::V0_2_0(i)) => i.load(&mut store, &instance).map(drop),
+            Exports::Macros(Versioned::V0_3_0(i)) => i.load(&mut store, &instance).map(drop),
             Exports::ChannelAdapter(Versioned::V0_1_0(i)) => {
                 i.load(&mut store, &instance).map(drop)
             }
             Exports::ChannelAdapter(Versioned::V0_2_0(i)) => {
                 i.load(&mut store, &instance).map(drop)
             }
+            Exports::ChannelAdapter(Versioned::V0_3_0(i)) => {
+                i.load(&mut store, &instance).map(drop)
+            }
+        };
+        let contract = plugin.info().contract;
+        checked.map_err(|e| LoadError::ExportMismatch {
+            export: world.export(contract),
+            reason: format!("{e:#}"),
+            expected: world.export_functions(contract),
+        })?;
+        let checked = match &plugin.config_check {
+            Some(ConfigCheck::V0_2_0(check)) => check.load(&mut store, &instance).map(drop),
+            Some(ConfigCheck::V0_3_0(check)) => check.load(&mut store, &instance).map(drop),
+            None => Ok(()),
         };
         checked.map_err(|e| LoadError::ExportMismatch {
-            export: world.export(plugin.info().contract),
+            export: component::config_check_export(contract),
             reason: format!("{e:#}"),
-            expected: world.export_functions(),
+            expected: component::CONFIG_CHECK_FUNCTION,
         })?;
-        if let Some(check) = &plugin.config_check {
-            check
-                .load(&mut store, &instance)
-                .map_err(|e| LoadError::ExportMismatch {
-                    export: component::CONFIG_CHECK_V0_2_0.to_string(),
-                    reason: format!("{e:#}"),
-                    expected: component::CONFIG_CHECK_FUNCTION,
-                })?;
-        }
         Ok(plugin)
     }
 
@@ -349,23 +357,32 @@ impl Runtime {
                 limits,
                 async |guest, store| Ok(Ok(guest.call_served_channel(store).await?.into())),
                 async |guest, store| Ok(Ok(guest.call_served_channel(store).await?.into())),
+                async |guest, store| Ok(Ok(guest.call_served_channel(store).await?.into())),
             )
         })
     }
 
-    /// Has a `channel-adapter` plugin normalise a raw inbound request, in a fresh
-    /// instance whose clock reads `now`.
-    pub fn parse_inbound(
+    /// Has a `channel-adapter` plugin check and read a request its platform sent
+    /// (a webhook delivery or a handshake), in a fresh instance whose clock reads
+    /// `now`. An adapter of 0.3.0 answers with the whole batch (`handle-inbound`); one
+    /// of an earlier contract with its items only (`parse-inbound`): no delivery id,
+    /// no handshake answer.
+    pub fn handle_inbound(
         &self,
         plugin: &PluginComponent,
         env: PluginEnv,
         request: &model::IncomingRequest,
         now: model::Timestamp,
         limits: &CallLimits,
-    ) -> CallReport<Vec<model::Inbound>> {
+    ) -> CallReport<model::InboundBatch> {
         let now = convert::millis(now);
         let seed_key = format!("inbound\0{}\0{now}", request.path);
         let refused = |e: model::AdapterError| CallError::Adapter(e.truncated(4096));
+        let items_only = |items: Vec<model::Inbound>| model::InboundBatch {
+            delivery_id: None,
+            items,
+            answer: None,
+        };
         self.fresh(plugin, env, limits, &seed_key, now, |instance, env| {
             instance.call_adapter(
                 env,
@@ -377,7 +394,7 @@ impl Runtime {
                     Ok(guest
                         .call_parse_inbound(store, &request)
                         .await?
-                        .map(|found| found.into_iter().map(Into::into).collect())
+                        .map(|found| items_only(found.into_iter().map(Into::into).collect()))
                         .map_err(|e| refused(e.into())))
                 },
                 async |guest, store| {
@@ -385,16 +402,114 @@ impl Runtime {
                     Ok(guest
                         .call_parse_inbound(store, &request)
                         .await?
-                        .map(|found| found.into_iter().map(Into::into).collect())
+                        .map(|found| items_only(found.into_iter().map(Into::into).collect()))
+                        .map_err(|e| refused(e.into())))
+                },
+                async |guest, store| {
+                    let request: v0_3_0::adapter::IncomingRequest = request.into();
+                    Ok(guest
+                        .call_handle_inbound(store, &request)
+                        .await?
+                        .map(Into::into)
                         .map_err(|e| refused(e.into())))
                 },
             )
         })
     }
 
-    /// Has a `channel-adapter` plugin turn a reply into the request that delivers
-    /// it, in a fresh instance whose clock reads `now`.
-    pub fn render_outbound(
+    /// Has a `channel-adapter` plugin render the actions applied to a ticket into
+    /// its platform's requests, in order, in a fresh instance whose clock reads
+    /// `now`. An adapter of 0.3.0 renders them all at once (`render-actions`); one of
+    /// an earlier contract renders each public reply and internal note with
+    /// `render-outbound`, one call each, and nothing else (its contract has nothing
+    /// else); the first failure ends the rendering.
+    pub fn render_actions(
+        &self,
+        plugin: &PluginComponent,
+        env: PluginEnv,
+        outbound: &model::Outbound,
+        now: model::Timestamp,
+        limits: &CallLimits,
+    ) -> CallReport<Vec<model::OutgoingRequest>> {
+        if plugin.info().contract < ContractVersion::V0_3_0 {
+            return self.render_replies(plugin, env, outbound, now, limits);
+        }
+        let now = convert::millis(now);
+        let seed_key = format!("outbound\0{}\0{}", outbound.ticket.id, outbound.event_id);
+        let refused = |e: model::AdapterError| CallError::Adapter(e.truncated(4096));
+        let absent = || {
+            Ok(Err(CallError::Plugin(
+                "render-actions is not in this contract".into(),
+            )))
+        };
+        self.fresh(plugin, env, limits, &seed_key, now, |instance, env| {
+            instance.call_adapter(
+                env,
+                now,
+                limits,
+                async |_, _| absent(),
+                async |_, _| absent(),
+                async |guest, store| {
+                    let outbound: v0_3_0::adapter::Outbound = outbound.into();
+                    Ok(guest
+                        .call_render_actions(store, &outbound)
+                        .await?
+                        .map(|requests| requests.into_iter().map(Into::into).collect())
+                        .map_err(|e| refused(e.into())))
+                },
+            )
+        })
+    }
+
+    /// [`Runtime::render_actions`] for an adapter of 0.1.0 or 0.2.0: one
+    /// `render-outbound` call per reply or note, their reports summed.
+    fn render_replies(
+        &self,
+        plugin: &PluginComponent,
+        env: PluginEnv,
+        outbound: &model::Outbound,
+        now: model::Timestamp,
+        limits: &CallLimits,
+    ) -> CallReport<Vec<model::OutgoingRequest>> {
+        let mut total = CallReport {
+            result: Ok(Vec::new()),
+            logs: Vec::new(),
+            storage_writes: Vec::new(),
+            fuel_used: 0,
+            duration: Duration::ZERO,
+        };
+        for action in &outbound.actions {
+            let (body, public) = match action {
+                model::Action::PublicReply { body, .. } => (body, true),
+                model::Action::InternalNote { body } => (body, false),
+                _ => continue,
+            };
+            let reply = model::OutboundReply {
+                ticket: outbound.ticket.clone(),
+                body: body.clone(),
+                public,
+            };
+            let report = self.render_outbound(plugin, env.clone(), &reply, now, limits);
+            total.logs.extend(report.logs);
+            total.storage_writes.extend(report.storage_writes);
+            total.fuel_used += report.fuel_used;
+            total.duration += report.duration;
+            match (report.result, &mut total.result) {
+                (Ok(request), Ok(requests)) => requests.push(request),
+                (Err(e), _) => {
+                    total.result = Err(e);
+                    break;
+                }
+                (Ok(_), Err(_)) => unreachable!("the loop ends at the first failure"),
+            }
+        }
+        total
+    }
+
+    /// Has a `channel-adapter` plugin of 0.1.0 or 0.2.0 turn a reply into the
+    /// request that delivers it (`render-outbound`), in a fresh instance whose clock
+    /// reads `now`.
+    fn render_outbound(
         &self,
         plugin: &PluginComponent,
         env: PluginEnv,
@@ -426,6 +541,11 @@ impl Runtime {
                         .map(Into::into)
                         .map_err(|e| refused(e.into())))
                 },
+                async |_, _| {
+                    Ok(Err(CallError::Plugin(
+                        "render-outbound is not in this contract".into(),
+                    )))
+                },
             )
         })
     }
@@ -454,13 +574,19 @@ impl Runtime {
             now,
             |instance, env| {
                 instance.call(env, now, limits, async |store, instance| {
-                    let guest = check.load(&mut *store, instance)?;
-                    Ok(Ok(guest
-                        .call_check_config(store, config)
-                        .await?
-                        .into_iter()
-                        .map(Into::into)
-                        .collect()))
+                    let found: Vec<model::ConfigProblem> = match &check {
+                        ConfigCheck::V0_2_0(check) => {
+                            let guest = check.load(&mut *store, instance)?;
+                            let found = guest.call_check_config(&mut *store, config).await?;
+                            found.into_iter().map(Into::into).collect()
+                        }
+                        ConfigCheck::V0_3_0(check) => {
+                            let guest = check.load(&mut *store, instance)?;
+                            let found = guest.call_check_config(&mut *store, config).await?;
+                            found.into_iter().map(Into::into).collect()
+                        }
+                    };
+                    Ok(Ok(found))
                 })
             },
         );
@@ -699,6 +825,7 @@ impl WarmInstance {
         match indices {
             Versioned::V0_1_0(i) => on_event!(v0_1_0, ContractVersion::V0_1_0, i),
             Versioned::V0_2_0(i) => on_event!(v0_2_0, ContractVersion::V0_2_0, i),
+            Versioned::V0_3_0(i) => on_event!(v0_3_0, ContractVersion::V0_3_0, i),
         }
     }
 
@@ -719,6 +846,11 @@ impl WarmInstance {
                 Ok(Ok(found.into_iter().map(Into::into).collect()))
             }),
             Versioned::V0_2_0(indices) => self.call(env, now_millis, limits, async |store, i| {
+                let guest = indices.load(&mut *store, i)?;
+                let found = guest.call_list_macros(store).await?;
+                Ok(Ok(found.into_iter().map(Into::into).collect()))
+            }),
+            Versioned::V0_3_0(indices) => self.call(env, now_millis, limits, async |store, i| {
                 let guest = indices.load(&mut *store, i)?;
                 let found = guest.call_list_macros(store).await?;
                 Ok(Ok(found.into_iter().map(Into::into).collect()))
@@ -764,11 +896,12 @@ impl WarmInstance {
         match indices {
             Versioned::V0_1_0(indices) => render!(v0_1_0, indices),
             Versioned::V0_2_0(indices) => render!(v0_2_0, indices),
+            Versioned::V0_3_0(indices) => render!(v0_3_0, indices),
         }
     }
 
-    /// One call into a `channel-adapter` plugin's exports: `v0_1_0` or `v0_2_0`,
-    /// whichever version the component targets.
+    /// One call into a `channel-adapter` plugin's exports: `v0_1_0`, `v0_2_0` or
+    /// `v0_3_0`, whichever version the component targets.
     fn call_adapter<T: serde::Serialize>(
         &mut self,
         env: PluginEnv,
@@ -780,6 +913,10 @@ impl WarmInstance {
         ) -> wasmtime::Result<Result<T, CallError>>,
         v0_2_0: impl AsyncFnOnce(
             &v0_2_0::adapter::Guest,
+            &mut Store<CallState>,
+        ) -> wasmtime::Result<Result<T, CallError>>,
+        v0_3_0: impl AsyncFnOnce(
+            &v0_3_0::adapter::Guest,
             &mut Store<CallState>,
         ) -> wasmtime::Result<Result<T, CallError>>,
     ) -> CallReport<T> {
@@ -797,6 +934,12 @@ impl WarmInstance {
                 self.call(env, now_millis, limits, async |store, instance| {
                     let guest = indices.load(&mut *store, instance)?;
                     v0_2_0(&guest, store).await
+                })
+            }
+            Versioned::V0_3_0(indices) => {
+                self.call(env, now_millis, limits, async |store, instance| {
+                    let guest = indices.load(&mut *store, instance)?;
+                    v0_3_0(&guest, store).await
                 })
             }
         }

@@ -15,7 +15,7 @@ mod sled_store;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Action, Event, Identity, Ticket, TicketStatus, Timestamp};
+use crate::model::{Action, Event, Identity, OutgoingRequest, Ticket, TicketStatus, Timestamp};
 
 pub use sled_store::SledStore;
 
@@ -111,7 +111,90 @@ pub struct InstalledPlugin {
     pub schedules: std::collections::BTreeMap<String, String>,
     pub enabled: bool,
     pub updated_at: DateTime<Utc>,
+    /// A channel adapter's inbound address: the unguessable last segment of
+    /// `/v1/inbound/{address}`, where its platform posts webhooks (32 random bytes,
+    /// base64url). Given when an adapter is installed; none for other plugins.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inbound_address: Option<String>,
+    /// A channel adapter's endpoints: the URL prefixes (e.g.
+    /// `https://acme.zammad.com/api/v1/`) its rendered requests may go to, set by the
+    /// tenant's admin. A request to any other address is refused and audited.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub endpoints: Vec<String>,
 }
+
+impl InstalledPlugin {
+    /// Whether `url` is under one of the plugin's endpoints: it starts with one of
+    /// them, and an endpoint that does not end in `/` is followed by `/`, `?` or
+    /// nothing, so that `https://a.example` does not admit `https://a.example.evil`.
+    pub fn allows(&self, url: &str) -> bool {
+        self.endpoints.iter().any(|endpoint| {
+            url.strip_prefix(endpoint.as_str()).is_some_and(|rest| {
+                endpoint.ends_with('/')
+                    || rest.is_empty()
+                    || rest.starts_with('/')
+                    || rest.starts_with('?')
+            })
+        })
+    }
+}
+
+/// Where inbound deliveries of an adapter are dealt with: one conversation on the
+/// platform (a helpdesk's ticket id, a requester's identity on a channel) is linked
+/// to one guichet ticket.
+pub type Conversation = String;
+
+/// One thing an inbound delivery carries, as events to store: stored whole, or not at
+/// all when an event of id `id` was stored before (the same message twice).
+#[derive(Debug, Clone, PartialEq)]
+pub struct InboundGroup {
+    /// The id that makes the group a duplicate: its main event's.
+    pub id: String,
+    pub events: Vec<Event>,
+    /// The conversation to link to a ticket id with the events.
+    pub link: Option<(Conversation, String)>,
+}
+
+/// What one inbound delivery to an adapter carries, stored at once.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InboundDelivery {
+    pub adapter: String,
+    /// The platform's delivery id: a delivery already stored under it is a duplicate.
+    pub delivery_id: Option<String>,
+    pub groups: Vec<InboundGroup>,
+    /// The adapter's storage writes while reading the delivery, as (plugin, key,
+    /// `Some` value or `None` to delete): kept with it, or not at all.
+    pub storage_writes: Vec<(String, String, Option<Vec<u8>>)>,
+}
+
+/// What [`Store::enqueue_inbound`] did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum InboundEnqueued {
+    /// The delivery id was seen before: nothing stored.
+    Duplicate,
+    /// The events stored (in order), and how many groups were duplicates.
+    Stored {
+        events: Vec<StoredEvent>,
+        duplicates: usize,
+    },
+}
+
+/// An inbound request an adapter refused, kept for the tenant's admin (the caller is
+/// told only the status).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct InboundRefusal {
+    pub at: DateTime<Utc>,
+    /// 401 (not authentic) or 400 (unreadable), or 500 when the adapter failed.
+    pub status: u16,
+    pub method: String,
+    /// The path below the address, without its query string.
+    pub path: String,
+    /// What the adapter said, as it said it.
+    pub reason: String,
+}
+
+/// How many refused inbound requests are kept per adapter; older ones are dropped.
+pub const INBOUND_REFUSALS_KEPT: u64 = 100;
 
 /// An event accepted for a tenant, waiting to be processed or done.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -213,11 +296,20 @@ pub struct Webhook {
 /// One delivery to make: a JSON body for one webhook, with its attempts so far.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct OutboxItem {
-    /// Unique, in creation order: `<event seq>-<webhook>`.
+    /// Unique, in creation order: `<event seq>-<webhook>`, or
+    /// `<event seq>-adapter:<plugin>-<n>` for a channel adapter's requests.
     pub id: String,
     pub tenant: String,
+    /// The endpoint: a webhook's name, or `adapter:<plugin>` for a channel adapter's
+    /// requests (delivered in order, one at a time, like a webhook's).
     pub webhook: String,
+    /// The notice sent to a webhook (empty for an adapter's request).
     pub body: String,
+    /// A channel adapter's request, sent as it is (method, URL, headers, body) if the
+    /// URL is still under the adapter's endpoints when it is sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub request: Option<OutgoingRequest>,
     pub attempts: u32,
     pub next_attempt_at: DateTime<Utc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -353,6 +445,36 @@ pub trait Store: Send + Sync + 'static {
         idempotency_key: Option<&str>,
         received_at: Timestamp,
     ) -> StoreResult<Enqueued>;
+    /// Stores what an inbound delivery carries, at once: each group's events as
+    /// pending (unless its `id` was seen, as an event id, for the tenant) and its
+    /// link, and the delivery id; nothing if the delivery id was seen for the tenant's
+    /// adapter. Atomic like [`Store::enqueue_event`]. O((1 + e) log n) for e events.
+    fn enqueue_inbound(
+        &self,
+        tenant: &str,
+        delivery: &InboundDelivery,
+        received_at: Timestamp,
+    ) -> StoreResult<InboundEnqueued>;
+    /// The ticket an adapter's conversation is linked to. O(log n).
+    fn linked_ticket(
+        &self,
+        tenant: &str,
+        adapter: &str,
+        conversation: &str,
+    ) -> StoreResult<Option<String>>;
+    /// The tenant and plugin an inbound address belongs to (see
+    /// [`InstalledPlugin::inbound_address`]). O(log n).
+    fn inbound_target(&self, address: &str) -> StoreResult<Option<(String, String)>>;
+    /// Keeps a refused inbound request for the admin: the last
+    /// [`INBOUND_REFUSALS_KEPT`] per adapter. O(log n).
+    fn record_inbound_refusal(
+        &self,
+        tenant: &str,
+        adapter: &str,
+        refusal: &InboundRefusal,
+    ) -> StoreResult<()>;
+    /// An adapter's refused inbound requests, oldest first. O(k log n) for the k kept.
+    fn inbound_refusals(&self, tenant: &str, adapter: &str) -> StoreResult<Vec<InboundRefusal>>;
     /// Every pending event of every tenant, in sequence order per tenant (at start).
     /// O(n) in the pending events.
     fn pending_events(&self) -> StoreResult<Vec<StoredEvent>>;

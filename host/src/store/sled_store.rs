@@ -29,8 +29,9 @@ use serde::de::DeserializeOwned;
 use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
 
 use super::{
-    AuditRecord, Enqueued, EventCommit, InstalledPlugin, OutboxItem, Store, StoreError,
-    StoreResult, StoredEvent, Tenant, TicketFilter, Timer, TimerChange, TokenRecord, Webhook,
+    AuditRecord, Enqueued, EventCommit, INBOUND_REFUSALS_KEPT, InboundDelivery, InboundEnqueued,
+    InboundRefusal, InstalledPlugin, OutboxItem, Store, StoreError, StoreResult, StoredEvent,
+    Tenant, TicketFilter, Timer, TimerChange, TokenRecord, Webhook,
 };
 use crate::model::{Event, Identity, IdentityKind, Ticket, Timestamp};
 
@@ -79,6 +80,13 @@ pub struct SledStore {
     /// tenant, plugin -> number of keys in `plugin_storage` (u64, big-endian); absent
     /// for none
     storage_counts: sled::Tree,
+    /// tenant, adapter, conversation -> ticket id
+    links: sled::Tree,
+    /// inbound address -> tenant, plugin
+    inbound: sled::Tree,
+    /// tenant, adapter, slot (u64 big-endian, 0 to 99) -> [`InboundRefusal`]; the
+    /// slot after the last written is in `meta`
+    inbound_refusals: sled::Tree,
 }
 
 fn backend(e: impl std::fmt::Display) -> StoreError {
@@ -328,6 +336,9 @@ impl SledStore {
             tickets_by_created: tree("tickets_by_created")?,
             open_by_identity: tree("open_tickets_by_identity")?,
             storage_counts: tree("plugin_storage_counts")?,
+            links: tree("conversation_links")?,
+            inbound: tree("inbound_addresses")?,
+            inbound_refusals: tree("inbound_refusals")?,
             db,
         };
         store.migrate()?;
@@ -603,6 +614,35 @@ fn take_outbox(
     Ok(true)
 }
 
+/// Applies plugin storage writes (plugin, key, `Some` value to set or `None` to
+/// delete) inside a transaction, keeping each plugin's key count.
+fn write_plugin_storage(
+    storage: &sled::transaction::TransactionalTree,
+    counts: &sled::transaction::TransactionalTree,
+    tenant: &str,
+    writes: &[(String, String, Option<Vec<u8>>)],
+) -> Result<(), ConflictableTransactionError<StoreError>> {
+    let mut added: BTreeMap<&str, i64> = BTreeMap::new();
+    for (plugin, k, value) in writes {
+        let k = key(&[tenant, plugin, k]);
+        let change = match value {
+            Some(v) => i64::from(storage.insert(k, v.as_slice())?.is_none()),
+            None => -i64::from(storage.remove(k)?.is_some()),
+        };
+        *added.entry(plugin.as_str()).or_default() += change;
+    }
+    for (plugin, change) in added.into_iter().filter(|(_, c)| *c != 0) {
+        let k = key(&[tenant, plugin]);
+        let count = read_count(counts.get(&k)?.as_deref()).saturating_add_signed(change);
+        if count == 0 {
+            counts.remove(k)?;
+        } else {
+            counts.insert(k, &count.to_be_bytes())?;
+        }
+    }
+    Ok(())
+}
+
 /// Takes the next sequence number of `tenant` inside a transaction.
 fn next_seq(
     meta: &sled::transaction::TransactionalTree,
@@ -707,10 +747,26 @@ impl Store for SledStore {
     }
 
     fn put_plugin(&self, tenant: &str, plugin: &InstalledPlugin) -> StoreResult<()> {
-        self.plugins
-            .insert(key(&[tenant, &plugin.name]), to_json(plugin))
-            .map(drop)
-            .map_err(backend)
+        let k = key(&[tenant, &plugin.name]);
+        (&self.plugins, &self.inbound)
+            .transaction(|(plugins, inbound)| {
+                // The address index follows the plugin's address, whatever it was.
+                if let Some(old) = plugins.get(&k)? {
+                    let old: InstalledPlugin =
+                        from_json(&k, &old).map_err(ConflictableTransactionError::Abort)?;
+                    if let Some(address) = old.inbound_address
+                        && plugin.inbound_address.as_deref() != Some(address.as_str())
+                    {
+                        inbound.remove(address.as_bytes())?;
+                    }
+                }
+                if let Some(address) = &plugin.inbound_address {
+                    inbound.insert(address.as_bytes(), k.as_slice())?;
+                }
+                plugins.insert(k.as_slice(), to_json(plugin))?;
+                Ok(())
+            })
+            .map_err(tx_error)
     }
 
     fn plugin(&self, tenant: &str, name: &str) -> StoreResult<Option<InstalledPlugin>> {
@@ -724,11 +780,20 @@ impl Store for SledStore {
     }
 
     fn delete_plugin(&self, tenant: &str, name: &str) -> StoreResult<bool> {
-        Ok(self
-            .plugins
-            .remove(key(&[tenant, name]))
-            .map_err(backend)?
-            .is_some())
+        let k = key(&[tenant, name]);
+        (&self.plugins, &self.inbound)
+            .transaction(|(plugins, inbound)| {
+                let Some(old) = plugins.remove(k.as_slice())? else {
+                    return Ok(false);
+                };
+                let old: InstalledPlugin =
+                    from_json(&k, &old).map_err(ConflictableTransactionError::Abort)?;
+                if let Some(address) = old.inbound_address {
+                    inbound.remove(address.as_bytes())?;
+                }
+                Ok(true)
+            })
+            .map_err(tx_error)
     }
 
     fn plugin_storage_get(
@@ -823,6 +888,127 @@ impl Store for SledStore {
             .map_err(tx_error)
     }
 
+    fn enqueue_inbound(
+        &self,
+        tenant: &str,
+        delivery: &InboundDelivery,
+        received_at: Timestamp,
+    ) -> StoreResult<InboundEnqueued> {
+        (
+            &self.meta,
+            &self.pending,
+            &self.idempotency,
+            &self.event_ids,
+            &self.links,
+            &self.plugin_storage,
+            &self.storage_counts,
+        )
+            .transaction(|(meta, pending, idempotency, event_ids, links, storage, counts)| {
+                // Beside the API's idempotency keys, in a namespace of their own.
+                let delivery_key = delivery
+                    .delivery_id
+                    .as_ref()
+                    .map(|id| key(&[tenant, "\u{1}inbound", &delivery.adapter, id]));
+                if let Some(k) = &delivery_key
+                    && idempotency.get(k)?.is_some()
+                {
+                    return Ok(InboundEnqueued::Duplicate);
+                }
+                let mut stored = Vec::new();
+                let mut duplicates = 0;
+                for group in &delivery.groups {
+                    if event_ids.get(key(&[tenant, &group.id]))?.is_some() {
+                        duplicates += 1;
+                        continue;
+                    }
+                    for event in &group.events {
+                        let seq = next_seq(meta, tenant)?;
+                        let one = StoredEvent {
+                            seq,
+                            tenant: tenant.to_string(),
+                            event: event.clone(),
+                            depth: 0,
+                            received_at,
+                            target_plugin: None,
+                        };
+                        pending.insert(seq_key(tenant, seq), to_json(&one))?;
+                        event_ids.insert(key(&[tenant, &event.id]), &seq.to_be_bytes())?;
+                        stored.push(one);
+                    }
+                    if let Some((conversation, ticket)) = &group.link {
+                        links.insert(
+                            key(&[tenant, &delivery.adapter, conversation]),
+                            ticket.as_bytes(),
+                        )?;
+                    }
+                }
+                write_plugin_storage(storage, counts, tenant, &delivery.storage_writes)?;
+                if let Some(k) = &delivery_key {
+                    let first = stored.first().map_or(0, |e| e.seq);
+                    idempotency.insert(k.as_slice(), &first.to_be_bytes())?;
+                }
+                Ok(InboundEnqueued::Stored {
+                    events: stored,
+                    duplicates,
+                })
+            })
+            .map_err(tx_error)
+    }
+
+    fn linked_ticket(
+        &self,
+        tenant: &str,
+        adapter: &str,
+        conversation: &str,
+    ) -> StoreResult<Option<String>> {
+        Ok(self
+            .links
+            .get(key(&[tenant, adapter, conversation]))
+            .map_err(backend)?
+            .map(|v| String::from_utf8_lossy(&v).into_owned()))
+    }
+
+    fn inbound_target(&self, address: &str) -> StoreResult<Option<(String, String)>> {
+        let Some(target) = self.inbound.get(address.as_bytes()).map_err(backend)? else {
+            return Ok(None);
+        };
+        let text = String::from_utf8_lossy(&target).into_owned();
+        Ok(text
+            .split_once('\0')
+            .map(|(tenant, plugin)| (tenant.to_string(), plugin.to_string())))
+    }
+
+    fn record_inbound_refusal(
+        &self,
+        tenant: &str,
+        adapter: &str,
+        refusal: &InboundRefusal,
+    ) -> StoreResult<()> {
+        let next_key = key(&["inbound_refusal_next", tenant, adapter]);
+        (&self.meta, &self.inbound_refusals)
+            .transaction(|(meta, refusals)| {
+                let slot = meta
+                    .get(&next_key)?
+                    .and_then(|v| <[u8; 8]>::try_from(v.as_ref()).ok())
+                    .map_or(0, u64::from_be_bytes);
+                let mut k = prefix(&[tenant, adapter]);
+                k.extend_from_slice(&slot.to_be_bytes());
+                refusals.insert(k, to_json(refusal))?;
+                meta.insert(
+                    next_key.as_slice(),
+                    &((slot + 1) % INBOUND_REFUSALS_KEPT).to_be_bytes(),
+                )?;
+                Ok(())
+            })
+            .map_err(tx_error)
+    }
+
+    fn inbound_refusals(&self, tenant: &str, adapter: &str) -> StoreResult<Vec<InboundRefusal>> {
+        let mut kept: Vec<InboundRefusal> = scan(&self.inbound_refusals, &prefix(&[tenant, adapter]))?;
+        kept.sort_by_key(|r| r.at);
+        Ok(kept)
+    }
+
     fn pending_events(&self) -> StoreResult<Vec<StoredEvent>> {
         scan(&self.pending, b"")
     }
@@ -899,25 +1085,7 @@ impl Store for SledStore {
                         ]);
                         audit.insert(k, to_json(record))?;
                     }
-                    let mut added: BTreeMap<&str, i64> = BTreeMap::new();
-                    for (plugin, k, value) in &commit.plugin_writes {
-                        let k = key(&[tenant, plugin, k]);
-                        let change = match value {
-                            Some(v) => i64::from(storage.insert(k, v.as_slice())?.is_none()),
-                            None => -i64::from(storage.remove(k)?.is_some()),
-                        };
-                        *added.entry(plugin.as_str()).or_default() += change;
-                    }
-                    for (plugin, change) in added.into_iter().filter(|(_, c)| *c != 0) {
-                        let k = key(&[tenant, plugin]);
-                        let count =
-                            read_count(counts.get(&k)?.as_deref()).saturating_add_signed(change);
-                        if count == 0 {
-                            counts.remove(k)?;
-                        } else {
-                            counts.insert(k, &count.to_be_bytes())?;
-                        }
-                    }
+                    write_plugin_storage(storage, counts, tenant, &commit.plugin_writes)?;
                     let mut queued = 0;
                     for item in &commit.outbox {
                         queued += i64::from(put_outbox(outbox, outbox_due, item)?);

@@ -1,0 +1,384 @@
+//! Webhooks in from the channels and helpdesks a tenant uses, as they send them, to
+//! the tenant's channel adapter: `POST` (deliveries) and `GET` (verification
+//! handshakes such as Meta's `hub.challenge`) on `/v1/inbound/{address}`.
+//!
+//! Platforms cannot send guichet's bearer tokens: the address itself, 256 random
+//! bits given to each adapter when it is installed, says which tenant and adapter a
+//! request is for, and the adapter checks the platform's own signature with the
+//! secret in its configuration. What it refuses is answered `401` (not authentic) or
+//! `400` (unreadable) with nothing stored, and kept for the tenant's admin
+//! (`GET /v1/tenants/{tenant}/plugins/{name}/inbound`), never told to the caller.
+//! What it reads becomes events (see `pipeline::intake`), stored and flushed before
+//! the answer, in the same ordered pipeline as the JSON events; a delivery id seen
+//! before makes the request a no-op.
+
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use super::openapi::Name;
+use super::{ApiResult, AppState, Problem, TenantAdmin, answer, body_problem};
+use crate::model::{Body, Header, HttpAnswer, IncomingRequest};
+use crate::pipeline::EventOutcome;
+use crate::runtime::CallError;
+use crate::store::{InboundEnqueued, InboundRefusal};
+
+/// How long `?wait=true` waits for the plugins' decisions.
+const WAIT: Duration = Duration::from_secs(10);
+
+/// What guichet answers a platform whose adapter gave no answer of its own.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(super) struct InboundAnswer {
+    /// The delivery id the adapter found, if the platform sends one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    delivery_id: Option<String>,
+    /// The delivery id was seen before: nothing was stored or processed again.
+    duplicate: bool,
+    /// The events stored, in order.
+    events: Vec<InboundEvent>,
+    /// Items already received under their own ids (a message, call or change
+    /// delivered twice), stored once.
+    duplicates: usize,
+    /// Items left out, and why (an update of a ticket guichet has not seen).
+    ignored: Vec<String>,
+    /// With `?wait=true`: what the plugins decided, one entry per event.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    outcomes: Option<Vec<EventOutcome>>,
+}
+
+/// One event stored from a delivery.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(super) struct InboundEvent {
+    event_id: String,
+    seq: u64,
+    /// The event's kind (`ticket_created`, `message_added`, `missed_call`,
+    /// `external_update`).
+    kind: &'static str,
+    ticket_id: String,
+}
+
+/// A platform's webhook delivery, posted as the platform sends it: its adapter checks
+/// the signature and reads it. `?wait=true` waits (up to 10 s) for the plugins'
+/// decisions and answers them, for a platform that reads the answer.
+#[utoipa::path(
+    post,
+    path = "/v1/inbound/{address}",
+    tag = "inbound",
+    params(("address" = String, Path, description = "The adapter's inbound address (its plugin's `inbound_path`)")),
+    request_body(content = String, description = "The platform's webhook body, as it sends it (JSON, a form, anything its adapter reads)", content_type = "*/*"),
+    responses(
+        (status = 200, description = "Stored (or a duplicate); or the adapter's own answer", body = InboundAnswer),
+        (status = 400, description = "The adapter could not read the body; nothing stored", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "The adapter refused the request (a missing or wrong signature); nothing stored", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No adapter has this address, or it is disabled", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
+pub(super) async fn post_inbound(
+    State(state): State<AppState>,
+    Path(address): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Response> {
+    let body = body.map_err(body_problem)?;
+    receive(state, address, Method::POST, uri, headers, body).await
+}
+
+/// A platform's verification handshake (e.g. Meta's `hub.mode=subscribe` with
+/// `hub.challenge`), answered by the adapter.
+#[utoipa::path(
+    get,
+    path = "/v1/inbound/{address}",
+    tag = "inbound",
+    params(("address" = String, Path, description = "The adapter's inbound address")),
+    responses(
+        (status = 200, description = "The adapter's answer (e.g. the challenge, as text)", content_type = "text/plain", body = String),
+        (status = 401, description = "The adapter refused the request; nothing stored", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No adapter has this address, or it is disabled", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
+pub(super) async fn get_inbound(
+    State(state): State<AppState>,
+    Path(address): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    receive(state, address, Method::GET, uri, headers, Bytes::new()).await
+}
+
+async fn receive(
+    state: AppState,
+    address: String,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let unknown = || Problem::not_found("no adapter has this inbound address");
+    let (tenant, name) = state.store.inbound_target(&address)?.ok_or_else(unknown)?;
+    let installed = state
+        .store
+        .plugin(&tenant, &name)?
+        .filter(|p| p.enabled && p.inbound_address.as_deref() == Some(address.as_str()))
+        .ok_or_else(unknown)?;
+    let wait = uri
+        .query()
+        .is_some_and(|q| form_pairs(q).any(|(k, v)| k == "wait" && v == "true"));
+    let request = IncomingRequest {
+        method: method.to_string(),
+        path: match uri.query() {
+            Some(query) => format!("/?{query}"),
+            None => "/".to_string(),
+        },
+        headers: headers
+            .iter()
+            .map(|(name, value)| Header {
+                name: name.as_str().to_string(),
+                value: String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            })
+            .collect(),
+        body: Body::from_bytes(body.to_vec()),
+    };
+    // One delivery per adapter at a time: two messages of a new conversation must
+    // not open two tickets.
+    let _one_delivery = state.intake.lock(&tenant, &name).await;
+    let pipeline = state.pipeline.clone();
+    let store = state.store.clone();
+    let now = state.clock.now();
+    let (t, n) = (tenant.clone(), name.clone());
+    let read = tokio::task::spawn_blocking(move || {
+        let report = pipeline.read_inbound(&t, &installed, &request, now)?;
+        let batch = match report.result {
+            Ok(batch) => batch,
+            Err(e) => return Ok(Err((e, request))),
+        };
+        let answer = batch.answer.clone();
+        let mut intake = pipeline.intake(&t, &n, batch)?;
+        intake.delivery.storage_writes = report
+            .storage_writes
+            .into_iter()
+            .map(|w| (n.clone(), w.key, w.value))
+            .collect();
+        let stored = store.enqueue_inbound(&t, &intake.delivery, now)?;
+        store.flush()?;
+        Ok::<_, InboundError>(Ok((intake, stored, answer)))
+    })
+    .await
+    .map_err(Problem::internal)?
+    .map_err(|e| match e {
+        InboundError::Store(e) => Problem::from(e),
+        InboundError::Plugin(e) => {
+            tracing::warn!(%tenant, adapter = %name, error = %e, "inbound adapter cannot be loaded");
+            Problem::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "adapter-failed",
+                "the adapter could not read the request; its admin can read why",
+            )
+        }
+    })?;
+    let (intake, stored, adapter_answer) = match read {
+        Ok(read) => read,
+        Err((error, request)) => return Err(refuse(&state, &tenant, &name, error, &request)),
+    };
+    state.metrics.inbound(&name, "accepted");
+    if let Some(adapter_answer) = adapter_answer {
+        return Ok(answer_as_adapter_said(adapter_answer));
+    }
+    let InboundEnqueued::Stored { events, duplicates } = stored else {
+        tracing::info!(%tenant, adapter = %name, "inbound delivery seen before; ignored");
+        return answer(
+            StatusCode::OK,
+            InboundAnswer {
+                delivery_id: intake.delivery.delivery_id,
+                duplicate: true,
+                events: Vec::new(),
+                duplicates: 0,
+                ignored: Vec::new(),
+                outcomes: None,
+            },
+        );
+    };
+    let mut listed = Vec::new();
+    let mut waiting = Vec::new();
+    for event in events {
+        listed.push(InboundEvent {
+            event_id: event.event.id.clone(),
+            seq: event.seq,
+            kind: event.event.kind.name(),
+            ticket_id: event
+                .event
+                .ticket
+                .as_ref()
+                .map(|t| t.id.clone())
+                .unwrap_or_default(),
+        });
+        if let Some(rx) = state.pipeline.submit(event, wait) {
+            waiting.push(rx);
+        }
+    }
+    tracing::info!(%tenant, adapter = %name, events = listed.len(), duplicates, "inbound delivery stored");
+    let outcomes = if wait {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        let mut outcomes = Vec::new();
+        for rx in waiting {
+            if let Ok(Ok(outcome)) = tokio::time::timeout_at(deadline, rx).await {
+                outcomes.push(outcome);
+            }
+        }
+        Some(outcomes)
+    } else {
+        None
+    };
+    answer(
+        StatusCode::OK,
+        InboundAnswer {
+            delivery_id: intake.delivery.delivery_id,
+            duplicate: false,
+            events: listed,
+            duplicates,
+            ignored: intake.ignored,
+            outcomes,
+        },
+    )
+}
+
+#[derive(Debug, thiserror::Error)]
+enum InboundError {
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error(transparent)]
+    Plugin(#[from] crate::pipeline::PluginCacheError),
+}
+
+/// The problem a platform is answered when its adapter refused its request, after
+/// keeping the adapter's reason for the admin. The caller learns only the status.
+fn refuse(
+    state: &AppState,
+    tenant: &str,
+    adapter: &str,
+    error: CallError,
+    request: &IncomingRequest,
+) -> Problem {
+    let (status, kind, detail) = match &error {
+        CallError::Adapter(crate::model::AdapterError::Rejected(_)) => (
+            StatusCode::UNAUTHORIZED,
+            "inbound-rejected",
+            "the request was refused: its signature or credentials did not verify",
+        ),
+        CallError::Adapter(crate::model::AdapterError::Malformed(_)) => (
+            StatusCode::BAD_REQUEST,
+            "inbound-malformed",
+            "the request could not be read",
+        ),
+        _ => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "adapter-failed",
+            "the adapter failed on this request; nothing was stored",
+        ),
+    };
+    tracing::warn!(%tenant, %adapter, status = status.as_u16(), error = %error, "inbound request refused");
+    state.metrics.inbound(adapter, kind);
+    let refusal = InboundRefusal {
+        at: state.clock.now(),
+        status: status.as_u16(),
+        method: request.method.clone(),
+        path: request
+            .path
+            .split('?')
+            .next()
+            .unwrap_or_default()
+            .to_string(),
+        reason: crate::model::truncate_text(error.to_string(), 4096),
+    };
+    if let Err(e) = state
+        .store
+        .record_inbound_refusal(tenant, adapter, &refusal)
+    {
+        tracing::error!(error = %e, "could not keep a refused inbound request");
+    }
+    Problem::new(status, kind, detail)
+}
+
+/// The adapter's answer (a handshake's), as it gave it: a status outside 200–299 is
+/// answered 200, and only headers that describe the body are kept.
+fn answer_as_adapter_said(given: HttpAnswer) -> Response {
+    let status = StatusCode::from_u16(given.status)
+        .ok()
+        .filter(StatusCode::is_success)
+        .unwrap_or(StatusCode::OK);
+    let mut response = (status, given.body.as_bytes().to_vec()).into_response();
+    for header in given.headers {
+        let name = header.name.to_ascii_lowercase();
+        if !matches!(name.as_str(), "content-type" | "content-language" | "cache-control") {
+            continue;
+        }
+        if let (Ok(name), Ok(value)) = (
+            HeaderName::try_from(name),
+            HeaderValue::try_from(header.value),
+        ) {
+            response.headers_mut().insert(name, value);
+        }
+    }
+    response
+}
+
+/// `k=v` pairs of a query string, undecoded (enough for `wait=true`).
+fn form_pairs(query: &str) -> impl Iterator<Item = (&str, &str)> {
+    query
+        .split('&')
+        .map(|pair| pair.split_once('=').unwrap_or((pair, "")))
+}
+
+/// What the tenant's admin sees of an adapter's inbound side.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(super) struct InboundView {
+    /// Where the platform posts: `/v1/inbound/{address}`, after the service's public
+    /// origin.
+    inbound_path: String,
+    /// The last refused requests (at most 100), oldest first, with the adapter's
+    /// reason: what the platform was not told.
+    refusals: Vec<InboundRefusal>,
+}
+
+/// A channel adapter's inbound address and the requests it refused lately, with why.
+#[utoipa::path(
+    get,
+    path = "/v1/tenants/{tenant}/plugins/{name}/inbound",
+    tag = "inbound",
+    params(
+        ("tenant" = Name, Path, description = "The tenant's id"),
+        ("name" = Name, Path, description = "The adapter's plugin name"),
+    ),
+    responses(
+        (status = 200, description = "The adapter's inbound path and refused requests", body = InboundView),
+        (status = 404, description = "No such plugin, or it is not a channel adapter", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("admin_token" = []))
+)]
+pub(super) async fn get_inbound_view(
+    State(state): State<AppState>,
+    _: TenantAdmin,
+    Path((tenant, name)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    let plugin = state
+        .store
+        .plugin(&tenant, &name)?
+        .ok_or_else(|| Problem::not_found(format!("no plugin `{name}`")))?;
+    let Some(address) = plugin.inbound_address else {
+        return Err(Problem::not_found(format!(
+            "plugin `{name}` is not a channel adapter: it has no inbound address"
+        )));
+    };
+    answer(
+        StatusCode::OK,
+        InboundView {
+            inbound_path: format!("/v1/inbound/{address}"),
+            refusals: state.store.inbound_refusals(&tenant, &name)?,
+        },
+    )
+}
