@@ -18,7 +18,13 @@ use guichet::model::{Action, Body, Outbound, Ticket};
 
 /// A service with tenant `acme` and reference adapter `adapter` installed with
 /// `config` and `endpoints`; answers the adapter's inbound path.
-fn install(service: &Running, admin: &str, adapter: &str, config: &Value, endpoints: &Value) -> String {
+fn install(
+    service: &Running,
+    admin: &str,
+    adapter: &str,
+    config: &Value,
+    endpoints: &Value,
+) -> String {
     let answer = service.json(
         "PUT",
         &format!("/v1/tenants/acme/plugins/{adapter}"),
@@ -28,7 +34,9 @@ fn install(service: &Running, admin: &str, adapter: &str, config: &Value, endpoi
     assert_eq!(answer.status, 200, "{}", answer.body);
     assert_eq!(answer.body["world"], "channel-adapter");
     assert_eq!(answer.body["contract"], "0.3.0");
-    let path = answer.body["inbound_path"].as_str().expect("an inbound path");
+    let path = answer.body["inbound_path"]
+        .as_str()
+        .expect("an inbound path");
     assert!(path.starts_with("/v1/inbound/") && path.len() == "/v1/inbound/".len() + 64);
     path.to_string()
 }
@@ -44,7 +52,12 @@ fn tickets(service: &Running, admin: &str) -> Vec<Value> {
         .map(|t| {
             let id = t["id"].as_str().unwrap();
             service
-                .call("GET", &format!("/v1/tenants/acme/tickets/{id}"), Some(admin), None)
+                .call(
+                    "GET",
+                    &format!("/v1/tenants/acme/tickets/{id}"),
+                    Some(admin),
+                    None,
+                )
                 .body
         })
         .collect()
@@ -99,7 +112,11 @@ fn await_tickets(service: &Running, admin: &str, expected: &[Value], case: &str)
     loop {
         let all = tickets(service, admin);
         let why = if all.len() != expected.len() {
-            Some(format!("{} tickets, {} expected", all.len(), expected.len()))
+            Some(format!(
+                "{} tickets, {} expected",
+                all.len(),
+                expected.len()
+            ))
         } else {
             expected.iter().find_map(|e| match matching(&all, e) {
                 None => Some(format!("no ticket for {e}")),
@@ -118,12 +135,21 @@ fn await_tickets(service: &Running, admin: &str, expected: &[Value], case: &str)
 
 /// Runs one adapter's `fixtures/expect.json` cases against a running service.
 fn fixtures_go_in_over_http(adapter: &str) {
-    let dir = common::root().join("plugins").join(adapter).join("fixtures");
+    let dir = common::root()
+        .join("plugins")
+        .join(adapter)
+        .join("fixtures");
     let expect: Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("expect.json")).unwrap()).unwrap();
     let service = Running::start(data_dir(&format!("adapter-{adapter}")));
     let admin = service.tenant("acme");
-    let inbound = install(&service, &admin, adapter, &expect["config"], &expect["endpoints"]);
+    let inbound = install(
+        &service,
+        &admin,
+        adapter,
+        &expect["config"],
+        &expect["endpoints"],
+    );
     let mut expected_tickets: Vec<Value> = Vec::new();
     let mut refused = 0;
     for case in expect["cases"].as_array().unwrap() {
@@ -138,16 +164,31 @@ fn fixtures_go_in_over_http(adapter: &str) {
                 Value::String(text) => text.clone(),
                 other => other.to_string(),
             };
-            assert_eq!(Some(text.as_str()), want.as_str(), "{adapter}/{name}: the answer");
+            assert_eq!(
+                Some(text.as_str()),
+                want.as_str(),
+                "{adapter}/{name}: the answer"
+            );
         }
         if status >= 400 {
             refused += 1;
             // A problem that names nothing of the tenant's configuration.
-            assert_eq!(answer.content_type, "application/problem+json", "{adapter}/{name}");
+            assert_eq!(
+                answer.content_type, "application/problem+json",
+                "{adapter}/{name}"
+            );
             let detail = answer.body["detail"].as_str().unwrap_or_default();
-            assert!(!detail.contains("secret") && !detail.contains("expected"), "{detail}");
+            assert!(
+                !detail.contains("secret") && !detail.contains("expected"),
+                "{detail}"
+            );
             // Nothing stored: the tickets are what they were.
-            await_tickets(&service, &admin, &expected_tickets, &format!("{adapter}/{name}"));
+            await_tickets(
+                &service,
+                &admin,
+                &expected_tickets,
+                &format!("{adapter}/{name}"),
+            );
             let kept = service.call(
                 "GET",
                 &format!("/v1/tenants/acme/plugins/{adapter}/inbound"),
@@ -155,15 +196,32 @@ fn fixtures_go_in_over_http(adapter: &str) {
                 None,
             );
             let refusals = kept.body["refusals"].as_array().unwrap();
-            assert_eq!(refusals.len(), refused, "{adapter}/{name}: kept for the admin");
+            assert_eq!(
+                refusals.len(),
+                refused,
+                "{adapter}/{name}: kept for the admin"
+            );
             assert_eq!(refusals.last().unwrap()["status"], status);
-            assert!(!refusals.last().unwrap()["reason"].as_str().unwrap().is_empty());
+            assert!(
+                !refusals.last().unwrap()["reason"]
+                    .as_str()
+                    .unwrap()
+                    .is_empty()
+            );
         } else if let Some(after) = case.get("tickets") {
             expected_tickets = after.as_array().unwrap().clone();
-            await_tickets(&service, &admin, &expected_tickets, &format!("{adapter}/{name}"));
+            await_tickets(
+                &service,
+                &admin,
+                &expected_tickets,
+                &format!("{adapter}/{name}"),
+            );
         }
     }
-    assert!(refused >= 3, "{adapter}: a wrong and a missing signature and a bad body");
+    assert!(
+        refused >= 3,
+        "{adapter}: a wrong and a missing signature and a bad body"
+    );
     renders_come_out_in_the_platforms_shape(adapter, &expect);
 }
 
@@ -196,10 +254,22 @@ fn renders_come_out_in_the_platforms_shape(adapter: &str, expect: &Value) {
             .result
             .unwrap_or_else(|e| panic!("{adapter} render {n}: {e}"));
         let want = render["requests"].as_array().unwrap();
-        assert_eq!(requests.len(), want.len(), "{adapter} render {n}: {requests:#?}");
+        assert_eq!(
+            requests.len(),
+            want.len(),
+            "{adapter} render {n}: {requests:#?}"
+        );
         for (got, want) in requests.iter().zip(want) {
-            assert_eq!(got.method, want["method"].as_str().unwrap(), "{adapter} render {n}");
-            assert_eq!(got.url, want["url"].as_str().unwrap(), "{adapter} render {n}");
+            assert_eq!(
+                got.method,
+                want["method"].as_str().unwrap(),
+                "{adapter} render {n}"
+            );
+            assert_eq!(
+                got.url,
+                want["url"].as_str().unwrap(),
+                "{adapter} render {n}"
+            );
             for header in want["headers"].as_array().into_iter().flatten() {
                 let name = header["name"].as_str().unwrap();
                 let value = header["value"].as_str().unwrap();
@@ -220,9 +290,8 @@ fn renders_come_out_in_the_platforms_shape(adapter: &str, expect: &Value) {
                     assert_eq!(&text, expected, "{adapter} render {n}: the body")
                 }
                 expected => {
-                    let body: Value = serde_json::from_str(&text).unwrap_or_else(|e| {
-                        panic!("{adapter} render {n}: not JSON ({e}): {text}")
-                    });
+                    let body: Value = serde_json::from_str(&text)
+                        .unwrap_or_else(|e| panic!("{adapter} render {n}: not JSON ({e}): {text}"));
                     assert_eq!(&body, expected, "{adapter} render {n}: the body");
                 }
             }
@@ -287,8 +356,18 @@ fn a_missed_call_opens_a_ticket_with_an_event_a_plugin_sees() {
                    common::root().join("examples/sla/config.json")).unwrap()).unwrap()}),
     );
     assert_eq!(sla.status, 200, "{}", sla.body);
-    let inbound = install(&service, &admin, "phone", &expect["config"], &expect["endpoints"]);
-    let answer = send(&service, &inbound, &read_fixture(&dir.join("missed-call.http")));
+    let inbound = install(
+        &service,
+        &admin,
+        "phone",
+        &expect["config"],
+        &expect["endpoints"],
+    );
+    let answer = send(
+        &service,
+        &inbound,
+        &read_fixture(&dir.join("missed-call.http")),
+    );
     assert_eq!(answer.status, 200, "{}", answer.body);
     let events = answer.body["events"].as_array().unwrap();
     let kinds: Vec<&str> = events.iter().map(|e| e["kind"].as_str().unwrap()).collect();
@@ -315,7 +394,11 @@ fn a_missed_call_opens_a_ticket_with_an_event_a_plugin_sees() {
         }
         std::thread::sleep(Duration::from_millis(20));
     };
-    assert_eq!(seen.len(), 1, "the sla plugin was called once on the missed call");
+    assert_eq!(
+        seen.len(),
+        1,
+        "the sla plugin was called once on the missed call"
+    );
     assert_eq!(seen[0]["plugin"], "sla");
     assert_eq!(seen[0]["error"], Value::Null, "{}", seen[0]);
     let stored = service.call(

@@ -57,7 +57,14 @@ fn every_tenant_route_needs_a_token_and_answers_problems() {
         schemes,
         BTreeSet::from(["admin_token", "integration_token", "operator_token"])
     );
-    let open = BTreeSet::from(["/v1/health", "/v1/openapi.json", "/metrics"]);
+    // The inbound address takes no token (platforms cannot send one): the address
+    // is the key, and the adapter checks the platform's signature.
+    let open = BTreeSet::from([
+        "/v1/health",
+        "/v1/openapi.json",
+        "/metrics",
+        "/v1/inbound/{address}",
+    ]);
     let all = operations(&description);
     assert!(all.len() >= 24, "only {} operations described", all.len());
     for (path, method, operation) in all {

@@ -439,7 +439,15 @@ fn apply(body: &Value, derived: &Derived) -> Value {
                                   "second_reminder": {"after": "2d", "message": "Alors ?"},
                                   "close": {"after": "3d"}}),
             "reassign" => json!({"timeout": "2h"}),
-            _ => json!({"rules": []}),
+            "triage" => json!({"rules": []}),
+            // A channel adapter: the configuration its fixtures are tested with.
+            other => {
+                let path = common::root().join(format!("plugins/{other}/fixtures/expect.json"));
+                match std::fs::read_to_string(path) {
+                    Ok(text) => serde_json::from_str::<Value>(&text).unwrap()["config"].clone(),
+                    Err(_) => json!({"rules": []}),
+                }
+            }
         };
     }
     let (parent, last) = derived.pointer.rsplit_once('/').unwrap();
@@ -608,6 +616,11 @@ fn every_rule_the_description_states_is_the_rule_the_service_applies() {
                 .flatten()
                 .any(|p| p["in"] != "path");
             if operation["requestBody"].is_null() && !constrained_parameters {
+                continue;
+            }
+            // A platform's own webhook body, read by its channel adapter rather than
+            // checked against a schema (tests/adapters.rs posts the platforms' bodies).
+            if template.starts_with("/v1/inbound/") {
                 continue;
             }
             assert!(

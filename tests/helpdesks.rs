@@ -130,7 +130,10 @@ fn await_render(service: &Running, admin: &str, adapter: &str) -> Vec<Value> {
                 return rendered;
             }
         }
-        assert!(Instant::now() < deadline, "no render by {adapter} within 10 s");
+        assert!(
+            Instant::now() < deadline,
+            "no render by {adapter} within 10 s"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
 }
@@ -187,9 +190,18 @@ fn decisions_land_in_the_helpdesk(
     // Nothing more comes: each call once.
     std::thread::sleep(Duration::from_millis(500));
     let received = helpdesk_up.requests();
-    assert_eq!(calls(&received), expected, "{adapter}: the helpdesk's calls");
+    assert_eq!(
+        calls(&received),
+        expected,
+        "{adapter}: the helpdesk's calls"
+    );
     for request in &received {
-        assert_eq!(request.header(auth.0), auth.1, "{adapter}: {}", request.path);
+        assert_eq!(
+            request.header(auth.0),
+            auth.1,
+            "{adapter}: {}",
+            request.path
+        );
     }
 
     // The same webhook again (the platform's retry): a no-op.
@@ -199,9 +211,16 @@ fn decisions_land_in_the_helpdesk(
     let again = post(&service, &inbound, adapter, created);
     assert_eq!(again["duplicate"], true, "{again}");
     std::thread::sleep(Duration::from_millis(500));
-    assert_eq!(helpdesk_up.count(), expected.len(), "{adapter}: a redelivery called the helpdesk");
+    assert_eq!(
+        helpdesk_up.count(),
+        expected.len(),
+        "{adapter}: a redelivery called the helpdesk"
+    );
     let after = service.call("GET", "/v1/tenants/acme/tickets", Some(&admin), None);
-    assert_eq!(before.body, after.body, "{adapter}: a redelivery changed the tickets");
+    assert_eq!(
+        before.body, after.body,
+        "{adapter}: a redelivery changed the tickets"
+    );
     drop(service);
 }
 

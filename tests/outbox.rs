@@ -298,6 +298,7 @@ fn item(tenant: &str, id: &str, second: i64) -> OutboxItem {
         tenant: tenant.to_string(),
         webhook: "helpdesk".to_string(),
         body: "{}".to_string(),
+        request: None,
         attempts: 0,
         next_attempt_at: Utc.timestamp_opt(1_800_000_000 + second, 0).unwrap(),
         last_error: None,

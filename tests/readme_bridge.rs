@@ -33,19 +33,28 @@ fn the_readme_connects_zammad_and_the_helpdesk_gets_its_calls() {
         .local_addr()
         .unwrap()
         .port();
-    let data = common::root().join(format!("target/service-tests/readme-bridge-{}", std::process::id()));
+    let data = common::root().join(format!(
+        "target/service-tests/readme-bridge-{}",
+        std::process::id()
+    ));
     let _ = std::fs::remove_dir_all(&data);
     let script = walk_through()
         .replace("cargo run --", env!("CARGO_BIN_EXE_guichet"))
         .replace("127.0.0.1:8081", &format!("127.0.0.1:{port}"))
         .replace("/tmp/guichet-bridge-demo", data.to_str().unwrap());
-    assert!(script.contains(env!("CARGO_BIN_EXE_guichet")), "the script starts the service");
+    assert!(
+        script.contains(env!("CARGO_BIN_EXE_guichet")),
+        "the script starts the service"
+    );
     let output = std::process::Command::new("bash")
         .arg("-c")
         .arg(&script)
         .current_dir(common::root())
         .env("HELPDESK", &helpdesk.base)
-        .env("GUICHET_CACHE_DIR", common::root().join("target/compile-cache"))
+        .env(
+            "GUICHET_CACHE_DIR",
+            common::root().join("target/compile-cache"),
+        )
         .output()
         .expect("bash runs");
     let stdout = common::text(&output.stdout);
@@ -55,7 +64,10 @@ fn the_readme_connects_zammad_and_the_helpdesk_gets_its_calls() {
         common::text(&output.stderr)
     );
     let lines: Vec<&str> = stdout.lines().collect();
-    assert!(lines[0].starts_with("Zammad's webhook endpoint: https://guichet.example.com/v1/inbound/"), "{stdout}");
+    assert!(
+        lines[0].starts_with("Zammad's webhook endpoint: https://guichet.example.com/v1/inbound/"),
+        "{stdout}"
+    );
     assert_eq!(
         &lines[1..],
         [

@@ -136,8 +136,11 @@ fn check_config_refusal(lang: &str, kind: &str, dir: &Path, run: &str) {
             &["configuration /signature: `signature` must be a string"],
         ),
         _ => (
-            r#"{"send_url": "ftp://x"}"#,
-            &["configuration /send_url: `send_url` must be an http(s) URL, not `ftp://x`"],
+            r#"{"send_url": "ftp://x", "secret": ""}"#,
+            &[
+                "configuration /send_url: `send_url` must be an http(s) URL, not `ftp://x`",
+                "configuration /secret: `secret` is empty",
+            ],
         ),
     };
     std::fs::write(dir.join("bad-config.json"), config).unwrap();
@@ -164,11 +167,33 @@ fn check_config_refusal(lang: &str, kind: &str, dir: &Path, run: &str) {
     assert_eq!(named, expected, "{lang} {kind}: {stderr}");
 }
 
+/// The shared secret of the sample configuration, which the gateway sends in
+/// `X-Gateway-Secret`.
+const ADAPTER_SECRET: &str = "shared-with-the-gateway";
+
 /// Bad deliveries get `malformed` or `rejected` answers, the same in every language,
 /// never a trap; a lower-case method and a capitalised header name arrive normalised.
+/// The fixture's deliveries are sent with the configured secret (under a capitalised
+/// name), so that what is checked is what they carry.
 fn check_adapter_refusals(lang: &str, dir: &Path, run: &str) {
     let fixture = root().join("tests/fixtures/templates/channel-adapter-bad-requests.jsonl");
-    let command = run.replace("sample-requests.jsonl", fixture.to_str().unwrap());
+    let signed: Vec<String> = std::fs::read_to_string(fixture)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let mut call: serde_json::Value = serde_json::from_str(l).unwrap();
+            if call["type"] == "inbound" {
+                call["request"]["headers"]
+                    .as_array_mut()
+                    .unwrap()
+                    .push(serde_json::json!({"name": "X-Gateway-Secret", "value": ADAPTER_SECRET}));
+            }
+            call.to_string()
+        })
+        .collect();
+    std::fs::write(dir.join("bad-requests.jsonl"), signed.join("\n") + "\n").unwrap();
+    let command = run.replace("sample-requests.jsonl", "bad-requests.jsonl");
     let out = sh(&command, dir, None);
     assert_eq!(out.status.code(), Some(1), "{lang}: {}", text(&out.stderr));
     let lines = json_lines_without_fuel(&text(&out.stdout));
@@ -189,6 +214,127 @@ fn check_adapter_refusals(lang: &str, dir: &Path, run: &str) {
             "the adapter refused the request: rejected: the requester has no phone number",
         ],
         "{lang}"
+    );
+    check_adapter_calls(lang, dir, run);
+}
+
+/// What 0.3.0 added: a delivery without the configured secret is refused, a delivery
+/// id is read from `X-Delivery-Id`, and of the actions on a ticket only the public
+/// replies are rendered, one request each, in order.
+fn check_adapter_calls(lang: &str, dir: &Path, run: &str) {
+    let inbound = |id: &str, headers: serde_json::Value| {
+        serde_json::json!({
+            "type": "inbound",
+            "id": id,
+            "received_at": "2026-11-23T09:00:01Z",
+            "request": {
+                "method": "POST",
+                "path": "/sms",
+                "headers": headers,
+                "body": r#"{"id":"sms-84","from":"+33612345678","text":"Toujours bloquée","sent_at":1795424400000}"#,
+            },
+        })
+    };
+    let ticket = serde_json::json!({
+        "id": "t-1",
+        "channel": "sms",
+        "requester": {"identities": [{"kind": "phone", "value": "+33612345678"}]},
+        "created_at": "2026-11-23T09:00:00Z",
+        "updated_at": "2026-11-23T09:30:00Z",
+    });
+    let calls = [
+        inbound(
+            "delivered",
+            serde_json::json!([
+                {"name": "x-gateway-secret", "value": ADAPTER_SECRET},
+                {"name": "X-Delivery-Id", "value": "dlv-7"},
+            ]),
+        ),
+        inbound(
+            "forged",
+            serde_json::json!([{"name": "x-gateway-secret", "value": "shared-with-the-gatewaY"}]),
+        ),
+        inbound("unsigned", serde_json::json!([])),
+        serde_json::json!({
+            "type": "render",
+            "id": "replies",
+            "ticket": ticket,
+            "actions": [
+                {"type": "internal_note", "body": "Carte vérifiée"},
+                {"type": "public_reply", "body": "C'est réglé."},
+                {"type": "add_tags", "tags": ["carte"]},
+                {"type": "public_reply", "body": "Bonne journée", "channel": "sms"},
+                {"type": "close"},
+            ],
+            "related": [],
+        }),
+        serde_json::json!({
+            "type": "render",
+            "id": "silent",
+            "ticket": ticket,
+            "actions": [{"type": "set_priority", "priority": "high"}],
+        }),
+        serde_json::json!({
+            "type": "outbound",
+            "id": "note",
+            "reply": {"body": "Vu", "public": false, "ticket": ticket},
+        }),
+    ];
+    let lines: Vec<String> = calls.iter().map(|c| c.to_string() + "\n").collect();
+    std::fs::write(dir.join("more-requests.jsonl"), lines.concat()).unwrap();
+    let command = run.replace("sample-requests.jsonl", "more-requests.jsonl");
+    let out = sh(&command, dir, None);
+    assert_eq!(out.status.code(), Some(1), "{lang}: {}", text(&out.stderr));
+    let lines = json_lines_without_fuel(&text(&out.stdout));
+    assert_eq!(lines.len(), calls.len(), "{lang}: {lines:?}");
+
+    let delivered = &lines[0];
+    assert_eq!(delivered["request"], "delivered", "{lang}");
+    assert_eq!(delivered["delivery_id"], "dlv-7", "{lang}: {delivered}");
+    assert_eq!(
+        delivered["inbound"][0]["external_message_id"], "sms-84",
+        "{lang}: {delivered}"
+    );
+    assert!(delivered.get("answer").is_none(), "{lang}: {delivered}");
+
+    let errors: Vec<&str> = lines[1..3]
+        .iter()
+        .map(|l| l["error"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            "the adapter refused the request: rejected: X-Gateway-Secret does not match the configured `secret`",
+            "the adapter refused the request: rejected: X-Gateway-Secret is missing",
+        ],
+        "{lang}"
+    );
+
+    let sms = |text: &str| {
+        serde_json::json!({
+            "method": "POST",
+            "url": "https://sms-gateway.example.com/send",
+            "headers": [{"name": "content-type", "value": "application/json"}],
+            "body": serde_json::json!({"text": text, "to": "+33612345678"}).to_string(),
+        })
+    };
+    assert_eq!(
+        lines[3]["requests"],
+        serde_json::json!([sms("C'est réglé."), sms("Bonne journée")]),
+        "{lang}: {}",
+        lines[3]
+    );
+    assert_eq!(
+        lines[4]["requests"],
+        serde_json::json!([]),
+        "{lang}: {}",
+        lines[4]
+    );
+    assert_eq!(
+        lines[5]["requests"],
+        serde_json::json!([]),
+        "{lang}: {}",
+        lines[5]
     );
 }
 

@@ -9,8 +9,9 @@ use std::path::Path;
 use wit_parser::{Docs, Resolve, Type, TypeDefKind, TypeId, WorldItem, WorldKey};
 
 /// Each version's folder and its reference: the latest is `docs/wit-reference.md`.
-const REFERENCES: [(&str, &str); 2] = [
-    ("wit/v0.2.0", "docs/wit-reference.md"),
+const REFERENCES: [(&str, &str); 3] = [
+    ("wit/v0.3.0", "docs/wit-reference.md"),
+    ("wit/v0.2.0", "docs/wit-reference-v0.2.0.md"),
     ("wit/v0.1.0", "docs/wit-reference-v0.1.0.md"),
 ];
 

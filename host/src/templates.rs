@@ -79,9 +79,9 @@ macro_rules! file {
 /// The contract version the templates target (the latest), and its WIT.
 const TEMPLATE_PACKAGE: &str = WIT_PACKAGE;
 const WIT: [File; 4] = [
-    file!("wit/types.wit", "wit/v0.2.0/types.wit"),
-    file!("wit/host.wit", "wit/v0.2.0/host.wit"),
-    file!("wit/worlds.wit", "wit/v0.2.0/worlds.wit"),
+    file!("wit/types.wit", "wit/v0.3.0/types.wit"),
+    file!("wit/host.wit", "wit/v0.3.0/host.wit"),
+    file!("wit/worlds.wit", "wit/v0.3.0/worlds.wit"),
     file!("wit/README.md", "wit/README.md"),
 ];
 
@@ -178,15 +178,11 @@ pub fn create(name: &str, lang: Lang, world: World, dir: &Path) -> Result<Projec
     if std::fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_some()) {
         return Err(TemplateError::NotEmpty(dir.to_path_buf()));
     }
-    let world_id = format!(
-        "{}/{}@{}",
-        TEMPLATE_PACKAGE
-            .split('@')
-            .next()
-            .unwrap_or(TEMPLATE_PACKAGE),
-        world.name(),
-        TEMPLATE_PACKAGE.split('@').nth(1).unwrap_or("0.2.0")
-    );
+    // `guichet:plugin/channel-adapter@0.3.0`: the world, in the templates' version.
+    let world_id = match TEMPLATE_PACKAGE.split_once('@') {
+        Some((package, version)) => format!("{package}/{}@{version}", world.name()),
+        None => format!("{TEMPLATE_PACKAGE}/{}", world.name()),
+    };
     let crate_name = name.replace('-', "_");
     let fill = |text: &str| {
         text.replace("{{name}}", name)
@@ -313,6 +309,32 @@ mod tests {
                 assert!(matches!(again, TemplateError::NotEmpty(_)), "{again}");
             }
         }
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn the_embedded_contract_is_the_one_the_templates_target() {
+        let declaration = format!("package {TEMPLATE_PACKAGE};");
+        let types = WIT.iter().find(|f| f.path == "wit/types.wit").unwrap();
+        assert!(types.contents.contains(&declaration), "{declaration}");
+        for file in WIT.iter().filter(|f| f.path.ends_with(".wit")) {
+            for line in file.contents.lines() {
+                let line = line.trim_start();
+                if line.starts_with("package ") {
+                    assert_eq!(line, declaration, "{}", file.path);
+                }
+            }
+        }
+        let root =
+            std::env::temp_dir().join(format!("guichet-template-world-{}", std::process::id()));
+        let dir = root.join("adapter");
+        create("my-adapter", Lang::Js, World::ChannelAdapter, &dir).unwrap();
+        let package = std::fs::read_to_string(dir.join("package.json")).unwrap();
+        let (name, version) = TEMPLATE_PACKAGE.split_once('@').unwrap();
+        assert!(
+            package.contains(&format!("{name}/channel-adapter@{version}")),
+            "{package}"
+        );
         std::fs::remove_dir_all(&root).unwrap();
     }
 

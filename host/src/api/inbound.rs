@@ -314,7 +314,10 @@ fn answer_as_adapter_said(given: HttpAnswer) -> Response {
     let mut response = (status, given.body.as_bytes().to_vec()).into_response();
     for header in given.headers {
         let name = header.name.to_ascii_lowercase();
-        if !matches!(name.as_str(), "content-type" | "content-language" | "cache-control") {
+        if !matches!(
+            name.as_str(),
+            "content-type" | "content-language" | "cache-control"
+        ) {
             continue;
         }
         if let (Ok(name), Ok(value)) = (

@@ -489,7 +489,9 @@ fn checked_endpoints(endpoints: Vec<String>) -> Result<Vec<String>, Problem> {
         let host = rest.map(|r| r.split(['/', '?', '#']).next().unwrap_or(""));
         if endpoint.len() > 2048
             || host.is_none_or(|h| h.is_empty() || h.contains('@'))
-            || endpoint.chars().any(|c| c.is_whitespace() || c.is_control())
+            || endpoint
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control())
         {
             return Err(Problem::bad_request(
                 "invalid-endpoints",

@@ -16,14 +16,14 @@ use crate::tenancy;
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct WebhookSettings {
-    /// An `http://` URL that receives the deliveries: a host name or address, an
-    /// optional port, a path and a query in the characters a URI allows as they are,
-    /// no fragment (https endpoints are not supported yet: reach an https receiver
-    /// through a TLS-terminating proxy on your side).
+    /// An `http://` or `https://` URL that receives the deliveries: a host name or
+    /// address, an optional port, a path and a query in the characters a URI allows
+    /// as they are, no fragment. An https receiver's certificate is checked against
+    /// the Mozilla root certificates.
     #[schema(
         example = "http://127.0.0.1:9000/hooks/guichet",
         max_length = 2048,
-        pattern = "^http://([A-Za-z0-9.-]+|\\[[0-9A-Fa-f:.]+\\])(:(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4}))?(/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*)?(\\?[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*)?$"
+        pattern = "^https?://([A-Za-z0-9.-]+|\\[[0-9A-Fa-f:.]+\\])(:(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4}))?(/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*)?(\\?[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*)?$"
     )]
     url: String,
     /// The signing key, at least 16 characters; a random one when absent or null.
@@ -75,15 +75,17 @@ pub(super) async fn put_webhook(
     check_slug("webhook name", &name)?;
     let settings: WebhookSettings = parse_json(
         body,
-        "webhook (`{\"url\": \"http://…\", \"secret\": \"…\"}`)",
+        "webhook (`{\"url\": \"https://…\", \"secret\": \"…\"}`)",
     )?;
     // The description's pattern has been checked; the URL must also be one that the
     // deliveries can be sent to.
     let parsed: Result<axum::http::Uri, _> = settings.url.parse();
-    if !parsed.is_ok_and(|uri| uri.scheme_str() == Some("http") && uri.host().is_some()) {
+    if !parsed
+        .is_ok_and(|uri| matches!(uri.scheme_str(), Some("http" | "https")) && uri.host().is_some())
+    {
         return Err(Problem::bad_request(
             "invalid-webhook-url",
-            format!("`{}` is not an http:// URL", settings.url),
+            format!("`{}` is not an http:// or https:// URL", settings.url),
         ));
     }
     let webhook = Webhook {

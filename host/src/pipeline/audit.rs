@@ -2,10 +2,25 @@
 //! of what it did or refused to do on the event, each worded for the admin who reads
 //! the ticket's trail to find out why something happened.
 
+use std::time::Duration;
+
 use chrono::{DateTime, Utc};
 
 use crate::model::TicketStatus;
+use crate::runtime::CallReport;
 use crate::store::{AuditRecord, StoredEvent};
+
+/// Fills `entry` with what a call cost and logged: fuel, time (µs) and log lines
+/// (`level: message`).
+pub fn measure<T>(entry: &mut AuditRecord, report: &CallReport<T>, took: Duration) {
+    entry.fuel_used = report.fuel_used;
+    entry.duration_us = took.as_micros() as u64;
+    entry.logs = report
+        .logs
+        .iter()
+        .map(|l| format!("{}: {}", l.level, l.message))
+        .collect();
+}
 
 /// The name the host's own records carry in place of a plugin's.
 pub const HOST: &str = "guichet";

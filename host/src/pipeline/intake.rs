@@ -222,7 +222,8 @@ impl<L: Lookup> Plan<'_, L> {
                 let ticket_id = new_id();
                 let mut ticket = self.stub(&ticket_id, &c.requester, Channel::Phone, c.started_at);
                 ticket.subject = Some(format!("Missed call from {caller}"));
-                let call = missed(self.stub(&ticket_id, &c.requester, Channel::Phone, c.started_at));
+                let call =
+                    missed(self.stub(&ticket_id, &c.requester, Channel::Phone, c.started_at));
                 self.open(format!("{id}:ticket"), ticket, vec![call], &conversation);
                 // The group's id is the call's: a call delivered twice opens nothing.
                 if let Some(group) = self.groups.last_mut() {
@@ -268,7 +269,12 @@ impl<L: Lookup> Plan<'_, L> {
                 stored.messages.clear();
                 stored
             }
-            None => self.stub(&ticket_id, &Requester::default(), Channel::Api, u.updated_at),
+            None => self.stub(
+                &ticket_id,
+                &Requester::default(),
+                Channel::Api,
+                u.updated_at,
+            ),
         };
         self.groups.push(InboundGroup {
             id: id.clone(),
@@ -545,7 +551,10 @@ mod tests {
             ]
         );
         let link = found.delivery.groups[0].link.clone().unwrap();
-        assert_eq!(link, ("identity:whatsapp:whatsapp:336".into(), "tk-1".into()));
+        assert_eq!(
+            link,
+            ("identity:whatsapp:whatsapp:336".into(), "tk-1".into())
+        );
     }
 
     #[test]
@@ -555,15 +564,20 @@ mod tests {
             .links
             .insert("identity:whatsapp:whatsapp:336".into(), "tk-old".into());
         memory.links.insert("ticket:512".into(), "tk-desk".into());
-        memory
-            .tickets
-            .insert("tk-old".into(), stored("tk-old", TicketStatus::Closed, None));
-        memory
-            .tickets
-            .insert("tk-desk".into(), stored("tk-desk", TicketStatus::Closed, None));
+        memory.tickets.insert(
+            "tk-old".into(),
+            stored("tk-old", TicketStatus::Closed, None),
+        );
+        memory.tickets.insert(
+            "tk-desk".into(),
+            stored("tk-desk", TicketStatus::Closed, None),
+        );
         let found = run(
             &memory,
-            vec![message(None, "m3", "336"), message(Some("512"), "m4", "336")],
+            vec![
+                message(None, "m3", "336"),
+                message(Some("512"), "m4", "336"),
+            ],
         );
         assert_eq!(
             kinds(&found),
@@ -579,9 +593,10 @@ mod tests {
         let mut memory = Memory::default();
         memory.links.insert("ticket:7".into(), "tk-a".into());
         memory.links.insert("ticket:8".into(), "tk-pending".into());
-        memory
-            .tickets
-            .insert("tk-a".into(), stored("tk-a", TicketStatus::Merged, Some("tk-b")));
+        memory.tickets.insert(
+            "tk-a".into(),
+            stored("tk-a", TicketStatus::Merged, Some("tk-b")),
+        );
         memory
             .tickets
             .insert("tk-b".into(), stored("tk-b", TicketStatus::Open, None));
@@ -677,6 +692,9 @@ mod tests {
         else {
             panic!("a missed call")
         };
-        assert_eq!((caller.as_str(), rang.as_slice()), ("+33612345678", &["marie".to_string()][..]));
+        assert_eq!(
+            (caller.as_str(), rang.as_slice()),
+            ("+33612345678", &["marie".to_string()][..])
+        );
     }
 }

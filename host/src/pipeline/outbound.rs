@@ -44,7 +44,10 @@ pub fn related_ids(actions: &[Action]) -> Vec<String> {
 
 /// Why a rendering is refused: its first request to an address outside the
 /// adapter's endpoints.
-pub fn outside_endpoints(adapter: &InstalledPlugin, requests: &[OutgoingRequest]) -> Option<String> {
+pub fn outside_endpoints(
+    adapter: &InstalledPlugin,
+    requests: &[OutgoingRequest],
+) -> Option<String> {
     let outside = requests.iter().find(|r| !adapter.allows(&r.url))?;
     Some(if adapter.endpoints.is_empty() {
         format!(
@@ -113,7 +116,7 @@ mod tests {
     fn adapter(endpoints: &[&str]) -> InstalledPlugin {
         serde_json::from_value(serde_json::json!({
             "name": "zammad",
-            "source": {"reference": {"name": "zammad"}},
+            "source": {"type": "reference", "name": "zammad"},
             "version": "x",
             "config": "{}",
             "order": 0,
@@ -146,7 +149,11 @@ mod tests {
             "https://b.example/x",
             "https://b.example?x=1",
         ] {
-            assert_eq!(outside_endpoints(&zammad, &[request(allowed)]), None, "{allowed}");
+            assert_eq!(
+                outside_endpoints(&zammad, &[request(allowed)]),
+                None,
+                "{allowed}"
+            );
         }
         for refused in [
             "https://acme.zammad.com/api/v2/tickets/7",

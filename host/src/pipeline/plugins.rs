@@ -7,7 +7,8 @@ use std::sync::{Arc, Mutex};
 use crate::model::{Identity, Ticket, Timestamp};
 use crate::reference_plugins;
 use crate::runtime::{
-    HostServiceError, LoadError, PluginComponent, PluginEnv, World, Runtime, StorageSource, TicketSource,
+    HostServiceError, LoadError, PluginComponent, PluginEnv, Runtime, StorageSource, TicketSource,
+    World,
 };
 use crate::store::{InstalledPlugin, PluginSource, Store, StoreError};
 

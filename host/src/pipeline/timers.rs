@@ -100,6 +100,15 @@ pub fn all_go(ticket: &Ticket) -> bool {
     matches!(ticket.status, TicketStatus::Closed | TicketStatus::Merged)
 }
 
+/// What a closed or merged ticket's timers become ([`all_go`]): every `pending` one
+/// cancelled, and those the event's actions set (`changes`) never made; with the
+/// number of timers dropped when there were any to say so about.
+pub fn closing(pending: Vec<Timer>, changes: &[TimerChange]) -> (Vec<TimerChange>, Option<usize>) {
+    let set_now = changes.iter().any(|c| matches!(c, TimerChange::Set(_)));
+    let dropped = (!pending.is_empty() || set_now).then_some(pending.len());
+    (cancel_all(pending), dropped)
+}
+
 /// The changes that cancel every timer in `pending`.
 pub fn cancel_all(pending: Vec<Timer>) -> Vec<TimerChange> {
     pending

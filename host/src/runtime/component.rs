@@ -304,7 +304,7 @@ impl PluginComponent {
             reason,
             expected: CONFIG_CHECK_FUNCTION,
         };
-        if contract.checks_config() && !exports.iter().any(|e| *e == config_export) {
+        if contract.checks_config() && !exports.contains(&config_export) {
             return Err(missing(format!(
                 "it is missing: a {contract} component exports it beside `{export}`"
             )));

@@ -183,18 +183,14 @@ pub mod v0_3_0 {
                 }),
                 A::InternalNote { body } => wit::Action::InternalNote(body.clone()),
                 A::MergeInto { ticket_id } => wit::Action::MergeInto(ticket_id.clone()),
-                A::Notify { recipient, message } => {
-                    wit::Action::Notify(wit::Notification {
-                        recipient: match recipient {
-                            model::Recipient::Agent(a) => wit::Recipient::Agent(a.clone()),
-                            model::Recipient::Group(g) => wit::Recipient::Group(g.clone()),
-                            model::Recipient::GroupLead(g) => {
-                                wit::Recipient::GroupLead(g.clone())
-                            }
-                        },
-                        message: message.clone(),
-                    })
-                }
+                A::Notify { recipient, message } => wit::Action::Notify(wit::Notification {
+                    recipient: match recipient {
+                        model::Recipient::Agent(a) => wit::Recipient::Agent(a.clone()),
+                        model::Recipient::Group(g) => wit::Recipient::Group(g.clone()),
+                        model::Recipient::GroupLead(g) => wit::Recipient::GroupLead(g.clone()),
+                    },
+                    message: message.clone(),
+                }),
                 A::SetTimer { name, due_at } => wit::Action::SetTimer(wit::Timer {
                     name: name.clone(),
                     due_at: millis(*due_at),

@@ -40,4 +40,3 @@ impl From<&model::OutboundReply> for bindings::adapter::OutboundReply {
         }
     }
 }
-

@@ -903,55 +903,57 @@ impl Store for SledStore {
             &self.plugin_storage,
             &self.storage_counts,
         )
-            .transaction(|(meta, pending, idempotency, event_ids, links, storage, counts)| {
-                // Beside the API's idempotency keys, in a namespace of their own.
-                let delivery_key = delivery
-                    .delivery_id
-                    .as_ref()
-                    .map(|id| key(&[tenant, "\u{1}inbound", &delivery.adapter, id]));
-                if let Some(k) = &delivery_key
-                    && idempotency.get(k)?.is_some()
-                {
-                    return Ok(InboundEnqueued::Duplicate);
-                }
-                let mut stored = Vec::new();
-                let mut duplicates = 0;
-                for group in &delivery.groups {
-                    if event_ids.get(key(&[tenant, &group.id]))?.is_some() {
-                        duplicates += 1;
-                        continue;
+            .transaction(
+                |(meta, pending, idempotency, event_ids, links, storage, counts)| {
+                    // Beside the API's idempotency keys, in a namespace of their own.
+                    let delivery_key = delivery
+                        .delivery_id
+                        .as_ref()
+                        .map(|id| key(&[tenant, "\u{1}inbound", &delivery.adapter, id]));
+                    if let Some(k) = &delivery_key
+                        && idempotency.get(k)?.is_some()
+                    {
+                        return Ok(InboundEnqueued::Duplicate);
                     }
-                    for event in &group.events {
-                        let seq = next_seq(meta, tenant)?;
-                        let one = StoredEvent {
-                            seq,
-                            tenant: tenant.to_string(),
-                            event: event.clone(),
-                            depth: 0,
-                            received_at,
-                            target_plugin: None,
-                        };
-                        pending.insert(seq_key(tenant, seq), to_json(&one))?;
-                        event_ids.insert(key(&[tenant, &event.id]), &seq.to_be_bytes())?;
-                        stored.push(one);
+                    let mut stored = Vec::new();
+                    let mut duplicates = 0;
+                    for group in &delivery.groups {
+                        if event_ids.get(key(&[tenant, &group.id]))?.is_some() {
+                            duplicates += 1;
+                            continue;
+                        }
+                        for event in &group.events {
+                            let seq = next_seq(meta, tenant)?;
+                            let one = StoredEvent {
+                                seq,
+                                tenant: tenant.to_string(),
+                                event: event.clone(),
+                                depth: 0,
+                                received_at,
+                                target_plugin: None,
+                            };
+                            pending.insert(seq_key(tenant, seq), to_json(&one))?;
+                            event_ids.insert(key(&[tenant, &event.id]), &seq.to_be_bytes())?;
+                            stored.push(one);
+                        }
+                        if let Some((conversation, ticket)) = &group.link {
+                            links.insert(
+                                key(&[tenant, &delivery.adapter, conversation]),
+                                ticket.as_bytes(),
+                            )?;
+                        }
                     }
-                    if let Some((conversation, ticket)) = &group.link {
-                        links.insert(
-                            key(&[tenant, &delivery.adapter, conversation]),
-                            ticket.as_bytes(),
-                        )?;
+                    write_plugin_storage(storage, counts, tenant, &delivery.storage_writes)?;
+                    if let Some(k) = &delivery_key {
+                        let first = stored.first().map_or(0, |e| e.seq);
+                        idempotency.insert(k.as_slice(), &first.to_be_bytes())?;
                     }
-                }
-                write_plugin_storage(storage, counts, tenant, &delivery.storage_writes)?;
-                if let Some(k) = &delivery_key {
-                    let first = stored.first().map_or(0, |e| e.seq);
-                    idempotency.insert(k.as_slice(), &first.to_be_bytes())?;
-                }
-                Ok(InboundEnqueued::Stored {
-                    events: stored,
-                    duplicates,
-                })
-            })
+                    Ok(InboundEnqueued::Stored {
+                        events: stored,
+                        duplicates,
+                    })
+                },
+            )
             .map_err(tx_error)
     }
 
@@ -1004,7 +1006,8 @@ impl Store for SledStore {
     }
 
     fn inbound_refusals(&self, tenant: &str, adapter: &str) -> StoreResult<Vec<InboundRefusal>> {
-        let mut kept: Vec<InboundRefusal> = scan(&self.inbound_refusals, &prefix(&[tenant, adapter]))?;
+        let mut kept: Vec<InboundRefusal> =
+            scan(&self.inbound_refusals, &prefix(&[tenant, adapter]))?;
         kept.sort_by_key(|r| r.at);
         Ok(kept)
     }

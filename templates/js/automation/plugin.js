@@ -8,8 +8,8 @@
 // {tag, val} with kebab-case tags, enums are kebab-case strings, s64 is a BigInt. An
 // `err` result is returned by throwing its value.
 
-import { get as getConfig } from 'guichet:plugin/config@0.2.0';
-import { log } from 'guichet:plugin/log@0.2.0';
+import { get as getConfig } from 'guichet:plugin/config@0.3.0';
+import { log } from 'guichet:plugin/log@0.3.0';
 
 export const rules = {
   onEvent(event) {

@@ -1,0 +1,380 @@
+//! One event's step: from the event, the stored ticket and the tenant's plugins to
+//! the commit that records what they decided. The worker (`super`) hands events in
+//! order and reports outcomes; the rules this step follows live in the pure modules
+//! beside it: `apply` (how the event and the actions change the ticket, which
+//! follow-ups that makes), `timers` (which timer changes actions may make, what a
+//! closed ticket's timers become), `audit` (the records and their wording), `notice`
+//! (the webhooks' typed body) and `outbound` (what goes back through the ticket's
+//! adapter, and where it may go). What the step reads (the ticket, the plugins, their
+//! timers, the webhooks) is read by key, never by a scan.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use super::{
+    ActionsNotice, Decision, EventOutcome, PipelineError, Shared, apply, audit, outbound, plugins,
+    timers,
+};
+use crate::metrics::Outcome;
+use crate::model::{Action, Event, EventKind, Outbound, Ticket};
+use crate::runtime::World;
+use crate::store::{AuditRecord, EventCommit, OutboxItem, StoredEvent, TimerChange};
+
+pub(super) fn process(
+    shared: &Shared,
+    stored: &StoredEvent,
+) -> Result<(EventOutcome, Vec<StoredEvent>), PipelineError> {
+    let tenant = stored.tenant.as_str();
+    // A scheduled tick concerns no ticket; every other event names one.
+    // What the plugins are told: a change without its parts that came late.
+    let mut told = stored.event.clone();
+    // A helpdesk's update is compared with the ticket as it was: what differs are
+    // the changes its follow-ups report.
+    let mut external_before = None;
+    let mut ticket = match &stored.event.ticket {
+        Some(carried) => {
+            let current = shared.store.ticket(tenant, &carried.id)?;
+            if matches!(stored.event.kind, EventKind::ExternalUpdate { .. }) {
+                external_before = current.clone();
+            }
+            let after = match current {
+                // A follow-up reports a change already applied to the stored ticket;
+                // applying it again would undo what events in between changed.
+                Some(current) if stored.depth > 0 => Some(current),
+                current => {
+                    told = apply::effective(current.as_ref(), &stored.event);
+                    apply::ticket_after_event(current, &stored.event)
+                }
+            };
+            Some(after.ok_or_else(|| PipelineError::NoTicket(stored.event.id.clone()))?)
+        }
+        None if stored.target_plugin.is_some() => None,
+        None => return Err(PipelineError::NoTicket(stored.event.id.clone())),
+    };
+    let ticket_id = ticket.as_ref().map(|t| t.id.clone()).unwrap_or_default();
+    let before_plugins = ticket.clone();
+    let kind = stored.event.kind.name();
+
+    let mut audit = Vec::new();
+    let mut decisions = Vec::new();
+    let mut plugin_writes = Vec::new();
+    let mut timer_changes = Vec::new();
+    // A status or assignment change that a later change of the same field overtook
+    // is kept in the audit but runs no plugin: what it reports is no longer so.
+    let overtaken = stored.depth == 0
+        && ticket
+            .as_ref()
+            .is_some_and(|t| apply::overtaken(t, &stored.event));
+    if overtaken {
+        audit.push(audit::overtaken(stored, &ticket_id, shared.clock.now()));
+    }
+    let mut target_ran = false;
+    let installed_plugins = if overtaken {
+        Vec::new()
+    } else {
+        shared.store.plugins(tenant)?
+    };
+    for installed in installed_plugins {
+        let runs = match &stored.target_plugin {
+            // A timer or a tick is for the plugin that asked for it, whatever it
+            // subscribed to.
+            Some(target) => installed.enabled && installed.name == *target,
+            None => {
+                installed.enabled
+                    && (installed.subscriptions.is_empty()
+                        || installed.subscriptions.iter().any(|s| s == kind))
+            }
+        };
+        if !runs {
+            continue;
+        }
+        if shared.lanes.is_closed() {
+            // Stopping: nothing of this event is committed, so it is processed
+            // whole at the next start.
+            return Err(PipelineError::Stopping);
+        }
+        target_ran = true;
+        let _call = tracing::info_span!("plugin", name = %installed.name).entered();
+        let started = Instant::now();
+        let component = match shared.plugins.get(&installed) {
+            // A plugin of an older contract is not sent a kind it cannot read.
+            Ok(component)
+                if component.world() == World::Automation
+                    && component.info().contract.receives(&stored.event.kind) =>
+            {
+                component
+            }
+            // Macros and adapters are not event-driven: they are not run here.
+            Ok(_) => continue,
+            Err(e) => {
+                let mut entry = audit::record(
+                    stored,
+                    &ticket_id,
+                    &installed.name,
+                    &installed.version,
+                    shared.clock.now(),
+                );
+                entry.error = Some(e.to_string());
+                audit.push(entry);
+                decisions.push(Decision {
+                    plugin: installed.name.clone(),
+                    actions: Vec::new(),
+                    error: Some(e.to_string()),
+                });
+                continue;
+            }
+        };
+        let mut event = told.clone();
+        event.ticket = ticket.clone();
+        let env = plugins::env_for(&shared.store, tenant, &installed);
+        let report = shared
+            .runtime
+            .on_event(&component, env, &event, &shared.config.limits);
+        let mut entry = audit::record(
+            stored,
+            &ticket_id,
+            &installed.name,
+            &installed.version,
+            shared.clock.now(),
+        );
+        audit::measure(&mut entry, &report, started.elapsed());
+        shared
+            .metrics
+            .plugin_call_seconds
+            .observe(started.elapsed().as_secs_f64());
+        let outcome = match &report.result {
+            Ok(_) => "ok",
+            Err(e) if e.is_limit() => "limit",
+            Err(_) => "error",
+        };
+        shared
+            .metrics
+            .plugin_calls
+            .get_or_create(&Outcome { outcome })
+            .inc();
+        // A call's actions are applied whole or not at all: one the host cannot carry
+        // out refuses the call, like a plugin error.
+        let result = report
+            .result
+            .map_err(|e| e.to_string())
+            .and_then(|actions| {
+                let changes = timers::changes(
+                    tenant,
+                    ticket.as_ref(),
+                    &installed.name,
+                    &actions,
+                    shared.clock.now(),
+                    || {
+                        shared
+                            .store
+                            .timers(tenant, &ticket_id)
+                            .map_err(|e| e.to_string())
+                    },
+                )?;
+                Ok((actions, changes))
+            });
+        match result {
+            Ok((actions, changes)) => {
+                if let Some(ticket) = ticket.as_mut() {
+                    apply::apply_actions(
+                        ticket,
+                        &actions,
+                        &installed.name,
+                        stored.event.occurred_at,
+                    );
+                }
+                timer_changes.extend(changes);
+                for write in report.storage_writes {
+                    plugin_writes.push((installed.name.clone(), write.key, write.value));
+                }
+                entry.actions = actions.clone();
+                decisions.push(Decision {
+                    plugin: installed.name.clone(),
+                    actions,
+                    error: None,
+                });
+            }
+            Err(e) => {
+                tracing::warn!(plugin = %installed.name, error = %e, "plugin call failed");
+                entry.error = Some(e.clone());
+                decisions.push(Decision {
+                    plugin: installed.name.clone(),
+                    actions: Vec::new(),
+                    error: Some(e),
+                });
+            }
+        }
+        audit.push(entry);
+    }
+
+    if let Some(target) = &stored.target_plugin
+        && !target_ran
+    {
+        // Its timer or tick came due while the plugin was disabled or removed: say so,
+        // rather than lose it without a trace.
+        audit.push(audit::target_not_enabled(
+            stored,
+            &ticket_id,
+            target,
+            shared.clock.now(),
+        ));
+    }
+
+    if let Some(ticket) = &ticket
+        && timers::all_go(ticket)
+    {
+        let pending = shared.store.timers(tenant, &ticket.id)?;
+        let (cancelled, dropped) = timers::closing(pending, &timer_changes);
+        if let Some(dropped) = dropped {
+            audit.push(audit::timers_dropped(
+                stored,
+                &ticket_id,
+                ticket.status,
+                dropped,
+                shared.clock.now(),
+            ));
+        }
+        timer_changes = cancelled;
+    }
+
+    let mut follow_ups: Vec<(Event, u32)> = Vec::new();
+    let before_changes = external_before.as_ref().or(before_plugins.as_ref());
+    if let (Some(before), Some(after)) = (before_changes, &ticket) {
+        let changes = apply::follow_ups(before, after, &stored.event);
+        let depth = stored.depth + 1;
+        if changes.is_empty() {
+            // Nothing changed that others may react to.
+        } else if depth > shared.config.cascade_limit {
+            audit.push(audit::cascade_stopped(
+                stored,
+                &ticket_id,
+                changes.len(),
+                shared.config.cascade_limit,
+                shared.clock.now(),
+            ));
+        } else {
+            follow_ups = changes.into_iter().map(|e| (e, depth)).collect();
+        }
+    }
+
+    let notice = ActionsNotice::of(stored, ticket.as_ref(), &decisions);
+    let mut outbox = match &notice {
+        Some(notice) => notice.deliveries(shared.store.webhooks(tenant)?, shared.clock.now()),
+        None => Vec::new(),
+    };
+    let applied = outbound::applied_actions(&decisions);
+    if let (Some(adapter), Some(ticket)) = (
+        outbound::adapter_of(ticket.as_ref(), &applied),
+        ticket.as_ref(),
+    ) {
+        let (items, record) = render_back(shared, stored, ticket, adapter, applied)?;
+        outbox.extend(items);
+        audit.push(record);
+    }
+    let timers_set = timer_changes
+        .iter()
+        .any(|c| matches!(c, TimerChange::Set(_)));
+    let commit = EventCommit {
+        tenant: tenant.to_string(),
+        seq: stored.seq,
+        ticket: ticket.clone(),
+        timers: timer_changes,
+        audit,
+        follow_ups,
+        plugin_writes,
+        outbox,
+    };
+    let stored_follow_ups = shared.store.commit_event(&commit)?;
+    if timers_set {
+        // The new timer may be due before the time the timekeeper sleeps until.
+        shared.bell.ring();
+    }
+    if let Some(notice) = notice {
+        // No listener is not an error.
+        let _ = shared.actions.send(Arc::new(notice));
+    }
+    Ok((
+        EventOutcome {
+            seq: stored.seq,
+            event_id: stored.event.id.clone(),
+            decisions,
+            ticket,
+        },
+        stored_follow_ups,
+    ))
+}
+
+/// Has the adapter that `ticket` came through render the actions applied on `stored`
+/// into its platform's requests (see `outbound`): the outbox items to commit, and
+/// the audit record of the call (its error when nothing is sent back).
+fn render_back(
+    shared: &Shared,
+    stored: &StoredEvent,
+    ticket: &Ticket,
+    adapter: &str,
+    actions: Vec<Action>,
+) -> Result<(Vec<OutboxItem>, AuditRecord), PipelineError> {
+    let tenant = stored.tenant.as_str();
+    let now = shared.clock.now();
+    let installed = shared.store.plugin(tenant, adapter)?;
+    let version = installed.as_ref().map_or("", |p| p.version.as_str());
+    let mut entry = audit::record(stored, &ticket.id, adapter, version, now);
+    let count = actions.len();
+    let not_sent = |why: String| format!("{count} actions not sent back: {why}");
+    let Some(installed) = installed.filter(|p| p.enabled) else {
+        entry.error = Some(not_sent(format!(
+            "adapter `{adapter}` is not installed and enabled"
+        )));
+        return Ok((Vec::new(), entry));
+    };
+    let component = match shared.plugins.get(&installed) {
+        Ok(c) if c.world() == World::ChannelAdapter => c,
+        Ok(c) => {
+            entry.error = Some(not_sent(format!(
+                "plugin `{adapter}` is a {} plugin, not a channel adapter",
+                c.world()
+            )));
+            return Ok((Vec::new(), entry));
+        }
+        Err(e) => {
+            entry.error = Some(not_sent(e.to_string()));
+            return Ok((Vec::new(), entry));
+        }
+    };
+    let mut related = Vec::new();
+    for id in outbound::related_ids(&actions) {
+        related.extend(shared.store.ticket(tenant, &id)?);
+    }
+    let request = Outbound {
+        event_id: stored.event.id.clone(),
+        ticket: ticket.clone(),
+        actions,
+        related,
+    };
+    let started = Instant::now();
+    let env = plugins::env_for(&shared.store, tenant, &installed);
+    let report =
+        shared
+            .runtime
+            .render_actions(&component, env, &request, now, &shared.config.limits);
+    audit::measure(&mut entry, &report, started.elapsed());
+    let items = match report.result {
+        Ok(requests) => match outbound::outside_endpoints(&installed, &requests) {
+            Some(why) => {
+                tracing::warn!(adapter, %why, "rendered request refused");
+                entry.error = Some(not_sent(why));
+                Vec::new()
+            }
+            None => {
+                entry.logs.extend(outbound::summary(&requests));
+                outbound::items(tenant, stored.seq, adapter, requests, now)
+            }
+        },
+        Err(e) => {
+            tracing::warn!(adapter, error = %e, "adapter could not render the actions");
+            entry.error = Some(not_sent(e.to_string()));
+            Vec::new()
+        }
+    };
+    Ok((items, entry))
+}
