@@ -159,6 +159,7 @@ fn decisions_land_in_the_helpdesk(
     redelivery: &str,
     expected: Vec<(String, String, Value)>,
     auth: (&str, &str),
+    update: (&str, &[&str]),
 ) {
     let port = free_port();
     let helpdesk = format!("http://127.0.0.1:{port}");
@@ -221,6 +222,46 @@ fn decisions_land_in_the_helpdesk(
         before.body, after.body,
         "{adapter}: a redelivery changed the tickets"
     );
+
+    // An agent changes the ticket in the helpdesk: its update webhook becomes the
+    // change events of what changed, which the plugins see (`sla` runs on every
+    // kind); the helpdesk's own state is not sent back to it.
+    let (fixture, kinds) = update;
+    let answer = post(&service, &inbound, adapter, fixture);
+    assert_eq!(answer["events"][0]["kind"], "external_update", "{answer}");
+    let ticket = answer["events"][0]["ticket_id"].as_str().unwrap().to_string();
+    // Its follow-ups are named after it (`<id>/1`, `<id>/2`…).
+    let caused = format!("{}/", answer["events"][0]["event_id"].as_str().unwrap());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut seen = loop {
+        let audit = service.call(
+            "GET",
+            &format!("/v1/tenants/acme/tickets/{ticket}/audit"),
+            Some(&admin),
+            None,
+        );
+        let seen: Vec<String> = audit
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["plugin"] == "sla")
+            .filter(|r| r["event_id"].as_str().unwrap().starts_with(&caused))
+            .map(|r| r["event_kind"].as_str().unwrap().to_string())
+            .collect();
+        if seen.len() >= kinds.len() || Instant::now() > deadline {
+            break seen;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    seen.sort();
+    assert_eq!(seen, kinds, "{adapter}: the change events sla was sent");
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(
+        helpdesk_up.count(),
+        expected.len(),
+        "{adapter}: an update was echoed back"
+    );
     drop(service);
 }
 
@@ -243,6 +284,8 @@ fn zammad_gets_the_decisions_as_its_own_rest_calls() {
             ),
         ],
         ("authorization", "Token token=TEST-TOKEN"),
+        // The agent set the priority triage had already set (high): no change.
+        ("agent-update.http", &["assignment_changed", "status_changed"]),
     );
 }
 
@@ -275,5 +318,48 @@ fn chatwoot_gets_the_decisions_as_its_own_api_calls() {
             ),
         ],
         ("api_access_token", "TEST-CHATWOOT-TOKEN"),
+        ("conversation-updated.http", &["assignment_changed", "tags_changed"]),
     );
+}
+
+/// The tenant's admin decides where a bridge's requests go: with the helpdesk's
+/// address outside the adapter's endpoints, nothing is sent and the audit trail says
+/// why. `?wait=true` on the inbound address answers the plugins' decisions.
+#[test]
+fn a_request_outside_the_adapters_endpoints_is_refused_and_audited() {
+    let helpdesk = Recorder::ok();
+    let service = start(data_dir("helpdesk-outside"), "2026-03-02T09:16:00Z");
+    let admin = service.tenant("acme");
+    let inbound = install(&service, &admin, "zammad", &helpdesk.base);
+    let narrowed = service.json(
+        "PUT",
+        "/v1/tenants/acme/plugins/zammad",
+        &admin,
+        json!({"endpoints": ["https://zammad.example.com/api/v1/"]}),
+    );
+    assert_eq!(narrowed.status, 200, "{}", narrowed.body);
+
+    let path = common::root().join("plugins/zammad/fixtures/ticket-created.http");
+    let mut fixture = read_fixture(&path);
+    fixture.path = "/?wait=true".to_string();
+    let answer = send(&service, &inbound, &fixture);
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let outcomes = answer.body["outcomes"].as_array().expect("the decisions");
+    let triage = outcomes[0]["decisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["plugin"] == "triage")
+        .expect("triage decided");
+    assert!(!triage["actions"].as_array().unwrap().is_empty(), "{triage}");
+
+    let rendered = await_render(&service, &admin, "zammad");
+    let error = rendered[0]["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains(&format!("{}/api/v1/tickets/512", helpdesk.base))
+            && error.contains("not under adapter `zammad`'s endpoints"),
+        "{error}"
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(helpdesk.count(), 0, "nothing is sent outside the endpoints");
 }
