@@ -229,7 +229,10 @@ fn decisions_land_in_the_helpdesk(
     let (fixture, kinds) = update;
     let answer = post(&service, &inbound, adapter, fixture);
     assert_eq!(answer["events"][0]["kind"], "external_update", "{answer}");
-    let ticket = answer["events"][0]["ticket_id"].as_str().unwrap().to_string();
+    let ticket = answer["events"][0]["ticket_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     // Its follow-ups are named after it (`<id>/1`, `<id>/2`…).
     let caused = format!("{}/", answer["events"][0]["event_id"].as_str().unwrap());
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -285,7 +288,10 @@ fn zammad_gets_the_decisions_as_its_own_rest_calls() {
         ],
         ("authorization", "Token token=TEST-TOKEN"),
         // The agent set the priority triage had already set (high): no change.
-        ("agent-update.http", &["assignment_changed", "status_changed"]),
+        (
+            "agent-update.http",
+            &["assignment_changed", "status_changed"],
+        ),
     );
 }
 
@@ -318,7 +324,10 @@ fn chatwoot_gets_the_decisions_as_its_own_api_calls() {
             ),
         ],
         ("api_access_token", "TEST-CHATWOOT-TOKEN"),
-        ("conversation-updated.http", &["assignment_changed", "tags_changed"]),
+        (
+            "conversation-updated.http",
+            &["assignment_changed", "tags_changed"],
+        ),
     );
 }
 
@@ -351,7 +360,10 @@ fn a_request_outside_the_adapters_endpoints_is_refused_and_audited() {
         .iter()
         .find(|d| d["plugin"] == "triage")
         .expect("triage decided");
-    assert!(!triage["actions"].as_array().unwrap().is_empty(), "{triage}");
+    assert!(
+        !triage["actions"].as_array().unwrap().is_empty(),
+        "{triage}"
+    );
 
     let rendered = await_render(&service, &admin, "zammad");
     let error = rendered[0]["error"].as_str().unwrap_or_default();
