@@ -410,3 +410,55 @@ fn a_missed_call_opens_a_ticket_with_an_event_a_plugin_sees() {
     assert_eq!(stored.body["channel"], "phone");
     assert_eq!(stored.body["adapter"], "phone");
 }
+
+/// An adapter's configuration holds its platform's credentials, and its address is
+/// the key to its inbound route: the admin sees them, an integration token does not.
+#[test]
+fn an_integration_token_does_not_see_an_adapters_credentials() {
+    let expect: Value = serde_json::from_str(
+        &std::fs::read_to_string(common::root().join("plugins/zammad/fixtures/expect.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    let service = Running::start(data_dir("adapter-credentials"));
+    let admin = service.tenant("acme");
+    let integration = service.token("acme", &admin, "integration");
+    let inbound = install(
+        &service,
+        &admin,
+        "zammad",
+        &expect["config"],
+        &expect["endpoints"],
+    );
+    let as_admin = service.call("GET", "/v1/tenants/acme/plugins/zammad", Some(&admin), None);
+    assert_eq!(as_admin.body["inbound_path"], inbound.as_str());
+    assert!(
+        as_admin.body["config"]
+            .as_str()
+            .unwrap()
+            .contains("TEST-TOKEN")
+    );
+    for path in [
+        "/v1/tenants/acme/plugins/zammad",
+        "/v1/tenants/acme/plugins",
+    ] {
+        let seen = service.call("GET", path, Some(&integration), None);
+        assert_eq!(seen.status, 200, "{}", seen.body);
+        let text = seen.body.to_string();
+        assert!(
+            !text.contains("TEST-TOKEN") && !text.contains("signature-token"),
+            "{text}"
+        );
+        assert!(
+            !text.contains(inbound.trim_start_matches("/v1/inbound/")),
+            "{text}"
+        );
+    }
+    let view = service.call(
+        "GET",
+        "/v1/tenants/acme/plugins/zammad/inbound",
+        Some(&integration),
+        None,
+    );
+    assert_eq!(view.status, 403, "{}", view.body);
+}

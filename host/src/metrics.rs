@@ -106,9 +106,9 @@ impl Default for Metrics {
 }
 
 impl Metrics {
-    /// Counts an inbound request to a channel adapter by `outcome` (the adapter's
-    /// name is left out: one label per tenant's adapter would grow without bound).
-    pub fn inbound(&self, _adapter: &str, outcome: &'static str) {
+    /// Counts an inbound request to a channel adapter by `outcome` (no adapter or
+    /// tenant label: one per tenant's adapter would grow without bound).
+    pub fn inbound(&self, outcome: &'static str) {
         self.inbound_requests
             .get_or_create(&Outcome { outcome })
             .inc();

@@ -185,7 +185,7 @@ async fn receive(
         Ok(read) => read,
         Err((error, request)) => return Err(refuse(&state, &tenant, &name, error, &request)),
     };
-    state.metrics.inbound(&name, "accepted");
+    state.metrics.inbound("accepted");
     if let Some(adapter_answer) = adapter_answer {
         return Ok(answer_as_adapter_said(adapter_answer));
     }
@@ -282,7 +282,7 @@ fn refuse(
         ),
     };
     tracing::warn!(%tenant, %adapter, status = status.as_u16(), error = %error, "inbound request refused");
-    state.metrics.inbound(adapter, kind);
+    state.metrics.inbound(kind);
     let refusal = InboundRefusal {
         at: state.clock.now(),
         status: status.as_u16(),

@@ -282,8 +282,6 @@ async fn operator(state: &AppState, headers: &HeaderMap) -> ApiResult<()> {
     }
 }
 
-/// Checks that the caller holds a token of `tenant` with `needed` scope (an admin
-/// token may do what an integration token may).
 /// An extractor: the caller may act inside the tenant the route's path names
 /// (`{tenant}`) as its admin. Its rejection is [`tenant_access`]'s problem: 401
 /// without a valid token, 403 for an integration token or the operator's, 404 for
@@ -291,11 +289,11 @@ async fn operator(state: &AppState, headers: &HeaderMap) -> ApiResult<()> {
 pub(super) struct TenantAdmin;
 
 /// An extractor: the caller may act inside the path's tenant with an integration
-/// token (or the admin one); rejected as [`TenantAdmin`] is.
-pub(super) struct TenantIntegration;
+/// token (or the admin one), whose scope it holds; rejected as [`TenantAdmin`] is.
+pub(super) struct TenantIntegration(pub(super) Scope);
 
 /// [`tenant_access`] to the tenant the route's path names (`{tenant}`).
-async fn path_access(parts: &mut Parts, state: &AppState, needed: Scope) -> ApiResult<()> {
+async fn path_access(parts: &mut Parts, state: &AppState, needed: Scope) -> ApiResult<Scope> {
     let Path(params) =
         Path::<std::collections::HashMap<String, String>>::from_request_parts(parts, state)
             .await
@@ -312,7 +310,7 @@ impl FromRequestParts<AppState> for TenantAdmin {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Self> {
         path_access(parts, state, Scope::Admin)
             .await
-            .map(|()| TenantAdmin)
+            .map(|_| TenantAdmin)
     }
 }
 
@@ -322,16 +320,18 @@ impl FromRequestParts<AppState> for TenantIntegration {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Self> {
         path_access(parts, state, Scope::Integration)
             .await
-            .map(|()| TenantIntegration)
+            .map(TenantIntegration)
     }
 }
 
+/// Checks that the caller holds a token of `tenant` with `needed` scope (an admin
+/// token may do what an integration token may); answers the token's scope.
 async fn tenant_access(
     state: &AppState,
     headers: &HeaderMap,
     tenant: &str,
     needed: Scope,
-) -> ApiResult<()> {
+) -> ApiResult<Scope> {
     let not_found = || Problem::not_found(format!("no tenant `{tenant}`"));
     match caller(state, headers).await? {
         Caller::Tenant { tenant: own, scope } if own == tenant => {
@@ -346,7 +346,7 @@ async fn tenant_access(
             if state.store.tenant(tenant)?.is_none() {
                 return Err(not_found());
             }
-            Ok(())
+            Ok(scope)
         }
         // The operator manages tenants, and may know which exist: for one that does
         // not, say so; for one that does, say what it may do rather than pretend the

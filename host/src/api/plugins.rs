@@ -25,7 +25,7 @@ use super::{
 use crate::pipeline::PluginCacheError;
 use crate::reference_plugins;
 use crate::runtime::{ContractVersion, World};
-use crate::store::{AuditRecord, InstalledPlugin, PluginSource};
+use crate::store::{AuditRecord, InstalledPlugin, PluginSource, Scope};
 use crate::timekeeper::{MAX_SCHEDULES_PER_PLUGIN, parse_schedule};
 
 /// The event kinds a plugin may subscribe to.
@@ -646,12 +646,12 @@ pub(super) async fn upload_component(
 )]
 pub(super) async fn list_plugins(
     State(state): State<AppState>,
-    _: TenantIntegration,
+    TenantIntegration(scope): TenantIntegration,
     Path(tenant): Path<String>,
 ) -> ApiResult<Response> {
     let mut plugins = Vec::new();
     for plugin in state.store.plugins(&tenant)? {
-        plugins.push(PluginView::of(&state, plugin).await?);
+        plugins.push(PluginView::of(&state, shown_to(plugin, scope)).await?);
     }
     answer(StatusCode::OK, plugins)
 }
@@ -670,14 +670,29 @@ pub(super) async fn list_plugins(
 )]
 pub(super) async fn get_plugin(
     State(state): State<AppState>,
-    _: TenantIntegration,
+    TenantIntegration(scope): TenantIntegration,
     Path((tenant, name)): Path<(String, String)>,
 ) -> ApiResult<Response> {
     let plugin = state
         .store
         .plugin(&tenant, &name)?
         .ok_or_else(|| Problem::not_found(format!("no plugin `{name}`")))?;
-    answer(StatusCode::OK, PluginView::of(&state, plugin).await?)
+    answer(
+        StatusCode::OK,
+        PluginView::of(&state, shown_to(plugin, scope)).await?,
+    )
+}
+
+/// `plugin` as a caller of `scope` may see it: an integration token does not see
+/// the configuration (an adapter's holds its platform's credentials) nor an
+/// adapter's inbound address and endpoints, which only the admin sets and gives out.
+fn shown_to(mut plugin: InstalledPlugin, scope: Scope) -> InstalledPlugin {
+    if scope != Scope::Admin {
+        plugin.config = String::new();
+        plugin.inbound_address = None;
+        plugin.endpoints = Vec::new();
+    }
+    plugin
 }
 
 /// Removes a plugin from the tenant.

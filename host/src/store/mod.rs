@@ -99,7 +99,10 @@ pub struct InstalledPlugin {
     pub source: PluginSource,
     /// SHA-256 of the component: the version recorded in the audit trail.
     pub version: String,
-    /// JSON text handed to the plugin's `config.get`.
+    /// JSON text handed to the plugin's `config.get`; never empty in the store (`{}`
+    /// at least). Left out of the API's answers to integration tokens (it may hold
+    /// platform credentials), where it is empty.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub config: String,
     /// Plugins run in ascending order (ties by name).
     pub order: i64,
