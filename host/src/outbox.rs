@@ -177,9 +177,13 @@ impl Delivery {
         metrics: Arc<Metrics>,
         clock: Arc<dyn Clock>,
     ) -> Delivery {
+        // No redirects: a receiver's 3xx is a failed attempt, so a request never goes
+        // on to an address outside what the admin set (an adapter's endpoints, a
+        // webhook's URL), credentials included.
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_global(Some(config.timeout))
+            .max_redirects(0)
             .build()
             .into();
         let shared = Arc::new(Shared {
@@ -445,7 +449,7 @@ fn attempt(
                 store.dead_letter(&item)?;
                 return Ok(Attempted::Done);
             }
-            send_request(agent, request)
+            send_request(agent, &item.id, request)
         }
         None => {
             let Some(webhook) = store.webhook(&item.tenant, &item.webhook)? else {
@@ -509,9 +513,13 @@ fn attempt(
     }
 }
 
-/// Sends a channel adapter's request as the adapter rendered it.
+/// Sends a channel adapter's request as the adapter rendered it, with
+/// `Idempotency-Key: <id>` (the outbox item's id) unless the adapter set one: a
+/// request may be sent twice (an answer lost to the timeout), and a platform that
+/// honours the header drops the second.
 fn send_request(
     agent: &ureq::Agent,
+    id: &str,
     request: &OutgoingRequest,
 ) -> Result<ureq::http::Response<ureq::Body>, ureq::Error> {
     let mut builder = ureq::http::Request::builder()
@@ -519,6 +527,14 @@ fn send_request(
         .uri(request.url.as_str());
     for header in &request.headers {
         builder = builder.header(header.name.as_str(), header.value.as_str());
+    }
+    // The same on every attempt, for a platform that drops what it has seen.
+    if !request
+        .headers
+        .iter()
+        .any(|h| h.name.eq_ignore_ascii_case("idempotency-key"))
+    {
+        builder = builder.header("Idempotency-Key", id);
     }
     let request = builder
         .body(request.body.as_bytes().to_vec())

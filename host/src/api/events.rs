@@ -162,44 +162,49 @@ pub(super) async fn post_events(
         .transpose()?;
 
     // Persist before acknowledging: every event is stored and flushed to disk
-    // before the answer, and only then handed to the pipeline.
-    let store = state.store.clone();
+    // before the answer, and only then handed to the pipeline, on a task of its own:
+    // a caller that hangs up cannot leave events stored but never handed over.
+    let (store, pipeline) = (state.store.clone(), state.pipeline.clone());
     let tenant_id = tenant.clone();
     let now = state.clock.now();
-    let enqueued = tokio::task::spawn_blocking(move || {
-        let mut results = Vec::with_capacity(events.len());
-        for (n, event) in events.iter().enumerate() {
-            let key = idempotency_key
-                .as_ref()
-                .map(|k| if batch { format!("{k}#{n}") } else { k.clone() });
-            let result = store.enqueue_event(&tenant_id, event, key.as_deref(), now)?;
-            results.push((event.id.clone(), result));
-        }
-        store.flush()?;
-        Ok::<_, crate::store::StoreError>(results)
-    })
-    .await
-    .map_err(Problem::internal)??;
-
-    let mut accepted = Vec::new();
-    let mut waiting = Vec::new();
-    for (event_id, result) in enqueued {
-        let (seq, duplicate) = match result {
-            Enqueued::New(stored) => {
-                let seq = stored.seq;
-                if let Some(rx) = state.pipeline.submit(*stored, query.wait) {
-                    waiting.push(rx);
-                }
-                (seq, false)
+    let wait = query.wait;
+    let stored = tokio::spawn(async move {
+        let enqueued = tokio::task::spawn_blocking(move || {
+            let mut results = Vec::with_capacity(events.len());
+            for (n, event) in events.iter().enumerate() {
+                let key = idempotency_key
+                    .as_ref()
+                    .map(|k| if batch { format!("{k}#{n}") } else { k.clone() });
+                let result = store.enqueue_event(&tenant_id, event, key.as_deref(), now)?;
+                results.push((event.id.clone(), result));
             }
-            Enqueued::Duplicate { seq } => (seq, true),
-        };
-        accepted.push(AcceptedEvent {
-            event_id,
-            seq,
-            duplicate,
-        });
-    }
+            store.flush()?;
+            Ok::<_, crate::store::StoreError>(results)
+        })
+        .await
+        .map_err(Problem::internal)??;
+        let mut accepted = Vec::new();
+        let mut waiting = Vec::new();
+        for (event_id, result) in enqueued {
+            let (seq, duplicate) = match result {
+                Enqueued::New(stored) => {
+                    let seq = stored.seq;
+                    if let Some(rx) = pipeline.submit(*stored, wait) {
+                        waiting.push(rx);
+                    }
+                    (seq, false)
+                }
+                Enqueued::Duplicate { seq } => (seq, true),
+            };
+            accepted.push(AcceptedEvent {
+                event_id,
+                seq,
+                duplicate,
+            });
+        }
+        Ok::<_, Problem>((accepted, waiting))
+    });
+    let (accepted, waiting) = stored.await.map_err(Problem::internal)??;
     if !query.wait {
         return answer(
             StatusCode::ACCEPTED,

@@ -6,8 +6,9 @@
 //! bits given to each adapter when it is installed, says which tenant and adapter a
 //! request is for, and the adapter checks the platform's own signature with the
 //! secret in its configuration. What it refuses is answered `401` (not authentic) or
-//! `400` (unreadable) with nothing stored, and kept for the tenant's admin
-//! (`GET /v1/tenants/{tenant}/plugins/{name}/inbound`), never told to the caller.
+//! `400` (unreadable): nothing of it is stored but the refusal itself, kept with the
+//! adapter's reason for the tenant's admin (`GET
+//! /v1/tenants/{tenant}/plugins/{name}/inbound`) and never told to the caller.
 //! What it reads becomes events (see `pipeline::intake`), stored and flushed before
 //! the answer, in the same ordered pipeline as the JSON events; a delivery id seen
 //! before makes the request a no-op.
@@ -17,7 +18,7 @@ use std::time::Duration;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
@@ -46,9 +47,14 @@ pub(super) struct InboundAnswer {
     duplicates: usize,
     /// Items left out, and why (an update of a ticket guichet has not seen).
     ignored: Vec<String>,
-    /// With `?wait=true`: what the plugins decided, one entry per event.
+    /// With `?wait=true`: what the plugins decided, one entry per event that was
+    /// decided within 10 s (without the ticket).
     #[serde(skip_serializing_if = "Option::is_none")]
     outcomes: Option<Vec<EventOutcome>>,
+    /// Said when some decisions were not ready in time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    note: Option<&'static str>,
 }
 
 /// One event stored from a delivery.
@@ -144,64 +150,124 @@ async fn receive(
             .collect(),
         body: Body::from_bytes(body.to_vec()),
     };
-    // One delivery per adapter at a time: two messages of a new conversation must
-    // not open two tickets.
-    let _one_delivery = state.intake.lock(&tenant, &name).await;
+    // The rest runs on its own task: a platform that hangs up (its timeout) must not
+    // leave events stored but never handed to the pipeline, nor free the adapter's
+    // lock while its delivery is still being stored.
+    let task = tokio::spawn(store_delivery(
+        state.clone(),
+        tenant.clone(),
+        name.clone(),
+        installed,
+        request,
+        wait,
+    ));
+    let delivered = task.await.map_err(Problem::internal)??;
+    let (accepted, waiting) = match delivered {
+        Delivered::Answer(adapter_answer) => return Ok(answer_as_adapter_said(adapter_answer)),
+        Delivered::Stored(accepted, waiting) => (accepted, waiting),
+    };
+    let mut accepted = *accepted;
+    if wait {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        let mut outcomes = Vec::new();
+        for rx in waiting {
+            match tokio::time::timeout_at(deadline, rx).await {
+                // The decisions, not the ticket: the caller holds only the address.
+                Ok(Ok(mut outcome)) => {
+                    outcome.ticket = None;
+                    outcomes.push(outcome);
+                }
+                _ => {
+                    accepted.note = Some(
+                        "stored, but not every decision was ready in time; the tickets' audit \
+                         trail has them",
+                    );
+                }
+            }
+        }
+        accepted.outcomes = Some(outcomes);
+    }
+    answer(StatusCode::OK, accepted)
+}
+
+/// What became of a delivery: the adapter's own answer, or what was stored and the
+/// receivers of the decisions waited for.
+enum Delivered {
+    Answer(HttpAnswer),
+    Stored(
+        Box<InboundAnswer>,
+        Vec<tokio::sync::oneshot::Receiver<EventOutcome>>,
+    ),
+}
+
+/// Reads `request` with the adapter, then, one delivery of the adapter at a time
+/// (two messages of a new conversation must not open two tickets), stores what it
+/// read and hands the events to the pipeline. The adapter reads outside the lock, so
+/// requests that fail its signature check never hold up the platform's real ones.
+async fn store_delivery(
+    state: AppState,
+    tenant: String,
+    name: String,
+    installed: crate::store::InstalledPlugin,
+    request: IncomingRequest,
+    wait: bool,
+) -> ApiResult<Delivered> {
     let pipeline = state.pipeline.clone();
-    let store = state.store.clone();
     let now = state.clock.now();
+    let (t, read) = (tenant.clone(), request.clone());
+    let report =
+        tokio::task::spawn_blocking(move || pipeline.read_inbound(&t, &installed, &read, now))
+            .await
+            .map_err(Problem::internal)?;
+    let report = match report {
+        Ok(report) => report,
+        Err(e) => {
+            tracing::warn!(%tenant, adapter = %name, error = %e, "inbound adapter cannot be loaded");
+            let error = CallError::Plugin(format!("the adapter cannot be loaded: {e}"));
+            return Err(refuse(&state, &tenant, &name, error, &request));
+        }
+    };
+    let batch = match report.result {
+        Ok(batch) => batch,
+        Err(error) => return Err(refuse(&state, &tenant, &name, error, &request)),
+    };
+    let adapter_answer = batch.answer.clone();
+    let writes: Vec<_> = report
+        .storage_writes
+        .into_iter()
+        .map(|w| (name.clone(), w.key, w.value))
+        .collect();
+
+    let _one_delivery = state.intake.lock(&tenant, &name).await;
+    let (pipeline, store) = (state.pipeline.clone(), state.store.clone());
     let (t, n) = (tenant.clone(), name.clone());
-    let read = tokio::task::spawn_blocking(move || {
-        let report = pipeline.read_inbound(&t, &installed, &request, now)?;
-        let batch = match report.result {
-            Ok(batch) => batch,
-            Err(e) => return Ok(Err((e, request))),
-        };
-        let answer = batch.answer.clone();
+    let (intake, stored) = tokio::task::spawn_blocking(move || {
         let mut intake = pipeline.intake(&t, &n, batch)?;
-        intake.delivery.storage_writes = report
-            .storage_writes
-            .into_iter()
-            .map(|w| (n.clone(), w.key, w.value))
-            .collect();
+        intake.delivery.storage_writes = writes;
         let stored = store.enqueue_inbound(&t, &intake.delivery, now)?;
         store.flush()?;
-        Ok::<_, InboundError>(Ok((intake, stored, answer)))
+        Ok::<_, crate::store::StoreError>((intake, stored))
     })
     .await
-    .map_err(Problem::internal)?
-    .map_err(|e| match e {
-        InboundError::Store(e) => Problem::from(e),
-        InboundError::Plugin(e) => {
-            tracing::warn!(%tenant, adapter = %name, error = %e, "inbound adapter cannot be loaded");
-            Problem::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "adapter-failed",
-                "the adapter could not read the request; its admin can read why",
-            )
-        }
-    })?;
-    let (intake, stored, adapter_answer) = match read {
-        Ok(read) => read,
-        Err((error, request)) => return Err(refuse(&state, &tenant, &name, error, &request)),
-    };
+    .map_err(Problem::internal)??;
     state.metrics.inbound("accepted");
-    if let Some(adapter_answer) = adapter_answer {
-        return Ok(answer_as_adapter_said(adapter_answer));
-    }
     let InboundEnqueued::Stored { events, duplicates } = stored else {
         tracing::info!(%tenant, adapter = %name, "inbound delivery seen before; ignored");
-        return answer(
-            StatusCode::OK,
-            InboundAnswer {
-                delivery_id: intake.delivery.delivery_id,
-                duplicate: true,
-                events: Vec::new(),
-                duplicates: 0,
-                ignored: Vec::new(),
-                outcomes: None,
-            },
-        );
+        return Ok(match adapter_answer {
+            Some(given) => Delivered::Answer(given),
+            None => Delivered::Stored(
+                Box::new(InboundAnswer {
+                    delivery_id: intake.delivery.delivery_id,
+                    duplicate: true,
+                    events: Vec::new(),
+                    duplicates: 0,
+                    ignored: Vec::new(),
+                    outcomes: None,
+                    note: None,
+                }),
+                Vec::new(),
+            ),
+        });
     };
     let mut listed = Vec::new();
     let mut waiting = Vec::new();
@@ -217,42 +283,31 @@ async fn receive(
                 .map(|t| t.id.clone())
                 .unwrap_or_default(),
         });
-        if let Some(rx) = state.pipeline.submit(event, wait) {
+        // Handed over while the lock is held: the next delivery's events of the same
+        // ticket queue behind these.
+        if let Some(rx) = state
+            .pipeline
+            .submit(event, wait && adapter_answer.is_none())
+        {
             waiting.push(rx);
         }
     }
-    tracing::info!(%tenant, adapter = %name, events = listed.len(), duplicates, "inbound delivery stored");
-    let outcomes = if wait {
-        let deadline = tokio::time::Instant::now() + WAIT;
-        let mut outcomes = Vec::new();
-        for rx in waiting {
-            if let Ok(Ok(outcome)) = tokio::time::timeout_at(deadline, rx).await {
-                outcomes.push(outcome);
-            }
-        }
-        Some(outcomes)
-    } else {
-        None
-    };
-    answer(
-        StatusCode::OK,
-        InboundAnswer {
-            delivery_id: intake.delivery.delivery_id,
-            duplicate: false,
-            events: listed,
-            duplicates,
-            ignored: intake.ignored,
-            outcomes,
-        },
-    )
-}
-
-#[derive(Debug, thiserror::Error)]
-enum InboundError {
-    #[error(transparent)]
-    Store(#[from] crate::store::StoreError),
-    #[error(transparent)]
-    Plugin(#[from] crate::pipeline::PluginCacheError),
+    tracing::info!(%tenant, adapter = %name, events = listed.len(), duplicates = duplicates + intake.duplicates, "inbound delivery stored");
+    Ok(match adapter_answer {
+        Some(given) => Delivered::Answer(given),
+        None => Delivered::Stored(
+            Box::new(InboundAnswer {
+                delivery_id: intake.delivery.delivery_id,
+                duplicate: false,
+                events: listed,
+                duplicates: duplicates + intake.duplicates,
+                ignored: intake.ignored,
+                outcomes: None,
+                note: None,
+            }),
+            waiting,
+        ),
+    })
 }
 
 /// The problem a platform is answered when its adapter refused its request, after
@@ -305,28 +360,44 @@ fn refuse(
 }
 
 /// The adapter's answer (a handshake's), as it gave it: a status outside 200–299 is
-/// answered 200, and only headers that describe the body are kept.
+/// answered 200; its content type is kept if it is text, JSON or XML (a challenge,
+/// TwiML), else `application/octet-stream`, and the browser is told not to sniff or
+/// run it (`X-Content-Type-Options: nosniff`, `Content-Security-Policy: sandbox`): a
+/// plugin cannot serve a page from guichet's origin.
 fn answer_as_adapter_said(given: HttpAnswer) -> Response {
     let status = StatusCode::from_u16(given.status)
         .ok()
         .filter(StatusCode::is_success)
         .unwrap_or(StatusCode::OK);
+    let content_type = given
+        .headers
+        .iter()
+        .find(|h| h.name.eq_ignore_ascii_case("content-type"))
+        .map(|h| h.value.trim().to_ascii_lowercase())
+        .filter(|t| {
+            [
+                "text/plain",
+                "application/json",
+                "application/xml",
+                "text/xml",
+            ]
+            .iter()
+            .any(|allowed| t == allowed || t.starts_with(&format!("{allowed};")))
+        })
+        .unwrap_or_else(|| "application/octet-stream".to_string());
     let mut response = (status, given.body.as_bytes().to_vec()).into_response();
-    for header in given.headers {
-        let name = header.name.to_ascii_lowercase();
-        if !matches!(
-            name.as_str(),
-            "content-type" | "content-language" | "cache-control"
-        ) {
-            continue;
-        }
-        if let (Ok(name), Ok(value)) = (
-            HeaderName::try_from(name),
-            HeaderValue::try_from(header.value),
-        ) {
-            response.headers_mut().insert(name, value);
-        }
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::try_from(content_type) {
+        headers.insert(axum::http::header::CONTENT_TYPE, value);
     }
+    headers.insert(
+        axum::http::header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        axum::http::header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("sandbox"),
+    );
     response
 }
 

@@ -193,7 +193,8 @@ pub(super) struct PluginView {
     contract: Option<ContractVersion>,
     /// A channel adapter's inbound path, `/v1/inbound/{address}`: the URL to give its
     /// platform, after the service's public origin. Keep it secret: whoever has it
-    /// can post to the adapter (which still checks the platform's signature).
+    /// can post to the adapter, which checks the platform's signature with the secret
+    /// in its configuration. Shown to admin tokens only.
     #[serde(skip_serializing_if = "Option::is_none")]
     inbound_path: Option<String>,
 }

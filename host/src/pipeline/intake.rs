@@ -8,13 +8,17 @@
 //! 1. the guichet ticket it names (`ticket_ref`, e.g. a number in an e-mail's
 //!    subject), if the tenant has it and it is not closed;
 //! 2. the ticket its conversation is linked to: the platform's ticket
-//!    (`external_ticket_id`, a helpdesk's own ticket, followed even when closed, since
-//!    the helpdesk reopens it), or else the requester's first identity on the
-//!    channel (a WhatsApp number: a closed or merged ticket is not reused, a new one
-//!    is opened);
+//!    (`external_ticket_id`: a helpdesk's own ticket, an e-mail thread), or else the
+//!    requester's first identity on the channel (a WhatsApp number);
 //! 3. a new ticket, linked to that conversation.
 //!
-//! A merged ticket is followed to the ticket it was merged into. A missed call lands
+//! A merged ticket is followed to the ticket it was merged into; a closed one takes
+//! no more messages (a new ticket is opened, and the conversation linked to it). A
+//! message from the requester lands on an existing ticket only if it comes from one
+//! of that ticket's requester's identities: a ticket number in a subject or a thread
+//! header is the sender's to write, and cannot put them on someone else's ticket.
+//! A message, call or change whose event id was stored before is left out (and said
+//! to be a duplicate) before anything else is decided. A missed call lands
 //! like a message of the caller's phone identity, opening a ticket (with no message)
 //! when the caller has none. A helpdesk's `ticket-update` of a ticket opened by the
 //! same delivery sets that ticket's initial state; one of a linked ticket becomes an
@@ -28,8 +32,8 @@
 use std::collections::HashMap;
 
 use crate::model::{
-    Channel, Event, EventKind, InboundBatch, InboundCall, InboundMessage, Message, Priority,
-    Requester, Ticket, TicketStatus, TicketUpdate, Timestamp,
+    AuthorRole, Channel, Event, EventKind, InboundBatch, InboundCall, InboundMessage, Message,
+    Priority, Requester, Ticket, TicketStatus, TicketUpdate, Timestamp,
 };
 use crate::store::{Conversation, InboundDelivery, InboundGroup, Store, StoreError};
 
@@ -39,6 +43,9 @@ pub trait Lookup {
     fn linked(&self, conversation: &str) -> Result<Option<String>, StoreError>;
     /// A ticket of the tenant.
     fn ticket(&self, id: &str) -> Result<Option<Ticket>, StoreError>;
+    /// Whether an event of this id was stored before (a message or call delivered
+    /// again).
+    fn seen(&self, event_id: &str) -> Result<bool, StoreError>;
 }
 
 /// [`Lookup`] over the store, for one adapter of one tenant.
@@ -57,6 +64,10 @@ impl Lookup for StoreLookup<'_> {
     fn ticket(&self, id: &str) -> Result<Option<Ticket>, StoreError> {
         self.store.ticket(self.tenant, id)
     }
+
+    fn seen(&self, event_id: &str) -> Result<bool, StoreError> {
+        self.store.event_seen(self.tenant, event_id)
+    }
 }
 
 /// A delivery ready to store, and what of it was left out.
@@ -65,6 +76,8 @@ pub struct Intake {
     pub delivery: InboundDelivery,
     /// Why each item left out was (a `ticket-update` of a ticket never seen).
     pub ignored: Vec<String>,
+    /// Items left out because they were stored before (their event ids were seen).
+    pub duplicates: usize,
 }
 
 /// How many merges are followed from a ticket to the one it was merged into.
@@ -85,6 +98,7 @@ pub fn intake(
         local: HashMap::new(),
         opened: HashMap::new(),
         ignored: Vec::new(),
+        duplicates: 0,
     };
     for item in batch.items {
         match item {
@@ -101,6 +115,7 @@ pub fn intake(
             storage_writes: Vec::new(),
         },
         ignored: plan.ignored,
+        duplicates: plan.duplicates,
     })
 }
 
@@ -113,6 +128,8 @@ struct Plan<'a, L> {
     /// Tickets this delivery opens, to the group that opens them.
     opened: HashMap<String, usize>,
     ignored: Vec<String>,
+    /// Items stored before under their own ids.
+    duplicates: usize,
 }
 
 /// Where an item lands.
@@ -132,16 +149,21 @@ impl<L: Lookup> Plan<'_, L> {
             None => identity_conversation(m.channel, &m.requester)
                 .unwrap_or_else(|| format!("message:{}", m.external_message_id)),
         };
-        let helpdesk = m.external_ticket_id.is_some();
+        let id = format!("{}:message:{}", self.adapter, m.external_message_id);
+        if self.lookup.seen(&id)? {
+            // Delivered before: stored once, and it says nothing of where the next
+            // items land.
+            self.duplicates += 1;
+            return Ok(());
+        }
         let by_ref = match &m.ticket_ref {
-            Some(id) => self.open_ticket(id)?,
+            Some(id) => self.open_ticket(id, &m.requester, m.author_role)?,
             None => None,
         };
         let target = match by_ref {
             Some(id) => Target::Existing(id),
-            None => self.resolve(&conversation, helpdesk)?,
+            None => self.resolve(&conversation, &m.requester, m.author_role)?,
         };
-        let id = format!("{}:message:{}", self.adapter, m.external_message_id);
         let message = Message {
             id: m.external_message_id.clone(),
             author_role: m.author_role,
@@ -198,6 +220,10 @@ impl<L: Lookup> Plan<'_, L> {
             .map(|i| i.value.clone())
             .unwrap_or_default();
         let id = format!("{}:call:{}", self.adapter, c.external_call_id);
+        if self.lookup.seen(&id)? {
+            self.duplicates += 1;
+            return Ok(());
+        }
         let missed = |ticket: Ticket| Event {
             id: id.clone(),
             kind: EventKind::MissedCall {
@@ -208,7 +234,7 @@ impl<L: Lookup> Plan<'_, L> {
             ticket: Some(ticket),
             occurred_at: c.started_at,
         };
-        let ticket_id = match self.resolve(&conversation, false)? {
+        let ticket_id = match self.resolve(&conversation, &c.requester, AuthorRole::Requester)? {
             Target::Existing(ticket_id) => {
                 let carried = self.stub(&ticket_id, &c.requester, Channel::Phone, c.started_at);
                 self.groups.push(InboundGroup {
@@ -264,6 +290,10 @@ impl<L: Lookup> Plan<'_, L> {
             "{}:change:{}:{}",
             self.adapter, u.external_ticket_id, u.external_change_id
         );
+        if self.lookup.seen(&id)? {
+            self.duplicates += 1;
+            return Ok(());
+        }
         let carried = match self.lookup.ticket(&ticket_id)? {
             Some(mut stored) => {
                 stored.messages.clear();
@@ -289,46 +319,50 @@ impl<L: Lookup> Plan<'_, L> {
         Ok(())
     }
 
-    /// The ticket `conversation` lands on: see the module's rules. `helpdesk` for a
-    /// conversation that is the platform's own ticket.
-    fn resolve(&self, conversation: &str, helpdesk: bool) -> Result<Target, StoreError> {
+    /// The ticket `conversation` lands on: see the module's rules. A message of
+    /// `requester` (by `role`) lands on a linked ticket only if it is open to it.
+    fn resolve(
+        &self,
+        conversation: &str,
+        requester: &Requester,
+        role: AuthorRole,
+    ) -> Result<Target, StoreError> {
         let linked = match self.local.get(conversation) {
             Some(id) => return Ok(Target::Existing(id.clone())),
             None => self.lookup.linked(conversation)?,
         };
-        let Some(mut id) = linked else {
-            return Ok(Target::New);
-        };
-        for _ in 0..MERGE_HOPS {
-            match self.lookup.ticket(&id)? {
-                // Opened by an earlier delivery and not processed yet.
-                None => return Ok(Target::Existing(id)),
-                Some(t) if t.status == TicketStatus::Merged => match t.merged_into {
-                    Some(into) => id = into,
-                    None => return Ok(Target::New),
-                },
-                Some(t) if t.status == TicketStatus::Closed && !helpdesk => {
-                    return Ok(Target::New);
-                }
-                Some(_) => return Ok(Target::Existing(id)),
-            }
-        }
-        Ok(Target::New)
+        Ok(match linked {
+            Some(id) => self
+                .open_ticket(&id, requester, role)?
+                .map_or(Target::New, Target::Existing),
+            None => Target::New,
+        })
     }
 
-    /// Ticket `id` if the tenant has it and it takes messages: merges followed, not
-    /// closed.
-    fn open_ticket(&self, id: &str) -> Result<Option<String>, StoreError> {
+    /// Ticket `id`, or the one it was merged into, if a message of `requester` (by
+    /// `role`) may land on it: it is not closed, and a requester's message comes from
+    /// one of the ticket's requester's identities (a reference in a subject or a
+    /// thread header is the sender's to write: it cannot put them on someone else's
+    /// ticket). A ticket not processed yet (opened by an earlier delivery) takes it.
+    fn open_ticket(
+        &self,
+        id: &str,
+        requester: &Requester,
+        role: AuthorRole,
+    ) -> Result<Option<String>, StoreError> {
         let mut id = id.to_string();
         for _ in 0..MERGE_HOPS {
             match self.lookup.ticket(&id)? {
+                None => return Ok(Some(id)),
                 Some(t) if t.status == TicketStatus::Merged => match t.merged_into {
                     Some(into) => id = into,
                     None => return Ok(None),
                 },
                 Some(t) if t.status == TicketStatus::Closed => return Ok(None),
+                Some(t) if role == AuthorRole::Requester && !same_person(&t, requester) => {
+                    return Ok(None);
+                }
                 Some(_) => return Ok(Some(id)),
-                None => return Ok(None),
             }
         }
         Ok(None)
@@ -383,6 +417,17 @@ impl<L: Lookup> Plan<'_, L> {
             tags_changed_at: Default::default(),
         }
     }
+}
+
+/// Whether `requester` shares an identity with `ticket`'s requester (or either
+/// side gives none to compare, as a helpdesk's anonymous contact may).
+fn same_person(ticket: &Ticket, requester: &Requester) -> bool {
+    requester.identities.is_empty()
+        || ticket.requester.identities.is_empty()
+        || requester
+            .identities
+            .iter()
+            .any(|i| ticket.requester.identities.iter().any(|j| i.same_as(j)))
 }
 
 /// A helpdesk's own ticket, as a conversation.
@@ -446,6 +491,7 @@ mod tests {
     struct Memory {
         links: HashMap<String, String>,
         tickets: HashMap<String, Ticket>,
+        seen: Vec<String>,
     }
 
     impl Lookup for Memory {
@@ -454,6 +500,9 @@ mod tests {
         }
         fn ticket(&self, id: &str) -> Result<Option<Ticket>, StoreError> {
             Ok(self.tickets.get(id).cloned())
+        }
+        fn seen(&self, event_id: &str) -> Result<bool, StoreError> {
+            Ok(self.seen.contains(&event_id.to_string()))
         }
     }
 
@@ -529,6 +578,7 @@ mod tests {
             local: HashMap::new(),
             opened: HashMap::new(),
             ignored: Vec::new(),
+            duplicates: 0,
         }
         .stub(id, &Requester::default(), Channel::Whatsapp, at(0));
         plan_ticket.status = status;
@@ -558,7 +608,7 @@ mod tests {
     }
 
     #[test]
-    fn a_closed_ticket_is_not_reused_for_an_identity_but_is_for_a_helpdesk_ticket() {
+    fn a_closed_ticket_takes_no_more_messages() {
         let mut memory = Memory::default();
         memory
             .links
@@ -583,9 +633,65 @@ mod tests {
             kinds(&found),
             [
                 ("wa:message:m3".into(), "ticket_created", "tk-1".into()),
-                ("wa:message:m4".into(), "message_added", "tk-desk".into()),
+                ("wa:message:m4".into(), "ticket_created", "tk-2".into()),
             ]
         );
+        // The conversations now lead to the new tickets.
+        let links: Vec<_> = found
+            .delivery
+            .groups
+            .iter()
+            .map(|g| g.link.clone().unwrap())
+            .collect();
+        assert_eq!(links[1], ("ticket:512".into(), "tk-2".into()));
+    }
+
+    #[test]
+    fn a_reference_to_someone_elses_ticket_opens_a_ticket_of_ones_own() {
+        let mut memory = Memory::default();
+        let mut theirs = stored("tk-theirs", TicketStatus::Open, None);
+        theirs.requester.identities = vec![Identity {
+            kind: IdentityKind::Whatsapp,
+            value: "999".into(),
+        }];
+        memory.tickets.insert("tk-theirs".into(), theirs);
+        memory.links.insert("ticket:77".into(), "tk-theirs".into());
+        let Inbound::Message(mut by_ref) = message(None, "m8", "336") else {
+            unreachable!()
+        };
+        by_ref.ticket_ref = Some("tk-theirs".into());
+        let found = run(
+            &memory,
+            vec![Inbound::Message(by_ref), message(Some("77"), "m9", "336")],
+        );
+        let landed: Vec<(&str, String)> = kinds(&found).into_iter().map(|k| (k.1, k.2)).collect();
+        assert_eq!(
+            landed,
+            [
+                ("ticket_created", "tk-1".into()),
+                ("ticket_created", "tk-2".into())
+            ]
+        );
+        // The owner's own message still lands there.
+        let found = run(&memory, vec![message(Some("77"), "m10", "999")]);
+        assert_eq!(kinds(&found)[0].2, "tk-theirs");
+    }
+
+    #[test]
+    fn an_item_stored_before_is_left_out_before_anything_is_decided() {
+        let mut memory = Memory::default();
+        memory.seen.push("wa:message:m1".into());
+        let found = run(
+            &memory,
+            vec![message(None, "m1", "336"), message(None, "m2", "336")],
+        );
+        // m1 is not planned at all (it would open a ticket that is never stored);
+        // m2 opens the ticket itself.
+        assert_eq!(
+            kinds(&found),
+            [("wa:message:m2".into(), "ticket_created", "tk-1".into())]
+        );
+        assert_eq!(found.duplicates, 1);
     }
 
     #[test]

@@ -268,8 +268,9 @@ impl Pipeline {
 
     /// The events and links of what adapter `adapter` of `tenant` read in one
     /// delivery (see `intake`); new tickets get fresh ids (`tk-` and 64 random bits,
-    /// hex). The caller stores them with `Store::enqueue_inbound`, one delivery of an
-    /// adapter at a time, so that two deliveries never open the same ticket twice.
+    /// hex). The caller stores them with `Store::enqueue_inbound` and hands them over,
+    /// one delivery of an adapter at a time and on a task that a caller who hangs up
+    /// cannot stop, so that two deliveries never open the same ticket twice.
     pub fn intake(
         &self,
         tenant: &str,

@@ -4,9 +4,12 @@
 //! dead-lettered, replayable).
 //!
 //! Only the tenant's admin decides where they go: every request's URL must be under
-//! one of the adapter's endpoints ([`InstalledPlugin::allows`]); a rendering with a
-//! request elsewhere is refused whole and audited, and the outbox checks again when
-//! it sends. The adapter's call is audited like a plugin's, its requests listed in
+//! one of the adapter's endpoints and say plainly where it goes
+//! ([`InstalledPlugin::allows`]: no `user@`, dot segments or encoded dots and
+//! slashes), and may not set the headers that route or frame a request (`host`,
+//! `content-length`, proxies…); a rendering with such a request is refused whole and
+//! audited, the outbox checks the URL again when it sends, and it follows no
+//! redirect. The adapter's call is audited like a plugin's, its requests listed in
 //! the record's log.
 
 use chrono::{DateTime, Utc};
@@ -42,26 +45,51 @@ pub fn related_ids(actions: &[Action]) -> Vec<String> {
     ids
 }
 
+/// Headers an adapter may not set: they would change where or how a request goes
+/// (`host`, proxies), or how its body is framed, which is the host's to say.
+const FORBIDDEN_HEADERS: &[&str] = &[
+    "host",
+    "content-length",
+    "transfer-encoding",
+    "connection",
+    "keep-alive",
+    "te",
+    "trailer",
+    "upgrade",
+    "expect",
+    "proxy-authorization",
+    "proxy-connection",
+];
+
 /// Why a rendering is refused: its first request to an address outside the
-/// adapter's endpoints.
-pub fn outside_endpoints(
-    adapter: &InstalledPlugin,
-    requests: &[OutgoingRequest],
-) -> Option<String> {
-    let outside = requests.iter().find(|r| !adapter.allows(&r.url))?;
-    Some(if adapter.endpoints.is_empty() {
-        format!(
-            "request to {} refused: adapter `{}` has no endpoints; its admin sets them \
-             (`endpoints` in the plugin's settings)",
-            outside.url, adapter.name
-        )
-    } else {
-        format!(
-            "request to {} refused: not under adapter `{}`'s endpoints ({})",
-            outside.url,
-            adapter.name,
-            adapter.endpoints.join(", ")
-        )
+/// adapter's endpoints, or with a header the host keeps to itself. The reason names
+/// the request's URL but not the endpoints (integration tokens read the audit trail,
+/// and only admins see the endpoints).
+pub fn refused(adapter: &InstalledPlugin, requests: &[OutgoingRequest]) -> Option<String> {
+    if let Some(outside) = requests.iter().find(|r| !adapter.allows(&r.url)) {
+        return Some(if adapter.endpoints.is_empty() {
+            format!(
+                "request to {} refused: adapter `{}` has no endpoints; its admin sets them \
+                 (`endpoints` in the plugin's settings)",
+                outside.url, adapter.name
+            )
+        } else {
+            format!(
+                "request to {} refused: not under adapter `{}`'s endpoints (or not a plain \
+                 http(s) URL)",
+                outside.url, adapter.name
+            )
+        });
+    }
+    requests.iter().find_map(|r| {
+        let header = r.headers.iter().find(|h| {
+            let name = h.name.to_ascii_lowercase();
+            FORBIDDEN_HEADERS.contains(&name.as_str()) || name.starts_with("proxy-")
+        })?;
+        Some(format!(
+            "request to {} refused: adapters may not set the `{}` header",
+            r.url, header.name
+        ))
     })
 }
 
@@ -145,32 +173,56 @@ mod tests {
         let zammad = adapter(&["https://acme.zammad.com/api/v1/", "https://b.example"]);
         for allowed in [
             "https://acme.zammad.com/api/v1/tickets/7",
+            "https://acme.zammad.com/api/v1/tags/add?x=a%20b",
             "https://b.example",
             "https://b.example/x",
             "https://b.example?x=1",
         ] {
-            assert_eq!(
-                outside_endpoints(&zammad, &[request(allowed)]),
-                None,
-                "{allowed}"
-            );
+            assert_eq!(refused(&zammad, &[request(allowed)]), None, "{allowed}");
         }
-        for refused in [
+        for outside in [
             "https://acme.zammad.com/api/v2/tickets/7",
             "https://b.example.evil.com/",
             "https://b.examplex",
             "http://acme.zammad.com/api/v1/tickets/7",
             "https://169.254.169.254/latest/meta-data",
+            // Read by a server as another place than the text says.
+            "https://acme.zammad.com/api/v1/../../admin/x",
+            "https://acme.zammad.com/api/v1/./x",
+            "https://acme.zammad.com/api/v1/%2e%2e/%2E%2E/x",
+            "https://acme.zammad.com/api/v1/a%2fb",
+            "https://acme.zammad.com/api/v1/a\\..\\x",
+            "https://acme.zammad.com/api/v1/x#frag",
+            "https://acme.zammad.com/api/v1/x y",
+            "https://b.example@evil.example/",
         ] {
-            let why = outside_endpoints(&zammad, &[request(refused)]).expect(refused);
-            assert!(why.contains(refused) && why.contains("not under"), "{why}");
+            let why = refused(&zammad, &[request(outside)]).expect(outside);
+            assert!(why.contains("not under"), "{why}");
+            assert!(
+                !why.contains("b.example,"),
+                "the endpoints are not named: {why}"
+            );
         }
         let none = adapter(&[]);
         assert!(
-            outside_endpoints(&none, &[request("https://acme.zammad.com/api/v1/x")])
+            refused(&none, &[request("https://acme.zammad.com/api/v1/x")])
                 .unwrap()
                 .contains("has no endpoints")
         );
+        for header in [
+            "Host",
+            "content-length",
+            "Transfer-Encoding",
+            "Proxy-Authorization",
+        ] {
+            let mut smuggled = request("https://acme.zammad.com/api/v1/tickets/7");
+            smuggled.headers.push(Header {
+                name: header.into(),
+                value: "x".into(),
+            });
+            let why = refused(&zammad, &[smuggled]).expect(header);
+            assert!(why.contains(&format!("`{header}` header")), "{why}");
+        }
     }
 
     #[test]

@@ -359,7 +359,7 @@ fn render_back(
             .render_actions(&component, env, &request, now, &shared.config.limits);
     audit::measure(&mut entry, &report, started.elapsed());
     let items = match report.result {
-        Ok(requests) => match outbound::outside_endpoints(&installed, &requests) {
+        Ok(requests) => match outbound::refused(&installed, &requests) {
             Some(why) => {
                 tracing::warn!(adapter, %why, "rendered request refused");
                 entry.error = Some(not_sent(why));

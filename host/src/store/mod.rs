@@ -115,8 +115,8 @@ pub struct InstalledPlugin {
     pub enabled: bool,
     pub updated_at: DateTime<Utc>,
     /// A channel adapter's inbound address: the unguessable last segment of
-    /// `/v1/inbound/{address}`, where its platform posts webhooks (32 random bytes,
-    /// base64url). Given when an adapter is installed; none for other plugins.
+    /// `/v1/inbound/{address}`, where its platform posts webhooks (256 random bits,
+    /// 64 hex digits). Given when an adapter is installed; none for other plugins.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbound_address: Option<String>,
     /// A channel adapter's endpoints: the URL prefixes (e.g.
@@ -130,7 +130,14 @@ impl InstalledPlugin {
     /// Whether `url` is under one of the plugin's endpoints: it starts with one of
     /// them, and an endpoint that does not end in `/` is followed by `/`, `?` or
     /// nothing, so that `https://a.example` does not admit `https://a.example.evil`.
+    /// A URL that a server could read as another place than its text says is never
+    /// under any endpoint: one with credentials before its host (`user@`), a dot
+    /// segment (`/../`, `/./`), an encoded dot, slash or backslash (`%2e`, `%2f`,
+    /// `%5c`), a backslash, a fragment, white space or a control character.
     pub fn allows(&self, url: &str) -> bool {
+        if !plain_url(url) {
+            return false;
+        }
         self.endpoints.iter().any(|endpoint| {
             url.strip_prefix(endpoint.as_str()).is_some_and(|rest| {
                 endpoint.ends_with('/')
@@ -140,6 +147,26 @@ impl InstalledPlugin {
             })
         })
     }
+}
+
+/// Whether `url` says plainly where it goes (see [`InstalledPlugin::allows`]).
+fn plain_url(url: &str) -> bool {
+    let Some(rest) = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    let (authority, path) = rest.split_at(rest.find(['/', '?']).unwrap_or(rest.len()));
+    let path = path.split('?').next().unwrap_or_default();
+    let lower = url.to_ascii_lowercase();
+    !authority.contains('@')
+        && !url.contains(['\\', '#'])
+        && !url.chars().any(|c| c.is_whitespace() || c.is_control())
+        && !["%2e", "%2f", "%5c"].iter().any(|e| lower.contains(e))
+        && !path
+            .split('/')
+            .any(|segment| segment == "." || segment == "..")
 }
 
 /// Where inbound deliveries of an adapter are dealt with: one conversation on the
@@ -458,6 +485,9 @@ pub trait Store: Send + Sync + 'static {
         delivery: &InboundDelivery,
         received_at: Timestamp,
     ) -> StoreResult<InboundEnqueued>;
+    /// Whether an event of id `event_id` was accepted from outside for the tenant
+    /// (see [`Store::enqueue_event`]). O(log n).
+    fn event_seen(&self, tenant: &str, event_id: &str) -> StoreResult<bool>;
     /// The ticket an adapter's conversation is linked to. O(log n).
     fn linked_ticket(
         &self,

@@ -781,7 +781,7 @@ impl Store for SledStore {
 
     fn delete_plugin(&self, tenant: &str, name: &str) -> StoreResult<bool> {
         let k = key(&[tenant, name]);
-        (&self.plugins, &self.inbound)
+        let removed = (&self.plugins, &self.inbound)
             .transaction(|(plugins, inbound)| {
                 let Some(old) = plugins.remove(k.as_slice())? else {
                     return Ok(false);
@@ -793,7 +793,20 @@ impl Store for SledStore {
                 }
                 Ok(true)
             })
-            .map_err(tx_error)
+            .map_err(tx_error)?;
+        // An adapter's conversation links and refusals go with it: a plugin
+        // installed again under the name (for another account, say) starts afresh.
+        // O(k log n) in what it had, at removal only.
+        for tree in [&self.links, &self.inbound_refusals] {
+            for entry in tree.scan_prefix(prefix(&[tenant, name])) {
+                let (stale, _) = entry.map_err(backend)?;
+                tree.remove(stale).map_err(backend)?;
+            }
+        }
+        self.meta
+            .remove(key(&["inbound_refusal_next", tenant, name]))
+            .map_err(backend)?;
+        Ok(removed)
     }
 
     fn plugin_storage_get(
@@ -955,6 +968,12 @@ impl Store for SledStore {
                 },
             )
             .map_err(tx_error)
+    }
+
+    fn event_seen(&self, tenant: &str, event_id: &str) -> StoreResult<bool> {
+        self.event_ids
+            .contains_key(key(&[tenant, event_id]))
+            .map_err(backend)
     }
 
     fn linked_ticket(
@@ -1638,6 +1657,143 @@ mod tests {
             counts,
             "plugin_storage_counts"
         );
+    }
+
+    #[test]
+    fn an_inbound_delivery_is_stored_whole_once_and_its_links_go_with_its_adapter() {
+        use crate::store::{InboundDelivery, InboundEnqueued, InboundGroup};
+        let dir = scratch("inbound");
+        let store = SledStore::open(&dir).unwrap();
+        let created = |id: &str, ticket: &str| Event {
+            id: id.to_string(),
+            kind: crate::model::EventKind::TicketCreated,
+            ticket: Some(ticket_of(ticket)),
+            occurred_at: at(1),
+        };
+        fn ticket_of(id: &str) -> Ticket {
+            super::tests::ticket(id, 1, TicketStatus::New, &[("whatsapp", "336")])
+        }
+        let delivery = InboundDelivery {
+            adapter: "wa".into(),
+            delivery_id: Some("d-1".into()),
+            groups: vec![
+                InboundGroup {
+                    id: "wa:message:m1".into(),
+                    events: vec![created("wa:message:m1", "tk-1")],
+                    link: Some(("identity:x".into(), "tk-1".into())),
+                },
+                InboundGroup {
+                    id: "wa:message:m2".into(),
+                    events: vec![created("wa:message:m2", "tk-2")],
+                    link: None,
+                },
+            ],
+            storage_writes: vec![("wa".into(), "k".into(), Some(b"v".to_vec()))],
+        };
+        let InboundEnqueued::Stored { events, duplicates } =
+            store.enqueue_inbound("acme", &delivery, at(2)).unwrap()
+        else {
+            panic!("a new delivery is stored")
+        };
+        assert_eq!((events.len(), duplicates), (2, 0));
+        assert_eq!(
+            store
+                .linked_ticket("acme", "wa", "identity:x")
+                .unwrap()
+                .as_deref(),
+            Some("tk-1")
+        );
+        assert!(store.event_seen("acme", "wa:message:m2").unwrap());
+        assert_eq!(store.plugin_storage_count("acme", "wa").unwrap(), 1);
+        // The same delivery id: nothing at all, the storage write included.
+        let mut again = delivery.clone();
+        again.storage_writes = vec![("wa".into(), "k2".into(), Some(b"v".to_vec()))];
+        assert_eq!(
+            store.enqueue_inbound("acme", &again, at(3)).unwrap(),
+            InboundEnqueued::Duplicate
+        );
+        assert_eq!(store.plugin_storage_count("acme", "wa").unwrap(), 1);
+        // Another delivery id, the same messages: each group once.
+        again.delivery_id = Some("d-2".into());
+        again.storage_writes.clear();
+        assert_eq!(
+            store.enqueue_inbound("acme", &again, at(3)).unwrap(),
+            InboundEnqueued::Stored {
+                events: Vec::new(),
+                duplicates: 2
+            }
+        );
+        // Another tenant's delivery of the same ids is its own.
+        assert!(matches!(
+            store.enqueue_inbound("globex", &delivery, at(3)).unwrap(),
+            InboundEnqueued::Stored { duplicates: 0, .. }
+        ));
+        assert_eq!(store.pending_events().unwrap().len(), 4);
+        // The adapter's links and refusals leave with it.
+        let plugin: InstalledPlugin = serde_json::from_value(json!({
+            "name": "wa", "source": {"type": "reference", "name": "whatsapp"},
+            "version": "x", "config": "{}", "order": 0, "subscriptions": [],
+            "enabled": true, "updated_at": at(0), "inbound_address": "ab12"
+        }))
+        .unwrap();
+        store.put_plugin("acme", &plugin).unwrap();
+        assert_eq!(
+            store.inbound_target("ab12").unwrap(),
+            Some(("acme".to_string(), "wa".to_string()))
+        );
+        store
+            .record_inbound_refusal(
+                "acme",
+                "wa",
+                &InboundRefusal {
+                    at: at(4),
+                    status: 401,
+                    method: "POST".into(),
+                    path: "/".into(),
+                    reason: "rejected: no signature".into(),
+                },
+            )
+            .unwrap();
+        assert_eq!(store.inbound_refusals("acme", "wa").unwrap().len(), 1);
+        assert!(store.delete_plugin("acme", "wa").unwrap());
+        assert_eq!(store.inbound_target("ab12").unwrap(), None);
+        assert_eq!(
+            store.linked_ticket("acme", "wa", "identity:x").unwrap(),
+            None
+        );
+        assert!(store.inbound_refusals("acme", "wa").unwrap().is_empty());
+        assert_eq!(
+            store
+                .linked_ticket("globex", "wa", "identity:x")
+                .unwrap()
+                .as_deref(),
+            Some("tk-1"),
+            "another tenant's links stay"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn refusals_keep_the_last_hundred() {
+        let dir = scratch("refusals");
+        let store = SledStore::open(&dir).unwrap();
+        for n in 0..(INBOUND_REFUSALS_KEPT as i64 + 5) {
+            let refusal = InboundRefusal {
+                at: at(n),
+                status: 400,
+                method: "POST".into(),
+                path: "/".into(),
+                reason: format!("malformed: {n}"),
+            };
+            store
+                .record_inbound_refusal("acme", "wa", &refusal)
+                .unwrap();
+        }
+        let kept = store.inbound_refusals("acme", "wa").unwrap();
+        assert_eq!(kept.len(), INBOUND_REFUSALS_KEPT as usize);
+        assert_eq!(kept[0].reason, "malformed: 5");
+        assert_eq!(kept.last().unwrap().reason, "malformed: 104");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

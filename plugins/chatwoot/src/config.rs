@@ -16,8 +16,9 @@ pub struct Config {
     pub account_id: String,
     /// An access token of a Chatwoot user (Profile settings → Access token).
     pub api_access_token: String,
-    /// The webhook's secret; `None` accepts unsigned deliveries.
-    pub webhook_secret: Option<String>,
+    /// The webhook's secret (never empty): every delivery must carry a valid
+    /// `X-Chatwoot-Signature`.
+    pub webhook_secret: String,
     /// guichet agent name → Chatwoot user id.
     pub agents: BTreeMap<String, u64>,
     /// guichet group name → Chatwoot team id.
@@ -33,6 +34,7 @@ struct Raw {
     base_url: String,
     account_id: Value,
     api_access_token: String,
+    /// Required; read as optional so that its absence is a problem at its own path.
     #[serde(default)]
     webhook_secret: Option<String>,
     #[serde(default)]
@@ -122,14 +124,14 @@ impl Config {
         }
 
         let webhook_secret = match raw.webhook_secret {
-            Some(secret) if secret.is_empty() => {
+            Some(secret) if !secret.trim().is_empty() => secret,
+            _ => {
                 problems.push(Problem::new(
                     "/webhook_secret",
-                    "the webhook secret is empty; leave the key out to accept unsigned deliveries",
+                    "the webhook secret is missing or empty; copy the secret Chatwoot shows when the webhook is created (Settings → Integrations → Webhooks): deliveries without a valid X-Chatwoot-Signature are refused",
                 ));
-                None
+                String::new()
             }
-            other => other,
         };
 
         let mut ids = |section: &str, map: BTreeMap<String, Value>| -> BTreeMap<String, u64> {
@@ -253,12 +255,36 @@ mod tests {
     #[test]
     fn optional_keys_may_be_left_out() {
         let config = Config::parse(
-            r#"{"base_url":"http://localhost:3000","account_id":"7","api_access_token":"t"}"#,
+            r#"{"base_url":"http://localhost:3000","account_id":"7","api_access_token":"t",
+                "webhook_secret":"s"}"#,
         )
         .unwrap();
-        assert_eq!(config.webhook_secret, None);
+        assert_eq!(config.webhook_secret, "s");
         assert!(config.agents.is_empty());
+        assert_eq!(config.api_user_id, None);
         assert_eq!(config.account_id, "7");
+    }
+
+    #[test]
+    fn the_webhook_secret_is_required() {
+        for secret in [
+            "",
+            r#","webhook_secret":null"#,
+            r#","webhook_secret":"""#,
+            r#","webhook_secret":" ""#,
+        ] {
+            let problems = Config::parse(&format!(
+                r#"{{"base_url":"http://localhost:3000","account_id":"7","api_access_token":"t"{secret}}}"#
+            ))
+            .unwrap_err();
+            assert_eq!(problems.len(), 1, "{problems:?}");
+            assert_eq!(problems[0].path, "/webhook_secret");
+            assert!(
+                problems[0].message.contains("when the webhook is created"),
+                "{}",
+                problems[0].message
+            );
+        }
     }
 
     #[test]
@@ -285,7 +311,8 @@ mod tests {
     #[test]
     fn refuses_unknown_keys() {
         let problems = Config::parse(
-            r#"{"base_url":"https://x.example","account_id":1,"api_access_token":"t","secret":"x"}"#,
+            r#"{"base_url":"https://x.example","account_id":1,"api_access_token":"t","secret":"x",
+                "webhook_secret":"s"}"#,
         )
         .unwrap_err();
         assert_eq!(problems.len(), 1);

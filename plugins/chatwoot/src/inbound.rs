@@ -30,17 +30,20 @@ use crate::time;
 /// The custom field holding the conversation's number as Chatwoot shows it.
 pub const DISPLAY_ID_FIELD: &str = "chatwoot_display_id";
 
-/// Checks and reads one webhook delivery. `now_ms` (the host's receive time) dates
-/// what the payload leaves undated.
+/// Checks and reads one webhook delivery: one without a valid signature is refused
+/// before anything is read. `now_ms` (the host's receive time) dates what the payload
+/// leaves undated.
 pub fn handle(
     config: &Config,
     headers: &[(String, String)],
     body: &[u8],
     now_ms: i64,
 ) -> Result<Batch, Error> {
-    if let Some(secret) = &config.webhook_secret {
-        signature::verify(secret, headers, body).map_err(Error::Rejected)?;
+    if config.webhook_secret.is_empty() {
+        // `Config::parse` refuses an empty secret; never treat one as "no check".
+        return Err(Error::Rejected("no webhook secret configured".into()));
     }
+    signature::verify(&config.webhook_secret, headers, body).map_err(Error::Rejected)?;
     let delivery_id = signature::header(headers, signature::DELIVERY_HEADER)
         .filter(|v| !v.is_empty())
         .map(str::to_string);
@@ -532,19 +535,38 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn config(secret: Option<&str>) -> Config {
-        let mut c = json!({
+    const SECRET: &str = "s";
+
+    fn config() -> Config {
+        let c = json!({
             "base_url": "https://chatwoot.example.com",
             "account_id": 1,
             "api_access_token": "TEST-TOKEN",
+            "webhook_secret": SECRET,
             "agents": {"marie": 12},
             "teams": {"billing/L1": 3},
             "api_user_id": 99
         });
-        if let Some(s) = secret {
-            c["webhook_secret"] = json!(s);
-        }
         Config::parse(&c.to_string()).unwrap()
+    }
+
+    /// `headers` with `X-Chatwoot-Timestamp` and `X-Chatwoot-Signature` for `body`
+    /// added, as Chatwoot signs a delivery.
+    fn signed(mut headers: Vec<(String, String)>, ts: &str, body: &[u8]) -> Vec<(String, String)> {
+        use hmac::{Hmac, Mac};
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
+        mac.update(ts.as_bytes());
+        mac.update(b".");
+        mac.update(body);
+        let hex: String = mac
+            .finalize()
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        headers.push((signature::TIMESTAMP_HEADER.into(), ts.into()));
+        headers.push((signature::SIGNATURE_HEADER.into(), format!("sha256={hex}")));
+        headers
     }
 
     fn contact() -> Value {
@@ -573,7 +595,7 @@ mod tests {
     }
 
     fn read(body: &[u8]) -> Batch {
-        handle(&config(None), &[], body, 7).unwrap()
+        handle(&config(), &signed(Vec::new(), "1773134100", body), body, 7).unwrap()
     }
 
     fn only_message(batch: Batch) -> InboundMessage {
@@ -694,7 +716,8 @@ mod tests {
             {"priority": {"previous_value": null, "current_value": "high"}}
         ]);
         let headers = vec![("x-chatwoot-delivery".to_string(), "d-1".to_string())];
-        let batch = handle(&config(None), &headers, conv.to_string().as_bytes(), 7).unwrap();
+        let body = conv.to_string().into_bytes();
+        let batch = handle(&config(), &signed(headers, "1773134100", &body), &body, 7).unwrap();
         assert_eq!(batch.delivery_id.as_deref(), Some("d-1"));
         let [Item::TicketUpdate(u)] = batch.items.as_slice() else {
             panic!("{:?}", batch.items)
@@ -765,7 +788,7 @@ mod tests {
         ] {
             assert!(
                 matches!(
-                    handle(&config(None), &[], body, 0),
+                    handle(&config(), &signed(Vec::new(), "0", body), body, 0),
                     Err(Error::Malformed(_))
                 ),
                 "{}",
@@ -775,17 +798,30 @@ mod tests {
     }
 
     #[test]
-    fn the_secret_makes_the_signature_required() {
+    fn the_signature_is_required() {
         let body = message_created("incoming", contact(), false);
         assert!(matches!(
-            handle(&config(Some("s")), &[], &body, 0),
+            handle(&config(), &[], &body, 0),
+            Err(Error::Rejected(_))
+        ));
+        // Signed for another body, or with another timestamp than the one sent.
+        let mut wrong = signed(Vec::new(), "1773134100", b"{}");
+        assert!(matches!(
+            handle(&config(), &wrong, &body, 0),
+            Err(Error::Rejected(_))
+        ));
+        wrong = signed(Vec::new(), "1773134100", &body);
+        wrong[0].1 = "1773134101".into();
+        assert!(matches!(
+            handle(&config(), &wrong, &body, 0),
             Err(Error::Rejected(_))
         ));
         // Even a malformed body is refused for its signature first.
         assert!(matches!(
-            handle(&config(Some("s")), &[], b"{", 0),
+            handle(&config(), &[], b"{", 0),
             Err(Error::Rejected(_))
         ));
+        assert!(handle(&config(), &signed(Vec::new(), "0", &body), &body, 0).is_ok());
     }
 
     #[test]

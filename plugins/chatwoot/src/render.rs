@@ -176,7 +176,7 @@ mod tests {
     fn config() -> Config {
         Config::parse(
             r#"{"base_url":"https://chatwoot.example.com/","account_id":1,
-                "api_access_token":"TEST-TOKEN","agents":{"marie":12},
+                "api_access_token":"TEST-TOKEN","webhook_secret":"s","agents":{"marie":12},
                 "teams":{"billing/L1":3}}"#,
         )
         .unwrap()

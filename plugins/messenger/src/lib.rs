@@ -3,13 +3,14 @@
 //! Inbound: Meta's verification handshake, then Page notifications signed with
 //! `X-Hub-Signature-256`; each message a person sends to the Page becomes a message on
 //! their open Messenger ticket. Outbound: public replies go out through the Send API.
-//! The pieces: `webhook.rs` (handshake, signature), `messages.rs` (notifications),
-//! `replies.rs` (requests), `config.rs`. See `plugins/messenger/README.md`.
+//! The pieces: `messages.rs` (notifications), `replies.rs` (requests), `config.rs`
+//! (Messenger's keys); what every Meta adapter does (handshake, signature, the
+//! configuration's reading) is in the `meta-webhooks` crate, and this file maps it to
+//! the WIT types. See `plugins/messenger/README.md`.
 
 mod config;
 mod messages;
 mod replies;
-mod webhook;
 
 wit_bindgen::generate!({
     path: "../../wit/v0.3.0",
@@ -17,23 +18,19 @@ wit_bindgen::generate!({
 });
 
 use exports::guichet::plugin::adapter::{
-    AdapterError, Guest, InboundBatch, IncomingRequest, Outbound, OutgoingRequest,
+    AdapterError, Guest, Header, HttpAnswer, InboundBatch, IncomingRequest, Outbound,
+    OutgoingRequest,
 };
 use exports::guichet::plugin::config_check::{self, ConfigProblem};
 use guichet::plugin::types::Channel;
 use guichet::plugin::{config as host_config, log};
+use meta_webhooks::Incoming;
 
 struct Messenger;
 
 /// The configuration, or why the adapter cannot work with it.
 fn config() -> Result<config::Config, String> {
-    config::Config::parse(&host_config::get()).map_err(|problems| {
-        let list: Vec<String> = problems
-            .iter()
-            .map(|p| format!("{} {}", p.path, p.message))
-            .collect();
-        format!("invalid messenger configuration: {}", list.join("; "))
-    })
+    config::Config::load(&host_config::get(), &config::KEYS)
 }
 
 impl Guest for Messenger {
@@ -49,7 +46,7 @@ impl Guest for Messenger {
                 log::Level::Warn,
                 &format!(
                     "{elsewhere} message(s) to another Page than {} ignored",
-                    config.page_id
+                    config.node_id
                 ),
             );
         }
@@ -68,9 +65,28 @@ fn handle(
     config: &config::Config,
     request: &IncomingRequest,
 ) -> Result<(InboundBatch, usize), AdapterError> {
-    match request.method.as_str() {
-        "GET" => {
-            let answer = webhook::handshake(&request.path, &config.verify_token)?;
+    let headers = request
+        .headers
+        .iter()
+        .map(|header| (header.name.as_str(), header.value.as_str()));
+    let incoming = meta_webhooks::accept(
+        &request.method,
+        &request.path,
+        headers,
+        &request.body,
+        config,
+    )
+    .map_err(AdapterError::Rejected)?;
+    match incoming {
+        Incoming::Verification { challenge } => {
+            let answer = HttpAnswer {
+                status: 200,
+                headers: vec![Header {
+                    name: "content-type".into(),
+                    value: meta_webhooks::webhook::CHALLENGE_CONTENT_TYPE.into(),
+                }],
+                body: challenge.into_bytes(),
+            };
             let batch = InboundBatch {
                 delivery_id: None,
                 items: Vec::new(),
@@ -78,9 +94,8 @@ fn handle(
             };
             Ok((batch, 0))
         }
-        "POST" => {
-            webhook::verify_signature(&request.headers, &request.body, &config.app_secret)?;
-            let (items, elsewhere) = messages::read(&request.body, &config.page_id)?;
+        Incoming::Notification { body } => {
+            let (items, elsewhere) = messages::read(body, &config.node_id)?;
             // Meta sends no delivery id: messages are told apart by their mid.
             let batch = InboundBatch {
                 delivery_id: None,
@@ -89,16 +104,13 @@ fn handle(
             };
             Ok((batch, elsewhere))
         }
-        other => Err(AdapterError::Rejected(format!(
-            "{other} is not a method Meta's webhooks use"
-        ))),
     }
 }
 
 /// Every problem of a configuration, before it is set: the reading each call does.
 impl config_check::Guest for Messenger {
     fn check_config(config: String) -> Vec<ConfigProblem> {
-        match config::Config::parse(&config) {
+        match config::parse(&config) {
             Ok(_) => Vec::new(),
             Err(problems) => problems
                 .into_iter()
@@ -112,6 +124,3 @@ impl config_check::Guest for Messenger {
 }
 
 export!(Messenger);
-
-#[cfg(test)]
-mod fixtures;

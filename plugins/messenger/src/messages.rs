@@ -12,12 +12,6 @@ use crate::exports::guichet::plugin::adapter::{AdapterError, Inbound, InboundMes
 use crate::guichet::plugin::types::{AuthorRole, Channel, Identity, IdentityKind, Requester};
 
 #[derive(Deserialize)]
-struct Notification {
-    object: String,
-    entry: Vec<Entry>,
-}
-
-#[derive(Deserialize)]
 struct Entry {
     id: String,
     time: Option<i64>,
@@ -58,17 +52,11 @@ struct Attachment {
 /// are left out (their count is returned as the second value, for the log): replies
 /// to them would need that Page's token.
 pub fn read(body: &[u8], page_id: &str) -> Result<(Vec<Inbound>, usize), AdapterError> {
-    let notification: Notification = serde_json::from_slice(body)
-        .map_err(|e| AdapterError::Malformed(format!("not a Messenger notification: {e}")))?;
-    if notification.object != "page" {
-        return Err(AdapterError::Malformed(format!(
-            "object `{}` is not page",
-            notification.object
-        )));
-    }
+    let entries: Vec<Entry> = meta_webhooks::notification::entries(body, "page", "Messenger")
+        .map_err(AdapterError::Malformed)?;
     let mut items = Vec::new();
     let mut elsewhere = 0;
-    for entry in &notification.entry {
+    for entry in &entries {
         for event in &entry.messaging {
             let Some(message) = event.message.as_ref().filter(|message| !message.is_echo) else {
                 continue;

@@ -44,13 +44,10 @@ pub fn render(config: &Config, outbound: &Outbound) -> Result<Vec<OutgoingReques
                 outbound.ticket.id
             ))
         })?;
-    let url = format!(
-        "{}/{}/{}/messages",
-        config.graph_base_url, config.api_version, config.page_id
-    );
+    let url = config.messages_url();
     Ok(replies
         .into_iter()
-        .flat_map(|body| pieces(body, MAX_TEXT))
+        .flat_map(|body| meta_webhooks::pieces(body, MAX_TEXT))
         .map(|text| {
             let body = json!({
                 "recipient": { "id": psid },
@@ -60,42 +57,18 @@ pub fn render(config: &Config, outbound: &Outbound) -> Result<Vec<OutgoingReques
             OutgoingRequest {
                 method: "POST".into(),
                 url: url.clone(),
-                headers: vec![
-                    header(
-                        "authorization",
-                        &format!("Bearer {}", config.page_access_token),
-                    ),
-                    header("content-type", "application/json"),
-                ],
+                headers: config
+                    .send_headers()
+                    .into_iter()
+                    .map(|(name, value)| Header {
+                        name: name.into(),
+                        value,
+                    })
+                    .collect(),
                 body: body.to_string().into_bytes(),
             }
         })
         .collect())
-}
-
-/// `text` cut into pieces of at most `max` characters, at a white space when there is
-/// one, so that a long reply goes out as several messages rather than not at all.
-fn pieces(text: &str, max: usize) -> Vec<&str> {
-    let mut pieces = Vec::new();
-    let mut rest = text;
-    while let Some((cut, _)) = rest.char_indices().nth(max) {
-        let at = rest[..cut]
-            .rfind(char::is_whitespace)
-            .filter(|&at| at > 0)
-            .unwrap_or(cut);
-        pieces.push(rest[..at].trim_end());
-        rest = rest[at..].trim_start();
-    }
-    pieces.push(rest);
-    pieces.retain(|piece| !piece.is_empty());
-    pieces
-}
-
-fn header(name: &str, value: &str) -> Header {
-    Header {
-        name: name.into(),
-        value: value.into(),
-    }
 }
 
 #[cfg(test)]
@@ -106,7 +79,7 @@ mod tests {
     };
 
     fn config() -> Config {
-        Config::parse(
+        crate::config::parse(
             r#"{"app_secret":"s","verify_token":"v","page_access_token":"PAGE-TOKEN","page_id":"682498302938465"}"#,
         )
         .unwrap()
@@ -243,6 +216,5 @@ mod tests {
             })
             .collect();
         assert_eq!(texts, ["a".repeat(1990), "b".repeat(30)]);
-        assert_eq!(pieces("ééé", 2), ["éé", "é"]);
     }
 }

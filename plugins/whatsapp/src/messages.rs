@@ -13,12 +13,6 @@ use crate::exports::guichet::plugin::adapter::{AdapterError, Inbound, InboundMes
 use crate::guichet::plugin::types::{AuthorRole, Channel, Identity, IdentityKind, Requester};
 
 #[derive(Deserialize)]
-struct Notification {
-    object: String,
-    entry: Vec<Entry>,
-}
-
-#[derive(Deserialize)]
 struct Entry {
     #[serde(default)]
     changes: Vec<Change>,
@@ -122,21 +116,12 @@ struct Reaction {
 /// of the account than `phone_number_id` are left out (returned as the second value,
 /// for the log): replies to them could only go out from the wrong number.
 pub fn read(body: &[u8], phone_number_id: &str) -> Result<(Vec<Inbound>, usize), AdapterError> {
-    let notification: Notification = serde_json::from_slice(body)
-        .map_err(|e| AdapterError::Malformed(format!("not a WhatsApp notification: {e}")))?;
-    if notification.object != "whatsapp_business_account" {
-        return Err(AdapterError::Malformed(format!(
-            "object `{}` is not whatsapp_business_account",
-            notification.object
-        )));
-    }
+    let entries: Vec<Entry> =
+        meta_webhooks::notification::entries(body, "whatsapp_business_account", "WhatsApp")
+            .map_err(AdapterError::Malformed)?;
     let mut items = Vec::new();
     let mut elsewhere = 0;
-    for change in notification
-        .entry
-        .into_iter()
-        .flat_map(|entry| entry.changes)
-    {
+    for change in entries.into_iter().flat_map(|entry| entry.changes) {
         if change.field != "messages" {
             continue;
         }

@@ -37,13 +37,10 @@ pub fn render(config: &Config, outbound: &Outbound) -> Result<Vec<OutgoingReques
             outbound.ticket.id
         ))
     })?;
-    let url = format!(
-        "{}/{}/{}/messages",
-        config.graph_base_url, config.api_version, config.phone_number_id
-    );
+    let url = config.messages_url();
     Ok(replies
         .into_iter()
-        .flat_map(|body| pieces(body, MAX_TEXT))
+        .flat_map(|body| meta_webhooks::pieces(body, MAX_TEXT))
         .map(|text| {
             let body = json!({
                 "messaging_product": "whatsapp",
@@ -55,10 +52,14 @@ pub fn render(config: &Config, outbound: &Outbound) -> Result<Vec<OutgoingReques
             OutgoingRequest {
                 method: "POST".into(),
                 url: url.clone(),
-                headers: vec![
-                    header("authorization", &format!("Bearer {}", config.access_token)),
-                    header("content-type", "application/json"),
-                ],
+                headers: config
+                    .send_headers()
+                    .into_iter()
+                    .map(|(name, value)| Header {
+                        name: name.into(),
+                        value,
+                    })
+                    .collect(),
                 body: body.to_string().into_bytes(),
             }
         })
@@ -83,38 +84,13 @@ fn recipient(requester: &Requester) -> Option<String> {
         .filter(|id: &String| !id.is_empty())
 }
 
-/// `text` cut into pieces of at most `max` characters, at a white space when there is
-/// one, so that a long reply goes out as several messages rather than not at all.
-fn pieces(text: &str, max: usize) -> Vec<&str> {
-    let mut pieces = Vec::new();
-    let mut rest = text;
-    while let Some((cut, _)) = rest.char_indices().nth(max) {
-        let at = rest[..cut]
-            .rfind(char::is_whitespace)
-            .filter(|&at| at > 0)
-            .unwrap_or(cut);
-        pieces.push(rest[..at].trim_end());
-        rest = rest[at..].trim_start();
-    }
-    pieces.push(rest);
-    pieces.retain(|piece| !piece.is_empty());
-    pieces
-}
-
-fn header(name: &str, value: &str) -> Header {
-    Header {
-        name: name.into(),
-        value: value.into(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::guichet::plugin::types::{Identity, Priority, Reply, Ticket, TicketStatus};
 
     fn config() -> Config {
-        Config::parse(
+        crate::config::parse(
             r#"{"app_secret":"s","verify_token":"v","access_token":"TOKEN","phone_number_id":"106540352242922"}"#,
         )
         .unwrap()
@@ -260,12 +236,5 @@ mod tests {
             bodies,
             ["first".to_string(), "a".repeat(4000), "b".repeat(200)]
         );
-    }
-
-    #[test]
-    fn pieces_are_cut_on_characters_not_bytes() {
-        assert_eq!(pieces("ééé", 2), ["éé", "é"]);
-        assert_eq!(pieces("ab cd ef", 5), ["ab", "cd ef"]);
-        assert_eq!(pieces("short", 10), ["short"]);
     }
 }

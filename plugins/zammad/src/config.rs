@@ -9,7 +9,8 @@ use crate::guichet::plugin::types::{Priority, TicketStatus};
 
 /// The configuration as written. Unknown keys are refused so that a typo
 /// (`signature_tokn`) is reported when the configuration is set, not discovered when
-/// every delivery is accepted unsigned.
+/// every delivery is refused. `signature_token` is read as optional only so that its
+/// absence is reported with the other problems, at its own path.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawConfig {
@@ -36,9 +37,9 @@ pub struct Config {
     pub base_url: String,
     /// The API access token requests are sent with (`Authorization: Token token=…`).
     pub api_token: String,
-    /// The webhook's HMAC-SHA1 signature token; when set, every delivery must carry a
-    /// valid `X-Hub-Signature`.
-    pub signature_token: Option<String>,
+    /// The webhook's HMAC-SHA1 signature token (never empty): every delivery must carry
+    /// a valid `X-Hub-Signature`.
+    pub signature_token: String,
     /// The login of the user the API token belongs to: articles it wrote are guichet's
     /// own replies and notes, not read back.
     pub api_user: Option<String>,
@@ -137,9 +138,33 @@ fn default_priority_out(priority: Priority) -> &'static str {
     }
 }
 
+/// What is wrong with a configuration: a JSON Pointer to the key (empty for the
+/// whole document) and a message naming the problem.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub path: String,
+    pub message: String,
+}
+
+impl Problem {
+    fn new(path: &str, message: impl Into<String>) -> Problem {
+        Problem {
+            path: path.to_string(),
+            message: message.into(),
+        }
+    }
+}
+
+impl From<String> for Problem {
+    /// A problem with the configuration as a whole.
+    fn from(message: String) -> Problem {
+        Problem::new("", message)
+    }
+}
+
 impl Config {
-    /// Reads the configuration JSON; the error names what is wrong.
-    pub fn parse(text: &str) -> Result<Config, String> {
+    /// Reads the configuration JSON; the error names what is wrong, and where.
+    pub fn parse(text: &str) -> Result<Config, Problem> {
         let raw: RawConfig =
             serde_json::from_str(text).map_err(|e| format!("invalid zammad configuration: {e}"))?;
         let base_url = raw.base_url.trim().trim_end_matches('/').to_string();
@@ -149,14 +174,24 @@ impl Config {
             return Err(format!(
                 "invalid zammad configuration: base_url `{}` must be an http(s) URL such as https://helpdesk.example.com",
                 raw.base_url
-            ));
+            )
+            .into());
         }
         let api_token = raw.api_token.trim().to_string();
         if api_token.is_empty() {
-            return Err(
+            return Err(Problem::from(
                 "invalid zammad configuration: api_token is empty; create an access token in Zammad (Profile > Token Access) with ticket.agent".to_string(),
-            );
+            ));
         }
+        let signature_token = match raw.signature_token {
+            Some(token) if !token.trim().is_empty() => token,
+            _ => {
+                return Err(Problem::new(
+                    "/signature_token",
+                    "invalid zammad configuration: signature_token is missing or empty; set it to the webhook's \"HMAC SHA1 Signature Token\" in Zammad (Manage > Webhook > the webhook), without which deliveries are refused",
+                ));
+            }
+        };
 
         let mut states_in: BTreeMap<String, TicketStatus> = DEFAULT_STATES_IN
             .iter()
@@ -201,7 +236,8 @@ impl Config {
             if name.is_empty() {
                 return Err(format!(
                     "invalid zammad configuration: priority_map: empty Zammad priority for `{priority}`"
-                ));
+                )
+                .into());
             }
             if let Some(entry) = priorities.iter_mut().find(|(p, _)| *p == parsed) {
                 entry.1 = name;
@@ -211,7 +247,7 @@ impl Config {
         Ok(Config {
             base_url,
             api_token,
-            signature_token: raw.signature_token.filter(|s| !s.is_empty()),
+            signature_token,
             api_user: raw
                 .api_user
                 .map(|u| u.trim().to_string())
@@ -267,7 +303,7 @@ mod tests {
     #[test]
     fn defaults_map_zammad_states_and_priorities() {
         let config =
-            Config::parse(r#"{"base_url": "https://helpdesk.example.com/", "api_token": "t"}"#)
+            Config::parse(r#"{"base_url": "https://helpdesk.example.com/", "api_token": "t", "signature_token": "s"}"#)
                 .unwrap();
         assert_eq!(config.base_url, "https://helpdesk.example.com");
         assert_eq!(config.status_of("closed"), Some(TicketStatus::Solved));
@@ -281,13 +317,13 @@ mod tests {
         assert_eq!(config.priority_for(Priority::Urgent), "3 high");
         assert_eq!(config.priority_of("3 high"), Some(Priority::High));
         assert_eq!(config.priority_of("1 low"), Some(Priority::Low));
-        assert!(config.signature_token.is_none());
+        assert_eq!(config.signature_token, "s");
     }
 
     #[test]
     fn admin_maps_override_defaults() {
         let config = Config::parse(
-            r#"{"base_url": "https://z.example.com", "api_token": "t",
+            r#"{"base_url": "https://z.example.com", "api_token": "t", "signature_token": "s",
                 "state_map": {"waiting for customer": "waiting_on_requester"},
                 "status_map": {"waiting_on_requester": "waiting for customer", "new": null},
                 "priority_map": {"urgent": "4 urgent"}}"#,
@@ -312,22 +348,40 @@ mod tests {
             r#"{"base_url": "https://z.example.com", "api_token": "t", "signature_tokn": "x"}"#,
         )
         .unwrap_err();
-        assert!(err.contains("signature_tokn"), "{err}");
+        assert!(err.message.contains("signature_tokn"), "{err:?}");
         let err = Config::parse(r#"{"base_url": "z.example.com", "api_token": "t"}"#).unwrap_err();
-        assert!(err.contains("base_url"), "{err}");
+        assert!(err.message.contains("base_url"), "{err:?}");
         let err = Config::parse(
-            r#"{"base_url": "https://z", "api_token": "t", "priority_map": {"urgnet": "4"}}"#,
+            r#"{"base_url": "https://z", "api_token": "t", "signature_token": "s", "priority_map": {"urgnet": "4"}}"#,
         )
         .unwrap_err();
-        assert!(err.contains("urgnet"), "{err}");
+        assert!(err.message.contains("urgnet"), "{err:?}");
         let err = Config::parse(
-            r#"{"base_url": "https://z", "api_token": "t", "state_map": {"x": "pending"}}"#,
+            r#"{"base_url": "https://z", "api_token": "t", "signature_token": "s", "state_map": {"x": "pending"}}"#,
         )
         .unwrap_err();
-        assert!(err.contains("pending"), "{err}");
+        assert!(err.message.contains("pending"), "{err:?}");
         let err = Config::parse("{}").unwrap_err();
-        assert!(err.contains("base_url"), "{err}");
+        assert!(err.message.contains("base_url"), "{err:?}");
         let err = Config::parse(r#"{"base_url": "https://z", "api_token": " "}"#).unwrap_err();
-        assert!(err.contains("api_token"), "{err}");
+        assert!(err.message.contains("api_token"), "{err:?}");
+    }
+
+    #[test]
+    fn the_signature_token_is_required() {
+        for config in [
+            r#"{"base_url": "https://z", "api_token": "t"}"#,
+            r#"{"base_url": "https://z", "api_token": "t", "signature_token": null}"#,
+            r#"{"base_url": "https://z", "api_token": "t", "signature_token": ""}"#,
+            r#"{"base_url": "https://z", "api_token": "t", "signature_token": "  "}"#,
+        ] {
+            let err = Config::parse(config).unwrap_err();
+            assert_eq!(err.path, "/signature_token", "{config}");
+            assert!(
+                err.message.contains("HMAC SHA1 Signature Token"),
+                "{}",
+                err.message
+            );
+        }
     }
 }

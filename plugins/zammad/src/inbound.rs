@@ -5,6 +5,8 @@
 //! article is `{}` when the change that fired the trigger added none), with the
 //! headers `X-Zammad-Trigger`, `X-Zammad-Delivery` (the job's id) and, when the
 //! webhook has a signature token, `X-Hub-Signature: sha1=<hex HMAC-SHA1 of the body>`.
+//! The configuration requires the token, so a delivery without a valid signature is
+//! always refused.
 //! Associations (`customer`, `owner`, `group`, `priority`, `created_by`...) are whole
 //! objects; `state` is the state's name.
 
@@ -36,15 +38,19 @@ fn header<'a>(headers: &'a [Header], name: &str) -> Option<&'a str> {
 }
 
 /// Checks `X-Hub-Signature` against the body with the configured token, in constant
-/// time. Without a configured token every delivery is accepted.
+/// time. A delivery without the header is refused.
 pub fn verify_signature(
     config: &Config,
     headers: &[Header],
     body: &[u8],
 ) -> Result<(), AdapterError> {
-    let Some(token) = &config.signature_token else {
-        return Ok(());
-    };
+    let token = &config.signature_token;
+    if token.is_empty() {
+        // `Config::parse` refuses an empty token; never treat one as "no check".
+        return Err(AdapterError::Rejected(
+            "no signature token configured".into(),
+        ));
+    }
     let signature = header(headers, "x-hub-signature")
         .ok_or_else(|| AdapterError::Rejected("missing X-Hub-Signature header".into()))?;
     let hex = signature
@@ -596,10 +602,12 @@ mod tests {
             handle(&config(), &missing, &body),
             Err(AdapterError::Rejected(_))
         ));
+        // Without a token the configuration is refused, so nothing is accepted unsigned.
         let unsigned =
             Config::parse(r#"{"base_url": "https://zammad.example.com", "api_token": "t"}"#)
-                .unwrap();
-        assert!(handle(&unsigned, &missing, &body).is_ok());
+                .unwrap_err();
+        assert_eq!(unsigned.path, "/signature_token");
+        assert!(handle(&config(), &headers(&body, "d-6"), &body).is_ok());
     }
 
     #[test]

@@ -28,9 +28,9 @@ struct Zammad;
 /// admin's problem, not the platform's: it is reported as `rejected` (nothing is
 /// stored) and logged.
 fn load_config() -> Result<config::Config, AdapterError> {
-    config::Config::parse(&host_config::get()).map_err(|message| {
-        log::log(log::Level::Error, &message);
-        AdapterError::Rejected(message)
+    config::Config::parse(&host_config::get()).map_err(|problem| {
+        log::log(log::Level::Error, &problem.message);
+        AdapterError::Rejected(problem.message)
     })
 }
 
@@ -64,9 +64,9 @@ impl config_check::Guest for Zammad {
     fn check_config(config: String) -> Vec<ConfigProblem> {
         match config::Config::parse(&config) {
             Ok(_) => Vec::new(),
-            Err(message) => vec![ConfigProblem {
-                path: String::new(),
-                message,
+            Err(problem) => vec![ConfigProblem {
+                path: problem.path,
+                message: problem.message,
             }],
         }
     }

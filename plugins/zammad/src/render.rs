@@ -268,7 +268,9 @@ mod tests {
     };
 
     fn config() -> Config {
-        Config::parse(r#"{"base_url": "https://zammad.example.com/", "api_token": "TEST-TOKEN"}"#)
+        Config::parse(
+            r#"{"base_url": "https://zammad.example.com/", "api_token": "TEST-TOKEN", "signature_token": "s"}"#,
+        )
             .unwrap()
     }
 
