@@ -156,9 +156,12 @@ impl<L: Lookup> Plan<'_, L> {
             self.duplicates += 1;
             return Ok(());
         }
+        // A ticket the tenant has: a reference to one not stored is no reference.
         let by_ref = match &m.ticket_ref {
-            Some(id) => self.open_ticket(id, &m.requester, m.author_role)?,
-            None => None,
+            Some(id) if self.lookup.ticket(id)?.is_some() => {
+                self.open_ticket(id, &m.requester, m.author_role)?
+            }
+            _ => None,
         };
         let target = match by_ref {
             Some(id) => Target::Existing(id),
@@ -675,6 +678,16 @@ mod tests {
         // The owner's own message still lands there.
         let found = run(&memory, vec![message(Some("77"), "m10", "999")]);
         assert_eq!(kinds(&found)[0].2, "tk-theirs");
+        // A reference to a ticket the tenant does not have is no reference.
+        let Inbound::Message(mut unknown) = message(None, "m11", "336") else {
+            unreachable!()
+        };
+        unknown.ticket_ref = Some("tk-unknown".into());
+        let found = run(&memory, vec![Inbound::Message(unknown)]);
+        assert_eq!(
+            kinds(&found),
+            [("wa:message:m11".into(), "ticket_created", "tk-1".into())]
+        );
     }
 
     #[test]
