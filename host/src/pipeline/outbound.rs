@@ -174,6 +174,7 @@ mod tests {
         for allowed in [
             "https://acme.zammad.com/api/v1/tickets/7",
             "https://acme.zammad.com/api/v1/tags/add?x=a%20b",
+            "https://acme.zammad.com/api/v1/search?query=a%2Fb%2e",
             "https://b.example",
             "https://b.example/x",
             "https://b.example?x=1",

@@ -132,8 +132,9 @@ impl InstalledPlugin {
     /// nothing, so that `https://a.example` does not admit `https://a.example.evil`.
     /// A URL that a server could read as another place than its text says is never
     /// under any endpoint: one with credentials before its host (`user@`), a dot
-    /// segment (`/../`, `/./`), an encoded dot, slash or backslash (`%2e`, `%2f`,
-    /// `%5c`), a backslash, a fragment, white space or a control character.
+    /// segment (`/../`, `/./`) or an encoded dot, slash or backslash (`%2e`, `%2f`,
+    /// `%5c`) in its path, a backslash, a fragment, white space or a control
+    /// character.
     pub fn allows(&self, url: &str) -> bool {
         if !plain_url(url) {
             return false;
@@ -158,8 +159,9 @@ fn plain_url(url: &str) -> bool {
         return false;
     };
     let (authority, path) = rest.split_at(rest.find(['/', '?']).unwrap_or(rest.len()));
+    // The query is the platform's to read: an encoded slash in a value is no path.
     let path = path.split('?').next().unwrap_or_default();
-    let lower = url.to_ascii_lowercase();
+    let lower = path.to_ascii_lowercase();
     !authority.contains('@')
         && !url.contains(['\\', '#'])
         && !url.chars().any(|c| c.is_whitespace() || c.is_control())
