@@ -731,6 +731,31 @@ pub struct OutgoingRequest {
     pub body: Body,
 }
 
+impl OutgoingRequest {
+    /// Headers an adapter may not set: they would change where or how a request
+    /// goes (`host`, proxies), or how its body is framed, which is the host's to say.
+    pub const FORBIDDEN_HEADERS: &'static [&'static str] = &[
+        "host",
+        "content-length",
+        "transfer-encoding",
+        "connection",
+        "keep-alive",
+        "te",
+        "trailer",
+        "upgrade",
+        "expect",
+    ];
+
+    /// The first header the request may not set (see
+    /// [`OutgoingRequest::FORBIDDEN_HEADERS`], and any `proxy-` header), if any.
+    pub fn forbidden_header(&self) -> Option<&Header> {
+        self.headers.iter().find(|h| {
+            let name = h.name.to_ascii_lowercase();
+            Self::FORBIDDEN_HEADERS.contains(&name.as_str()) || name.starts_with("proxy-")
+        })
+    }
+}
+
 /// Why an adapter refused a request, as the plugin said.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[serde(rename_all = "snake_case")]

@@ -436,9 +436,11 @@ fn attempt(
     let answer = match &item.request {
         Some(request) => {
             let adapter = item.webhook.strip_prefix("adapter:").unwrap_or_default();
-            let installed = store.plugin(&item.tenant, adapter)?;
+            let installed = store
+                .plugin(&item.tenant, adapter)?
+                .filter(|p| p.allows(&request.url) && request.forbidden_header().is_none());
             // The admin may have narrowed the endpoints since the request was made.
-            if !installed.is_some_and(|p| p.allows(&request.url)) {
+            let Some(installed) = installed else {
                 let error = format!(
                     "{} is no longer under adapter `{adapter}`'s endpoints, or the adapter \
                      was removed",
@@ -448,8 +450,12 @@ fn attempt(
                 item.last_error = Some(error);
                 store.dead_letter(&item)?;
                 return Ok(Attempted::Done);
-            }
-            send_request(agent, &item.id, request)
+            };
+            // Unique to this installation of the adapter (its address is random)
+            // and to the delivery, the same on every attempt.
+            let address = installed.inbound_address.as_deref().unwrap_or_default();
+            let key = format!("{}-{}", &address[..address.len().min(16)], item.id);
+            send_request(agent, &key, request)
         }
         None => {
             let Some(webhook) = store.webhook(&item.tenant, &item.webhook)? else {
@@ -514,12 +520,12 @@ fn attempt(
 }
 
 /// Sends a channel adapter's request as the adapter rendered it, with
-/// `Idempotency-Key: <id>` (the outbox item's id) unless the adapter set one: a
-/// request may be sent twice (an answer lost to the timeout), and a platform that
-/// honours the header drops the second.
+/// `Idempotency-Key: <key>` (the adapter's installation and the outbox item) unless
+/// the adapter set one: a request may be sent twice (an answer lost to the
+/// timeout), and a platform that honours the header drops the second.
 fn send_request(
     agent: &ureq::Agent,
-    id: &str,
+    key: &str,
     request: &OutgoingRequest,
 ) -> Result<ureq::http::Response<ureq::Body>, ureq::Error> {
     let mut builder = ureq::http::Request::builder()
@@ -534,7 +540,7 @@ fn send_request(
         .iter()
         .any(|h| h.name.eq_ignore_ascii_case("idempotency-key"))
     {
-        builder = builder.header("Idempotency-Key", id);
+        builder = builder.header("Idempotency-Key", key);
     }
     let request = builder
         .body(request.body.as_bytes().to_vec())

@@ -169,20 +169,24 @@ pub(super) async fn post_events(
     let now = state.clock.now();
     let wait = query.wait;
     let stored = tokio::spawn(async move {
-        let enqueued = tokio::task::spawn_blocking(move || {
+        // Each event is committed on its own: those committed before a failure are
+        // handed over all the same (their retry would be a duplicate, never run).
+        let (enqueued, failure) = tokio::task::spawn_blocking(move || {
             let mut results = Vec::with_capacity(events.len());
             for (n, event) in events.iter().enumerate() {
                 let key = idempotency_key
                     .as_ref()
                     .map(|k| if batch { format!("{k}#{n}") } else { k.clone() });
-                let result = store.enqueue_event(&tenant_id, event, key.as_deref(), now)?;
-                results.push((event.id.clone(), result));
+                match store.enqueue_event(&tenant_id, event, key.as_deref(), now) {
+                    Ok(result) => results.push((event.id.clone(), result)),
+                    Err(e) => return (results, Some(e)),
+                }
             }
-            store.flush()?;
-            Ok::<_, crate::store::StoreError>(results)
+            let failure = store.flush().err();
+            (results, failure)
         })
         .await
-        .map_err(Problem::internal)??;
+        .map_err(Problem::internal)?;
         let mut accepted = Vec::new();
         let mut waiting = Vec::new();
         for (event_id, result) in enqueued {
@@ -201,6 +205,11 @@ pub(super) async fn post_events(
                 seq,
                 duplicate,
             });
+        }
+        if let Some(e) = failure {
+            // Not acknowledged: the helpdesk sends them again, duplicates for those
+            // already handed over.
+            return Err(Problem::from(e));
         }
         Ok::<_, Problem>((accepted, waiting))
     });

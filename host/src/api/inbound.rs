@@ -26,7 +26,7 @@ use super::openapi::Name;
 use super::{ApiResult, AppState, Problem, TenantAdmin, answer, body_problem};
 use crate::model::{Body, Header, HttpAnswer, IncomingRequest};
 use crate::pipeline::EventOutcome;
-use crate::runtime::CallError;
+use crate::runtime::{CallError, CallReport};
 use crate::store::{InboundEnqueued, InboundRefusal};
 
 /// How long `?wait=true` waits for the plugins' decisions.
@@ -212,21 +212,25 @@ async fn store_delivery(
     request: IncomingRequest,
     wait: bool,
 ) -> ApiResult<Delivered> {
-    let pipeline = state.pipeline.clone();
     let now = state.clock.now();
-    let (t, read) = (tenant.clone(), request.clone());
-    let report =
-        tokio::task::spawn_blocking(move || pipeline.read_inbound(&t, &installed, &read, now))
-            .await
-            .map_err(Problem::internal)?;
-    let report = match report {
-        Ok(report) => report,
-        Err(e) => {
-            tracing::warn!(%tenant, adapter = %name, error = %e, "inbound adapter cannot be loaded");
-            let error = CallError::Plugin(format!("the adapter cannot be loaded: {e}"));
-            return Err(refuse(&state, &tenant, &name, error, &request));
-        }
-    };
+    let mut report = read(&state, &tenant, &name, &installed, &request, now).await?;
+    if let Err(error) = report.result {
+        // Refused without waiting for the platform's real deliveries.
+        return Err(refuse(&state, &tenant, &name, error, &request));
+    }
+
+    let _one_delivery = state.intake.lock(&tenant, &name).await;
+    // Removed, disabled or given a new address while this request was read: it is no
+    // longer for this adapter (nothing of it may outlive the removal).
+    let current = state.store.plugin(&tenant, &name)?;
+    if !current.is_some_and(|p| p.enabled && p.inbound_address == installed.inbound_address) {
+        return Err(Problem::not_found("no adapter has this inbound address"));
+    }
+    if !report.storage_writes.is_empty() {
+        // What the adapter wrote follows from what it read of its storage, which
+        // another delivery may have changed since: read again, under the lock.
+        report = read(&state, &tenant, &name, &installed, &request, now).await?;
+    }
     let batch = match report.result {
         Ok(batch) => batch,
         Err(error) => return Err(refuse(&state, &tenant, &name, error, &request)),
@@ -237,21 +241,21 @@ async fn store_delivery(
         .into_iter()
         .map(|w| (name.clone(), w.key, w.value))
         .collect();
-
-    let _one_delivery = state.intake.lock(&tenant, &name).await;
     let (pipeline, store) = (state.pipeline.clone(), state.store.clone());
     let (t, n) = (tenant.clone(), name.clone());
-    let (intake, stored) = tokio::task::spawn_blocking(move || {
+    let (intake, stored, flushed) = tokio::task::spawn_blocking(move || {
         let mut intake = pipeline.intake(&t, &n, batch)?;
         intake.delivery.storage_writes = writes;
         let stored = store.enqueue_inbound(&t, &intake.delivery, now)?;
-        store.flush()?;
-        Ok::<_, crate::store::StoreError>((intake, stored))
+        // Committed: whatever the flush says, the events are handed over below.
+        let flushed = store.flush();
+        Ok::<_, crate::store::StoreError>((intake, stored, flushed))
     })
     .await
     .map_err(Problem::internal)??;
     state.metrics.inbound("accepted");
     let InboundEnqueued::Stored { events, duplicates } = stored else {
+        flushed?;
         tracing::info!(%tenant, adapter = %name, "inbound delivery seen before; ignored");
         return Ok(match adapter_answer {
             Some(given) => Delivered::Answer(given),
@@ -293,6 +297,8 @@ async fn store_delivery(
         }
     }
     tracing::info!(%tenant, adapter = %name, events = listed.len(), duplicates = duplicates + intake.duplicates, "inbound delivery stored");
+    // Not acknowledged unless on disk: the platform sends it again, a duplicate then.
+    flushed?;
     Ok(match adapter_answer {
         Some(given) => Delivered::Answer(given),
         None => Delivered::Stored(
@@ -307,6 +313,29 @@ async fn store_delivery(
             }),
             waiting,
         ),
+    })
+}
+
+/// `request` read by the adapter, or the refusal to answer when the adapter cannot
+/// be loaded.
+async fn read(
+    state: &AppState,
+    tenant: &str,
+    name: &str,
+    installed: &crate::store::InstalledPlugin,
+    request: &IncomingRequest,
+    now: crate::model::Timestamp,
+) -> ApiResult<CallReport<crate::model::InboundBatch>> {
+    let pipeline = state.pipeline.clone();
+    let (t, plugin, given) = (tenant.to_string(), installed.clone(), request.clone());
+    let report =
+        tokio::task::spawn_blocking(move || pipeline.read_inbound(&t, &plugin, &given, now))
+            .await
+            .map_err(Problem::internal)?;
+    report.map_err(|e| {
+        tracing::warn!(%tenant, adapter = %name, error = %e, "inbound adapter cannot be loaded");
+        let error = CallError::Plugin(format!("the adapter cannot be loaded: {e}"));
+        refuse(state, tenant, name, error, request)
     })
 }
 

@@ -713,6 +713,9 @@ pub(super) async fn delete_plugin(
     _: TenantAdmin,
     Path((tenant, name)): Path<(String, String)>,
 ) -> ApiResult<Response> {
+    // Not while a change of it, or a delivery to it (an adapter's), is being stored.
+    let _one_change = state.plugin_changes.lock(&tenant, &name).await;
+    let _no_delivery = state.intake.lock(&tenant, &name).await;
     if !state.store.delete_plugin(&tenant, &name)? {
         return Err(Problem::not_found(format!("no plugin `{name}`")));
     }

@@ -13,10 +13,10 @@
 //! 3. a new ticket, linked to that conversation.
 //!
 //! A merged ticket is followed to the ticket it was merged into; a closed one takes
-//! no more messages (a new ticket is opened, and the conversation linked to it). A
-//! message from the requester lands on an existing ticket only if it comes from one
-//! of that ticket's requester's identities: a ticket number in a subject or a thread
-//! header is the sender's to write, and cannot put them on someone else's ticket.
+//! no more messages from the requester (a new ticket is opened, and the conversation
+//! linked to it), but still an agent's note. A requester's `ticket_ref` counts only
+//! if they are that ticket's requester (one of their identities is): a number in a
+//! subject is the sender's to write, and cannot put them on someone else's ticket.
 //! A message, call or change whose event id was stored before is left out (and said
 //! to be a duplicate) before anything else is decided. A missed call lands
 //! like a message of the caller's phone identity, opening a ticket (with no message)
@@ -156,16 +156,13 @@ impl<L: Lookup> Plan<'_, L> {
             self.duplicates += 1;
             return Ok(());
         }
-        // A ticket the tenant has: a reference to one not stored is no reference.
         let by_ref = match &m.ticket_ref {
-            Some(id) if self.lookup.ticket(id)?.is_some() => {
-                self.open_ticket(id, &m.requester, m.author_role)?
-            }
-            _ => None,
+            Some(id) => self.referenced(id, &m.requester, m.author_role)?,
+            None => None,
         };
         let target = match by_ref {
             Some(id) => Target::Existing(id),
-            None => self.resolve(&conversation, &m.requester, m.author_role)?,
+            None => self.resolve(&conversation, m.author_role)?,
         };
         let message = Message {
             id: m.external_message_id.clone(),
@@ -237,7 +234,7 @@ impl<L: Lookup> Plan<'_, L> {
             ticket: Some(ticket),
             occurred_at: c.started_at,
         };
-        let ticket_id = match self.resolve(&conversation, &c.requester, AuthorRole::Requester)? {
+        let ticket_id = match self.resolve(&conversation, AuthorRole::Requester)? {
             Target::Existing(ticket_id) => {
                 let carried = self.stub(&ticket_id, &c.requester, Channel::Phone, c.started_at);
                 self.groups.push(InboundGroup {
@@ -322,37 +319,46 @@ impl<L: Lookup> Plan<'_, L> {
         Ok(())
     }
 
-    /// The ticket `conversation` lands on: see the module's rules. A message of
-    /// `requester` (by `role`) lands on a linked ticket only if it is open to it.
-    fn resolve(
-        &self,
-        conversation: &str,
-        requester: &Requester,
-        role: AuthorRole,
-    ) -> Result<Target, StoreError> {
+    /// The ticket `conversation` lands on: see the module's rules. A message by
+    /// `role` lands on its conversation's ticket while it takes messages.
+    fn resolve(&self, conversation: &str, role: AuthorRole) -> Result<Target, StoreError> {
         let linked = match self.local.get(conversation) {
             Some(id) => return Ok(Target::Existing(id.clone())),
             None => self.lookup.linked(conversation)?,
         };
         Ok(match linked {
             Some(id) => self
-                .open_ticket(&id, requester, role)?
+                .taking_messages(&id, role)?
                 .map_or(Target::New, Target::Existing),
             None => Target::New,
         })
     }
 
-    /// Ticket `id`, or the one it was merged into, if a message of `requester` (by
-    /// `role`) may land on it: it is not closed, and a requester's message comes from
-    /// one of the ticket's requester's identities (a reference in a subject or a
-    /// thread header is the sender's to write: it cannot put them on someone else's
-    /// ticket). A ticket not processed yet (opened by an earlier delivery) takes it.
-    fn open_ticket(
+    /// The ticket a message of `requester` (by `role`) that names ticket `id` lands
+    /// on, if any: one the tenant has, whose requester shares an identity with the
+    /// sender when the sender is the requester (a number in a subject is the
+    /// sender's to write: it cannot put them on someone else's ticket), and that
+    /// takes messages. Checked on the ticket named, before any merge is followed: a
+    /// merge already said that its tickets are one person's.
+    fn referenced(
         &self,
         id: &str,
         requester: &Requester,
         role: AuthorRole,
     ) -> Result<Option<String>, StoreError> {
+        match self.lookup.ticket(id)? {
+            Some(named) if role != AuthorRole::Requester || same_person(&named, requester) => {
+                self.taking_messages(id, role)
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// Ticket `id`, or the one it was merged into, if it takes a message by `role`:
+    /// one not processed yet (opened by an earlier delivery) does; a closed one takes
+    /// an agent's, the system's or a bot's (a note on a closed helpdesk ticket), but
+    /// not the requester's, who gets a new ticket.
+    fn taking_messages(&self, id: &str, role: AuthorRole) -> Result<Option<String>, StoreError> {
         let mut id = id.to_string();
         for _ in 0..MERGE_HOPS {
             match self.lookup.ticket(&id)? {
@@ -361,8 +367,7 @@ impl<L: Lookup> Plan<'_, L> {
                     Some(into) => id = into,
                     None => return Ok(None),
                 },
-                Some(t) if t.status == TicketStatus::Closed => return Ok(None),
-                Some(t) if role == AuthorRole::Requester && !same_person(&t, requester) => {
+                Some(t) if t.status == TicketStatus::Closed && role == AuthorRole::Requester => {
                     return Ok(None);
                 }
                 Some(_) => return Ok(Some(id)),
@@ -650,7 +655,7 @@ mod tests {
     }
 
     #[test]
-    fn a_reference_to_someone_elses_ticket_opens_a_ticket_of_ones_own() {
+    fn a_reference_to_someone_elses_ticket_is_no_reference() {
         let mut memory = Memory::default();
         let mut theirs = stored("tk-theirs", TicketStatus::Open, None);
         theirs.requester.identities = vec![Identity {
@@ -668,15 +673,21 @@ mod tests {
             vec![Inbound::Message(by_ref), message(Some("77"), "m9", "336")],
         );
         let landed: Vec<(&str, String)> = kinds(&found).into_iter().map(|k| (k.1, k.2)).collect();
+        // The reference is ignored; the platform's own conversation is its to vouch
+        // for (a helpdesk's ticket, whose customer an agent may have changed).
         assert_eq!(
             landed,
             [
                 ("ticket_created", "tk-1".into()),
-                ("ticket_created", "tk-2".into())
+                ("message_added", "tk-theirs".into())
             ]
         );
-        // The owner's own message still lands there.
-        let found = run(&memory, vec![message(Some("77"), "m10", "999")]);
+        // The owner's reference counts.
+        let Inbound::Message(mut own) = message(None, "m10", "999") else {
+            unreachable!()
+        };
+        own.ticket_ref = Some("tk-theirs".into());
+        let found = run(&memory, vec![Inbound::Message(own)]);
         assert_eq!(kinds(&found)[0].2, "tk-theirs");
         // A reference to a ticket the tenant does not have is no reference.
         let Inbound::Message(mut unknown) = message(None, "m11", "336") else {
@@ -705,6 +716,46 @@ mod tests {
             [("wa:message:m2".into(), "ticket_created", "tk-1".into())]
         );
         assert_eq!(found.duplicates, 1);
+    }
+
+    #[test]
+    fn a_merge_is_followed_across_identities_and_an_agent_may_note_a_closed_ticket() {
+        let mut memory = Memory::default();
+        // The WhatsApp ticket was merged into the same person's e-mail ticket.
+        memory
+            .links
+            .insert("identity:whatsapp:whatsapp:336".into(), "tk-wa".into());
+        memory.tickets.insert(
+            "tk-wa".into(),
+            stored("tk-wa", TicketStatus::Merged, Some("tk-mail")),
+        );
+        let mut mail = stored("tk-mail", TicketStatus::Open, None);
+        mail.requester.identities = vec![Identity {
+            kind: IdentityKind::Email,
+            value: "zoe@example.fr".into(),
+        }];
+        memory.tickets.insert("tk-mail".into(), mail);
+        let found = run(&memory, vec![message(None, "m12", "336")]);
+        assert_eq!(
+            kinds(&found),
+            [("wa:message:m12".into(), "message_added", "tk-mail".into())]
+        );
+        // A closed helpdesk ticket still takes an agent's note.
+        memory.links.insert("ticket:512".into(), "tk-desk".into());
+        memory.tickets.insert(
+            "tk-desk".into(),
+            stored("tk-desk", TicketStatus::Closed, None),
+        );
+        let Inbound::Message(mut note) = message(Some("512"), "m13", "1") else {
+            unreachable!()
+        };
+        note.author_role = AuthorRole::Agent;
+        note.public = false;
+        let found = run(&memory, vec![Inbound::Message(note)]);
+        assert_eq!(
+            kinds(&found),
+            [("wa:message:m13".into(), "message_added", "tk-desk".into())]
+        );
     }
 
     #[test]

@@ -132,7 +132,7 @@ impl InstalledPlugin {
     /// nothing, so that `https://a.example` does not admit `https://a.example.evil`.
     /// A URL that a server could read as another place than its text says is never
     /// under any endpoint: one with credentials before its host (`user@`), a dot
-    /// segment (`/../`, `/./`) or an encoded dot, slash or backslash (`%2e`, `%2f`,
+    /// segment (`/../`, `/./`, `/..;/`) or an encoded dot, slash or backslash (`%2e`, `%2f`,
     /// `%5c`) in its path, a backslash, a fragment, white space or a control
     /// character.
     pub fn allows(&self, url: &str) -> bool {
@@ -166,9 +166,11 @@ fn plain_url(url: &str) -> bool {
         && !url.contains(['\\', '#'])
         && !url.chars().any(|c| c.is_whitespace() || c.is_control())
         && !["%2e", "%2f", "%5c"].iter().any(|e| lower.contains(e))
-        && !path
-            .split('/')
-            .any(|segment| segment == "." || segment == "..")
+        && !path.split('/').any(|segment| {
+            // `..;x` is `..` to servers that take `;` for parameters.
+            let segment = segment.split(';').next().unwrap_or_default();
+            segment == "." || segment == ".."
+        })
 }
 
 /// Where inbound deliveries of an adapter are dealt with: one conversation on the

@@ -794,11 +794,20 @@ impl Store for SledStore {
                 Ok(true)
             })
             .map_err(tx_error)?;
-        // An adapter's conversation links and refusals go with it: a plugin
-        // installed again under the name (for another account, say) starts afresh.
-        // O(k log n) in what it had, at removal only.
-        for tree in [&self.links, &self.inbound_refusals] {
-            for entry in tree.scan_prefix(prefix(&[tenant, name])) {
+        // An adapter's conversation links, refusals, the ids of the messages, calls
+        // and changes it received (`<name>:…`) and its delivery ids go with it: a
+        // plugin installed again under the name (for another account, whose ids may
+        // be the same numbers) starts afresh. Its plugin storage is kept, like any
+        // plugin's. O(k log n) in what it had, at removal only.
+        let mut ids = format!("{tenant}\0{name}:").into_bytes();
+        let deliveries = prefix(&[tenant, "\u{1}inbound", name]);
+        for (tree, gone) in [
+            (&self.links, prefix(&[tenant, name])),
+            (&self.inbound_refusals, prefix(&[tenant, name])),
+            (&self.event_ids, std::mem::take(&mut ids)),
+            (&self.idempotency, deliveries),
+        ] {
+            for entry in tree.scan_prefix(gone) {
                 let (stale, _) = entry.map_err(backend)?;
                 tree.remove(stale).map_err(backend)?;
             }
@@ -1757,6 +1766,8 @@ mod tests {
         assert_eq!(store.inbound_refusals("acme", "wa").unwrap().len(), 1);
         assert!(store.delete_plugin("acme", "wa").unwrap());
         assert_eq!(store.inbound_target("ab12").unwrap(), None);
+        assert!(!store.event_seen("acme", "wa:message:m2").unwrap());
+        assert!(store.event_seen("globex", "wa:message:m2").unwrap());
         assert_eq!(
             store.linked_ticket("acme", "wa", "identity:x").unwrap(),
             None
@@ -1770,6 +1781,11 @@ mod tests {
             Some("tk-1"),
             "another tenant's links stay"
         );
+        // Installed again, the adapter starts afresh: the same delivery is new.
+        assert!(matches!(
+            store.enqueue_inbound("acme", &delivery, at(5)).unwrap(),
+            InboundEnqueued::Stored { duplicates: 0, .. }
+        ));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
