@@ -383,28 +383,27 @@ impl Runtime {
             items,
             answer: None,
         };
+        // `parse-inbound` of 0.1.0 and 0.2.0, the same code over each version's types;
+        // the request is converted into the one version called (its body copied once).
+        macro_rules! parse_inbound {
+            ($v:ident) => {
+                async |guest, store| {
+                    let request: $v::adapter::IncomingRequest = request.into();
+                    Ok(guest
+                        .call_parse_inbound(store, &request)
+                        .await?
+                        .map(|found| items_only(found.into_iter().map(Into::into).collect()))
+                        .map_err(|e| refused(e.into())))
+                }
+            };
+        }
         self.fresh(plugin, env, limits, &seed_key, now, |instance, env| {
             instance.call_adapter(
                 env,
                 now,
                 limits,
-                // Converted into the one version called: the body is copied once.
-                async |guest, store| {
-                    let request: v0_1_0::adapter::IncomingRequest = request.into();
-                    Ok(guest
-                        .call_parse_inbound(store, &request)
-                        .await?
-                        .map(|found| items_only(found.into_iter().map(Into::into).collect()))
-                        .map_err(|e| refused(e.into())))
-                },
-                async |guest, store| {
-                    let request: v0_2_0::adapter::IncomingRequest = request.into();
-                    Ok(guest
-                        .call_parse_inbound(store, &request)
-                        .await?
-                        .map(|found| items_only(found.into_iter().map(Into::into).collect()))
-                        .map_err(|e| refused(e.into())))
-                },
+                parse_inbound!(v0_1_0),
+                parse_inbound!(v0_2_0),
                 async |guest, store| {
                     let request: v0_3_0::adapter::IncomingRequest = request.into();
                     Ok(guest
@@ -520,27 +519,26 @@ impl Runtime {
         let now = convert::millis(now);
         let seed_key = format!("outbound\0{}\0{now}", reply.ticket.id);
         let refused = |e: model::AdapterError| CallError::Adapter(e.truncated(4096));
+        // The same code over each version's types.
+        macro_rules! render_outbound {
+            ($v:ident) => {
+                async |guest, store| {
+                    let reply: $v::adapter::OutboundReply = reply.into();
+                    Ok(guest
+                        .call_render_outbound(store, &reply)
+                        .await?
+                        .map(Into::into)
+                        .map_err(|e| refused(e.into())))
+                }
+            };
+        }
         self.fresh(plugin, env, limits, &seed_key, now, |instance, env| {
             instance.call_adapter(
                 env,
                 now,
                 limits,
-                async |guest, store| {
-                    let reply: v0_1_0::adapter::OutboundReply = reply.into();
-                    Ok(guest
-                        .call_render_outbound(store, &reply)
-                        .await?
-                        .map(Into::into)
-                        .map_err(|e| refused(e.into())))
-                },
-                async |guest, store| {
-                    let reply: v0_2_0::adapter::OutboundReply = reply.into();
-                    Ok(guest
-                        .call_render_outbound(store, &reply)
-                        .await?
-                        .map(Into::into)
-                        .map_err(|e| refused(e.into())))
-                },
+                render_outbound!(v0_1_0),
+                render_outbound!(v0_2_0),
                 async |_, _| {
                     Ok(Err(CallError::Plugin(
                         "render-outbound is not in this contract".into(),

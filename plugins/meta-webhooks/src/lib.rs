@@ -8,9 +8,11 @@
 //!   the `hub.challenge` verification handshake and the `X-Hub-Signature-256` check.
 //! - [`notification`]: the `{"object":…,"entry":[…]}` envelope of every notification.
 //! - [`pieces`]: a reply cut to the platform's longest message.
+//! - [`adapter!`]: the WIT glue every such adapter writes the same way.
 //!
 //! Used by `plugins/whatsapp` and `plugins/messenger`.
 
+mod adapter;
 pub mod config;
 pub mod notification;
 pub mod webhook;
