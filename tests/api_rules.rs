@@ -513,6 +513,23 @@ fn every_rule_the_description_states_is_the_rule_the_service_applies() {
     let s = Running::start(data_dir("api-rules"));
     let admin = s.tenant("acme");
     s.enable_triage("acme", &admin);
+    // The macros example applies a macro to the ticket of the first triage event.
+    let macros = s.json(
+        "PUT",
+        "/v1/tenants/acme/plugins/macros",
+        &admin,
+        json!({"reference": "macros", "enabled": true,
+               "config": serde_json::from_str::<Value>(&std::fs::read_to_string(
+                   common::root().join("plugins/macros/config.example.json")).unwrap()).unwrap()}),
+    );
+    assert_eq!(macros.status, 200, "{}", macros.body);
+    let first = s.json(
+        "POST",
+        "/v1/tenants/acme/events?wait=true",
+        &admin,
+        serde_json::to_value(&triage_events()[0]).unwrap(),
+    );
+    assert_eq!(first.status, 200, "{}", first.body);
     let d = Description {
         json: serde_json::to_value(guichet::api::description()).unwrap(),
     };
@@ -595,6 +612,14 @@ fn every_rule_the_description_states_is_the_rule_the_service_applies() {
                 ("requester", "zoe@example.fr"),
             ],
             headers: &[],
+        },
+        Example {
+            method: "POST",
+            template: "/v1/tenants/{tenant}/tickets/{id}/macros/{macro}",
+            path: "/v1/tenants/acme/tickets/t-1/macros/card-blocked",
+            body: Some(json!({"agent": "Ana", "plugin": "macros", "variables": {"case": "A-1"}})),
+            query: &[("timeout_ms", "1000"), ("wait", "false")],
+            headers: &[("Idempotency-Key", "macro-1")],
         },
         Example {
             method: "PUT",

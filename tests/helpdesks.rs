@@ -9,7 +9,6 @@
 mod common;
 
 use std::net::TcpListener;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -17,9 +16,6 @@ use serde_json::{Value, json};
 use common::fixtures::{read_fixture, send};
 use common::recorder::{Recorded, Recorder};
 use common::service::{Running, data_dir};
-use guichet::clock::SimulatedClock;
-use guichet::outbox::OutboxConfig;
-use guichet::serve::ServiceClock;
 
 /// Triage's rules for these tests: a refund goes to billing, level 1, high priority.
 fn triage_config() -> Value {
@@ -45,17 +41,7 @@ fn free_port() -> u16 {
 /// A service on a clock set at `at`, retrying deliveries every 50 to 200 ms for as
 /// long as the test needs.
 fn start(dir: std::path::PathBuf, at: &str) -> Running {
-    Running::start_with(
-        dir,
-        ServiceClock::Simulated(Arc::new(SimulatedClock::new(at.parse().unwrap()))),
-        OutboxConfig {
-            first_retry: Duration::from_millis(50),
-            max_retry: Duration::from_millis(200),
-            max_attempts: 1_000,
-            timeout: Duration::from_secs(2),
-            poll: Duration::from_millis(20),
-        },
-    )
+    Running::start_delivering(dir, at)
 }
 
 /// Installs triage, sla and the bridge `adapter` (its fixtures' configuration, sent to

@@ -174,6 +174,59 @@ fn run_skips_an_event_the_plugins_contract_does_not_have() {
     assert!(lines[1].get("actions").is_none());
 }
 
+/// With `--apply`, a merge is applied as the service applies it: the change events it
+/// causes follow its line, and a later merge into a closed ticket is refused with
+/// the host's reason. Without it, the actions are only printed.
+#[test]
+fn run_with_apply_applies_merges_and_runs_their_change_events() {
+    let timers = guest_path("timers");
+    let run = |apply: bool| {
+        let mut args = vec![
+            "plugin",
+            "run",
+            timers.to_str().unwrap(),
+            "--events",
+            "tests/fixtures/merge-events.jsonl",
+        ];
+        if apply {
+            args.push("--apply");
+        }
+        let out = guichet(&args);
+        let lines: Vec<Value> = text(&out.stdout)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        (out, lines)
+    };
+    let (out, lines) = run(true);
+    assert!(!out.status.success(), "a refused merge fails the run");
+    let events: Vec<&str> = lines.iter().map(|l| l["event"].as_str().unwrap()).collect();
+    // b's merge makes a status change and a tag change, run after it.
+    assert_eq!(
+        events,
+        [
+            "a-created",
+            "b-created",
+            "b-created/1",
+            "b-created/2",
+            "c-created",
+            "a-merge"
+        ]
+    );
+    assert_eq!(lines[1]["actions"][1]["type"], "merge_into");
+    assert_eq!(lines[1]["actions"][1]["ticket_id"], "a");
+    assert!(lines[2]["error"].is_null(), "{}", lines[2]);
+    assert_eq!(
+        lines[5]["error"],
+        "the host refused the plugin's actions: merge into ticket c refused: c is closed"
+    );
+
+    let (out, lines) = run(false);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(lines.len(), 4, "no change events without --apply");
+    assert_eq!(lines[1]["actions"][1]["type"], "merge_into");
+}
+
 #[test]
 fn run_names_the_bad_line_of_an_events_file() {
     let out = guichet(&[

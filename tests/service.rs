@@ -453,6 +453,13 @@ fn every_route_refuses_another_tenants_token_and_the_wrong_scope_and_leaks_nothi
             None,
             "admin",
         ),
+        ("GET", "/v1/tenants/acme/macros", None, "integration"),
+        (
+            "POST",
+            "/v1/tenants/acme/tickets/t-1/macros/refund-delay",
+            Some(br#"{"agent": "Ana"}"#.to_vec()),
+            "integration",
+        ),
     ];
     // The table covers every tenant route the API describes, with the scope the
     // description gives it: a new route cannot be left out of this test.

@@ -103,6 +103,12 @@ enum PluginCommand {
         /// Wall-clock deadline per call, in milliseconds.
         #[arg(long)]
         deadline_ms: Option<u64>,
+        /// Apply each event and the automation plugin's actions to the run's copy of
+        /// the tickets, as the service does (a merge moves messages to its target),
+        /// so that later events see what earlier calls decided; the change events
+        /// the actions cause are run too, printed after their event.
+        #[arg(long)]
+        apply: bool,
     },
     /// Upload a component to a tenant of a running service, set its settings and
     /// enable it.
@@ -218,7 +224,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 config,
                 fuel,
                 deadline_ms,
-            } => run_plugin(&plugin, &events, config.as_deref(), fuel, deadline_ms),
+                apply,
+            } => run_plugin(
+                &plugin,
+                &events,
+                config.as_deref(),
+                fuel,
+                deadline_ms,
+                apply,
+            ),
             PluginCommand::New {
                 name,
                 lang,
@@ -314,6 +328,7 @@ fn run_plugin(
     config: Option<&Path>,
     fuel: Option<u64>,
     deadline_ms: Option<u64>,
+    apply: bool,
 ) -> Result<ExitCode> {
     let (origin, bytes) = read_plugin(plugin)?;
     let config = match config {
@@ -368,18 +383,23 @@ fn run_plugin(
             return Ok(ExitCode::FAILURE);
         }
     }
-    let harness = Harness::new(&runtime, component, config).with_limits(limits);
+    let mut harness = Harness::new(&runtime, component, config).with_limits(limits);
+    if apply {
+        harness = harness.applying_actions();
+    }
 
     let mut failures = 0;
     let mut calls = 0;
     match world {
         World::Automation => {
             for event in &automation_events {
-                calls += 1;
-                let outcome = harness.run(event);
-                print_logs(&outcome.event, &outcome.logs);
-                failures += usize::from(outcome.error.is_some());
-                say!("{}", serde_json::to_string(&outcome)?);
+                // With --apply, the change events the actions caused follow.
+                for outcome in harness.run_with_follow_ups(event) {
+                    calls += 1;
+                    print_logs(&outcome.event, &outcome.logs);
+                    failures += usize::from(outcome.error.is_some());
+                    say!("{}", serde_json::to_string(&outcome)?);
+                }
             }
         }
         World::Macros => {

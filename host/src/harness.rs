@@ -4,7 +4,10 @@
 //! Tickets and storage live in memory for the run: every ticket an event carries is
 //! remembered (so a plugin's ticket look-ups see the tickets of earlier events), and
 //! the storage writes of each successful call are committed before the next event.
-//! Actions are reported, not applied: applying them is the service's pipeline.
+//! Actions are reported, not applied, unless the harness is
+//! [`applying_actions`](Harness::applying_actions) (`guichet plugin run --apply`):
+//! then events and actions change the remembered tickets by the pipeline's own rules
+//! (a merge included), so that a later event sees what an earlier one did.
 //!
 //! A `macros` plugin is run the same way over a file of requests ([`MacroCall`]):
 //! list its macros, or render one for a ticket; a `channel-adapter` plugin over
@@ -19,8 +22,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::{
     Action, Channel, Event, HttpAnswer, Identity, Inbound, IncomingRequest, MacroInfo, Outbound,
-    OutboundReply, OutgoingRequest, Rendered, Ticket, Timestamp,
+    OutboundReply, OutgoingRequest, Rendered, Ticket, TicketStatus, Timestamp,
 };
+use crate::pipeline::{apply, merge};
 use crate::runtime::{
     CallError, CallLimits, CallReport, HostServiceError, LogLine, MacroRequest, PluginComponent,
     PluginEnv, Runtime, StorageSource, StorageWrite, TicketSource,
@@ -233,6 +237,7 @@ pub struct Harness<'r> {
     storage: Arc<MemoryStorage>,
     config: String,
     limits: CallLimits,
+    apply: bool,
 }
 
 impl<'r> Harness<'r> {
@@ -244,7 +249,24 @@ impl<'r> Harness<'r> {
             tickets: Arc::default(),
             storage: Arc::default(),
             config,
+            apply: false,
         }
+    }
+
+    /// Applies events and each successful call's actions to the remembered tickets
+    /// as the service's pipeline does (`pipeline::apply`, `pipeline::merge`): an
+    /// event for a ticket already seen changes that copy instead of replacing it,
+    /// and a merge the host would refuse fails the call with the host's reason.
+    /// Follow-up events and timers are not made.
+    pub fn applying_actions(mut self) -> Self {
+        self.apply = true;
+        self
+    }
+
+    /// The remembered copy of ticket `id`, as events (and, when applying, actions)
+    /// left it.
+    pub fn ticket(&self, id: &str) -> Option<Ticket> {
+        self.tickets.get(id).ok().flatten()
     }
 
     /// Runs calls under `limits` instead of the runtime's defaults.
@@ -255,6 +277,17 @@ impl<'r> Harness<'r> {
 
     /// Runs the plugin on one event and commits its storage writes if it succeeded.
     pub fn run(&self, event: &Event) -> EventOutcome {
+        let applied;
+        let event = if self.apply
+            && let Some(carried) = &event.ticket
+        {
+            let mut seen = event.clone();
+            seen.ticket = apply::ticket_after_event(self.ticket(&carried.id), event);
+            applied = seen;
+            &applied
+        } else {
+            event
+        };
         if let Some(ticket) = &event.ticket {
             self.tickets.remember(ticket.clone());
         }
@@ -278,6 +311,10 @@ impl<'r> Harness<'r> {
             .on_event(&self.plugin, self.env(), event, &self.limits);
         self.storage.commit(&report.storage_writes);
         let (actions, call_error) = match report.result {
+            Ok(actions) if self.apply => match self.apply_actions(event, actions) {
+                Ok(actions) => (Some(actions), None),
+                Err(refused) => (None, Some(Arc::new(CallError::Refused(refused)))),
+            },
             Ok(actions) => (Some(actions), None),
             Err(e) => (None, Some(Arc::new(e))),
         };
@@ -290,6 +327,62 @@ impl<'r> Harness<'r> {
             logs: report.logs,
             call_error,
         }
+    }
+
+    /// [`run`](Harness::run)s `event`, then, when [applying
+    /// actions](Harness::applying_actions), the change events its actions caused
+    /// (status, assignment, tags, fields; as the service makes them, at most 8
+    /// levels deep), each in turn: their outcomes follow the event's.
+    pub fn run_with_follow_ups(&self, event: &Event) -> Vec<EventOutcome> {
+        const MAX_DEPTH: usize = 8;
+        let mut outcomes = Vec::new();
+        let mut queue = std::collections::VecDeque::from([(event.clone(), 0)]);
+        while let Some((event, depth)) = queue.pop_front() {
+            let id = event.ticket.as_ref().map(|t| t.id.clone());
+            let before = id.as_deref().and_then(|id| self.ticket(id));
+            let seen = match (&before, self.apply) {
+                (Some(_), true) => apply::ticket_after_event(before.clone(), &event),
+                _ => event.ticket.clone(),
+            };
+            let outcome = self.run(&event);
+            let after = id.as_deref().and_then(|id| self.ticket(id));
+            if self.apply
+                && depth < MAX_DEPTH
+                && outcome.actions.is_some()
+                && let (Some(seen), Some(after)) = (seen, after)
+            {
+                for change in apply::follow_ups(&seen, &after, &event) {
+                    queue.push_back((change, depth + 1));
+                }
+            }
+            outcomes.push(outcome);
+        }
+        outcomes
+    }
+
+    /// Applies `actions` to the remembered copy of `event`'s ticket; a merge also
+    /// lands the ticket's messages on its target's copy. The actions as applied (a
+    /// merge names the end of its target's chain), or the host's refusal.
+    fn apply_actions(&self, event: &Event, actions: Vec<Action>) -> Result<Vec<Action>, String> {
+        let Some(mut ticket) = event.ticket.as_ref().and_then(|t| self.ticket(&t.id)) else {
+            return Ok(actions);
+        };
+        let actions = merge::resolve_targets(&ticket, actions, |id| {
+            Ok::<_, std::convert::Infallible>(self.ticket(id))
+        })
+        .unwrap_or_else(|never| match never {})
+        .map_err(|refused| refused.to_string())?;
+        let was_merged = ticket.status == TicketStatus::Merged;
+        apply::apply_actions(&mut ticket, &actions, "plugin", event.occurred_at);
+        if !was_merged
+            && ticket.status == TicketStatus::Merged
+            && let Some(mut target) = ticket.merged_into.as_deref().and_then(|id| self.ticket(id))
+        {
+            merge::land(&mut target, &merge::carried_messages(&ticket));
+            self.tickets.remember(target);
+        }
+        self.tickets.remember(ticket);
+        Ok(actions)
     }
 
     /// Runs one request on a `macros` plugin; `position` (from 1) names it in the

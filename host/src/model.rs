@@ -178,6 +178,11 @@ pub struct Message {
     #[serde(default = "yes")]
     pub public: bool,
     pub created_at: DateTime<Utc>,
+    /// The ticket this message was written on, when it came to this ticket with a
+    /// merge of that one into it. Kept by the host; absent on the ticket's own
+    /// messages. Plugins see the message itself (the WIT `message` has no such field).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged_from: Option<String>,
 }
 
 fn yes() -> bool {
@@ -346,9 +351,45 @@ pub enum EventKind {
     ExternalUpdate {
         observed: ObservedState,
     },
+    /// Ticket `source` was merged into this one: its `messages` (each marked with
+    /// `merged_from`) join this ticket. Host-made when a plugin's `merge_into` is
+    /// applied to `source`, processed in this ticket's order; never sent to plugins.
+    /// If this ticket was itself merged meanwhile, the messages follow its merges to
+    /// the end of the chain.
+    MergedIn {
+        source: String,
+        messages: Vec<Message>,
+    },
+    /// Agent `agent` applied macro `macro_id` of the `macros` plugin `plugin` (at
+    /// `version`), rendered for the ticket as `reply` with the bundled `actions`.
+    /// Host-made by `POST …/tickets/{id}/macros/{macro}`; the pipeline adds the reply
+    /// as the agent's public message and applies the actions as the plugin's decision
+    /// (audited with the render call's `fuel_used`, sent back through the ticket's
+    /// adapter); plugins then get the reply as a `message_added`.
+    MacroApplied {
+        plugin: String,
+        version: String,
+        macro_id: String,
+        agent: String,
+        reply: String,
+        #[serde(default)]
+        actions: Vec<Action>,
+        #[serde(default)]
+        fuel_used: u64,
+    },
 }
 
 impl EventKind {
+    /// Whether the host makes events of this kind itself (a helpdesk's observed
+    /// state, a merge's messages): the JSON API refuses them and plugins are not sent
+    /// them.
+    pub fn is_host_made(&self) -> bool {
+        matches!(
+            self,
+            Self::ExternalUpdate { .. } | Self::MergedIn { .. } | Self::MacroApplied { .. }
+        )
+    }
+
     /// The kind's name as it appears in JSON (`ticket_created`, ...), used for
     /// subscriptions and logs.
     pub fn name(&self) -> &'static str {
@@ -363,6 +404,8 @@ impl EventKind {
             Self::ScheduledTick { .. } => "scheduled_tick",
             Self::MissedCall { .. } => "missed_call",
             Self::ExternalUpdate { .. } => "external_update",
+            Self::MergedIn { .. } => "merged_in",
+            Self::MacroApplied { .. } => "macro_applied",
         }
     }
 }

@@ -41,6 +41,20 @@ pub const REASSIGN: ReferencePlugin = ReferencePlugin {
     component: include_bytes!(concat!(env!("GUICHET_GUEST_DIR"), "/reassign.wasm")),
 };
 
+/// `dedupe`: merges a new ticket into the open ticket it duplicates.
+pub const DEDUPE: ReferencePlugin = ReferencePlugin {
+    name: "dedupe",
+    summary: "merges a new ticket into the older open ticket it duplicates: the same person across channels (identities normalised, E.164 phones, linked identities), a repeat on one channel, a ticket number cited, or the same store review; tagged, with a note giving the reason and the score",
+    component: include_bytes!(concat!(env!("GUICHET_GUEST_DIR"), "/dedupe.wasm")),
+};
+
+/// `macros`: canned replies in the tone of the channel and the requester's language.
+pub const MACROS: ReferencePlugin = ReferencePlugin {
+    name: "macros",
+    summary: "macros world: canned replies with placeholders and fallbacks, in a variant per channel tone (vous by e-mail, tu in the app) and requester language, with bundled actions (status, tags, note)",
+    component: include_bytes!(concat!(env!("GUICHET_GUEST_DIR"), "/macros.wasm")),
+};
+
 /// `zammad`: a bridge to a Zammad helpdesk (trigger webhooks in, REST calls out).
 pub const ZAMMAD: ReferencePlugin = ReferencePlugin {
     name: "zammad",
@@ -96,6 +110,8 @@ pub const ALL: &[ReferencePlugin] = &[
     SLA,
     FOLLOWUP,
     REASSIGN,
+    DEDUPE,
+    MACROS,
     ZAMMAD,
     CHATWOOT,
     EMAIL,

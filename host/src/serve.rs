@@ -81,6 +81,7 @@ pub struct Service {
     task: JoinHandle<Result<(), ServeError>>,
     timekeeper: Arc<Timekeeper>,
     simulated: Option<Arc<SimulatedClock>>,
+    pipeline: Pipeline,
 }
 
 impl Service {
@@ -147,6 +148,7 @@ impl Service {
             })?;
         let addr = listener.local_addr().map_err(ServeError::Server)?;
         let (closing_tx, closing) = tokio::sync::watch::channel(false);
+        let idle = pipeline.clone();
         let app = api::router(AppState {
             store,
             pipeline: pipeline.clone(),
@@ -195,6 +197,7 @@ impl Service {
         });
         tracing::info!(%addr, data_dir = %config.data_dir.display(), "guichet is serving");
         Ok(Service {
+            pipeline: idle,
             addr,
             generated_operator_token,
             stop: Some(stop),
@@ -216,6 +219,13 @@ impl Service {
             .as_ref()
             .expect("advance_to needs a service on a simulated clock");
         self.timekeeper.advance_to(clock, to)
+    }
+
+    /// Returns once the pipeline has committed every event handed to it, the
+    /// events they caused included (a merge's messages, change events): for tools
+    /// and tests that must see the effects of what they sent. Blocks the thread.
+    pub fn wait_idle(&self) {
+        self.pipeline.wait_idle();
     }
 
     /// The address the service listens on (useful with port 0).

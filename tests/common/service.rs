@@ -58,6 +58,25 @@ impl Running {
         Running::start_with(data_dir, clock, outbox)
     }
 
+    /// A service on a simulated clock set at `at` (RFC 3339) that retries deliveries
+    /// every 50 to 200 ms for as long as a test needs: a fake helpdesk that is down,
+    /// then up, gets every call within the test's waits.
+    pub fn start_delivering(data_dir: PathBuf, at: &str) -> Running {
+        Running::start_with(
+            data_dir,
+            ServiceClock::Simulated(std::sync::Arc::new(guichet::clock::SimulatedClock::new(
+                at.parse().expect("an RFC 3339 time"),
+            ))),
+            OutboxConfig {
+                first_retry: Duration::from_millis(50),
+                max_retry: Duration::from_millis(200),
+                max_attempts: 1_000,
+                timeout: Duration::from_secs(2),
+                poll: Duration::from_millis(20),
+            },
+        )
+    }
+
     /// A service on `clock` whose deliveries follow `outbox`.
     pub fn start_with(data_dir: PathBuf, clock: ServiceClock, outbox: OutboxConfig) -> Running {
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -108,6 +127,11 @@ impl Running {
             .unwrap()
             .advance_to(to)
             .expect("timers fire")
+    }
+
+    /// Returns once every event sent so far is processed, follow-ups included.
+    pub fn wait_idle(&self) {
+        self.service.as_ref().unwrap().wait_idle();
     }
 
     pub fn stop(mut self) -> PathBuf {

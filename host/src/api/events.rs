@@ -27,7 +27,7 @@ use crate::pipeline::EventOutcome;
 use crate::store::Enqueued;
 
 /// The longest `?timeout_ms`.
-const MAX_WAIT_MS: u64 = 60_000;
+pub(super) const MAX_WAIT_MS: u64 = 60_000;
 
 /// The body of `POST …/events`: one event, or a batch of 1 to [`MAX_BATCH`]. Its
 /// schema refers to `IncomingEvent`, the model's [`Event`] as a helpdesk may send it
@@ -72,11 +72,11 @@ impl ToSchema for EventsBody {
 pub(super) struct EventsQuery {
     /// Wait for the plugins' decisions and answer with them.
     #[serde(default)]
-    wait: bool,
+    pub(super) wait: bool,
     /// How long to wait, in milliseconds (default 10,000, at most 60,000).
     #[serde(default)]
     #[param(minimum = 0, maximum = 60_000)]
-    timeout_ms: Option<u64>,
+    pub(super) timeout_ms: Option<u64>,
 }
 
 /// What became of one event of the body.
@@ -144,22 +144,7 @@ pub(super) async fn post_events(
         ));
     }
     let (events, batch) = parse_events(&body.map_err(body_problem)?)?;
-    let idempotency_key = headers
-        .get("idempotency-key")
-        .map(|v| {
-            v.to_str()
-                .ok()
-                .filter(|k| openapi::is_idempotency_key(k))
-                .map(str::to_string)
-                .ok_or_else(|| {
-                    Problem::bad_request(
-                        "invalid-idempotency-key",
-                        "the Idempotency-Key header must be 1–256 visible ASCII characters, \
-                         with spaces inside only",
-                    )
-                })
-        })
-        .transpose()?;
+    let idempotency_key = idempotency_key(&headers)?;
 
     // Persist before acknowledging: every event is stored and flushed to disk
     // before the answer, and only then handed to the pipeline, on a task of its own:
@@ -257,6 +242,26 @@ pub(super) async fn post_events(
 
 /// Parses one event or a batch: checked against the description's `EventsBody` first
 /// (ids, a ticket on each, 1 to 1,000 events, closed objects), then read as events.
+/// The request's `Idempotency-Key`, if it has a valid one.
+pub(super) fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, Problem> {
+    headers
+        .get("idempotency-key")
+        .map(|v| {
+            v.to_str()
+                .ok()
+                .filter(|k| openapi::is_idempotency_key(k))
+                .map(str::to_string)
+                .ok_or_else(|| {
+                    Problem::bad_request(
+                        "invalid-idempotency-key",
+                        "the Idempotency-Key header must be 1–256 visible ASCII characters, \
+                         with spaces inside only",
+                    )
+                })
+        })
+        .transpose()
+}
+
 /// Returns the events and whether they came as a batch.
 fn parse_events(body: &[u8]) -> Result<(Vec<Event>, bool), Problem> {
     let mut value: Value = serde_json::from_slice(body)
@@ -268,15 +273,17 @@ fn parse_events(body: &[u8]) -> Result<(Vec<Event>, bool), Problem> {
     };
     // The host's own kinds, named as such before the general check.
     for (n, item) in items.iter().enumerate() {
-        if let Some(kind @ ("timer_fired" | "scheduled_tick" | "external_update")) =
-            item.pointer("/kind/type").and_then(Value::as_str)
+        if let Some(
+            kind @ ("timer_fired" | "scheduled_tick" | "external_update" | "merged_in"
+            | "macro_applied"),
+        ) = item.pointer("/kind/type").and_then(Value::as_str)
         {
             return Err(Problem::bad_request(
                 "invalid-event",
                 format!(
                     "event {n} is a `{kind}`: the host makes those from the timers and \
-                     schedules plugins set and from its adapters' helpdesk webhooks; they \
-                     cannot be sent"
+                     schedules plugins set, from its adapters' helpdesk webhooks, from \
+                     merges and from the macros route; they cannot be sent"
                 ),
             ));
         }

@@ -23,6 +23,7 @@
 mod conform;
 mod events;
 mod inbound;
+mod macros;
 mod openapi;
 mod plugins;
 mod problem;
@@ -137,6 +138,8 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(webhooks::replay_dead_letter))
         .routes(routes!(inbound::post_inbound, inbound::get_inbound))
         .routes(routes!(inbound::get_inbound_view))
+        .routes(routes!(macros::list_macros))
+        .routes(routes!(macros::apply_macro))
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY));
     let upload_routes = OpenApiRouter::new()
         .routes(routes!(plugins::upload_component))

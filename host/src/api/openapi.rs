@@ -531,6 +531,8 @@ fn refine(description: &mut Value) {
                     name != Some(&json!("timer_fired"))
                         && name != Some(&json!("scheduled_tick"))
                         && name != Some(&json!("external_update"))
+                        && name != Some(&json!("merged_in"))
+                        && name != Some(&json!("macro_applied"))
                 })
                 .cloned()
                 .collect()
@@ -541,9 +543,10 @@ fn refine(description: &mut Value) {
             "description".into(),
             json!(
                 "An event as a helpdesk sends it: what happened to which ticket, when. \
-                 `timer_fired`, `scheduled_tick` and `external_update` events are made by \
-                 the host (from the timers and schedules plugins set, and from its \
-                 adapters' helpdesk webhooks), and cannot be sent."
+                 `timer_fired`, `scheduled_tick`, `external_update`, `merged_in` and \
+                 `macro_applied` events are made by the host (from the timers and schedules \
+                 plugins set, from its adapters' helpdesk webhooks, from merges and from the \
+                 macros route), and cannot be sent."
             ),
         );
         event.insert(

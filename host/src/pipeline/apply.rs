@@ -70,6 +70,24 @@ pub fn ticket_after_event(stored: Option<Ticket>, event: &Event) -> Option<Ticke
     Some(ticket)
 }
 
+/// The agent's public reply a `macro_applied` event stands for, on `ticket`'s
+/// channel, with the event's id; `None` for other kinds.
+pub fn macro_reply(ticket: &Ticket, event: &Event) -> Option<Message> {
+    let EventKind::MacroApplied { agent, reply, .. } = &event.kind else {
+        return None;
+    };
+    Some(Message {
+        id: event.id.clone(),
+        author_role: AuthorRole::Agent,
+        author: Some(agent.clone()),
+        channel: ticket.channel,
+        body: reply.clone(),
+        public: true,
+        created_at: event.occurred_at,
+        merged_from: None,
+    })
+}
+
 /// Whether `event` is a change of status, assignment, tags or fields that later changes of
 /// the same fields overtook, so that `ticket` (as [`ticket_after_event`] left it)
 /// does not show it: its plugins are not run, since what it reports is no longer so.
@@ -210,6 +228,14 @@ fn apply_kind(ticket: &mut Ticket, event: &Event) {
             }
         }
         EventKind::ExternalUpdate { observed } => apply_observed(ticket, observed, at),
+        EventKind::MergedIn { messages, .. } => {
+            super::merge::land(ticket, messages);
+        }
+        EventKind::MacroApplied { .. } => {
+            if let Some(reply) = macro_reply(ticket, event) {
+                add_message(ticket, reply);
+            }
+        }
         EventKind::TimerFired { .. }
         | EventKind::ScheduledTick { .. }
         | EventKind::MissedCall { .. } => {}
@@ -432,6 +458,7 @@ pub fn apply_actions(ticket: &mut Ticket, actions: &[Action], author: &str, now:
                     body: body.clone(),
                     public: true,
                     created_at: now,
+                    merged_from: None,
                 },
             ),
             Action::InternalNote { body } => insert_in_order(
@@ -444,6 +471,7 @@ pub fn apply_actions(ticket: &mut Ticket, actions: &[Action], author: &str, now:
                     body: body.clone(),
                     public: false,
                     created_at: now,
+                    merged_from: None,
                 },
             ),
             Action::MergeInto { ticket_id } => {

@@ -123,3 +123,60 @@ pub fn cascade_stopped(
     ));
     entry
 }
+
+/// The event was for a merged ticket: it went on to `to`, the end of its chain of
+/// merges.
+pub fn forwarded(
+    stored: &StoredEvent,
+    ticket_id: &str,
+    to: &str,
+    now: DateTime<Utc>,
+) -> AuditRecord {
+    host(
+        stored,
+        ticket_id,
+        now,
+        format!(
+            "info: ticket {ticket_id} is merged: this {} went on to ticket {to}",
+            stored.event.kind.name()
+        ),
+    )
+}
+
+/// `added` messages of `source`, merged into this ticket, were added to it.
+pub fn merged_in(
+    stored: &StoredEvent,
+    ticket_id: &str,
+    source: &str,
+    added: usize,
+    now: DateTime<Utc>,
+) -> AuditRecord {
+    host(
+        stored,
+        ticket_id,
+        now,
+        format!("info: ticket {source} was merged into this one: {added} of its messages added"),
+    )
+}
+
+/// Landing `source`'s merge here found a cycle of merges (`path`): this ticket is
+/// open again and kept the `added` messages.
+pub fn merge_cycle_broken(
+    stored: &StoredEvent,
+    ticket_id: &str,
+    source: &str,
+    path: &[String],
+    added: usize,
+    now: DateTime<Utc>,
+) -> AuditRecord {
+    host(
+        stored,
+        ticket_id,
+        now,
+        format!(
+            "warn: ticket {source} was merged into this one while this one was merged into \
+             it ({}): this ticket is open again and kept {added} of {source}'s messages",
+            path.join(" → ")
+        ),
+    )
+}

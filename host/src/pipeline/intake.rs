@@ -172,6 +172,7 @@ impl<L: Lookup> Plan<'_, L> {
             body: m.body.clone(),
             public: m.public,
             created_at: m.created_at,
+            merged_from: None,
         };
         let ticket_id = match target {
             Target::Existing(ticket_id) => {

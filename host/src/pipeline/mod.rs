@@ -15,7 +15,9 @@
 //! storage writes and the follow-up events (status, assignment and tag changes) are
 //! committed in one transaction. Follow-ups run like any event, one cascade level
 //! deeper; past [`PipelineConfig::cascade_limit`] they are not created and the audit
-//! says so. When plugins returned actions, one delivery per webhook of the tenant
+//! says so. A merge's messages reach its target as a `merged_in` event in the
+//! target's lane (never dropped by the cascade limit), and a message for a merged
+//! ticket is sent on, in the same way, to the end of its chain of merges (`merge`). When plugins returned actions, one delivery per webhook of the tenant
 //! joins the same transaction (the `outbox` module delivers them).
 //!
 //! Crash safety: an event leaves the pending list only in the transaction that
@@ -31,17 +33,19 @@
 //! The rules of each step live beside this worker, each in its module, pure where
 //! it can be: `apply` (how an event and actions change a ticket, which follow-ups
 //! that makes), `timers` (which timer changes actions may make, and what a closed
-//! ticket's timers become), `audit` (the records of an event, and the host's own
+//! ticket's timers become), `merge` (what a merge may target and what it carries),
+//! `audit` (the records of an event, and the host's own
 //! wording), `notice` (the typed body that webhooks and the live stream get), `lanes`
 //! (order and fairness) and `plugins` (compiled components and what a call may read).
 //!
 //! This module must not know about HTTP; it reports outcomes through
 //! [`Pipeline::submit`]'s receiver.
 
-mod apply;
+pub(crate) mod apply;
 mod audit;
 pub mod intake;
 mod lanes;
+pub(crate) mod merge;
 mod notice;
 mod outbound;
 mod plugins;
@@ -264,6 +268,56 @@ impl Pipeline {
             now,
             &self.shared.config.limits,
         ))
+    }
+
+    /// The compiled `macros` plugin `installed` of `tenant`, refused when it is of
+    /// another world.
+    fn macros_component(
+        &self,
+        installed: &InstalledPlugin,
+    ) -> Result<Arc<crate::runtime::PluginComponent>, PluginCacheError> {
+        let component = self.shared.plugins.get(installed)?;
+        if component.world() != World::Macros {
+            return Err(PluginCacheError::WrongWorld {
+                plugin: installed.name.clone(),
+                expected: World::Macros,
+                actual: component.world(),
+            });
+        }
+        Ok(component)
+    }
+
+    /// Asks `macros` plugin `installed` of `tenant` for its macros, at `now`, under
+    /// the pipeline's call limits.
+    pub fn list_macros(
+        &self,
+        tenant: &str,
+        installed: &InstalledPlugin,
+        now: Timestamp,
+    ) -> Result<CallReport<Vec<crate::model::MacroInfo>>, PluginCacheError> {
+        let component = self.macros_component(installed)?;
+        let env = plugins::env_for(&self.shared.store, tenant, installed);
+        Ok(self
+            .shared
+            .runtime
+            .list_macros(&component, env, now, &self.shared.config.limits))
+    }
+
+    /// Has `macros` plugin `installed` of `tenant` render `request` under the
+    /// pipeline's call limits. Nothing is applied: the caller enqueues the result as
+    /// a `macro_applied` event.
+    pub fn render_macro(
+        &self,
+        tenant: &str,
+        installed: &InstalledPlugin,
+        request: &crate::runtime::MacroRequest<'_>,
+    ) -> Result<CallReport<crate::model::Rendered>, PluginCacheError> {
+        let component = self.macros_component(installed)?;
+        let env = plugins::env_for(&self.shared.store, tenant, installed);
+        Ok(self
+            .shared
+            .runtime
+            .render_macro(&component, env, request, &self.shared.config.limits))
     }
 
     /// The events and links of what adapter `adapter` of `tenant` read in one

@@ -11,12 +11,13 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use super::merge::{self, ChainEnd};
 use super::{
     ActionsNotice, Decision, EventOutcome, PipelineError, Shared, apply, audit, outbound, plugins,
     timers,
 };
 use crate::metrics::Outcome;
-use crate::model::{Action, Event, EventKind, Outbound, Ticket};
+use crate::model::{Action, Event, EventKind, Message, Outbound, Ticket, TicketStatus};
 use crate::runtime::World;
 use crate::store::{AuditRecord, EventCommit, OutboxItem, StoredEvent, TimerChange};
 
@@ -25,6 +26,9 @@ pub(super) fn process(
     stored: &StoredEvent,
 ) -> Result<(EventOutcome, Vec<StoredEvent>), PipelineError> {
     let tenant = stored.tenant.as_str();
+    if let EventKind::MergedIn { source, messages } = &stored.event.kind {
+        return merged_in(shared, stored, source, messages);
+    }
     // A scheduled tick concerns no ticket; every other event names one.
     // What the plugins are told: a change without its parts that came late.
     let mut told = stored.event.clone();
@@ -34,6 +38,23 @@ pub(super) fn process(
     let mut ticket = match &stored.event.ticket {
         Some(carried) => {
             let current = shared.store.ticket(tenant, &carried.id)?;
+            // A message (or a macro's reply) for a merged ticket goes to the end of
+            // its chain of merges.
+            if stored.depth == 0
+                && matches!(
+                    stored.event.kind,
+                    EventKind::MessageAdded { .. }
+                        | EventKind::MissedCall { .. }
+                        | EventKind::MacroApplied { .. }
+                )
+                && let Some(source) = current
+                    .as_ref()
+                    .filter(|t| t.status == TicketStatus::Merged)
+                && let ChainEnd::Ticket(end) =
+                    merge::chain_end(source.clone(), None, |id| shared.store.ticket(tenant, id))?
+            {
+                return forward(shared, stored, source, *end);
+            }
             if matches!(stored.event.kind, EventKind::ExternalUpdate { .. }) {
                 external_before = current.clone();
             }
@@ -69,6 +90,40 @@ pub(super) fn process(
         audit.push(audit::overtaken(stored, &ticket_id, shared.clock.now()));
     }
     let mut target_ran = false;
+    // A macro an agent applied: its reply and bundled actions are the decision of
+    // the `macros` plugin that rendered it (no plugin runs on the event itself).
+    if let (
+        EventKind::MacroApplied {
+            plugin,
+            version,
+            macro_id,
+            agent,
+            reply,
+            actions,
+            fuel_used,
+        },
+        Some(ticket),
+    ) = (&stored.event.kind, ticket.as_mut())
+    {
+        apply::apply_actions(ticket, actions, plugin, stored.event.occurred_at);
+        let mut entry = audit::record(stored, &ticket_id, plugin, version, shared.clock.now());
+        entry.fuel_used = *fuel_used;
+        let mut applied = vec![Action::PublicReply {
+            body: reply.clone(),
+            channel: None,
+        }];
+        applied.extend(actions.iter().cloned());
+        entry.actions = applied.clone();
+        entry
+            .logs
+            .push(format!("info: agent {agent} applied macro `{macro_id}`"));
+        audit.push(entry);
+        decisions.push(Decision {
+            plugin: plugin.clone(),
+            actions: applied,
+            error: None,
+        });
+    }
     let installed_plugins = if overtaken {
         Vec::new()
     } else {
@@ -171,6 +226,21 @@ pub(super) fn process(
                             .map_err(|e| e.to_string())
                     },
                 )?;
+                // A merge names a target that can take it, at the end of its chain.
+                let actions = match ticket.as_ref() {
+                    Some(source)
+                        if actions
+                            .iter()
+                            .any(|a| matches!(a, Action::MergeInto { .. })) =>
+                    {
+                        merge::resolve_targets(source, actions, |id| {
+                            shared.store.ticket(tenant, id)
+                        })
+                        .map_err(|e| e.to_string())?
+                        .map_err(|e| e.to_string())?
+                    }
+                    _ => actions,
+                };
                 Ok((actions, changes))
             });
         match result {
@@ -255,6 +325,42 @@ pub(super) fn process(
         } else {
             follow_ups = changes.into_iter().map(|e| (e, depth)).collect();
         }
+    }
+
+    // The plugins hear of a macro's reply as of any agent's message.
+    if let (Some(before), Some(after)) = (&before_plugins, &ticket)
+        && let Some(message) = apply::macro_reply(before, &stored.event)
+        && stored.depth < shared.config.cascade_limit
+    {
+        follow_ups.push((
+            Event {
+                id: format!("{}:reply", stored.event.id),
+                kind: EventKind::MessageAdded { message },
+                ticket: Some(after.clone()),
+                occurred_at: stored.event.occurred_at,
+            },
+            stored.depth + 1,
+        ));
+    }
+
+    // A merge applied here takes its messages to the target, in the target's order;
+    // the cascade limit does not drop them.
+    if let (Some(before), Some(after)) = (&before_plugins, &ticket)
+        && before.status != TicketStatus::Merged
+        && after.status == TicketStatus::Merged
+        && let Some(target_id) = &after.merged_into
+        && let Some(target) = shared.store.ticket(tenant, target_id)?
+    {
+        let event = Event {
+            id: format!("{}:merge", stored.event.id),
+            kind: EventKind::MergedIn {
+                source: after.id.clone(),
+                messages: merge::carried_messages(after),
+            },
+            ticket: Some(target),
+            occurred_at: stored.event.occurred_at,
+        };
+        follow_ups.push((event, stored.depth + 1));
     }
 
     let notice = ActionsNotice::of(stored, ticket.as_ref(), &decisions);
@@ -377,4 +483,106 @@ fn render_back(
         }
     };
     Ok((items, entry))
+}
+
+/// `stored` (a message) is for `source`, merged into `end` (the end of its chain):
+/// it is committed on `end`'s lane as its own event, with the same id, and
+/// `source`'s trail says where it went.
+fn forward(
+    shared: &Shared,
+    stored: &StoredEvent,
+    source: &Ticket,
+    end: Ticket,
+) -> Result<(EventOutcome, Vec<StoredEvent>), PipelineError> {
+    let now = shared.clock.now();
+    let record = audit::forwarded(stored, &source.id, &end.id, now);
+    let mut event = stored.event.clone();
+    event.ticket = Some(end);
+    commit_host(shared, stored, None, vec![record], vec![(event, 0)])
+}
+
+/// Lands a merge's messages on the event's ticket, or sends them on along its own
+/// chain of merges if it was merged meanwhile. A chain that comes back to `source`
+/// (two merges decided at once, each into the other) is broken here: this ticket is
+/// open again and keeps the messages.
+fn merged_in(
+    shared: &Shared,
+    stored: &StoredEvent,
+    source: &str,
+    messages: &[Message],
+) -> Result<(EventOutcome, Vec<StoredEvent>), PipelineError> {
+    let tenant = stored.tenant.as_str();
+    let no_ticket = || PipelineError::NoTicket(stored.event.id.clone());
+    let carried = stored.event.ticket.as_ref().ok_or_else(no_ticket)?;
+    let mut target = shared
+        .store
+        .ticket(tenant, &carried.id)?
+        .ok_or_else(no_ticket)?;
+    let before = target.clone();
+    let now = shared.clock.now();
+    if target.status == TicketStatus::Merged {
+        match merge::chain_end(target.clone(), Some(source), |id| {
+            shared.store.ticket(tenant, id)
+        })? {
+            ChainEnd::Ticket(end) => {
+                let record = audit::forwarded(stored, &target.id, &end.id, now);
+                let mut event = stored.event.clone();
+                event.ticket = Some(*end);
+                return commit_host(
+                    shared,
+                    stored,
+                    None,
+                    vec![record],
+                    vec![(event, stored.depth + 1)],
+                );
+            }
+            ChainEnd::Broken(path) => {
+                target.status = TicketStatus::Open;
+                target.merged_into = None;
+                target.status_changed_at = Some(stored.event.occurred_at);
+                let added = merge::land(&mut target, messages);
+                let record =
+                    audit::merge_cycle_broken(stored, &target.id, source, &path, added, now);
+                let follow_ups = apply::follow_ups(&before, &target, &stored.event)
+                    .into_iter()
+                    .map(|e| (e, stored.depth + 1))
+                    .collect();
+                return commit_host(shared, stored, Some(target), vec![record], follow_ups);
+            }
+        }
+    }
+    let added = merge::land(&mut target, messages);
+    target.updated_at = target.updated_at.max(stored.event.occurred_at);
+    let record = audit::merged_in(stored, &target.id, source, added, now);
+    commit_host(shared, stored, Some(target), vec![record], Vec::new())
+}
+
+/// Commits what the host itself did on `stored`: no plugin ran.
+fn commit_host(
+    shared: &Shared,
+    stored: &StoredEvent,
+    ticket: Option<Ticket>,
+    audit: Vec<crate::store::AuditRecord>,
+    follow_ups: Vec<(Event, u32)>,
+) -> Result<(EventOutcome, Vec<StoredEvent>), PipelineError> {
+    let commit = EventCommit {
+        tenant: stored.tenant.clone(),
+        seq: stored.seq,
+        ticket: ticket.clone(),
+        timers: Vec::new(),
+        audit,
+        follow_ups,
+        plugin_writes: Vec::new(),
+        outbox: Vec::new(),
+    };
+    let stored_follow_ups = shared.store.commit_event(&commit)?;
+    Ok((
+        EventOutcome {
+            seq: stored.seq,
+            event_id: stored.event.id.clone(),
+            decisions: Vec::new(),
+            ticket,
+        },
+        stored_follow_ups,
+    ))
 }

@@ -61,7 +61,7 @@ impl ContractVersion {
     /// Whether a plugin of this version is sent events of `kind`: a kind added in a
     /// later version is one its plugins could not read.
     pub fn receives(self, kind: &crate::model::EventKind) -> bool {
-        if matches!(kind, crate::model::EventKind::ExternalUpdate { .. }) {
+        if kind.is_host_made() {
             // The host's own: plugins get the change events it causes instead.
             return false;
         }

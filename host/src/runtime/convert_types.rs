@@ -186,7 +186,7 @@ fn common_event_kind(k: &model::EventKind) -> Option<wit::EventKind> {
         // Not in 0.1.0: `fields_changed_kind` gives it from 0.2.0 on.
         K::FieldsChanged { .. } => return None,
         // The host's own, never sent to plugins.
-        K::ExternalUpdate { .. } => return None,
+        K::ExternalUpdate { .. } | K::MergedIn { .. } | K::MacroApplied { .. } => return None,
     })
 }
 

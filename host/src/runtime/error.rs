@@ -106,6 +106,11 @@ pub enum CallError {
 
     #[error("a host service failed during the call: {0}")]
     Host(String),
+
+    /// The call returned, but the host cannot carry out its actions (a merge into
+    /// a closed ticket, for one): the call is refused whole, as in the service.
+    #[error("the host refused the plugin's actions: {0}")]
+    Refused(String),
 }
 
 impl CallError {

@@ -3,7 +3,8 @@
 //!
 //! On `ticket_created` and `message_added`, each line of the newest message is a
 //! command: `set NAME +SECONDS` (set or move a timer, relative to the event's time),
-//! `cancel NAME`, `close` (close the ticket), `many N` (set N timers `t0`…).
+//! `cancel NAME`, `close` (close the ticket), `many N` (set N timers `t0`…),
+//! `merge ID` (merge the ticket into ticket ID, tagged `merged-by-guest`).
 //! On `timer_fired` it tags the ticket `fired:NAME` and notes when it ran; with the
 //! configuration `{"chain": {"a": ["b", 30]}}` timer `a` firing sets `b` 30 seconds
 //! later. On `scheduled_tick` it notifies the group `ops` with the tick's time.
@@ -68,6 +69,10 @@ impl Guest for Timers {
                         }
                         ["cancel", name] => actions.push(Action::CancelTimer(name.to_string())),
                         ["close"] => actions.push(Action::Close),
+                        ["merge", into] => {
+                            actions.push(Action::AddTags(vec!["merged-by-guest".to_string()]));
+                            actions.push(Action::MergeInto(into.to_string()));
+                        }
                         ["many", n] => {
                             let n: u32 = n.parse().map_err(|_| format!("bad count in `{line}`"))?;
                             for i in 0..n {
