@@ -180,9 +180,43 @@ fn a_merge_moves_the_messages_and_later_messages_follow_the_chain() {
         ]
     );
     assert_eq!(a["status"], "open");
+    // b's requester wrote last at 09:10: so did a's, as far as reply times go.
+    assert_eq!(a["last_requester_message_at"], "2026-11-23T09:10:00Z");
     assert!(
         log_lines(&svc.audit("a"))
             .contains("ticket b was merged into this one: 3 of its messages added")
+    );
+    // a's plugins are told of each message it gained.
+    let told = |svc: &Service| -> Vec<String> {
+        svc.audit("a")
+            .iter()
+            .filter(|r| r["plugin"] == "timers" && r["event_kind"] == "message_added")
+            .map(|r| r["event_id"].as_str().unwrap().to_string())
+            .filter(|id| id.contains(":merge/"))
+            .collect()
+    };
+    let start = Instant::now();
+    while told(&svc).len() < 3 && start.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let told = told(&svc);
+    assert_eq!(told.len(), 3, "{told:?}");
+    assert!(
+        told.iter().all(|id| id.starts_with("b-m-b2:merge/")),
+        "{told:?}"
+    );
+
+    // A merge is final: the helpdesk's status echo does not undo it.
+    svc.post(status_changed(
+        "b",
+        "2026-11-23T09:30:00Z",
+        "merged",
+        "solved",
+    ));
+    let b = svc.ticket("b");
+    assert_eq!(
+        (b["status"].as_str(), b["merged_into"].as_str()),
+        (Some("merged"), Some("a"))
     );
 
     // A later message for b lands on a; an agent's reply too.
@@ -294,5 +328,38 @@ fn merges_into_closed_missing_itself_or_round_are_refused_and_audited() {
         "2026-11-23T09:21:00Z",
         "it would make a cycle of merges (a → b → a)",
     );
+    svc.s.stop();
+}
+
+#[test]
+fn a_ticket_merged_in_its_helpdesk_keeps_its_messages_and_a_merged_status_needs_a_target() {
+    let svc = Service::start("merges-targetless");
+    svc.post(created("h", "2026-11-23T09:00:00Z", json!({})));
+    // The helpdesk merged it on its side: guichet knows no target.
+    svc.post(status_changed(
+        "h",
+        "2026-11-23T09:01:00Z",
+        "open",
+        "merged",
+    ));
+    svc.post(wrote("h", "m-h1", "2026-11-23T09:02:00Z", "Bonjour ?"));
+    std::thread::sleep(Duration::from_millis(300));
+    let h = svc.ticket("h");
+    assert_eq!(h["status"], "merged");
+    assert!(
+        message_ids(&h).contains(&("m-h1".to_string(), None)),
+        "{h:#}"
+    );
+    // The message landed once, on h: nothing went round.
+    let audit = svc.audit("h");
+    assert!(audit.len() < 10, "{} records: {audit:#?}", audit.len());
+    assert!(!log_lines(&audit).contains("went on"));
+
+    // A plugin may not set `merged` without naming the ticket merged into.
+    svc.post(created("k", "2026-11-23T10:00:00Z", json!({})));
+    let decisions = svc.post(wrote("k", "m-k1", "2026-11-23T10:01:00Z", "status merged"));
+    let error = decisions[0]["error"].as_str().unwrap_or_default();
+    assert!(error.contains("set_status merged refused"), "{decisions:?}");
+    assert_eq!(svc.ticket("k")["status"], "open");
     svc.s.stop();
 }

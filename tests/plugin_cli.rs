@@ -175,7 +175,7 @@ fn run_skips_an_event_the_plugins_contract_does_not_have() {
 }
 
 /// With `--apply`, a merge is applied as the service applies it: the change events it
-/// causes follow its line, and a later merge into a closed ticket is refused with
+/// causes and the target's gained message follow its line, and a later merge into a closed ticket is refused with
 /// the host's reason. Without it, the actions are only printed.
 #[test]
 fn run_with_apply_applies_merges_and_runs_their_change_events() {
@@ -209,15 +209,26 @@ fn run_with_apply_applies_merges_and_runs_their_change_events() {
             "b-created",
             "b-created/1",
             "b-created/2",
+            "b-created:merge/m-2",
             "c-created",
             "a-merge"
         ]
+    );
+    // a is told of the message it gained ("merge a", which the guest then tries on
+    // a itself: refused).
+    assert!(
+        lines[4]["error"]
+            .as_str()
+            .unwrap()
+            .contains("merge of ticket a into itself refused"),
+        "{}",
+        lines[4]
     );
     assert_eq!(lines[1]["actions"][1]["type"], "merge_into");
     assert_eq!(lines[1]["actions"][1]["ticket_id"], "a");
     assert!(lines[2]["error"].is_null(), "{}", lines[2]);
     assert_eq!(
-        lines[5]["error"],
+        lines[6]["error"],
         "the host refused the plugin's actions: merge into ticket c refused: c is closed"
     );
 

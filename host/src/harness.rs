@@ -21,10 +21,10 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::model::{
-    Action, Channel, Event, HttpAnswer, Identity, Inbound, IncomingRequest, MacroInfo, Outbound,
-    OutboundReply, OutgoingRequest, Rendered, Ticket, TicketStatus, Timestamp,
+    Action, Channel, Event, EventKind, HttpAnswer, Identity, Inbound, IncomingRequest, MacroInfo,
+    Outbound, OutboundReply, OutgoingRequest, Rendered, Ticket, TicketStatus, Timestamp,
 };
-use crate::pipeline::{apply, merge};
+use crate::pipeline::{self as apply, PipelineConfig, merge};
 use crate::runtime::{
     CallError, CallLimits, CallReport, HostServiceError, LogLine, MacroRequest, PluginComponent,
     PluginEnv, Runtime, StorageSource, StorageWrite, TicketSource,
@@ -229,6 +229,9 @@ pub struct EventOutcome {
     pub call_error: Option<Arc<CallError>>,
 }
 
+/// Events an event caused, each with its cascade depth.
+type Caused = Vec<(Event, u32)>;
+
 /// Runs one plugin over events with in-memory tickets and storage.
 pub struct Harness<'r> {
     runtime: &'r Runtime,
@@ -277,12 +280,40 @@ impl<'r> Harness<'r> {
 
     /// Runs the plugin on one event and commits its storage writes if it succeeded.
     pub fn run(&self, event: &Event) -> EventOutcome {
+        self.step(event, 0).0
+    }
+
+    /// [`run`](Harness::run)s `event`, then, when [applying
+    /// actions](Harness::applying_actions), the events its actions caused, as the
+    /// service makes them: the change events (status, assignment, tags, fields) and,
+    /// after a merge, a `message_added` on the target for each message it gained; at
+    /// most as deep as the service's cascade limit (5). Their outcomes follow the
+    /// event's, in order.
+    pub fn run_with_follow_ups(&self, event: &Event) -> Vec<EventOutcome> {
+        let mut outcomes = Vec::new();
+        let mut queue = std::collections::VecDeque::from([(event.clone(), 0)]);
+        while let Some((event, depth)) = queue.pop_front() {
+            let (outcome, caused) = self.step(&event, depth);
+            outcomes.push(outcome);
+            queue.extend(caused);
+        }
+        outcomes
+    }
+
+    /// One event at cascade `depth`: the outcome, and (when applying actions) the
+    /// events it caused with their depth.
+    fn step(&self, event: &Event, depth: u32) -> (EventOutcome, Caused) {
         let applied;
         let event = if self.apply
             && let Some(carried) = &event.ticket
         {
             let mut seen = event.clone();
-            seen.ticket = apply::ticket_after_event(self.ticket(&carried.id), event);
+            let stored = self.forwarded(carried, event, depth);
+            seen.ticket = match &stored {
+                // A follow-up reports a change already applied to the copy.
+                Some(current) if depth > 0 => Some(current.clone()),
+                _ => apply::ticket_after_event(stored, event),
+            };
             applied = seen;
             &applied
         } else {
@@ -293,7 +324,7 @@ impl<'r> Harness<'r> {
         }
         let contract = self.plugin.info().contract;
         if !contract.receives(&event.kind) {
-            return EventOutcome {
+            let outcome = EventOutcome {
                 event: event.id.clone(),
                 actions: None,
                 error: None,
@@ -305,20 +336,25 @@ impl<'r> Harness<'r> {
                 logs: Vec::new(),
                 call_error: None,
             };
+            return (outcome, Vec::new());
         }
         let report = self
             .runtime
             .on_event(&self.plugin, self.env(), event, &self.limits);
         self.storage.commit(&report.storage_writes);
+        let mut caused = Vec::new();
         let (actions, call_error) = match report.result {
-            Ok(actions) if self.apply => match self.apply_actions(event, actions) {
-                Ok(actions) => (Some(actions), None),
+            Ok(actions) if self.apply => match self.apply_actions(event, actions, depth) {
+                Ok((actions, events)) => {
+                    caused = events;
+                    (Some(actions), None)
+                }
                 Err(refused) => (None, Some(Arc::new(CallError::Refused(refused)))),
             },
             Ok(actions) => (Some(actions), None),
             Err(e) => (None, Some(Arc::new(e))),
         };
-        EventOutcome {
+        let outcome = EventOutcome {
             event: event.id.clone(),
             actions,
             error: call_error.as_ref().map(|e| e.to_string()),
@@ -326,63 +362,82 @@ impl<'r> Harness<'r> {
             fuel_used: report.fuel_used,
             logs: report.logs,
             call_error,
-        }
-    }
-
-    /// [`run`](Harness::run)s `event`, then, when [applying
-    /// actions](Harness::applying_actions), the change events its actions caused
-    /// (status, assignment, tags, fields; as the service makes them, at most 8
-    /// levels deep), each in turn: their outcomes follow the event's.
-    pub fn run_with_follow_ups(&self, event: &Event) -> Vec<EventOutcome> {
-        const MAX_DEPTH: usize = 8;
-        let mut outcomes = Vec::new();
-        let mut queue = std::collections::VecDeque::from([(event.clone(), 0)]);
-        while let Some((event, depth)) = queue.pop_front() {
-            let id = event.ticket.as_ref().map(|t| t.id.clone());
-            let before = id.as_deref().and_then(|id| self.ticket(id));
-            let seen = match (&before, self.apply) {
-                (Some(_), true) => apply::ticket_after_event(before.clone(), &event),
-                _ => event.ticket.clone(),
-            };
-            let outcome = self.run(&event);
-            let after = id.as_deref().and_then(|id| self.ticket(id));
-            if self.apply
-                && depth < MAX_DEPTH
-                && outcome.actions.is_some()
-                && let (Some(seen), Some(after)) = (seen, after)
-            {
-                for change in apply::follow_ups(&seen, &after, &event) {
-                    queue.push_back((change, depth + 1));
-                }
-            }
-            outcomes.push(outcome);
-        }
-        outcomes
-    }
-
-    /// Applies `actions` to the remembered copy of `event`'s ticket; a merge also
-    /// lands the ticket's messages on its target's copy. The actions as applied (a
-    /// merge names the end of its target's chain), or the host's refusal.
-    fn apply_actions(&self, event: &Event, actions: Vec<Action>) -> Result<Vec<Action>, String> {
-        let Some(mut ticket) = event.ticket.as_ref().and_then(|t| self.ticket(&t.id)) else {
-            return Ok(actions);
         };
+        (outcome, caused)
+    }
+
+    /// The copy of the ticket `event` is for, as the service reads it: a message
+    /// (a missed call, a macro's reply) for a merged ticket goes to the end of its
+    /// chain of merges.
+    fn forwarded(&self, carried: &Ticket, event: &Event, depth: u32) -> Option<Ticket> {
+        let stored = self.ticket(&carried.id)?;
+        let message = matches!(
+            event.kind,
+            EventKind::MessageAdded { .. }
+                | EventKind::MissedCall { .. }
+                | EventKind::MacroApplied { .. }
+        );
+        if depth == 0 && message && stored.status == TicketStatus::Merged {
+            let read = |id: &str| Ok::<_, std::convert::Infallible>(self.ticket(id));
+            if let Ok(merge::ChainEnd::Ticket(end)) = merge::chain_end(stored.clone(), None, read)
+                && end.id != stored.id
+            {
+                return Some(*end);
+            }
+        }
+        Some(stored)
+    }
+
+    /// Applies `actions` to the copy of `event`'s ticket, as the service does; a merge
+    /// also lands the ticket's messages on its target's copy. The actions as applied
+    /// (a merge names the end of its target's chain) and the events they caused, or
+    /// the host's refusal.
+    fn apply_actions(
+        &self,
+        event: &Event,
+        actions: Vec<Action>,
+        depth: u32,
+    ) -> Result<(Vec<Action>, Caused), String> {
+        let Some(mut ticket) = event.ticket.as_ref().and_then(|t| self.ticket(&t.id)) else {
+            return Ok((actions, Vec::new()));
+        };
+        let seen = ticket.clone();
         let actions = merge::resolve_targets(&ticket, actions, |id| {
             Ok::<_, std::convert::Infallible>(self.ticket(id))
         })
         .unwrap_or_else(|never| match never {})
-        .map_err(|refused| refused.to_string())?;
-        let was_merged = ticket.status == TicketStatus::Merged;
+        .map_err(|refused| refused.to_string())?
+        .actions;
         apply::apply_actions(&mut ticket, &actions, "plugin", event.occurred_at);
-        if !was_merged
-            && ticket.status == TicketStatus::Merged
+        let limit = PipelineConfig::default().cascade_limit;
+        let mut caused = Caused::new();
+        if depth < limit {
+            caused.extend(
+                apply::follow_ups(&seen, &ticket, event)
+                    .into_iter()
+                    .map(|e| (e, depth + 1)),
+            );
+        }
+        if seen.status != TicketStatus::Merged
+            && apply::stays_merged(&ticket)
             && let Some(mut target) = ticket.merged_into.as_deref().and_then(|id| self.ticket(id))
         {
-            merge::land(&mut target, &merge::carried_messages(&ticket));
+            let landed = apply::land_merged(&mut target, &merge::carried_messages(&ticket));
+            if depth + 1 < limit {
+                caused.extend(landed.into_iter().map(|message| {
+                    let event = Event {
+                        id: format!("{}:merge/{}", event.id, message.id),
+                        kind: EventKind::MessageAdded { message },
+                        ticket: Some(target.clone()),
+                        occurred_at: event.occurred_at,
+                    };
+                    (event, depth + 2)
+                }));
+            }
             self.tickets.remember(target);
         }
         self.tickets.remember(ticket);
-        Ok(actions)
+        Ok((actions, caused))
     }
 
     /// Runs one request on a `macros` plugin; `position` (from 1) names it in the

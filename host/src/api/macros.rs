@@ -28,6 +28,11 @@ use crate::pipeline::{EventOutcome, Pipeline};
 use crate::runtime::{CallError, MacroRequest, World};
 use crate::store::{Enqueued, InstalledPlugin, Store};
 
+/// What a macro application's `Idempotency-Key` is stored under: a prefix no key
+/// sent to `POST …/events` can have (it holds a control character, which the header
+/// refuses).
+const MACRO_KEY_PREFIX: &str = "\u{1}macro:";
+
 /// The variable the agent's name is given to a macro as.
 pub const AGENT_NAME: &str = "agent.name";
 
@@ -200,7 +205,7 @@ fn macros_plugins(
         (status = 202, description = "Rendered and stored; the pipeline applies it", body = AppliedMacro),
         (status = 400, description = "A malformed body", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such ticket, or no enabled macros plugin offers the macro", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Two plugins offer the macro: name one in `plugin`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Two plugins offer the macro (`ambiguous-macro`: name one in `plugin`), the ticket is closed (`ticket-closed`), or its merges do not end (`broken-merge-chain`)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The macro cannot be rendered for this ticket (`missing-placeholder` names the placeholder) or bundles an action a macro may not take; nothing was sent", body = Problem, content_type = "application/problem+json"),
         (status = 502, description = "The plugin failed (trap, limit)", body = Problem, content_type = "application/problem+json"),
     ),
@@ -306,6 +311,17 @@ fn render_and_store(
             ));
         }
     };
+    if ticket.status == crate::model::TicketStatus::Closed {
+        return Err(Problem::new(
+            StatusCode::CONFLICT,
+            "ticket-closed",
+            format!(
+                "ticket `{}` is closed: a macro's reply would reach a requester whose ticket is \
+                 done; reopen it first. Nothing was sent",
+                ticket.id
+            ),
+        ));
+    }
     let installed = chosen_plugin(
         store,
         pipeline,
@@ -358,7 +374,9 @@ fn render_and_store(
         ticket: Some(ticket.clone()),
         occurred_at: now,
     };
-    let enqueued = store.enqueue_event(tenant, &event, key, now)?;
+    // A key of its own kind: the same text sent to `POST …/events` is another key.
+    let key = key.map(|k| format!("{MACRO_KEY_PREFIX}{k}"));
+    let enqueued = store.enqueue_event(tenant, &event, key.as_deref(), now)?;
     store.flush()?;
     let (seq, stored, event_id) = match enqueued {
         Enqueued::New(stored) => (stored.seq, Some(*stored), Some(event.id)),

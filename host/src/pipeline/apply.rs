@@ -58,6 +58,12 @@ pub fn ticket_after_event(stored: Option<Ticket>, event: &Event) -> Option<Ticke
                 .chain(stored.tags_changed_at.keys())
                 .map(|tag| (tag.clone(), event.occurred_at))
                 .collect();
+            // A merge is final: the snapshot does not undo it.
+            if stays_merged(&stored) {
+                newer.status = stored.status;
+                newer.merged_into = stored.merged_into.clone();
+                newer.status_changed_at = stored.status_changed_at;
+            }
             for message in stored.messages {
                 add_message(&mut newer, message);
             }
@@ -167,11 +173,13 @@ fn apply_kind(ticket: &mut Ticket, event: &Event) {
     let at = event.occurred_at;
     match &event.kind {
         EventKind::TicketCreated => {}
-        EventKind::MessageAdded { message } => add_message(ticket, message.clone()),
+        EventKind::MessageAdded { message } => {
+            add_message(ticket, message.clone());
+        }
         EventKind::StatusChanged {
             current: status, ..
         } => {
-            if current(ticket.status_changed_at, at) {
+            if current(ticket.status_changed_at, at) && !stays_merged(ticket) {
                 ticket.status = *status;
                 ticket.status_changed_at = Some(at);
             }
@@ -229,7 +237,7 @@ fn apply_kind(ticket: &mut Ticket, event: &Event) {
         }
         EventKind::ExternalUpdate { observed } => apply_observed(ticket, observed, at),
         EventKind::MergedIn { messages, .. } => {
-            super::merge::land(ticket, messages);
+            land_merged(ticket, messages);
         }
         EventKind::MacroApplied { .. } => {
             if let Some(reply) = macro_reply(ticket, event) {
@@ -250,6 +258,7 @@ fn apply_observed(ticket: &mut Ticket, observed: &ObservedState, at: Timestamp) 
     if let Some(status) = observed.status
         && status != ticket.status
         && current(ticket.status_changed_at, at)
+        && !stays_merged(ticket)
     {
         ticket.status = status;
         ticket.status_changed_at = Some(at);
@@ -335,9 +344,15 @@ fn bump_activity(ticket: &mut Ticket, event: &Event) {
 /// Adds `message` to the conversation, once (by id), after every message written at
 /// or before its time, and keeps the reply times: the latest requester and agent
 /// messages, the earliest public agent reply.
-fn add_message(ticket: &mut Ticket, message: Message) {
-    if ticket.messages.iter().any(|m| m.id == message.id) {
-        return;
+fn add_message(ticket: &mut Ticket, message: Message) -> bool {
+    // A message carried by a merge is another message than the ticket's own of
+    // the same id.
+    if ticket
+        .messages
+        .iter()
+        .any(|m| m.id == message.id && m.merged_from == message.merged_from)
+    {
+        return false;
     }
     let at = message.created_at;
     let latest = |current: &mut Option<Timestamp>| {
@@ -361,6 +376,33 @@ fn add_message(ticket: &mut Ticket, message: Message) {
         AuthorRole::System | AuthorRole::Bot => {}
     }
     insert_in_order(ticket, message);
+    true
+}
+
+/// Lands the messages of a ticket merged into `ticket` (each marked `merged_from`,
+/// see `merge::carried_messages`): each once, in time order, keeping the reply
+/// times as its own messages do (a requester who wrote on the merged ticket wrote on
+/// this one). A message that came from `ticket` itself (two merges decided at once,
+/// each into the other) is not landed again. Returns those landed. O(m·k) for m
+/// messages landed on a ticket of k.
+pub fn land_merged(ticket: &mut Ticket, messages: &[Message]) -> Vec<Message> {
+    let mut landed = Vec::new();
+    for message in messages {
+        if message.merged_from.as_deref() == Some(ticket.id.as_str()) {
+            continue;
+        }
+        if add_message(ticket, message.clone()) {
+            landed.push(message.clone());
+        }
+    }
+    landed
+}
+
+/// Whether `ticket` was merged into another (by a `merge_into`): that is final. A
+/// later status, from an event, a helpdesk's echo or an action, changes nothing, so
+/// that its messages keep going to the ticket it joined.
+pub fn stays_merged(ticket: &Ticket) -> bool {
+    ticket.status == TicketStatus::Merged && ticket.merged_into.is_some()
 }
 
 /// Inserts `message` after every message written at or before its time: at the end,
@@ -397,7 +439,7 @@ pub fn apply_actions(ticket: &mut Ticket, actions: &[Action], author: &str, now:
         );
         match action {
             Action::SetStatus { status } => {
-                if ticket.status != *status {
+                if ticket.status != *status && !stays_merged(ticket) {
                     ticket.status = *status;
                     stamp(&mut ticket.status_changed_at);
                 }
@@ -482,7 +524,7 @@ pub fn apply_actions(ticket: &mut Ticket, actions: &[Action], author: &str, now:
                 ticket.merged_into = Some(ticket_id.clone());
             }
             Action::Close => {
-                if ticket.status != TicketStatus::Closed {
+                if ticket.status != TicketStatus::Closed && !stays_merged(ticket) {
                     ticket.status = TicketStatus::Closed;
                     stamp(&mut ticket.status_changed_at);
                 }
@@ -603,6 +645,107 @@ mod tests {
             ticket: Some(ticket()),
             occurred_at: "2026-11-23T10:00:00Z".parse().unwrap(),
         }
+    }
+
+    fn message(id: &str, at: &str, from: Option<&str>) -> Message {
+        Message {
+            id: id.into(),
+            author_role: AuthorRole::Requester,
+            author: None,
+            channel: crate::model::Channel::Whatsapp,
+            body: id.into(),
+            public: true,
+            created_at: at.parse().unwrap(),
+            merged_from: from.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn a_merge_lands_its_messages_marked_in_time_order_once_keeping_reply_times() {
+        let mut target = ticket();
+        add_message(&mut target, message("m1", "2026-11-23T09:00:00Z", None));
+        add_message(&mut target, message("m3", "2026-11-23T11:00:00Z", None));
+        let carried = [
+            message("m2", "2026-11-23T10:00:00Z", Some("s")),
+            // A message of the same id as one of the target's own is another one.
+            message("m1", "2026-11-23T12:00:00Z", Some("s")),
+            // What came from the target itself (two merges into each other) is not
+            // landed again.
+            message("m0", "2026-11-23T08:00:00Z", Some("t-1")),
+        ];
+        let landed = land_merged(&mut target, &carried);
+        assert_eq!(landed.len(), 2);
+        assert!(land_merged(&mut target, &carried).is_empty());
+        let order: Vec<(&str, Option<&str>)> = target
+            .messages
+            .iter()
+            .map(|m| (m.id.as_str(), m.merged_from.as_deref()))
+            .collect();
+        assert_eq!(
+            order,
+            [
+                ("m1", None),
+                ("m2", Some("s")),
+                ("m3", None),
+                ("m1", Some("s"))
+            ]
+        );
+        assert_eq!(
+            target.last_requester_message_at,
+            Some("2026-11-23T12:00:00Z".parse().unwrap())
+        );
+    }
+
+    #[test]
+    fn a_merged_ticket_stays_merged_whatever_comes_later() {
+        let mut merged = ticket();
+        let at = "2026-11-23T10:00:00Z".parse().unwrap();
+        apply_actions(
+            &mut merged,
+            &[
+                Action::MergeInto {
+                    ticket_id: "t-9".into(),
+                },
+                // Later in the same call: no effect.
+                Action::SetStatus {
+                    status: TicketStatus::Open,
+                },
+            ],
+            "dedupe",
+            at,
+        );
+        assert!(stays_merged(&merged));
+        let later = |kind: EventKind| Event {
+            occurred_at: "2026-11-23T11:00:00Z".parse().unwrap(),
+            ..event(kind)
+        };
+        // A status change, a helpdesk's echo, an action, a newer snapshot.
+        let status = later(EventKind::StatusChanged {
+            previous: TicketStatus::Merged,
+            current: TicketStatus::Solved,
+        });
+        let after = ticket_after_event(Some(merged.clone()), &status).unwrap();
+        assert!(stays_merged(&after));
+        let echo = later(EventKind::ExternalUpdate {
+            observed: ObservedState {
+                status: Some(TicketStatus::Solved),
+                priority: None,
+                assignment: None,
+                tags: None,
+                fields: Vec::new(),
+            },
+        });
+        assert!(stays_merged(
+            &ticket_after_event(Some(merged.clone()), &echo).unwrap()
+        ));
+        let mut closed = merged.clone();
+        apply_actions(&mut closed, &[Action::Close], "followup", at);
+        assert!(stays_merged(&closed));
+        let mut snapshot = later(EventKind::TicketCreated);
+        snapshot.ticket.as_mut().unwrap().status = TicketStatus::Open;
+        let after = ticket_after_event(Some(merged), &snapshot).unwrap();
+        assert_eq!(after.status, TicketStatus::Merged);
+        assert_eq!(after.merged_into.as_deref(), Some("t-9"));
     }
 
     #[test]

@@ -160,13 +160,12 @@ pub fn merged_in(
 }
 
 /// Landing `source`'s merge here found a cycle of merges (`path`): this ticket is
-/// open again and kept the `added` messages.
+/// open again and keeps what `source` carried.
 pub fn merge_cycle_broken(
     stored: &StoredEvent,
     ticket_id: &str,
     source: &str,
     path: &[String],
-    added: usize,
     now: DateTime<Utc>,
 ) -> AuditRecord {
     host(
@@ -175,8 +174,26 @@ pub fn merge_cycle_broken(
         now,
         format!(
             "warn: ticket {source} was merged into this one while this one was merged into \
-             it ({}): this ticket is open again and kept {added} of {source}'s messages",
+             it ({}): this ticket is open again and keeps {source}'s messages",
             path.join(" → ")
+        ),
+    )
+}
+
+/// `source`'s merge lands on a ticket closed since the merge was decided.
+pub fn merged_into_closed(
+    stored: &StoredEvent,
+    ticket_id: &str,
+    source: &str,
+    now: DateTime<Utc>,
+) -> AuditRecord {
+    host(
+        stored,
+        ticket_id,
+        now,
+        format!(
+            "warn: this ticket was closed after ticket {source}'s merge into it was decided: \
+             {source}'s messages are added all the same"
         ),
     )
 }

@@ -80,8 +80,9 @@ pub struct Intake {
     pub duplicates: usize,
 }
 
-/// How many merges are followed from a ticket to the one it was merged into.
-const MERGE_HOPS: usize = 8;
+/// How many merges are followed from a ticket to the one it was merged into: as
+/// many as the pipeline follows.
+const MERGE_HOPS: usize = super::merge::MAX_CHAIN;
 
 /// The events and links of `batch`, read by adapter `adapter`; `new_id` names each
 /// ticket opened.

@@ -3,17 +3,19 @@
 //!
 //! - A merge names a target that exists, is not the ticket itself, and is not
 //!   closed; a target that was itself merged stands for the end of its chain of
-//!   merges. A merge that would close a cycle, or a ticket already merged, is
-//!   refused: the plugin's call is refused whole and audited, like any action the
-//!   host cannot carry out.
-//! - The source keeps its messages and is `merged`; the target gains a copy of each,
-//!   marked `merged_from` the source, through a `merged_in` event processed in the
-//!   target's own order (never written from the source's step, which would race the
+//!   merges. A merge that would close a cycle, a second merge of a ticket, and a
+//!   `set_status merged` (a merge that names no target) are refused: the plugin's
+//!   call is refused whole and audited, like any action the host cannot carry out.
+//! - The source keeps its messages and stays `merged` (`apply` keeps a merged
+//!   ticket's status whatever comes later); the target gains a copy of each, marked
+//!   `merged_from` the source, through a `merged_in` event processed in the target's
+//!   own order (`landing`; never written from the source's step, which would race the
 //!   target's events).
 //! - A message later addressed to a merged ticket lands on the end of its chain of
 //!   merges.
 //!
-//! Each function reads at most [`MAX_CHAIN`] tickets, by id (O(log n) each).
+//! [`chain_end`] reads at most [`MAX_CHAIN`] + 1 tickets, by id (O(log n) each);
+//! [`resolve_targets`] that per merge, plus the target itself.
 
 use crate::model::{Action, Message, Ticket, TicketStatus};
 
@@ -37,12 +39,28 @@ pub enum MergeRefused {
     Closed { target: String, end: String },
     #[error("merge into ticket {target} refused: it would make a cycle of merges ({path})")]
     Cycle { target: String, path: String },
+    #[error(
+        "set_status merged refused: a ticket is merged by merge_into, which names the ticket it \
+         joins"
+    )]
+    StatusMerged,
+}
+
+/// The actions of a call as the host applies them (each merge naming the end of its
+/// target's chain), and a note for the audit trail per merge whose target was itself
+/// merged.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resolved {
+    pub actions: Vec<Action>,
+    pub notes: Vec<String>,
 }
 
 /// Where a chain of merges ends.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ChainEnd {
-    /// The last ticket of the chain: not merged (any other status).
+    /// The last ticket of the chain: not merged, or merged without a target (a
+    /// helpdesk's own merge, of which guichet knows no target). It may be the ticket
+    /// the chain started from: callers that send something on compare ids.
     Ticket(Box<Ticket>),
     /// The chain comes back to a ticket it passed (the ids, in order), is longer
     /// than [`MAX_CHAIN`], or names a ticket that does not exist.
@@ -78,6 +96,18 @@ pub fn chain_end<E>(
     }
 }
 
+/// Whether `action` is one [`resolve_targets`] checks: a merge, or a status of
+/// merged.
+pub fn concerns_merges(action: &Action) -> bool {
+    matches!(
+        action,
+        Action::MergeInto { .. }
+            | Action::SetStatus {
+                status: TicketStatus::Merged
+            }
+    )
+}
+
 /// Checks the merges among `actions`, taken by `source` (the ticket as the earlier
 /// actions of the event left it), and names in each the end of its target's chain.
 /// The first refusal refuses them all.
@@ -85,16 +115,23 @@ pub fn resolve_targets<E>(
     source: &Ticket,
     actions: Vec<Action>,
     mut read: impl FnMut(&str) -> Result<Option<Ticket>, E>,
-) -> Result<Result<Vec<Action>, MergeRefused>, E> {
+) -> Result<Result<Resolved, MergeRefused>, E> {
     let mut merged_into = match source.status {
         TicketStatus::Merged => source.merged_into.clone(),
         _ => None,
     };
     let mut resolved = Vec::with_capacity(actions.len());
+    let mut notes = Vec::new();
     for action in actions {
-        let Action::MergeInto { ticket_id: target } = action else {
-            resolved.push(action);
-            continue;
+        let target = match action {
+            Action::SetStatus {
+                status: TicketStatus::Merged,
+            } => return Ok(Err(MergeRefused::StatusMerged)),
+            Action::MergeInto { ticket_id } => ticket_id,
+            other => {
+                resolved.push(other);
+                continue;
+            }
         };
         if let Some(into) = &merged_into {
             return Ok(Err(MergeRefused::AlreadyMerged {
@@ -124,10 +161,19 @@ pub fn resolve_targets<E>(
                 end: end.id,
             }));
         }
+        if end.id != target {
+            notes.push(format!(
+                "info: ticket {target} is merged: the merge goes to {}, the end of its chain",
+                end.id
+            ));
+        }
         merged_into = Some(end.id.clone());
         resolved.push(Action::MergeInto { ticket_id: end.id });
     }
-    Ok(Ok(resolved))
+    Ok(Ok(Resolved {
+        actions: resolved,
+        notes,
+    }))
 }
 
 /// The messages a target gains from `source`: each of its messages, marked as coming
@@ -143,35 +189,13 @@ pub fn carried_messages(source: &Ticket) -> Vec<Message> {
         .collect()
 }
 
-/// Adds `messages` to `ticket` in time order, skipping any it already has (the same
-/// id from the same origin): landing the same merge twice changes nothing. Returns
-/// how many were added.
-pub fn land(ticket: &mut Ticket, messages: &[Message]) -> usize {
-    let mut added = 0;
-    for message in messages {
-        let known = ticket
-            .messages
-            .iter()
-            .any(|m| m.id == message.id && m.merged_from == message.merged_from);
-        if known {
-            continue;
-        }
-        let at = ticket
-            .messages
-            .partition_point(|m| m.created_at <= message.created_at);
-        ticket.messages.insert(at, message.clone());
-        added += 1;
-    }
-    added
-}
-
 #[cfg(test)]
 mod tests {
     use std::collections::HashMap;
     use std::convert::Infallible;
 
     use super::*;
-    use crate::model::{AuthorRole, Channel, Requester};
+    use crate::model::{Channel, Requester};
 
     fn ticket(id: &str, status: TicketStatus, into: Option<&str>) -> Ticket {
         let at = "2026-11-23T09:00:00Z".parse().unwrap();
@@ -222,7 +246,9 @@ mod tests {
                 ticket_id: target.into(),
             },
         ];
-        resolve_targets(source, actions, read).unwrap()
+        resolve_targets(source, actions, read)
+            .unwrap()
+            .map(|r| r.actions)
     }
 
     fn merge(into: &str) -> Vec<Action> {
@@ -246,6 +272,30 @@ mod tests {
         ]);
         assert_eq!(resolve(&s, "a", &tickets), Ok(merge("a")));
         assert_eq!(resolve(&s, "b", &tickets), Ok(merge("a")));
+        // The audit trail says where a merge into a merged ticket went.
+        let read = |id: &str| Ok::<_, Infallible>(tickets.get(id).cloned());
+        let resolved = resolve_targets(&s, merge("b"), read).unwrap().unwrap();
+        assert_eq!(
+            resolved.notes,
+            ["info: ticket b is merged: the merge goes to a, the end of its chain"]
+        );
+    }
+
+    #[test]
+    fn a_merged_status_without_a_target_is_refused_and_a_targetless_merge_ends_a_chain() {
+        let s = ticket("s", TicketStatus::Open, None);
+        let tickets = store(&[ticket("z", TicketStatus::Merged, None)]);
+        let read = |id: &str| Ok::<_, Infallible>(tickets.get(id).cloned());
+        let status = vec![Action::SetStatus {
+            status: TicketStatus::Merged,
+        }];
+        assert_eq!(
+            resolve_targets(&s, status, read).unwrap(),
+            Err(MergeRefused::StatusMerged)
+        );
+        // Merged in a helpdesk, with no target guichet knows: the chain ends there.
+        let end = chain_end(tickets["z"].clone(), None, read).unwrap();
+        assert!(matches!(end, ChainEnd::Ticket(t) if t.id == "z"));
     }
 
     #[test]
@@ -322,37 +372,5 @@ mod tests {
         let read = |id: &str| Ok::<_, Infallible>(tickets.get(id).cloned());
         let end = chain_end(tickets["t0"].clone(), None, read).unwrap();
         assert!(matches!(end, ChainEnd::Broken(path) if path.len() == MAX_CHAIN + 2));
-    }
-
-    #[test]
-    fn landing_marks_keeps_time_order_and_is_idempotent() {
-        let message = |id: &str, at: &str| Message {
-            id: id.into(),
-            author_role: AuthorRole::Requester,
-            author: None,
-            channel: Channel::Whatsapp,
-            body: id.into(),
-            public: true,
-            created_at: at.parse().unwrap(),
-            merged_from: None,
-        };
-        let mut source = ticket("s", TicketStatus::Merged, Some("t"));
-        source.messages = vec![message("m2", "2026-11-23T10:00:00Z")];
-        let mut target = ticket("t", TicketStatus::Open, None);
-        target.messages = vec![
-            message("m1", "2026-11-23T09:00:00Z"),
-            message("m3", "2026-11-23T11:00:00Z"),
-        ];
-        let carried = carried_messages(&source);
-        assert_eq!(carried[0].merged_from.as_deref(), Some("s"));
-        assert_eq!(land(&mut target, &carried), 1);
-        assert_eq!(land(&mut target, &carried), 0);
-        let ids: Vec<_> = target.messages.iter().map(|m| m.id.as_str()).collect();
-        assert_eq!(ids, ["m1", "m2", "m3"]);
-        // Carried on again by a merge of the target, a message keeps its origin.
-        assert_eq!(
-            carried_messages(&target)[1].merged_from.as_deref(),
-            Some("s")
-        );
     }
 }

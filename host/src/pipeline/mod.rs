@@ -17,8 +17,9 @@
 //! deeper; past [`PipelineConfig::cascade_limit`] they are not created and the audit
 //! says so. A merge's messages reach its target as a `merged_in` event in the
 //! target's lane (never dropped by the cascade limit), and a message for a merged
-//! ticket is sent on, in the same way, to the end of its chain of merges (`merge`). When plugins returned actions, one delivery per webhook of the tenant
-//! joins the same transaction (the `outbox` module delivers them).
+//! ticket is sent on, in the same way, to the end of its chain of merges (`merge`,
+//! `landing`). When plugins returned actions, one delivery per webhook of the
+//! tenant joins the same transaction (the `outbox` module delivers them).
 //!
 //! Crash safety: an event leaves the pending list only in the transaction that
 //! commits its effects, so after a crash [`Pipeline::start`] finds the unprocessed
@@ -34,6 +35,7 @@
 //! it can be: `apply` (how an event and actions change a ticket, which follow-ups
 //! that makes), `timers` (which timer changes actions may make, and what a closed
 //! ticket's timers become), `merge` (what a merge may target and what it carries),
+//! `landing` (where a merge's messages and a merged ticket's messages land),
 //! `audit` (the records of an event, and the host's own
 //! wording), `notice` (the typed body that webhooks and the live stream get), `lanes`
 //! (order and fairness) and `plugins` (compiled components and what a call may read).
@@ -41,9 +43,10 @@
 //! This module must not know about HTTP; it reports outcomes through
 //! [`Pipeline::submit`]'s receiver.
 
-pub(crate) mod apply;
+mod apply;
 mod audit;
 pub mod intake;
+mod landing;
 mod lanes;
 pub(crate) mod merge;
 mod notice;
@@ -69,7 +72,9 @@ use crate::timekeeper::{Bell, Dispatch};
 
 use lanes::Lanes;
 
-pub use apply::{apply_actions, effective, follow_ups, overtaken, ticket_after_event};
+pub use apply::{
+    apply_actions, effective, follow_ups, land_merged, overtaken, stays_merged, ticket_after_event,
+};
 pub use notice::ActionsNotice;
 pub use plugins::{PluginCache, PluginCacheError};
 pub use timers::{MAX_TIMERS_PER_TICKET, MIN_TIMER_DELAY};

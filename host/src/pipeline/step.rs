@@ -13,11 +13,11 @@ use std::time::Instant;
 
 use super::merge::{self, ChainEnd};
 use super::{
-    ActionsNotice, Decision, EventOutcome, PipelineError, Shared, apply, audit, outbound, plugins,
-    timers,
+    ActionsNotice, Decision, EventOutcome, PipelineError, Shared, apply, audit, landing, outbound,
+    plugins, timers,
 };
 use crate::metrics::Outcome;
-use crate::model::{Action, Event, EventKind, Message, Outbound, Ticket, TicketStatus};
+use crate::model::{Action, Event, EventKind, Outbound, Ticket, TicketStatus};
 use crate::runtime::World;
 use crate::store::{AuditRecord, EventCommit, OutboxItem, StoredEvent, TimerChange};
 
@@ -27,7 +27,7 @@ pub(super) fn process(
 ) -> Result<(EventOutcome, Vec<StoredEvent>), PipelineError> {
     let tenant = stored.tenant.as_str();
     if let EventKind::MergedIn { source, messages } = &stored.event.kind {
-        return merged_in(shared, stored, source, messages);
+        return landing::merged_in(shared, stored, source, messages);
     }
     // A scheduled tick concerns no ticket; every other event names one.
     // What the plugins are told: a change without its parts that came late.
@@ -52,8 +52,9 @@ pub(super) fn process(
                     .filter(|t| t.status == TicketStatus::Merged)
                 && let ChainEnd::Ticket(end) =
                     merge::chain_end(source.clone(), None, |id| shared.store.ticket(tenant, id))?
+                && end.id != source.id
             {
-                return forward(shared, stored, source, *end);
+                return landing::forward(shared, stored, source, *end);
             }
             if matches!(stored.event.kind, EventKind::ExternalUpdate { .. }) {
                 external_before = current.clone();
@@ -227,24 +228,24 @@ pub(super) fn process(
                     },
                 )?;
                 // A merge names a target that can take it, at the end of its chain.
-                let actions = match ticket.as_ref() {
-                    Some(source)
-                        if actions
-                            .iter()
-                            .any(|a| matches!(a, Action::MergeInto { .. })) =>
-                    {
+                let resolved = match ticket.as_ref() {
+                    Some(source) if actions.iter().any(merge::concerns_merges) => {
                         merge::resolve_targets(source, actions, |id| {
                             shared.store.ticket(tenant, id)
                         })
                         .map_err(|e| e.to_string())?
                         .map_err(|e| e.to_string())?
                     }
-                    _ => actions,
+                    _ => merge::Resolved {
+                        actions,
+                        notes: Vec::new(),
+                    },
                 };
-                Ok((actions, changes))
+                Ok((resolved, changes))
             });
         match result {
-            Ok((actions, changes)) => {
+            Ok((merge::Resolved { actions, notes }, changes)) => {
+                entry.logs.extend(notes);
                 if let Some(ticket) = ticket.as_mut() {
                     apply::apply_actions(
                         ticket,
@@ -483,106 +484,4 @@ fn render_back(
         }
     };
     Ok((items, entry))
-}
-
-/// `stored` (a message) is for `source`, merged into `end` (the end of its chain):
-/// it is committed on `end`'s lane as its own event, with the same id, and
-/// `source`'s trail says where it went.
-fn forward(
-    shared: &Shared,
-    stored: &StoredEvent,
-    source: &Ticket,
-    end: Ticket,
-) -> Result<(EventOutcome, Vec<StoredEvent>), PipelineError> {
-    let now = shared.clock.now();
-    let record = audit::forwarded(stored, &source.id, &end.id, now);
-    let mut event = stored.event.clone();
-    event.ticket = Some(end);
-    commit_host(shared, stored, None, vec![record], vec![(event, 0)])
-}
-
-/// Lands a merge's messages on the event's ticket, or sends them on along its own
-/// chain of merges if it was merged meanwhile. A chain that comes back to `source`
-/// (two merges decided at once, each into the other) is broken here: this ticket is
-/// open again and keeps the messages.
-fn merged_in(
-    shared: &Shared,
-    stored: &StoredEvent,
-    source: &str,
-    messages: &[Message],
-) -> Result<(EventOutcome, Vec<StoredEvent>), PipelineError> {
-    let tenant = stored.tenant.as_str();
-    let no_ticket = || PipelineError::NoTicket(stored.event.id.clone());
-    let carried = stored.event.ticket.as_ref().ok_or_else(no_ticket)?;
-    let mut target = shared
-        .store
-        .ticket(tenant, &carried.id)?
-        .ok_or_else(no_ticket)?;
-    let before = target.clone();
-    let now = shared.clock.now();
-    if target.status == TicketStatus::Merged {
-        match merge::chain_end(target.clone(), Some(source), |id| {
-            shared.store.ticket(tenant, id)
-        })? {
-            ChainEnd::Ticket(end) => {
-                let record = audit::forwarded(stored, &target.id, &end.id, now);
-                let mut event = stored.event.clone();
-                event.ticket = Some(*end);
-                return commit_host(
-                    shared,
-                    stored,
-                    None,
-                    vec![record],
-                    vec![(event, stored.depth + 1)],
-                );
-            }
-            ChainEnd::Broken(path) => {
-                target.status = TicketStatus::Open;
-                target.merged_into = None;
-                target.status_changed_at = Some(stored.event.occurred_at);
-                let added = merge::land(&mut target, messages);
-                let record =
-                    audit::merge_cycle_broken(stored, &target.id, source, &path, added, now);
-                let follow_ups = apply::follow_ups(&before, &target, &stored.event)
-                    .into_iter()
-                    .map(|e| (e, stored.depth + 1))
-                    .collect();
-                return commit_host(shared, stored, Some(target), vec![record], follow_ups);
-            }
-        }
-    }
-    let added = merge::land(&mut target, messages);
-    target.updated_at = target.updated_at.max(stored.event.occurred_at);
-    let record = audit::merged_in(stored, &target.id, source, added, now);
-    commit_host(shared, stored, Some(target), vec![record], Vec::new())
-}
-
-/// Commits what the host itself did on `stored`: no plugin ran.
-fn commit_host(
-    shared: &Shared,
-    stored: &StoredEvent,
-    ticket: Option<Ticket>,
-    audit: Vec<crate::store::AuditRecord>,
-    follow_ups: Vec<(Event, u32)>,
-) -> Result<(EventOutcome, Vec<StoredEvent>), PipelineError> {
-    let commit = EventCommit {
-        tenant: stored.tenant.clone(),
-        seq: stored.seq,
-        ticket: ticket.clone(),
-        timers: Vec::new(),
-        audit,
-        follow_ups,
-        plugin_writes: Vec::new(),
-        outbox: Vec::new(),
-    };
-    let stored_follow_ups = shared.store.commit_event(&commit)?;
-    Ok((
-        EventOutcome {
-            seq: stored.seq,
-            event_id: stored.event.id.clone(),
-            decisions: Vec::new(),
-            ticket,
-        },
-        stored_follow_ups,
-    ))
 }

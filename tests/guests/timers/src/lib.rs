@@ -4,7 +4,8 @@
 //! On `ticket_created` and `message_added`, each line of the newest message is a
 //! command: `set NAME +SECONDS` (set or move a timer, relative to the event's time),
 //! `cancel NAME`, `close` (close the ticket), `many N` (set N timers `t0`…),
-//! `merge ID` (merge the ticket into ticket ID, tagged `merged-by-guest`).
+//! `merge ID` (merge the ticket into ticket ID, tagged `merged-by-guest`),
+//! `status merged` (set the status to merged, naming no target).
 //! On `timer_fired` it tags the ticket `fired:NAME` and notes when it ran; with the
 //! configuration `{"chain": {"a": ["b", 30]}}` timer `a` firing sets `b` 30 seconds
 //! later. On `scheduled_tick` it notifies the group `ops` with the tick's time.
@@ -16,7 +17,9 @@ wit_bindgen::generate!({
 
 use exports::guichet::plugin::rules::Guest;
 use guichet::plugin::config;
-use guichet::plugin::types::{Action, Event, EventKind, Notification, Recipient, Timer};
+use guichet::plugin::types::{
+    Action, Event, EventKind, Notification, Recipient, TicketStatus, Timer,
+};
 
 struct Timers;
 
@@ -69,6 +72,9 @@ impl Guest for Timers {
                         }
                         ["cancel", name] => actions.push(Action::CancelTimer(name.to_string())),
                         ["close"] => actions.push(Action::Close),
+                        ["status", "merged"] => {
+                            actions.push(Action::SetStatus(TicketStatus::Merged));
+                        }
                         ["merge", into] => {
                             actions.push(Action::AddTags(vec!["merged-by-guest".to_string()]));
                             actions.push(Action::MergeInto(into.to_string()));
