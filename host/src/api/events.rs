@@ -27,7 +27,7 @@ use crate::pipeline::EventOutcome;
 use crate::store::Enqueued;
 
 /// The longest `?timeout_ms`.
-pub(super) const MAX_WAIT_MS: u64 = 60_000;
+const MAX_WAIT_MS: u64 = 60_000;
 
 /// The body of `POST …/events`: one event, or a batch of 1 to [`MAX_BATCH`]. Its
 /// schema refers to `IncomingEvent`, the model's [`Event`] as a helpdesk may send it
@@ -131,18 +131,7 @@ pub(super) async fn post_events(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Response> {
-    let Query(query) = query.map_err(|e| {
-        Problem::bad_request(
-            "invalid-query",
-            format!("{}; parameters: wait, timeout_ms", e.body_text()),
-        )
-    })?;
-    if query.timeout_ms.is_some_and(|t| t > MAX_WAIT_MS) {
-        return Err(Problem::bad_request(
-            "invalid-query",
-            format!("timeout_ms may be at most {MAX_WAIT_MS} (a minute)"),
-        ));
-    }
+    let query = wait_query(query)?;
     let (events, batch) = parse_events(&body.map_err(body_problem)?)?;
     let idempotency_key = idempotency_key(&headers)?;
 
@@ -242,6 +231,25 @@ pub(super) async fn post_events(
 
 /// Parses one event or a batch: checked against the description's `EventsBody` first
 /// (ids, a ticket on each, 1 to 1,000 events, closed objects), then read as events.
+/// `?wait=&timeout_ms=` as given, or the problem with them.
+pub(super) fn wait_query(
+    query: Result<Query<EventsQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<EventsQuery, Problem> {
+    let Query(query) = query.map_err(|e| {
+        Problem::bad_request(
+            "invalid-query",
+            format!("{}; parameters: wait, timeout_ms", e.body_text()),
+        )
+    })?;
+    if query.timeout_ms.is_some_and(|t| t > MAX_WAIT_MS) {
+        return Err(Problem::bad_request(
+            "invalid-query",
+            format!("timeout_ms may be at most {MAX_WAIT_MS} (a minute)"),
+        ));
+    }
+    Ok(query)
+}
+
 /// The request's `Idempotency-Key`, if it has a valid one.
 pub(super) fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, Problem> {
     headers

@@ -219,24 +219,7 @@ pub(super) async fn apply_macro(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Response> {
-    let Query(query) = query.map_err(|e| {
-        Problem::bad_request(
-            "invalid-query",
-            format!("{}; parameters: wait, timeout_ms", e.body_text()),
-        )
-    })?;
-    if query
-        .timeout_ms
-        .is_some_and(|t| t > super::events::MAX_WAIT_MS)
-    {
-        return Err(Problem::bad_request(
-            "invalid-query",
-            format!(
-                "timeout_ms may be at most {} (a minute)",
-                super::events::MAX_WAIT_MS
-            ),
-        ));
-    }
+    let query = super::events::wait_query(query)?;
     let request: ApplyMacro = parse_json(body, "macro application")?;
     if request.agent.trim().is_empty() {
         return Err(Problem::bad_request(

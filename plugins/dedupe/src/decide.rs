@@ -38,6 +38,18 @@ pub const OTHER_REFERENCE_FACTOR: f64 = 0.25;
 /// reason. Conflicting topics or references take it away.
 pub const SAME_CHANNEL_PRIOR: f64 = 0.05;
 
+/// A same-person ticket that says it follows up an earlier message ("je relance",
+/// "still no reply", "I emailed you yesterday") is taken as a follow-up of that
+/// person's closest open ticket of the window whose topics it does not contradict
+/// and whose references it does not conflict with: its score is raised to the
+/// threshold (see [`SHORTLY_MS`] for the person's only ticket). What it adds is this
+/// (`FOLLOW_UP` in the note).
+pub const FOLLOW_UP: &str = "follows up";
+
+/// How soon after a person's only open ticket of the window, on the same channel, a
+/// follow-up goes to it whatever its words: 24 hours.
+pub const SHORTLY_MS: i64 = 24 * 3_600_000;
+
 /// The signals behind a text score, for the decision and its note.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Signals {
@@ -51,6 +63,9 @@ pub struct Signals {
     pub other_references: bool,
     /// The same-channel prior added.
     pub prior: f64,
+    /// Whether the score was raised to the threshold because the new text says it
+    /// follows up an earlier message.
+    pub follow_up: bool,
     /// The score: the higher text measure × topics × references, plus the prior.
     pub score: f64,
 }
@@ -74,6 +89,9 @@ impl Signals {
         }
         if self.prior > 0.0 {
             why.push(format!("same channel +{:.2}", self.prior));
+        }
+        if self.follow_up {
+            why.push(FOLLOW_UP.to_string());
         }
         out.push_str(&format!(": {}", why.join(", ")));
         out
@@ -103,7 +121,11 @@ impl Measure {
             Measure::Containment => GRAM_WEIGHT * a.gram_containment(b),
             Measure::Jaccard => 0.0,
         };
-        let topics = a.topic_agreement(b);
+        let topics = if a.shares_detail(b) {
+            1.0
+        } else {
+            a.topic_agreement(b)
+        };
         let other_references = a.other_references(b);
         let mut score = stems.max(grams) * topics;
         if other_references {
@@ -125,6 +147,7 @@ impl Measure {
             topics,
             other_references,
             prior,
+            follow_up: false,
             score: (score + prior).min(1.0),
         }
     }
@@ -292,9 +315,17 @@ fn on_created(
     let since = ticket.created_at - config.window_ms;
     if found.is_none() {
         found = if review {
-            by_review(host, config, ticket, &bands, &words, measure)
+            by_review(host, config, ticket, &bands)
         } else {
-            by_requester(host, config, ticket, &requester, &words, measure)
+            by_requester(
+                host,
+                config,
+                ticket,
+                &requester,
+                &words,
+                !numbers::cited_numbers(&cited_text).is_empty(),
+                measure,
+            )
         };
     }
 
@@ -377,19 +408,20 @@ fn by_number(
     None
 }
 
-/// The older open ticket of the same person, within the window, whose text is the
-/// closest above the threshold (the oldest of equals).
+/// The oldest open ticket of the same person, within the window, whose text passes
+/// the threshold.
 fn by_requester(
     host: &dyn Host,
     config: &Config,
     ticket: &Ticket,
     requester: &Requester,
     words: &Words,
+    cites_number: bool,
     measure: Measure,
 ) -> Option<Found> {
     let since = ticket.created_at - config.window_ms;
     let mut seen: Vec<String> = Vec::new();
-    let mut best: Option<(Signals, Ticket)> = None;
+    let mut scored: Vec<(Signals, Ticket)> = Vec::new();
     for query in requester.queries(config) {
         for candidate in host.open_by_identity(&query) {
             if seen.contains(&candidate.id) {
@@ -411,20 +443,33 @@ fn by_requester(
                 &candidate_words(&candidate),
                 candidate.channel == ticket.channel,
             );
-            if signals.score < config.threshold {
-                continue;
-            }
-            let better = match &best {
-                None => true,
-                Some((s, t)) => {
-                    signals.score > s.score || (signals.score == s.score && is_older(&candidate, t))
-                }
-            };
-            if better {
-                best = Some((signals, candidate));
-            }
+            scored.push((signals, candidate));
         }
     }
+    // A follow-up goes to a ticket whose topics it does not contradict, or, shortly
+    // after, to the person's only open ticket of the window on the same channel
+    // whatever its words (a reminder names its problem in few words, often other
+    // ones), unless it cites a ticket number: then it is about another ticket.
+    let only_one = scored.len() == 1 && !cites_number;
+    for (signals, candidate) in &mut scored {
+        let shortly = candidate.channel == ticket.channel
+            && ticket.created_at - candidate.created_at < SHORTLY_MS;
+        if signals.score < config.threshold
+            && words.follow_up
+            && measure == Measure::Containment
+            && (signals.topics >= 1.0 || (only_one && shortly))
+            && !signals.other_references
+        {
+            signals.score = config.threshold;
+            signals.follow_up = true;
+        }
+    }
+    // The oldest ticket that passes: the group's first ticket is the one to merge
+    // into, later ones of the group being merged into it already.
+    let best = scored
+        .into_iter()
+        .filter(|(s, _)| s.score >= config.threshold)
+        .min_by(|(_, a), (_, b)| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
     let (signals, target) = best?;
     let identity = requester.shared_with(&target, config).unwrap_or_default();
     let reason = if target.channel == ticket.channel {
@@ -448,15 +493,13 @@ fn by_requester(
 
 /// The older open review, within the window, whose text is the closest above the
 /// review threshold.
-fn by_review(
-    host: &dyn Host,
-    config: &Config,
-    ticket: &Ticket,
-    bands: &[u64],
-    words: &Words,
-    measure: Measure,
-) -> Option<Found> {
+fn by_review(host: &dyn Host, config: &Config, ticket: &Ticket, bands: &[u64]) -> Option<Found> {
     let since = ticket.created_at - config.window_ms;
+    let (subject, first) = new_ticket_text(ticket);
+    let mut text = subject.unwrap_or_default().to_string();
+    text.push('\n');
+    text.push_str(first.unwrap_or_default());
+    let shingles = reviews::shingles(&text);
     let mut best: Option<(f64, Ticket)> = None;
     for id in reviews::candidates(host, bands, since) {
         let Some(candidate) = open_end(host, &id) else {
@@ -469,7 +512,7 @@ fn by_review(
         {
             continue;
         }
-        let score = review_score(measure, words, &candidate_words(&candidate));
+        let score = review_score(&shingles, &candidate);
         if score < config.review_threshold {
             continue;
         }
@@ -494,11 +537,22 @@ fn by_review(
     })
 }
 
-/// Reviews are compared on their whole text: a review contained in a longer one is
-/// not the same review, so the measure is Jaccard whatever `measure` says for
-/// same-person tickets.
-fn review_score(_measure: Measure, a: &Words, b: &Words) -> f64 {
-    a.jaccard(b)
+/// How nearly a review is one of the candidate's reviews (those merged into it
+/// included), each compared on its own: the shingle measure of
+/// [`reviews::similarity`], robust to a small edit, not to other words.
+fn review_score(shingles: &std::collections::BTreeSet<u64>, candidate: &Ticket) -> f64 {
+    let subject = candidate.subject.as_deref().unwrap_or_default();
+    candidate
+        .messages
+        .iter()
+        .filter(|m| matches!(m.author_role, AuthorRole::Requester))
+        .map(|m| {
+            reviews::similarity(
+                shingles,
+                &reviews::shingles(&format!("{subject}\n{}", m.body)),
+            )
+        })
+        .fold(0.0, f64::max)
 }
 
 /// A requester's new message citing another open ticket's number makes its ticket a

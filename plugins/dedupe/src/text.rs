@@ -423,6 +423,56 @@ const STOP_WORDS: &[&str] = &[
     "nouvelles",
     "news",
     "rebonjour",
+    "espace",
+    // Saying one cannot do something: "impossible de", "je n'arrive pas à", "unable".
+    "impossible",
+    "arrive",
+    "arrivons",
+    "unable",
+    "possible",
+    // Dates: the day a thing happened rarely tells one problem from another.
+    "janvier",
+    "fevrier",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "aout",
+    "septembre",
+    "octobre",
+    "novembre",
+    "decembre",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+    "lundi",
+    "mardi",
+    "mercredi",
+    "jeudi",
+    "vendredi",
+    "samedi",
+    "dimanche",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
     "another",
     "autre",
     // Words every ticket of a bank or a shop may hold.
@@ -498,8 +548,61 @@ fn is_stop_word(word: &str) -> bool {
     STOP_WORDS.contains(&word)
 }
 
+/// Labels of the fields a web form or a bridge writes above the customer's message
+/// ("Nom : Céline Quéré", "E-mail : …", "Téléphone : …"), folded: such a line says
+/// who wrote, not what about, and is dropped.
+const FORM_FIELDS: &[&str] = &[
+    "nom",
+    "prenom",
+    "nom complet",
+    "name",
+    "full name",
+    "first name",
+    "last name",
+    "e-mail",
+    "email",
+    "mail",
+    "adresse e-mail",
+    "adresse email",
+    "adresse mail",
+    "courriel",
+    "email address",
+    "e-mail address",
+    "telephone",
+    "tel",
+    "tel.",
+    "portable",
+    "mobile",
+    "phone",
+    "phone number",
+    "numero de telephone",
+];
+
+/// Labels a web form writes before the customer's own words ("Message : …"): the
+/// label is dropped, what follows it kept.
+const FORM_MESSAGE_FIELDS: &[&str] = &["message", "votre message", "your message", "description"];
+
+/// A line of a web form's header without its label: `None` for a field that says who
+/// wrote ([`FORM_FIELDS`]), the text after the label for a message field, the line
+/// itself otherwise.
+fn without_form_field(line: &str) -> Option<&str> {
+    let Some((label, rest)) = line.split_once(':') else {
+        return Some(line);
+    };
+    let label = label.trim();
+    if FORM_FIELDS.contains(&label) {
+        None
+    } else if FORM_MESSAGE_FIELDS.contains(&label) {
+        Some(rest.trim())
+    } else {
+        Some(line)
+    }
+}
+
 /// Keeps what the author wrote in this message: the history it quotes, its signature
-/// and what follows a closing line are cut, greeting-only lines dropped. Folded.
+/// and what follows a closing line are cut, greeting-only lines dropped, so are the
+/// fields of a web form's header that say who wrote ([`FORM_FIELDS`]) and e-mail
+/// addresses. Folded.
 pub fn own_words(body: &str) -> String {
     let folded = fold(body);
     let mut out = String::with_capacity(folded.len());
@@ -511,7 +614,15 @@ pub fn own_words(body: &str) -> String {
         if starts_history(trimmed) || starts_signature(trimmed) || is_closing(trimmed) {
             break;
         }
-        out.push_str(trimmed);
+        let Some(kept) = without_form_field(trimmed) else {
+            continue;
+        };
+        // E-mail addresses say who wrote (or whom to answer), not what about.
+        let kept: Vec<&str> = kept
+            .split_whitespace()
+            .filter(|w| !w.contains('@'))
+            .collect();
+        out.push_str(&kept.join(" "));
         out.push('\n');
     }
     out
@@ -576,7 +687,9 @@ fn content(folded: &str) -> Vec<(String, String)> {
         if !long_enough || is_stop_word(w) {
             continue;
         }
-        let stem = match lexicon::concept(w) {
+        let stem = match lexicon::concept(w)
+            .or_else(|| (!is_number(w)).then(|| lexicon::concept_near(w)).flatten())
+        {
             Some(concept) => format!("#{concept}"),
             None if is_number(w) => w.to_string(),
             None => stem(w),
@@ -648,9 +761,11 @@ fn is_number(word: &str) -> bool {
 /// How many plain stems a lexicon concept weighs in [`Words::containment`].
 pub const TOPIC_WEIGHT: f64 = 2.0;
 
-/// Whether a stem is a lexicon concept: a topic of customer care.
+/// Whether a stem is a lexicon concept naming a topic of customer care. Concepts
+/// whose name starts with `~` ("change", "move", "modifier") say what is asked, not
+/// what it is about: they are shared like other stems but are no topic.
 fn is_topic(stem: &str) -> bool {
-    stem.starts_with('#')
+    stem.starts_with('#') && !stem.starts_with("#~")
 }
 
 /// What a text says, ready to be compared.
@@ -665,6 +780,149 @@ pub struct Words {
     pub grams: BTreeSet<u64>,
     /// The order, contract or claim references cited (numbers of six digits or more).
     pub references: BTreeSet<String>,
+    /// Whether the text says it follows up an earlier message ("je relance",
+    /// "toujours pas de réponse", "I emailed you yesterday about"): see
+    /// [`FOLLOW_UPS`].
+    pub follow_up: bool,
+}
+
+/// Expressions by which a customer says they write again about what they already
+/// wrote about, matched on whole folded words: reminders, re-sends, "as I said",
+/// "still no answer". A text opening with "re," "re :" or "relance" is one too.
+pub const FOLLOW_UPS: &[&str] = &[
+    // French
+    "je relance",
+    "petite relance",
+    "suite a mon mail",
+    "suite a mon e-mail",
+    "suite a mon email",
+    "suite a mon message",
+    "suite a mon appel",
+    "suite a ma demande",
+    "suite a ma reclamation",
+    "suite a notre echange",
+    "suite a notre conversation",
+    "mon precedent message",
+    "mon precedent mail",
+    "ma precedente demande",
+    "toujours sans reponse",
+    "toujours sans nouvelles",
+    "nouvelle relance",
+    "2e message",
+    "2eme message",
+    "deuxieme message",
+    "second message",
+    "troisieme message",
+    "3e message",
+    "je reviens vers vous",
+    "je me permets de revenir",
+    "comme indique",
+    "comme dit",
+    "comme deja",
+    "comme je vous",
+    "deja envoye",
+    "deja ecrit",
+    "deja contacte",
+    "deja signale",
+    "deja appele",
+    "deja fait une demande",
+    "deja fait un",
+    "je vous ai ecrit",
+    "je vous ai envoye",
+    "je vous ai appele",
+    "je vous ai contacte",
+    "mon dernier message",
+    "mon message precedent",
+    "sans reponse",
+    "pas de reponse",
+    "aucune reponse",
+    "toujours rien",
+    "toujours aucune",
+    "toujours en attente",
+    "encore moi",
+    "je renvoie",
+    "je vous renvoie",
+    "renvoi de",
+    // English
+    "chasing",
+    "following up",
+    "follow up",
+    "follow-up",
+    "resending",
+    "re-sending",
+    "sending again",
+    "2nd message",
+    "second time",
+    "third time",
+    "any update",
+    "any updates",
+    "any news",
+    "still nothing",
+    "still no reply",
+    "still no response",
+    "still no answer",
+    "still no news",
+    "still no update",
+    "still no word",
+    "my previous message",
+    "my previous email",
+    "my earlier message",
+    "my earlier email",
+    "still not heard",
+    "still waiting",
+    "still haven't",
+    "no acknowledgement",
+    "no reply",
+    "no response",
+    "no answer",
+    "not heard back",
+    "haven't heard",
+    "i wrote",
+    "i emailed",
+    "i e-mailed",
+    "i called",
+    "i messaged",
+    "i contacted",
+    "i already",
+    "already sent",
+    "already wrote",
+    "already emailed",
+    "already called",
+    "already reported",
+    "already contacted",
+    "as mentioned",
+    "as i said",
+    "as i mentioned",
+    "as per my",
+    "my last message",
+    "it's me again",
+    "me again",
+];
+
+/// Whether folded text says it follows up an earlier message (see [`FOLLOW_UPS`]).
+pub fn is_follow_up(folded: &str) -> bool {
+    let flat: String = folded
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '\'' || c == '-' {
+                c
+            } else {
+                ' '
+            }
+        })
+        .collect();
+    let flat = format!(
+        " {} ",
+        flat.split_whitespace().collect::<Vec<_>>().join(" ")
+    );
+    let opening = folded.trim_start();
+    opening.starts_with("re,")
+        || opening.starts_with("re :")
+        || opening.starts_with("re:")
+        || opening.starts_with("relance")
+        || FOLLOW_UPS
+            .iter()
+            .any(|marker| flat.contains(&format!(" {marker} ")))
 }
 
 impl Words {
@@ -703,6 +961,7 @@ impl Words {
         }
         let stems: BTreeSet<String> = content.iter().map(|(s, _)| s.clone()).collect();
         Words {
+            follow_up: is_follow_up(&text),
             grams: trigrams(&content),
             references: references(&stems),
             stems,
@@ -728,7 +987,7 @@ impl Words {
         }
         let shared = self
             .topics()
-            .filter(|t| other.stems.contains(t.as_str()))
+            .filter(|t| other.topics().any(|o| lexicon::related(&t[1..], &o[1..])))
             .count();
         (2.0 * shared as f64 / mine.min(theirs) as f64).min(1.0)
     }
@@ -772,6 +1031,15 @@ impl Words {
         !self.references.is_empty()
             && !other.references.is_empty()
             && self.references.is_disjoint(&other.references)
+    }
+
+    /// Whether both texts cite one same amount with its decimals ("402,49 €") or one
+    /// same reference (a number of six digits or more): a detail that singles out one
+    /// problem, whatever words surround it.
+    pub fn shares_detail(&self, other: &Words) -> bool {
+        self.stems
+            .intersection(&other.stems)
+            .any(|s| is_number(s) && (s.contains('.') || s.len() >= 6))
     }
 
     /// Shared stems over all stems (Jaccard).
@@ -862,16 +1130,16 @@ mod tests {
     #[test]
     fn the_same_subject_is_told_apart_from_web_form_headers_and_numbers() {
         let email = Words::of(
-            Some("Problème de connexion à l'espace client"),
+            Some("Problème de connexion à l'application mobile"),
             ["Mon compte est bloqué."],
         );
         let form = Words::of(
-            Some("Formulaire de contact : Problème de connexion à l'espace client"),
+            Some("Formulaire de contact : Problème de connexion à l'application mobile"),
             ["Je n'arrive plus à me connecter."],
         );
         assert!(form.same_subject(&email));
         let cited = Words::of(
-            Some("Re: [#48213] Problème de connexion à l'espace client"),
+            Some("Re: [#48213] Problème de connexion à l'application mobile"),
             ["?"],
         );
         assert!(cited.same_subject(&email));
