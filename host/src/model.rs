@@ -1,7 +1,7 @@
 //! The ticket model as the host and its JSON interfaces see it: tickets, messages,
 //! events and actions.
 //!
-//! This mirrors the latest `guichet:plugin` (`wit/v0.2.0/types.wit`), with serde for the JSON that
+//! This mirrors the latest `guichet:plugin` (`wit/v0.3.0/types.wit`), with serde for the JSON that
 //! integrators write (event files for `guichet plugin run`) and that helpdesks send.
 //! Keeping a host-owned model, instead of serialising the WIT bindings directly, lets
 //! the WIT contract gain versions while the host speaks one model; the conversions
@@ -380,9 +380,10 @@ pub enum EventKind {
 }
 
 impl EventKind {
-    /// Whether the host makes events of this kind itself (a helpdesk's observed
-    /// state, a merge's messages): the JSON API refuses them and plugins are not sent
-    /// them.
+    /// Whether this kind is the host's own record of what it did (a helpdesk's
+    /// observed state, a merge's messages, a macro applied): plugins are never sent
+    /// it, and the JSON API refuses it (as it refuses `timer_fired` and
+    /// `scheduled_tick`, which the host makes too but plugins do get).
     pub fn is_host_made(&self) -> bool {
         matches!(
             self,

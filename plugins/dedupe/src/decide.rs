@@ -50,6 +50,11 @@ pub const FOLLOW_UP: &str = "follows up";
 /// follow-up goes to it whatever its words: 24 hours.
 pub const SHORTLY_MS: i64 = 24 * 3_600_000;
 
+/// How far below the best score a same-person candidate may be and still be
+/// preferred for being older (the group's first ticket): scores closer than this do
+/// not tell two tickets apart.
+pub const CLOSE_MARGIN: f64 = 0.05;
+
 /// The signals behind a text score, for the decision and its note.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Signals {
@@ -408,8 +413,8 @@ fn by_number(
     None
 }
 
-/// The oldest open ticket of the same person, within the window, whose text passes
-/// the threshold.
+/// The open ticket of the same person, within the window, whose text passes the
+/// threshold with the best score, the oldest of those within [`CLOSE_MARGIN`] of it.
 fn by_requester(
     host: &dyn Host,
     config: &Config,
@@ -464,11 +469,21 @@ fn by_requester(
             signals.follow_up = true;
         }
     }
-    // The oldest ticket that passes: the group's first ticket is the one to merge
-    // into, later ones of the group being merged into it already.
-    let best = scored
+    // The closest ticket that passes, and among those within [`CLOSE_MARGIN`] of it
+    // the oldest: the group's first ticket is the one to merge into, later ones of
+    // the group being merged into it already, but a person's older ticket about
+    // another problem that also passes must not win over the right one.
+    let passing: Vec<(Signals, Ticket)> = scored
         .into_iter()
         .filter(|(s, _)| s.score >= config.threshold)
+        .collect();
+    let top = passing
+        .iter()
+        .map(|(s, _)| s.score)
+        .fold(f64::NAN, f64::max);
+    let best = passing
+        .into_iter()
+        .filter(|(s, _)| s.score >= top - CLOSE_MARGIN)
         .min_by(|(_, a), (_, b)| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
     let (signals, target) = best?;
     let identity = requester.shared_with(&target, config).unwrap_or_default();

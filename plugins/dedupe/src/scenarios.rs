@@ -607,3 +607,43 @@ fn twenty_thousand_linked_people_keep_the_key_count_bounded() {
         Some("tk-mail")
     );
 }
+
+#[test]
+fn the_closest_ticket_wins_over_an_older_one_about_another_problem() {
+    let host = Memory::default();
+    let email = || vec![id(IdentityKind::Email, "a@x.fr")];
+    let older = ticket(
+        "tk-1",
+        Channel::Email,
+        email(),
+        None,
+        "Impossible de me connecter, mot de passe refusé depuis ce matin.",
+        T0,
+    );
+    assert!(created(&host, older).is_empty());
+    let other_problem = ticket(
+        "tk-2",
+        Channel::Email,
+        email(),
+        None,
+        "La télévision a l'écran fissuré et la télécommande ne marche pas.",
+        T0 + HOUR,
+    );
+    let first = created(&host, other_problem);
+    assert_eq!(merged_into(&first), None, "{}", note(&first));
+    let again = ticket(
+        "tk-3",
+        Channel::Email,
+        email(),
+        None,
+        "Télévision écran fissuré, télécommande ne marche pas, impossible de me connecter.",
+        T0 + 2 * HOUR,
+    );
+    let actions = created(&host, again);
+    assert_eq!(
+        merged_into(&actions).as_deref(),
+        Some("tk-2"),
+        "{}",
+        note(&actions)
+    );
+}

@@ -691,7 +691,7 @@ fn content(folded: &str) -> Vec<(String, String)> {
             .or_else(|| (!is_number(w)).then(|| lexicon::concept_near(w)).flatten())
         {
             Some(concept) => format!("#{concept}"),
-            None if is_number(w) => w.to_string(),
+            None if is_number(w) || is_code(w) => w.to_string(),
             None => stem(w),
         };
         out.push((stem, w.to_string()));
@@ -705,7 +705,7 @@ fn content(folded: &str) -> Vec<(String, String)> {
 fn trigrams(content: &[(String, String)]) -> BTreeSet<u64> {
     let mut out = BTreeSet::new();
     for (_, word) in content {
-        if is_number(word) || word.chars().count() < 4 || word.contains(' ') {
+        if is_number(word) || is_code(word) || word.chars().count() < 4 || word.contains(' ') {
             continue;
         }
         let padded: Vec<char> = format!(" {word} ").chars().collect();
@@ -717,14 +717,31 @@ fn trigrams(content: &[(String, String)]) -> BTreeSet<u64> {
     out
 }
 
-/// Numbers of six digits or more: order, contract or claim references. Two texts
-/// that each cite one and share none are about two different things.
+/// Numbers of six digits or more, and codes of letters and digits ([`is_code`]):
+/// order, booking, contract or claim references. Two texts that each cite one and
+/// share none are about two different things.
 fn references(stems: &BTreeSet<String>) -> BTreeSet<String> {
-    stems
-        .iter()
-        .filter(|s| is_number(s) && !s.contains('.') && s.len() >= 6)
-        .cloned()
-        .collect()
+    stems.iter().filter(|s| is_reference(s)).cloned().collect()
+}
+
+/// Whether a stem is a reference: a number of six digits or more without decimals,
+/// or a code ([`is_code`]).
+fn is_reference(stem: &str) -> bool {
+    (is_number(stem) && !stem.contains('.') && stem.len() >= 6) || is_code(stem)
+}
+
+/// Whether a word is a code of letters and digits, as booking and order references
+/// are written ("m8c5v1" of "ORD-M8C5V1"): at least five characters, starting with a
+/// letter, two digits or more and no more letters than digits and one. A time
+/// ("10h30"), a quantity ("15min") or a model name ("iphone15") is no code.
+fn is_code(word: &str) -> bool {
+    let digits = word.chars().filter(char::is_ascii_digit).count();
+    let letters = word.chars().filter(char::is_ascii_alphabetic).count();
+    word.chars().count() >= 5
+        && word.starts_with(|c: char| c.is_ascii_alphabetic())
+        && digits + letters == word.chars().count()
+        && digits >= 2
+        && letters <= digits + 1
 }
 
 /// The words of folded text: runs of letters and digits, a decimal comma or point
@@ -778,8 +795,11 @@ pub struct Words {
     pub subject: BTreeSet<String>,
     /// The character trigrams of the content words, hashed.
     pub grams: BTreeSet<u64>,
-    /// The order, contract or claim references cited (numbers of six digits or more).
+    /// The order, contract or claim references cited (numbers of six digits or more,
+    /// codes of letters and digits).
     pub references: BTreeSet<String>,
+    /// The amounts cited with their decimals ("239,45 €" is `239.45`).
+    pub amounts: BTreeSet<String>,
     /// Whether the text says it follows up an earlier message ("je relance",
     /// "toujours pas de réponse", "I emailed you yesterday about"): see
     /// [`FOLLOW_UPS`].
@@ -964,6 +984,11 @@ impl Words {
             follow_up: is_follow_up(&text),
             grams: trigrams(&content),
             references: references(&stems),
+            amounts: stems
+                .iter()
+                .filter(|s| is_number(s) && s.contains('.'))
+                .cloned()
+                .collect(),
             stems,
             subject,
         }
@@ -1026,11 +1051,14 @@ impl Words {
     }
 
     /// Whether both texts cite an order, contract or claim reference and none is
-    /// common to both: two different orders are two problems.
+    /// common to both, or both cite amounts with decimals and none is common to both:
+    /// two different orders, or a bill of 239,45 € and a purchase of 348,45 €, are two
+    /// problems.
     pub fn other_references(&self, other: &Words) -> bool {
-        !self.references.is_empty()
-            && !other.references.is_empty()
-            && self.references.is_disjoint(&other.references)
+        let conflict = |a: &BTreeSet<String>, b: &BTreeSet<String>| {
+            !a.is_empty() && !b.is_empty() && a.is_disjoint(b)
+        };
+        conflict(&self.references, &other.references) || conflict(&self.amounts, &other.amounts)
     }
 
     /// Whether both texts cite one same amount with its decimals ("402,49 €") or one
@@ -1039,7 +1067,7 @@ impl Words {
     pub fn shares_detail(&self, other: &Words) -> bool {
         self.stems
             .intersection(&other.stems)
-            .any(|s| is_number(s) && (s.contains('.') || s.len() >= 6))
+            .any(|s| (is_number(s) && s.contains('.')) || is_reference(s))
     }
 
     /// Shared stems over all stems (Jaccard).
@@ -1093,6 +1121,22 @@ mod tests {
         assert!(chat.containment(&email) >= 0.99, "{:?} {:?}", chat, email);
         let other = Words::of(None, ["je n'arrive plus à me connecter à l'appli"]);
         assert!(other.containment(&email) < 0.3);
+    }
+
+    #[test]
+    fn codes_and_amounts_tell_two_problems_apart() {
+        let a = Words::of(None, ["Réservation ORD-M8C5V1 refusée"]);
+        let b = Words::of(None, ["Réservation R-S2V7D6 refusée"]);
+        assert!(a.stems.contains("m8c5v1"), "{:?}", a.stems);
+        assert!(a.other_references(&b));
+        assert!(a.shares_detail(&Words::of(None, ["ord-m8c5v1"])));
+        let bill = Words::of(None, ["Je conteste ma facture de 239,45 €"]);
+        let purchase = Words::of(None, ["Un achat de 348,45 € est refusé"]);
+        assert!(bill.other_references(&purchase));
+        assert!(!bill.other_references(&Words::of(None, ["facture 239.45"])));
+        for word in ["10h30", "15min", "iphone15", "ab12"] {
+            assert!(!is_code(word), "{word}");
+        }
     }
 
     #[test]
