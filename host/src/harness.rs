@@ -21,8 +21,8 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::model::{
-    Action, Channel, Event, EventKind, HttpAnswer, Identity, Inbound, IncomingRequest, MacroInfo,
-    Outbound, OutboundReply, OutgoingRequest, Rendered, Ticket, TicketStatus, Timestamp,
+    Action, Channel, Event, HttpAnswer, Identity, Inbound, IncomingRequest, MacroInfo, Outbound,
+    OutboundReply, OutgoingRequest, Rendered, Ticket, TicketStatus, Timestamp,
 };
 use crate::pipeline::{self as apply, PipelineConfig, merge};
 use crate::runtime::{
@@ -371,13 +371,8 @@ impl<'r> Harness<'r> {
     /// chain of merges.
     fn forwarded(&self, carried: &Ticket, event: &Event, depth: u32) -> Option<Ticket> {
         let stored = self.ticket(&carried.id)?;
-        let message = matches!(
-            event.kind,
-            EventKind::MessageAdded { .. }
-                | EventKind::MissedCall { .. }
-                | EventKind::MacroApplied { .. }
-        );
-        if depth == 0 && message && stored.status == TicketStatus::Merged {
+        if depth == 0 && merge::follows_merges(&event.kind) && stored.status == TicketStatus::Merged
+        {
             let read = |id: &str| Ok::<_, std::convert::Infallible>(self.ticket(id));
             if let Ok(merge::ChainEnd::Ticket(end)) = merge::chain_end(stored.clone(), None, read)
                 && end.id != stored.id
@@ -422,17 +417,18 @@ impl<'r> Harness<'r> {
             && apply::stays_merged(&ticket)
             && let Some(mut target) = ticket.merged_into.as_deref().and_then(|id| self.ticket(id))
         {
+            // Landed at once, where the service lands a `merged_in` event one level down.
             let landed = apply::land_merged(&mut target, &merge::carried_messages(&ticket));
             if depth + 1 < limit {
-                caused.extend(landed.into_iter().map(|message| {
-                    let event = Event {
-                        id: format!("{}:merge/{}", event.id, message.id),
-                        kind: EventKind::MessageAdded { message },
-                        ticket: Some(target.clone()),
-                        occurred_at: event.occurred_at,
-                    };
-                    (event, depth + 2)
-                }));
+                caused.extend(
+                    merge::gained_messages(
+                        &merge::landing_id(&event.id),
+                        &target,
+                        landed,
+                        event.occurred_at,
+                    )
+                    .map(|e| (e, depth + 2)),
+                );
             }
             self.tickets.remember(target);
         }

@@ -380,6 +380,16 @@ pub enum EventKind {
 }
 
 impl EventKind {
+    /// The kinds (by JSON name) the host makes and the JSON API refuses: timers and
+    /// schedules' ticks, and the host's own records ([`EventKind::is_host_made`]).
+    pub const NOT_SENDABLE: [&'static str; 5] = [
+        "timer_fired",
+        "scheduled_tick",
+        "external_update",
+        "merged_in",
+        "macro_applied",
+    ];
+
     /// Whether this kind is the host's own record of what it did (a helpdesk's
     /// observed state, a merge's messages, a macro applied): plugins are never sent
     /// it, and the JSON API refuses it (as it refuses `timer_fired` and

@@ -22,7 +22,7 @@ use super::{
     ApiResult, AppState, MAX_BATCH, Problem, TenantIntegration, answer, body_problem, conforms,
     openapi,
 };
-use crate::model::Event;
+use crate::model::{Event, EventKind};
 use crate::pipeline::EventOutcome;
 use crate::store::Enqueued;
 
@@ -281,10 +281,10 @@ fn parse_events(body: &[u8]) -> Result<(Vec<Event>, bool), Problem> {
     };
     // The host's own kinds, named as such before the general check.
     for (n, item) in items.iter().enumerate() {
-        if let Some(
-            kind @ ("timer_fired" | "scheduled_tick" | "external_update" | "merged_in"
-            | "macro_applied"),
-        ) = item.pointer("/kind/type").and_then(Value::as_str)
+        if let Some(kind) = item
+            .pointer("/kind/type")
+            .and_then(Value::as_str)
+            .filter(|kind| EventKind::NOT_SENDABLE.contains(kind))
         {
             return Err(Problem::bad_request(
                 "invalid-event",

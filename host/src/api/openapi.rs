@@ -527,12 +527,8 @@ fn refine(description: &mut Value) {
             kinds
                 .iter()
                 .filter(|k| {
-                    let name = k.pointer("/properties/type/enum/0");
-                    name != Some(&json!("timer_fired"))
-                        && name != Some(&json!("scheduled_tick"))
-                        && name != Some(&json!("external_update"))
-                        && name != Some(&json!("merged_in"))
-                        && name != Some(&json!("macro_applied"))
+                    let name = k.pointer("/properties/type/enum/0").and_then(Value::as_str);
+                    !name.is_some_and(|name| crate::model::EventKind::NOT_SENDABLE.contains(&name))
                 })
                 .cloned()
                 .collect()

@@ -6,7 +6,7 @@
 
 use super::merge::{self, ChainEnd};
 use super::{EventOutcome, PipelineError, Shared, apply, audit};
-use crate::model::{Event, EventKind, Message, Ticket, TicketStatus};
+use crate::model::{Event, Message, Ticket, TicketStatus};
 use crate::store::{AuditRecord, EventCommit, StoredEvent};
 
 /// What the step returns: the outcome and the follow-ups stored.
@@ -103,12 +103,12 @@ pub(super) fn merged_in(
     ));
 
     let mut caused = apply::follow_ups(&before, &target, &stored.event);
-    caused.extend(landed.into_iter().map(|message| Event {
-        id: format!("{}/{}", stored.event.id, message.id),
-        kind: EventKind::MessageAdded { message },
-        ticket: Some(target.clone()),
-        occurred_at: stored.event.occurred_at,
-    }));
+    caused.extend(merge::gained_messages(
+        &stored.event.id,
+        &target,
+        landed,
+        stored.event.occurred_at,
+    ));
     let depth = stored.depth + 1;
     let follow_ups = if caused.is_empty() {
         Vec::new()

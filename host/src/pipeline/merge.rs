@@ -17,7 +17,7 @@
 //! [`chain_end`] reads at most [`MAX_CHAIN`] + 1 tickets, by id (O(log n) each);
 //! [`resolve_targets`] that per merge, plus the target itself.
 
-use crate::model::{Action, Message, Ticket, TicketStatus};
+use crate::model::{Action, Event, EventKind, Message, Ticket, TicketStatus};
 
 /// The longest chain of merges followed: a longer one is refused as if it looped.
 pub const MAX_CHAIN: usize = 32;
@@ -174,6 +174,59 @@ pub fn resolve_targets<E>(
         actions: resolved,
         notes,
     }))
+}
+
+/// Whether an event of this kind, for a merged ticket, goes to the end of its chain
+/// of merges: a message, a missed call, a macro's reply.
+pub fn follows_merges(kind: &EventKind) -> bool {
+    matches!(
+        kind,
+        EventKind::MessageAdded { .. }
+            | EventKind::MissedCall { .. }
+            | EventKind::MacroApplied { .. }
+    )
+}
+
+/// The id of the `merged_in` event a merge on event `cause` makes.
+pub fn landing_id(cause: &str) -> String {
+    format!("{cause}:merge")
+}
+
+/// The `merged_in` event that takes `source`'s messages to `target`, caused by event
+/// `cause` (id [`landing_id`]) at `at`.
+pub fn merged_in_event(
+    cause: &str,
+    source: &Ticket,
+    target: Ticket,
+    at: crate::model::Timestamp,
+) -> Event {
+    Event {
+        id: landing_id(cause),
+        kind: EventKind::MergedIn {
+            source: source.id.clone(),
+            messages: carried_messages(source),
+        },
+        ticket: Some(target),
+        occurred_at: at,
+    }
+}
+
+/// The `message_added` events that tell `target`'s plugins of the messages it
+/// gained (`landed`) by `merged_in` event `landing` (ids `<landing>/<message id>`).
+pub fn gained_messages(
+    landing: &str,
+    target: &Ticket,
+    landed: Vec<Message>,
+    at: crate::model::Timestamp,
+) -> impl Iterator<Item = Event> {
+    let landing = landing.to_string();
+    let target = target.clone();
+    landed.into_iter().map(move |message| Event {
+        id: format!("{landing}/{}", message.id),
+        kind: EventKind::MessageAdded { message },
+        ticket: Some(target.clone()),
+        occurred_at: at,
+    })
 }
 
 /// The messages a target gains from `source`: each of its messages, marked as coming

@@ -41,12 +41,7 @@ pub(super) fn process(
             // A message (or a macro's reply) for a merged ticket goes to the end of
             // its chain of merges.
             if stored.depth == 0
-                && matches!(
-                    stored.event.kind,
-                    EventKind::MessageAdded { .. }
-                        | EventKind::MissedCall { .. }
-                        | EventKind::MacroApplied { .. }
-                )
+                && merge::follows_merges(&stored.event.kind)
                 && let Some(source) = current
                     .as_ref()
                     .filter(|t| t.status == TicketStatus::Merged)
@@ -352,15 +347,8 @@ pub(super) fn process(
         && let Some(target_id) = &after.merged_into
         && let Some(target) = shared.store.ticket(tenant, target_id)?
     {
-        let event = Event {
-            id: format!("{}:merge", stored.event.id),
-            kind: EventKind::MergedIn {
-                source: after.id.clone(),
-                messages: merge::carried_messages(after),
-            },
-            ticket: Some(target),
-            occurred_at: stored.event.occurred_at,
-        };
+        let event =
+            merge::merged_in_event(&stored.event.id, after, target, stored.event.occurred_at);
         follow_ups.push((event, stored.depth + 1));
     }
 
