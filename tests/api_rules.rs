@@ -576,6 +576,39 @@ fn every_rule_the_description_states_is_the_rule_the_service_applies() {
             headers: &[],
         },
         Example {
+            method: "POST",
+            template: "/v1/tenants/{tenant}/replays",
+            path: "/v1/tenants/acme/replays",
+            body: Some(json!({"plugin": "triage", "config": {"rules": []},
+                              "from": "2026-11-23T00:00:00Z", "until": "2026-11-30T00:00:00Z"})),
+            query: &[],
+            headers: &[],
+        },
+        Example {
+            method: "POST",
+            template: "/v1/tenants/{tenant}/plugins/{name}/versions",
+            path: "/v1/tenants/acme/plugins/triage/versions",
+            body: Some(json!({"config": {"rules": []}, "label": "v2"})),
+            query: &[],
+            headers: &[],
+        },
+        Example {
+            method: "PUT",
+            template: "/v1/tenants/{tenant}/plugins/{name}/shadow",
+            path: "/v1/tenants/acme/plugins/triage/shadow",
+            body: Some(json!({"version": 1})),
+            query: &[],
+            headers: &[],
+        },
+        Example {
+            method: "GET",
+            template: "/v1/tenants/{tenant}/plugins/{name}/shadow",
+            path: "/v1/tenants/acme/plugins/triage/shadow",
+            body: None,
+            query: &[("after", "0"), ("limit", "5")],
+            headers: &[],
+        },
+        Example {
             method: "PUT",
             template: "/v1/tenants/{tenant}/webhooks/{name}",
             path: "/v1/tenants/acme/webhooks/hook",
@@ -626,7 +659,7 @@ fn every_rule_the_description_states_is_the_rule_the_service_applies() {
             template: "/v1/tenants/{tenant}/plugins/{name}/component",
             path: "/v1/tenants/acme/plugins/triage/component",
             body: None,
-            query: &[("activate", "false")],
+            query: &[("activate", "false"), ("label", "v1")],
             headers: &[],
         },
     ];
@@ -733,6 +766,23 @@ fn every_rule_the_description_states_is_the_rule_the_service_applies() {
             for one in &derived {
                 let mutated = apply(body, one);
                 let (answer, sent) = call(Some(&mutated), &query, &headers);
+                // A version number in its bounds that names no version of the plugin
+                // passes the checks of the body and is not found.
+                if one.expect == Expect::Accepted
+                    && one.pointer == "/version"
+                    && mutated["version"] != json!(1)
+                {
+                    assert_eq!(answer.status, 404, "{route}, {}: {}", one.what, answer.body);
+                    assert!(
+                        answer.body["detail"]
+                            .as_str()
+                            .unwrap_or("")
+                            .contains("has no version"),
+                        "{}",
+                        answer.body
+                    );
+                    continue;
+                }
                 assert_answer(&answer, one, &route, &sent);
                 checked += 1;
             }

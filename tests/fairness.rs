@@ -46,7 +46,8 @@ fn event(n: usize) -> Value {
 }
 
 /// Installs the hostile guest for `tenant`, misbehaving as `behaviour` on every
-/// event.
+/// event; never suspended by the circuit breaker, so that every call runs to its
+/// deadline and the fairness between tenants is what is tested.
 fn install_slow_plugin(s: &Running, tenant: &str, admin: &str, behaviour: &str) {
     let wasm = std::fs::read(guest_path("hostile")).unwrap();
     let path = format!("/v1/tenants/{tenant}/plugins/slow");
@@ -56,7 +57,7 @@ fn install_slow_plugin(s: &Running, tenant: &str, admin: &str, behaviour: &str) 
         "PUT",
         &path,
         admin,
-        json!({"config": {"behaviour": behaviour}, "enabled": true}),
+        json!({"config": {"behaviour": behaviour}, "enabled": true, "suspend_after": 0}),
     );
     assert_eq!(enabled.status, 200, "{}", enabled.body);
 }

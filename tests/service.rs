@@ -399,6 +399,37 @@ fn every_route_refuses_another_tenants_token_and_the_wrong_scope_and_leaks_nothi
             Some(settings.clone()),
             "admin",
         ),
+        ("GET", "/v1/tenants/acme/plugins/triage/versions", None, "integration"),
+        (
+            "POST",
+            "/v1/tenants/acme/plugins/triage/versions",
+            Some(b"{}".to_vec()),
+            "admin",
+        ),
+        (
+            "POST",
+            "/v1/tenants/acme/plugins/triage/versions/1/activate",
+            None,
+            "admin",
+        ),
+        (
+            "PUT",
+            "/v1/tenants/acme/plugins/triage/shadow",
+            Some(br#"{"version": 1}"#.to_vec()),
+            "admin",
+        ),
+        ("GET", "/v1/tenants/acme/plugins/triage/shadow", None, "integration"),
+        ("DELETE", "/v1/tenants/acme/plugins/triage/shadow", None, "admin"),
+        ("POST", "/v1/tenants/acme/plugins/triage/resume", None, "admin"),
+        (
+            "POST",
+            "/v1/tenants/acme/replays",
+            Some(
+                br#"{"plugin": "triage", "from": "2026-11-23T00:00:00Z", "until": "2026-11-24T00:00:00Z"}"#
+                    .to_vec(),
+            ),
+            "admin",
+        ),
         ("DELETE", "/v1/tenants/acme/plugins/triage", None, "admin"),
         (
             "PUT",

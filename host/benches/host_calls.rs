@@ -101,6 +101,7 @@ fn commit(
             follow_ups: Vec::new(),
             plugin_writes: writes,
             outbox: Vec::new(),
+            shadow: Vec::new(),
         })
         .unwrap();
 }

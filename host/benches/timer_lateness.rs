@@ -114,6 +114,7 @@ fn set_timers(store: &dyn Store, t: usize, due: impl Fn(usize) -> DateTime<Utc>)
             follow_ups: Vec::new(),
             plugin_writes: Vec::new(),
             outbox: Vec::new(),
+            shadow: Vec::new(),
         })
         .unwrap();
 }

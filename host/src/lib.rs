@@ -7,8 +7,11 @@
 //! Modules:
 //! - [`model`]: tickets, events and actions as the host and its JSON speak them;
 //! - [`clock`]: the one source of time, real or simulated;
+//! - [`diff`]: two versions' decisions on the same events, side by side;
+//! - [`replay`]: a candidate version run again over a tenant's recorded events;
 //! - [`runtime`]: loading, validating and calling plugin components under limits;
 //! - [`harness`]: runs a plugin over a file of events (the integrator's local loop);
+//! - [`dev`]: `guichet dev`, a plugin re-run over events on each build, with the diff;
 //! - [`reference_plugins`]: the plugins shipped with guichet, built with it;
 //! - [`templates`]: the plugin projects `guichet plugin new` writes;
 //! - [`store`]: the service's durable state behind a trait, on sled;
@@ -21,12 +24,15 @@
 
 pub mod api;
 pub mod clock;
+pub mod dev;
+pub mod diff;
 pub mod harness;
 pub mod metrics;
 pub mod model;
 pub mod outbox;
 pub mod pipeline;
 pub mod reference_plugins;
+pub mod replay;
 pub mod runtime;
 pub mod serve;
 pub mod store;

@@ -1,7 +1,7 @@
 //! The service's metrics in the Prometheus / OpenMetrics text format, served at
 //! `GET /metrics`: events processed, plugin calls by outcome and their durations,
-//! calls ended by a trap or a limit, the pipeline's queue depth, webhook deliveries
-//! and the outbox backlog.
+//! calls ended by a trap or a limit, the pipeline's queue depth, webhook deliveries,
+//! the outbox backlog, and components compiled or loaded from the compile cache.
 //!
 //! Counters are updated where things happen (pipeline, outbox); the gauges are read
 //! when scraped. No metric carries a tenant or plugin label, so the endpoint reveals
@@ -14,10 +14,20 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
+use crate::runtime::CompileCounters;
+
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct Outcome {
     /// `ok`, `error` (the plugin refused or trapped) or `limit` (a limit ended it).
     pub outcome: &'static str,
+}
+
+/// Why the circuit breaker suspended a plugin: `trap`, `limit`, `error` (an error
+/// the plugin returned, or actions the host refused) or `load` (its component could
+/// not be loaded).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct Cause {
+    pub cause: &'static str,
 }
 
 /// Every metric of the service.
@@ -31,12 +41,30 @@ pub struct Metrics {
     /// Inbound webhook requests to channel adapters, by outcome: `accepted`,
     /// `inbound-rejected` (401), `inbound-malformed` (400) or `adapter-failed`.
     pub inbound_requests: Family<Outcome, Counter>,
+    /// Plugins suspended by the circuit breaker, by the cause of the failure that
+    /// tripped it (no tenant or plugin label: the API names them).
+    pub plugin_suspensions: Family<Cause, Counter>,
+    /// Suspended plugins resumed by an admin.
+    pub plugin_resumptions: Counter,
     pipeline_in_flight: Gauge,
     outbox_backlog: Gauge,
+    /// The runtime's counters of components compiled and loaded from the compile
+    /// cache, shared with it (see [`Metrics::with_compilations`]).
+    pub compilations: CompileCounters,
 }
 
 impl Default for Metrics {
+    /// Metrics whose compile counters are their own (nothing counts them): for a
+    /// pipeline without the service's runtime.
     fn default() -> Self {
+        Metrics::with_compilations(CompileCounters::default())
+    }
+}
+
+impl Metrics {
+    /// Every metric, the compile counters being the runtime's
+    /// ([`Runtime::compile_counters`](crate::runtime::Runtime::compile_counters)).
+    pub fn with_compilations(compilations: CompileCounters) -> Self {
         let mut registry = Registry::with_prefix("guichet");
         let events_processed = Counter::default();
         let plugin_calls = Family::<Outcome, Counter>::default();
@@ -48,6 +76,8 @@ impl Default for Metrics {
         // time; seconds mean the host is overloaded, the top a restart's catch-up.
         let timer_lateness_seconds = Histogram::new(exponential_buckets(0.001, 2.0, 17));
         let inbound_requests = Family::<Outcome, Counter>::default();
+        let plugin_suspensions = Family::<Cause, Counter>::default();
+        let plugin_resumptions = Counter::default();
         let pipeline_in_flight = Gauge::default();
         let outbox_backlog = Gauge::default();
         registry.register(
@@ -82,6 +112,17 @@ impl Default for Metrics {
             inbound_requests.clone(),
         );
         registry.register(
+            "plugin_suspensions",
+            "Plugins suspended by the circuit breaker, by the cause of the last failure: \
+             trap, limit, error or load (GET /v1/tenants/{tenant}/plugins names them)",
+            plugin_suspensions.clone(),
+        );
+        registry.register(
+            "plugin_resumptions",
+            "Suspended plugins resumed by an admin",
+            plugin_resumptions.clone(),
+        );
+        registry.register(
             "pipeline_in_flight",
             "Events accepted and not yet committed",
             pipeline_in_flight.clone(),
@@ -91,6 +132,16 @@ impl Default for Metrics {
             "Webhook deliveries waiting in the outbox",
             outbox_backlog.clone(),
         );
+        registry.register(
+            "components_compiled",
+            "Plugin components compiled from their bytes (not found in the compile cache)",
+            compilations.compiled.clone(),
+        );
+        registry.register(
+            "components_loaded",
+            "Plugin components loaded from the compile cache instead of compiled",
+            compilations.loaded.clone(),
+        );
         Metrics {
             registry,
             events_processed,
@@ -99,13 +150,14 @@ impl Default for Metrics {
             deliveries,
             timer_lateness_seconds,
             inbound_requests,
+            plugin_suspensions,
+            plugin_resumptions,
             pipeline_in_flight,
             outbox_backlog,
+            compilations,
         }
     }
-}
 
-impl Metrics {
     /// Counts an inbound request to a channel adapter by `outcome` (no adapter or
     /// tenant label: one per tenant's adapter would grow without bound).
     pub fn inbound(&self, outcome: &'static str) {

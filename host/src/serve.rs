@@ -11,12 +11,17 @@
 //! then is answered that it was not. The store is flushed last. So a stop takes at
 //! most the drain plus one plugin call's deadline plus the flush, or the webhook
 //! timeout if a delivery is under way and that is longer, whatever the plugins
-//! are doing. An event acknowledged but not processed (stopped, or the process
-//! died) is still pending in the store and is processed at the next start.
+//! are doing. A warm-up of plugin components still under way (see [`WarmUp`]) stops
+//! after the component it is loading, which is milliseconds from the compile cache
+//! but can be seconds when compiling an interpreter-embedding component. An event
+//! acknowledged but not processed (stopped, or the process died) is still pending in
+//! the store and is processed at the next start.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -73,8 +78,141 @@ pub enum ServeError {
     Server(std::io::Error),
 }
 
+/// What the warm-up at start did: every tenant's installed plugins (and shadow
+/// candidates) have their component loaded once, deduplicated by SHA-256, so that
+/// the first events after a start do not wait for a compilation. It runs on a thread
+/// of its own while the service serves; an event that needs a component first waits
+/// for that component alone (one compilation either way, see
+/// [`PluginCache`](crate::pipeline::PluginCache)).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WarmUp {
+    /// Installed plugins and shadow candidates seen, across every tenant.
+    pub plugins: usize,
+    /// Distinct components among them (by SHA-256).
+    pub components: usize,
+    /// Components the runtime compiled, and loaded from the compile cache, while the
+    /// warm-up ran (events processed meanwhile may load some of them themselves).
+    pub compiled: u64,
+    pub loaded: u64,
+    /// Distinct components that could not be loaded: each is reported (a warning
+    /// naming a tenant and plugin that use it) and skipped.
+    pub failed: usize,
+    /// Whether the service was stopped before the warm-up was over.
+    pub interrupted: bool,
+    /// From the start of the warm-up to its end.
+    pub duration: Duration,
+}
+
+/// The warm-up's thread: its report once over, the flag that stops it early, and the
+/// thread to wait for at a stop (it holds the store until it ends).
+struct WarmUpTask {
+    done: tokio::sync::watch::Receiver<Option<WarmUp>>,
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl WarmUpTask {
+    fn start(store: Arc<dyn Store>, runtime: Arc<Runtime>, pipeline: Pipeline) -> WarmUpTask {
+        let (report, done) = tokio::sync::watch::channel(None);
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopping = stop.clone();
+        let spawned = std::thread::Builder::new()
+            .name("guichet-warm-up".into())
+            .spawn(move || {
+                let warm = warm_up(store.as_ref(), &runtime, &pipeline, &stopping);
+                // Let go of the store before anyone is told it is over.
+                drop((store, runtime, pipeline));
+                tracing::info!(
+                    plugins = warm.plugins,
+                    components = warm.components,
+                    compiled = warm.compiled,
+                    loaded = warm.loaded,
+                    failed = warm.failed,
+                    interrupted = warm.interrupted,
+                    ms = warm.duration.as_millis() as u64,
+                    "plugin components warmed up"
+                );
+                let _ = report.send(Some(warm));
+            });
+        let thread = spawned
+            .inspect_err(|e| {
+                // Components are then loaded on first use, as without a warm-up.
+                tracing::warn!(error = %e, "cannot start the warm-up of plugin components");
+            })
+            .ok();
+        WarmUpTask { done, stop, thread }
+    }
+}
+
+/// Loads the component of every tenant's installed plugins and shadow candidates,
+/// each distinct component once, until `stop` is set. Cost: listing every tenant's
+/// plugins (O(tenants + plugins) store reads), then per distinct component a few
+/// milliseconds from the compile cache or 0.2–8 s compiling.
+fn warm_up(store: &dyn Store, runtime: &Runtime, pipeline: &Pipeline, stop: &AtomicBool) -> WarmUp {
+    let started = Instant::now();
+    let before = runtime.compilations();
+    let mut warm = WarmUp::default();
+    let mut seen = std::collections::HashSet::new();
+    let tenants = match store.tenants() {
+        Ok(tenants) => tenants,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot list the tenants to warm their plugins up");
+            Vec::new()
+        }
+    };
+    'tenants: for tenant in tenants {
+        let plugins = match store.plugins(&tenant.id) {
+            Ok(plugins) => plugins,
+            Err(e) => {
+                tracing::warn!(
+                    tenant = %tenant.id,
+                    error = %e,
+                    "cannot list the tenant's plugins to warm them up"
+                );
+                continue;
+            }
+        };
+        for plugin in plugins {
+            let shadow = plugin.shadow.as_ref().map(|s| &s.source);
+            for source in std::iter::once(&plugin.source).chain(shadow) {
+                warm.plugins += 1;
+                let cache = pipeline.plugins();
+                // Distinct components by the SHA-256 of their bytes; a reference
+                // this binary does not have is one failure per name.
+                let key = cache
+                    .sha256_of(source)
+                    .unwrap_or_else(|_| format!("{source:?}"));
+                if !seen.insert(key) {
+                    continue;
+                }
+                if stop.load(Ordering::Relaxed) {
+                    warm.interrupted = true;
+                    break 'tenants;
+                }
+                if let Err(e) = cache.get_source(source) {
+                    warm.failed += 1;
+                    tracing::warn!(
+                        tenant = %tenant.id,
+                        plugin = %plugin.name,
+                        source = ?source,
+                        error = %e,
+                        "plugin component cannot be loaded; skipped at start"
+                    );
+                }
+            }
+        }
+    }
+    let after = runtime.compilations();
+    warm.components = seen.len();
+    warm.compiled = after.compiled - before.compiled;
+    warm.loaded = after.loaded - before.loaded;
+    warm.duration = started.elapsed();
+    warm
+}
+
 /// A running service.
 pub struct Service {
+    warm_up: WarmUpTask,
     addr: SocketAddr,
     generated_operator_token: Option<String>,
     stop: Option<oneshot::Sender<()>>,
@@ -111,7 +249,9 @@ impl Service {
             default_limits: config.pipeline.limits.clone(),
             ..RuntimeConfig::default()
         })?);
-        let metrics = Arc::new(Metrics::default());
+        let metrics = Arc::new(Metrics::with_compilations(
+            runtime.compile_counters().clone(),
+        ));
         let (clock, simulated): (Arc<dyn Clock>, _) = match &config.clock {
             ServiceClock::System => (Arc::new(SystemClock), None),
             ServiceClock::Simulated(clock) => (clock.clone(), Some(clock.clone())),
@@ -119,12 +259,13 @@ impl Service {
         let bell = Arc::new(Bell::default());
         let pipeline = Pipeline::start(
             store.clone(),
-            runtime,
+            runtime.clone(),
             config.pipeline.clone(),
             metrics.clone(),
             clock.clone(),
             bell.clone(),
         )?;
+        let warm_up = WarmUpTask::start(store.clone(), runtime, pipeline.clone());
         let timekeeper = Arc::new(Timekeeper::start(
             store.clone(),
             clock.clone(),
@@ -197,6 +338,7 @@ impl Service {
         });
         tracing::info!(%addr, data_dir = %config.data_dir.display(), "guichet is serving");
         Ok(Service {
+            warm_up,
             pipeline: idle,
             addr,
             generated_operator_token,
@@ -239,14 +381,33 @@ impl Service {
         self.generated_operator_token.as_deref()
     }
 
+    /// What the start's warm-up loaded, once it is over (see [`WarmUp`]): for tools,
+    /// tests and benchmarks that must know every installed plugin is ready.
+    pub async fn warmed_up(&self) -> WarmUp {
+        let mut done = self.warm_up.done.clone();
+        if let Ok(report) = done.wait_for(Option::is_some).await {
+            return report.clone().unwrap_or_default();
+        }
+        // The warm-up thread ended without a report: it panicked (logged).
+        let report = done.borrow().clone();
+        report.unwrap_or_default()
+    }
+
     /// Stops the service as described in the module documentation, and waits.
     pub async fn shutdown(mut self) -> Result<(), ServeError> {
+        self.warm_up.stop.store(true, Ordering::Relaxed);
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        match self.task.await {
+        let stopped = match self.task.await {
             Ok(result) => result,
             Err(e) => Err(ServeError::Server(std::io::Error::other(e))),
+        };
+        // A warm-up under way ends after the component it is loading (usually long
+        // done by now): after this, nothing holds the store and it can be reopened.
+        if let Some(thread) = self.warm_up.thread.take() {
+            let _ = tokio::task::spawn_blocking(move || thread.join()).await;
         }
+        stopped
     }
 }

@@ -23,10 +23,12 @@
 mod conform;
 mod events;
 mod inbound;
+mod lifecycle;
 mod macros;
 mod openapi;
 mod plugins;
 mod problem;
+mod replays;
 mod stream;
 mod tenants;
 mod tickets;
@@ -121,6 +123,15 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(plugins::list_reference_plugins))
         .routes(routes!(plugins::list_plugins))
         .routes(routes!(plugins::get_ticks))
+        .routes(routes!(lifecycle::list_versions, lifecycle::create_version))
+        .routes(routes!(lifecycle::activate_version))
+        .routes(routes!(
+            lifecycle::put_shadow,
+            lifecycle::get_shadow,
+            lifecycle::delete_shadow
+        ))
+        .routes(routes!(lifecycle::resume_plugin))
+        .routes(routes!(replays::post_replay))
         .routes(routes!(
             plugins::put_plugin,
             plugins::get_plugin,

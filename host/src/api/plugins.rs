@@ -24,8 +24,11 @@ use super::{
 };
 use crate::pipeline::PluginCacheError;
 use crate::reference_plugins;
+use crate::runtime::CallLimits;
 use crate::runtime::{ContractVersion, World};
-use crate::store::{AuditRecord, InstalledPlugin, PluginSource, Scope};
+use crate::store::{
+    AuditRecord, InstalledPlugin, PluginLimits, PluginSource, PluginVersion, Scope,
+};
 use crate::timekeeper::{MAX_SCHEDULES_PER_PLUGIN, parse_schedule};
 
 /// The event kinds a plugin may subscribe to.
@@ -177,6 +180,18 @@ pub(super) struct PluginSettings {
     #[serde(default)]
     #[schema(max_items = 20)]
     endpoints: Option<Vec<String>>,
+    /// The plugin's own limits per call (`fuel`, `deadline_ms`, `memory_bytes`), each
+    /// at most the operator's maximum; `{}` returns to the service's defaults.
+    #[serde(default)]
+    limits: Option<PluginLimits>,
+    /// After how many failed calls in a row the circuit breaker suspends the plugin;
+    /// 0: never. Default 5 (the service's setting).
+    #[serde(default)]
+    suspend_after: Option<u32>,
+    /// A label for the version this change makes (when it changes the component or
+    /// the configuration), e.g. `v2.1`; at most 100 characters.
+    #[serde(default)]
+    label: Option<String>,
 }
 
 /// A plugin as the API shows it: its settings and the kind of plugin it is.
@@ -202,7 +217,7 @@ pub(super) struct PluginView {
 impl PluginView {
     /// `plugin` with its world, which loading its component tells (from the
     /// compiled-component cache once loaded).
-    async fn of(state: &AppState, plugin: InstalledPlugin) -> ApiResult<PluginView> {
+    pub(super) async fn of(state: &AppState, plugin: InstalledPlugin) -> ApiResult<PluginView> {
         let pipeline = state.pipeline.clone();
         tokio::task::spawn_blocking(move || {
             let (world, contract) = match pipeline.plugins().get(&plugin) {
@@ -251,6 +266,7 @@ pub(super) async fn put_plugin(
     State(state): State<AppState>,
     _: TenantAdmin,
     Path((tenant, name)): Path<(String, String)>,
+    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Response> {
     check_slug("plugin name", &name)?;
@@ -345,28 +361,18 @@ pub(super) async fn put_plugin(
     if let Some(endpoints) = settings.endpoints {
         plugin.endpoints = checked_endpoints(endpoints)?;
     }
+    if let Some(limits) = settings.limits {
+        plugin.limits = checked_limits(limits, &state.pipeline.config().max_limits)?;
+    }
+    if let Some(suspend_after) = settings.suspend_after {
+        plugin.suspend_after = Some(suspend_after);
+    }
+    let label = checked_label(settings.label)?;
+    // A change of the code or of the configuration is a new version.
+    let versioned = settings.reference.is_some() || settings.component.is_some() || config_given;
     plugin.updated_at = state.clock.now();
-    let pipeline = state.pipeline.clone();
-    let check = plugin.clone();
     let now = state.clock.now();
-    let component = tokio::task::spawn_blocking(move || pipeline.plugins().get(&check))
-        .await
-        .map_err(Problem::internal)?
-        .map_err(|e| match e {
-            PluginCacheError::MissingComponent(sha256) => Problem::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "unknown-component",
-                format!(
-                    "no component {sha256} was uploaded; upload it first with PUT \
-                     /v1/tenants/{tenant}/plugins/{name}/component?activate=false"
-                ),
-            ),
-            e => Problem::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid-plugin",
-                e.to_string(),
-            ),
-        })?;
+    let component = loaded(&state, &tenant, &plugin).await?;
     let contract = component.info().contract;
     if let Some(kind) = plugin
         .subscriptions
@@ -386,6 +392,14 @@ pub(super) async fn put_plugin(
     if config_given || plugin.enabled {
         refuse_bad_config(&state, component, &plugin.name, &plugin.config, now).await?;
     }
+    if versioned {
+        let version = state.store.add_plugin_version(
+            &tenant,
+            &name,
+            &version_of(&plugin, label, made_by(&headers), now),
+        )?;
+        activated(&state, &tenant, &mut plugin, &version);
+    }
     state.store.put_plugin(&tenant, &plugin)?;
     if schedules_changed || (plugin.enabled && !was_enabled) {
         // New schedules, or a plugin back from being disabled, start from now: no
@@ -397,11 +411,42 @@ pub(super) async fn put_plugin(
     answer(StatusCode::OK, PluginView::of(&state, plugin).await?)
 }
 
+/// The compiled component `plugin` would run, or the problem a change naming it gets:
+/// `422 unknown-component` for a component never uploaded, `422 invalid-plugin` for
+/// one that cannot be loaded.
+pub(super) async fn loaded(
+    state: &AppState,
+    tenant: &str,
+    plugin: &InstalledPlugin,
+) -> Result<std::sync::Arc<crate::runtime::PluginComponent>, Problem> {
+    let pipeline = state.pipeline.clone();
+    let check = plugin.clone();
+    tokio::task::spawn_blocking(move || pipeline.plugins().get(&check))
+        .await
+        .map_err(Problem::internal)?
+        .map_err(|e| match e {
+            PluginCacheError::MissingComponent(sha256) => Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unknown-component",
+                format!(
+                    "no component {sha256} was uploaded; upload it first with PUT \
+                     /v1/tenants/{tenant}/plugins/{}/component?activate=false",
+                    plugin.name
+                ),
+            ),
+            e => Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid-plugin",
+                e.to_string(),
+            ),
+        })
+}
+
 /// Asks the plugin's component what is wrong with `config` (contract 0.2.0's
 /// `check-config`), and refuses with 422 `invalid-config` naming every problem it
 /// finds, or `config-check-failed` when the check itself fails. A component of
 /// contract 0.1.0 cannot be asked: its configuration is only checked as JSON.
-async fn refuse_bad_config(
+pub(super) async fn refuse_bad_config(
     state: &AppState,
     component: std::sync::Arc<crate::runtime::PluginComponent>,
     plugin: &str,
@@ -448,6 +493,105 @@ async fn refuse_bad_config(
     }
 }
 
+/// The version `plugin`'s code and configuration make, not numbered yet.
+pub(super) fn version_of(
+    plugin: &InstalledPlugin,
+    label: Option<String>,
+    created_by: String,
+    now: DateTime<Utc>,
+) -> PluginVersion {
+    PluginVersion {
+        number: 0,
+        source: plugin.source.clone(),
+        sha256: plugin.version.clone(),
+        config: plugin.config.clone(),
+        label,
+        created_by,
+        created_at: now,
+    }
+}
+
+/// `plugin` switched to `version`: its code and configuration, a suspension lifted
+/// (the failures were another version's) and the breaker's count forgotten.
+pub(super) fn activated(
+    state: &AppState,
+    tenant: &str,
+    plugin: &mut InstalledPlugin,
+    version: &PluginVersion,
+) {
+    plugin.source = version.source.clone();
+    plugin.version = version.sha256.clone();
+    plugin.config = version.config.clone();
+    plugin.active_version = version.number;
+    plugin.suspended = None;
+    state.pipeline.reset_breaker(tenant, &plugin.name);
+}
+
+/// Who is making a change, for a version's record: `token:<id>` for a tenant token
+/// (the id is the public part of `gch_<id>_<secret>`; the caller was authenticated
+/// by the route's extractor).
+pub(super) fn made_by(headers: &HeaderMap) -> String {
+    super::bearer(headers)
+        .and_then(|t| t.strip_prefix("gch_"))
+        .and_then(|t| t.split_once('_'))
+        .map_or_else(|| "unknown".to_string(), |(id, _)| format!("token:{id}"))
+}
+
+/// A version's label: at most 100 characters, no control characters.
+pub(super) fn checked_label(label: Option<String>) -> Result<Option<String>, Problem> {
+    match label {
+        Some(l) if l.chars().count() > 100 || l.chars().any(char::is_control) => {
+            Err(Problem::bad_request(
+                "invalid-label",
+                "a version's label is at most 100 characters, without control characters",
+            ))
+        }
+        Some(l) if l.trim().is_empty() => Ok(None),
+        label => Ok(label),
+    }
+}
+
+/// `limits` if each is within the operator's `max`; else a 422 `limit-above-maximum`
+/// naming the limit and its maximum (or `invalid-limits` for a zero).
+fn checked_limits(limits: PluginLimits, max: &CallLimits) -> Result<PluginLimits, Problem> {
+    let checks = [
+        ("fuel", limits.fuel, max.fuel, "units per call".to_string()),
+        (
+            "deadline_ms",
+            limits.deadline_ms,
+            u64::try_from(max.deadline.as_millis()).unwrap_or(u64::MAX),
+            "ms".to_string(),
+        ),
+        (
+            "memory_bytes",
+            limits.memory_bytes,
+            max.memory_bytes as u64,
+            format!("bytes ({} MiB)", max.memory_bytes >> 20),
+        ),
+    ];
+    for (limit, asked, maximum, unit) in checks {
+        match asked {
+            Some(0) => {
+                return Err(Problem::bad_request(
+                    "invalid-limits",
+                    format!("`{limit}` must be at least 1"),
+                ));
+            }
+            Some(asked) if asked > maximum => {
+                return Err(Problem::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "limit-above-maximum",
+                    format!(
+                        "`{limit}` {asked} is above the operator's maximum of {maximum} {unit}"
+                    ),
+                ));
+            }
+            _ => {}
+        }
+    }
+    Ok(limits)
+}
+
 fn new_plugin(name: &str, now: DateTime<Utc>) -> InstalledPlugin {
     InstalledPlugin {
         name: name.to_string(),
@@ -463,6 +607,11 @@ fn new_plugin(name: &str, now: DateTime<Utc>) -> InstalledPlugin {
         updated_at: now,
         inbound_address: None,
         endpoints: Vec::new(),
+        active_version: 0,
+        shadow: None,
+        suspended: None,
+        suspend_after: None,
+        limits: Default::default(),
     }
 }
 
@@ -514,6 +663,10 @@ pub(super) struct UploadedComponent {
     /// plugin that does not exist yet.
     #[serde(skip_serializing_if = "Option::is_none")]
     plugin: Option<InstalledPlugin>,
+    /// The version the upload made: the component under the plugin's configuration
+    /// (`{}` for a new plugin). Activate it later with
+    /// `POST …/versions/{number}/activate` when `activate=false`.
+    version: PluginVersion,
     /// The kind of plugin the component is.
     world: World,
     /// The version of `guichet:plugin` it targets.
@@ -533,6 +686,10 @@ pub(super) struct UploadQuery {
     /// configuration. Default `true`: the plugin runs it from now on.
     #[serde(default = "yes")]
     activate: bool,
+    /// A label for the version the upload makes (e.g. `v2.1` or a commit id), at
+    /// most 100 characters.
+    #[serde(default)]
+    label: Option<String>,
 }
 
 fn yes() -> bool {
@@ -561,6 +718,7 @@ pub(super) async fn upload_component(
     State(state): State<AppState>,
     _: TenantAdmin,
     Path((tenant, name)): Path<(String, String)>,
+    headers: HeaderMap,
     query: Result<Query<UploadQuery>, QueryRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Response> {
@@ -568,9 +726,10 @@ pub(super) async fn upload_component(
     let Query(query) = query.map_err(|e| {
         Problem::bad_request(
             "invalid-query",
-            format!("{}; parameters: activate", e.body_text()),
+            format!("{}; parameters: activate, label", e.body_text()),
         )
     })?;
+    let label = checked_label(query.label)?;
     let _one_change = state.plugin_changes.lock(&tenant, &name).await;
     let bytes = body.map_err(body_problem)?;
     let pipeline = state.pipeline.clone();
@@ -587,14 +746,30 @@ pub(super) async fn upload_component(
     })?;
     let info = component.info().clone();
     let existing = state.store.plugin(&tenant, &name)?;
+    let now = state.clock.now();
+    // The new code under the plugin's configuration (`{}` for a new plugin).
+    let mut candidate = existing.clone().unwrap_or_else(|| new_plugin(&name, now));
+    candidate.source = PluginSource::Uploaded {
+        sha256: info.sha256.clone(),
+    };
+    candidate.version = info.sha256.clone();
     if !query.activate {
         state.store.put_component(&info.sha256, &bytes)?;
+        let version = state.store.add_plugin_version(
+            &tenant,
+            &name,
+            &version_of(&candidate, label, made_by(&headers), now),
+        )?;
         state.store.flush()?;
-        tracing::info!(%tenant, plugin = %name, version = %info.sha256, "component stored");
+        tracing::info!(
+            %tenant, plugin = %name, version = version.number, sha256 = %info.sha256,
+            "component stored as a version, not activated"
+        );
         return answer(
             StatusCode::CREATED,
             UploadedComponent {
                 plugin: existing,
+                version,
                 world: info.world,
                 contract: info.contract,
                 sha256: info.sha256,
@@ -614,12 +789,14 @@ pub(super) async fn upload_component(
         .await?;
     }
     state.store.put_component(&info.sha256, &bytes)?;
-    let mut plugin = existing.unwrap_or_else(|| new_plugin(&name, state.clock.now()));
-    plugin.source = PluginSource::Uploaded {
-        sha256: info.sha256.clone(),
-    };
-    plugin.version = info.sha256.clone();
-    plugin.updated_at = state.clock.now();
+    let mut plugin = candidate;
+    plugin.updated_at = now;
+    let version = state.store.add_plugin_version(
+        &tenant,
+        &name,
+        &version_of(&plugin, label, made_by(&headers), now),
+    )?;
+    activated(&state, &tenant, &mut plugin, &version);
     give_inbound_address(&mut plugin, info.world);
     state.store.put_plugin(&tenant, &plugin)?;
     state.store.flush()?;
@@ -628,6 +805,7 @@ pub(super) async fn upload_component(
         StatusCode::CREATED,
         UploadedComponent {
             plugin: Some(plugin),
+            version,
             world: info.world,
             contract: info.contract,
             sha256: info.sha256,
@@ -690,6 +868,9 @@ pub(super) async fn get_plugin(
 fn shown_to(mut plugin: InstalledPlugin, scope: Scope) -> InstalledPlugin {
     if scope != Scope::Admin {
         plugin.config = String::new();
+        if let Some(shadow) = plugin.shadow.as_mut() {
+            shadow.config = String::new();
+        }
         plugin.inbound_address = None;
         plugin.endpoints = Vec::new();
     }

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 
 use crate::model::TicketStatus;
 use crate::runtime::CallReport;
-use crate::store::{AuditRecord, StoredEvent};
+use crate::store::{AuditRecord, InstalledPlugin, StoredEvent};
 
 /// Fills `entry` with what a call cost and logged: fuel, time (µs) and log lines
 /// (`level: message`).
@@ -41,6 +41,7 @@ pub fn record(
         ticket_id: ticket_id.to_string(),
         plugin: plugin.to_string(),
         plugin_version: version.to_string(),
+        version_number: 0,
         actions: Vec::new(),
         error: None,
         fuel_used: 0,
@@ -88,6 +89,29 @@ pub fn target_not_enabled(
             stored.event.kind.name()
         ),
     )
+}
+
+/// `plugin` would have run on the event, but the circuit breaker suspended it: the
+/// record is the plugin's (its version named), with the suspension's reason.
+pub fn suspended(
+    stored: &StoredEvent,
+    ticket_id: &str,
+    plugin: &InstalledPlugin,
+    now: DateTime<Utc>,
+) -> AuditRecord {
+    let mut entry = record(stored, ticket_id, &plugin.name, &plugin.version, now);
+    entry.version_number = plugin.active_version;
+    let (since, reason) = plugin
+        .suspended
+        .as_ref()
+        .map(|s| (s.at.to_rfc3339(), s.reason.as_str()))
+        .unwrap_or_default();
+    entry.logs.push(format!(
+        "warn: not run: the plugin is suspended since {since} ({reason}); an admin \
+         resumes it with POST /v1/tenants/{}/plugins/{}/resume",
+        stored.tenant, plugin.name
+    ));
+    entry
 }
 
 /// The ticket is closed or merged: its `pending` timers were dropped.

@@ -145,6 +145,7 @@ fn commit_host(
         follow_ups,
         plugin_writes: Vec::new(),
         outbox: Vec::new(),
+        shadow: Vec::new(),
     };
     let stored_follow_ups = shared.store.commit_event(&commit)?;
     Ok((

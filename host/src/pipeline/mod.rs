@@ -45,6 +45,7 @@
 
 mod apply;
 mod audit;
+mod breaker;
 pub mod intake;
 mod landing;
 mod lanes;
@@ -67,7 +68,7 @@ use crate::clock::Clock;
 use crate::metrics::Metrics;
 use crate::model::{Action, InboundBatch, IncomingRequest, Ticket, Timestamp};
 use crate::runtime::{CallLimits, CallReport, Runtime, World};
-use crate::store::{InstalledPlugin, Store, StoreError, StoredEvent};
+use crate::store::{InstalledPlugin, PluginLimits, Store, StoreError, StoredEvent};
 use crate::timekeeper::{Bell, Dispatch};
 
 use lanes::Lanes;
@@ -91,7 +92,16 @@ pub struct PipelineConfig {
     pub max_workers_per_tenant: Option<usize>,
     /// How many levels of follow-up events one outside event may cause.
     pub cascade_limit: u32,
+    /// The limits of a call, unless the plugin has its own (see [`limits_for`]).
+    ///
+    /// [`limits_for`]: PipelineConfig::limits_for
     pub limits: CallLimits,
+    /// The most a tenant's admin may give one plugin (fuel, deadline, memory): the
+    /// operator's maxima. Settings beyond them are refused.
+    pub max_limits: CallLimits,
+    /// After how many failed calls in a row a plugin is suspended, unless it sets
+    /// its own `suspend_after`; 0: never.
+    pub suspend_after: u32,
     /// At shutdown, how long the workers go on with queued events before they
     /// stop; what is left stays pending in the store for the next start.
     pub drain: Duration,
@@ -104,8 +114,40 @@ impl Default for PipelineConfig {
             max_workers_per_tenant: None,
             cascade_limit: 5,
             limits: CallLimits::default(),
+            max_limits: default_maxima(),
+            suspend_after: 5,
             drain: Duration::from_secs(5),
         }
+    }
+}
+
+/// The operator's maxima unless set: the default fuel (the deadline binds first), a
+/// 1,000 ms deadline and 256 MiB of memory.
+pub fn default_maxima() -> CallLimits {
+    CallLimits {
+        deadline: Duration::from_millis(1000),
+        memory_bytes: 256 << 20,
+        ..CallLimits::default()
+    }
+}
+
+impl PipelineConfig {
+    /// The limits of a call of a plugin with `own` limits: each one it sets (checked
+    /// against [`max_limits`](PipelineConfig::max_limits) when it was set, and capped
+    /// by them here too), the service's default for the others.
+    pub fn limits_for(&self, own: &PluginLimits) -> CallLimits {
+        let mut limits = self.limits.clone();
+        if let Some(fuel) = own.fuel {
+            limits.fuel = fuel.min(self.max_limits.fuel);
+        }
+        if let Some(ms) = own.deadline_ms {
+            limits.deadline = Duration::from_millis(ms).min(self.max_limits.deadline);
+        }
+        if let Some(bytes) = own.memory_bytes {
+            let bytes = usize::try_from(bytes).unwrap_or(usize::MAX);
+            limits.memory_bytes = bytes.min(self.max_limits.memory_bytes);
+        }
+        limits
     }
 }
 
@@ -158,6 +200,7 @@ struct Shared {
     /// Events handed to workers and not finished yet (including follow-ups).
     in_flight: AtomicUsize,
     lanes: Lanes,
+    breaker: breaker::Breaker,
 }
 
 /// The running pipeline. Cheap to clone.
@@ -198,6 +241,7 @@ impl Pipeline {
             waiters: Mutex::new(HashMap::new()),
             in_flight: AtomicUsize::new(0),
             lanes,
+            breaker: breaker::Breaker::default(),
         });
         let workers = (0..shared.config.workers.max(1))
             .map(|n| {
@@ -220,6 +264,23 @@ impl Pipeline {
             pipeline.dispatch(event);
         }
         Ok(pipeline)
+    }
+
+    /// The pipeline's settings.
+    pub fn config(&self) -> &PipelineConfig {
+        &self.shared.config
+    }
+
+    /// The runtime the pipeline calls plugins on (with its compiled components).
+    pub fn runtime(&self) -> Arc<Runtime> {
+        self.shared.runtime.clone()
+    }
+
+    /// Forgets the failures the circuit breaker counted for a tenant's plugin: called
+    /// when an admin resumes it. O(1).
+    pub fn reset_breaker(&self, tenant: &str, plugin: &str) {
+        self.shared.breaker.reset(tenant, plugin);
+        self.shared.metrics.plugin_resumptions.inc();
     }
 
     /// The cache of compiled plugins, shared with the API (uploads validate there).
@@ -249,7 +310,7 @@ impl Pipeline {
 
     /// Has channel adapter `installed` of `tenant` check and read `request`, its
     /// platform's webhook delivery (see `Runtime::handle_inbound`), at `now`, under
-    /// the pipeline's call limits. Its storage writes are kept with the delivery (see `Store::enqueue_inbound`).
+    /// its call limits. Its storage writes are kept with the delivery (see `Store::enqueue_inbound`).
     pub fn read_inbound(
         &self,
         tenant: &str,
@@ -271,7 +332,7 @@ impl Pipeline {
             env,
             request,
             now,
-            &self.shared.config.limits,
+            &self.shared.config.limits_for(&installed.limits),
         ))
     }
 
@@ -293,7 +354,7 @@ impl Pipeline {
     }
 
     /// Asks `macros` plugin `installed` of `tenant` for its macros, at `now`, under
-    /// the pipeline's call limits.
+    /// its call limits.
     pub fn list_macros(
         &self,
         tenant: &str,
@@ -302,10 +363,12 @@ impl Pipeline {
     ) -> Result<CallReport<Vec<crate::model::MacroInfo>>, PluginCacheError> {
         let component = self.macros_component(installed)?;
         let env = plugins::env_for(&self.shared.store, tenant, installed);
-        Ok(self
-            .shared
-            .runtime
-            .list_macros(&component, env, now, &self.shared.config.limits))
+        Ok(self.shared.runtime.list_macros(
+            &component,
+            env,
+            now,
+            &self.shared.config.limits_for(&installed.limits),
+        ))
     }
 
     /// Has `macros` plugin `installed` of `tenant` render `request` under the
@@ -319,10 +382,12 @@ impl Pipeline {
     ) -> Result<CallReport<crate::model::Rendered>, PluginCacheError> {
         let component = self.macros_component(installed)?;
         let env = plugins::env_for(&self.shared.store, tenant, installed);
-        Ok(self
-            .shared
-            .runtime
-            .render_macro(&component, env, request, &self.shared.config.limits))
+        Ok(self.shared.runtime.render_macro(
+            &component,
+            env,
+            request,
+            &self.shared.config.limits_for(&installed.limits),
+        ))
     }
 
     /// The events and links of what adapter `adapter` of `tenant` read in one

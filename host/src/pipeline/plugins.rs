@@ -32,13 +32,24 @@ pub enum PluginCacheError {
     },
 }
 
-/// Compiled components by the SHA-256 of their bytes: a component uploaded by ten
-/// tenants is compiled once.
+/// Compiled components by the SHA-256 of their bytes: a component installed by a
+/// thousand tenants is compiled (or loaded from the runtime's compile cache) once, and
+/// held once in memory.
+///
+/// Each component has a slot with its own lock: two callers wanting the same component
+/// at once (the start's warm-up and a first event, two uploads of the same bytes) wait
+/// for one compilation instead of doing two; callers wanting different components do
+/// not wait for each other. A failure is not remembered: the next caller tries again.
 pub struct PluginCache {
     runtime: Arc<Runtime>,
     store: Arc<dyn Store>,
-    compiled: Mutex<HashMap<String, Arc<PluginComponent>>>,
+    compiled: Mutex<HashMap<String, Arc<Slot>>>,
+    /// The SHA-256 of each reference plugin's bytes, by name, once computed.
+    references: Mutex<HashMap<&'static str, String>>,
 }
+
+/// One component's place in the cache: empty until it is first loaded.
+type Slot = Mutex<Option<Arc<PluginComponent>>>;
 
 impl PluginCache {
     pub fn new(runtime: Arc<Runtime>, store: Arc<dyn Store>) -> PluginCache {
@@ -46,42 +57,109 @@ impl PluginCache {
             runtime,
             store,
             compiled: Mutex::new(HashMap::new()),
+            references: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The slot of the component whose SHA-256 is `sha256`, made if missing.
+    fn slot(&self, sha256: &str) -> Arc<Slot> {
+        self.compiled
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(sha256.to_string())
+            .or_default()
+            .clone()
+    }
+
+    /// The component in `sha256`'s slot, loaded with `bytes()` the first time.
+    fn get_or_load<E: From<LoadError>>(
+        &self,
+        sha256: &str,
+        bytes: impl FnOnce() -> Result<Vec<u8>, E>,
+    ) -> Result<Arc<PluginComponent>, E> {
+        let slot = self.slot(sha256);
+        let mut held = slot.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(found) = held.as_ref() {
+            return Ok(found.clone());
+        }
+        match bytes().and_then(|bytes| Ok(self.runtime.load(&bytes)?)) {
+            Ok(component) => {
+                let component = Arc::new(component);
+                *held = Some(component.clone());
+                Ok(component)
+            }
+            Err(e) => {
+                drop(held);
+                self.forget_if_empty(sha256, &slot);
+                Err(e)
+            }
+        }
+    }
+
+    /// Removes `slot` after a failed load unless another caller holds it (it will
+    /// try again): refused uploads leave nothing behind. Slots are cloned under the
+    /// map's lock, held here, so the count of holders is exact: the map and `slot`.
+    fn forget_if_empty(&self, sha256: &str, slot: &Arc<Slot>) {
+        let mut slots = self.compiled.lock().unwrap_or_else(|p| p.into_inner());
+        if slots
+            .get(sha256)
+            .is_some_and(|s| Arc::ptr_eq(s, slot) && Arc::strong_count(s) == 2)
+        {
+            slots.remove(sha256);
         }
     }
 
     /// Validates and compiles `bytes` (an upload), keeping the result for later calls.
+    /// Bytes already loaded (by this tenant or another) are answered from memory:
+    /// they were validated when first loaded. Cost: a SHA-256 of the bytes (about
+    /// 1 ms per 2 MB) when known; else a load (see [`Runtime::load`]).
     pub fn load(&self, bytes: &[u8]) -> Result<Arc<PluginComponent>, LoadError> {
-        let component = Arc::new(self.runtime.load(bytes)?);
-        let sha256 = component.info().sha256.clone();
-        self.compiled
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .entry(sha256)
-            .or_insert_with(|| component.clone());
-        Ok(component)
+        let sha256 = crate::runtime::sha256_hex(bytes);
+        self.get_or_load(&sha256, || Ok::<_, LoadError>(bytes.to_vec()))
     }
 
     /// The compiled component of an installed plugin.
     pub fn get(&self, plugin: &InstalledPlugin) -> Result<Arc<PluginComponent>, PluginCacheError> {
-        if let Some(found) = self
-            .compiled
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&plugin.version)
-        {
-            return Ok(found.clone());
-        }
-        let bytes: Vec<u8> = match &plugin.source {
-            PluginSource::Reference { name } => reference_plugins::find(name)
+        self.get_source(&plugin.source)
+    }
+
+    /// The compiled component of `source`: an installed plugin's, or its shadow
+    /// candidate's.
+    pub fn get_source(
+        &self,
+        source: &PluginSource,
+    ) -> Result<Arc<PluginComponent>, PluginCacheError> {
+        self.get_or_load(&self.sha256_of(source)?, || match source {
+            PluginSource::Reference { name } => Ok(reference_plugins::find(name)
                 .ok_or_else(|| PluginCacheError::UnknownReference(name.clone()))?
                 .component
-                .to_vec(),
+                .to_vec()),
             PluginSource::Uploaded { sha256 } => self
                 .store
                 .component(sha256)?
-                .ok_or_else(|| PluginCacheError::MissingComponent(sha256.clone()))?,
-        };
-        Ok(self.load(&bytes)?)
+                .ok_or_else(|| PluginCacheError::MissingComponent(sha256.clone())),
+        })
+    }
+
+    /// The SHA-256 of `source`'s bytes, which names its component here: an upload's
+    /// is its store key; a reference plugin's is computed once per name (about 1 ms
+    /// per 2 MB), then remembered. Not an installed plugin's `version`, which an older
+    /// release may have recorded for other bytes of a reference plugin.
+    pub fn sha256_of(&self, source: &PluginSource) -> Result<String, PluginCacheError> {
+        match source {
+            PluginSource::Uploaded { sha256 } => Ok(sha256.clone()),
+            PluginSource::Reference { name } => {
+                let mut known = self.references.lock().unwrap_or_else(|p| p.into_inner());
+                if let Some(sha256) = known.get(name.as_str()) {
+                    return Ok(sha256.clone());
+                }
+                let found = reference_plugins::find(name)
+                    .ok_or_else(|| PluginCacheError::UnknownReference(name.clone()))?;
+                let sha256 = crate::runtime::sha256_hex(found.component);
+                known.insert(found.name, sha256.clone());
+                Ok(sha256)
+            }
+        }
     }
 
     /// Asks `component` what is wrong with `config` before it is set (the
@@ -227,6 +305,7 @@ mod tests {
                     follow_ups: Vec::new(),
                     plugin_writes: writes,
                     outbox: Vec::new(),
+                    shadow: Vec::new(),
                 })
                 .unwrap();
         };
@@ -273,6 +352,51 @@ mod tests {
         assert_eq!(env.storage.count().unwrap(), 3);
         drop(env);
         drop(store);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Callers wanting the same component at once share one compilation, and a
+    /// refused component leaves no slot behind.
+    #[test]
+    fn one_component_is_compiled_once_for_concurrent_callers() {
+        let dir = std::env::temp_dir().join(format!("guichet-plugin-cache-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let store: Arc<dyn Store> = Arc::new(SledStore::open(&dir).unwrap());
+        let runtime = Arc::new(Runtime::new(crate::runtime::RuntimeConfig::default()).unwrap());
+        let cache = PluginCache::new(runtime.clone(), store);
+        let triage = PluginSource::Reference {
+            name: "triage".into(),
+        };
+        let bytes = reference_plugins::find("triage").unwrap().component;
+        let loaded: Vec<Arc<PluginComponent>> = std::thread::scope(|scope| {
+            let callers: Vec<_> = (0..4)
+                .map(|n| {
+                    let (cache, triage) = (&cache, &triage);
+                    scope.spawn(move || {
+                        if n % 2 == 0 {
+                            cache.get_source(triage).unwrap()
+                        } else {
+                            cache.load(bytes).unwrap()
+                        }
+                    })
+                })
+                .collect();
+            callers.into_iter().map(|c| c.join().unwrap()).collect()
+        });
+        assert!(loaded.iter().all(|c| Arc::ptr_eq(c, &loaded[0])));
+        assert_eq!(runtime.compilations().compiled, 1);
+        assert_eq!(
+            cache.sha256_of(&triage).unwrap(),
+            crate::runtime::sha256_hex(bytes)
+        );
+
+        let junk = b"\0asm\x0d\0\x01\0 not a component".as_slice();
+        assert!(cache.load(junk).is_err());
+        assert!(cache.load(junk).is_err());
+        let slots = cache.compiled.lock().unwrap();
+        assert_eq!(slots.len(), 1, "only triage's slot is left");
+        drop(slots);
+        drop(cache);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -16,10 +16,14 @@ use super::{
     ActionsNotice, Decision, EventOutcome, PipelineError, Shared, apply, audit, landing, outbound,
     plugins, timers,
 };
-use crate::metrics::Outcome;
+use crate::diff::{self, Decided, EventDiff};
+use crate::metrics::{Cause, Outcome};
 use crate::model::{Action, Event, EventKind, Outbound, Ticket, TicketStatus};
-use crate::runtime::World;
-use crate::store::{AuditRecord, EventCommit, OutboxItem, StoredEvent, TimerChange};
+use crate::runtime::{CallError, World};
+use crate::store::{
+    self, AuditRecord, EventCommit, InstalledPlugin, OutboxItem, Shadow, StoredEvent, Suspension,
+    TimerChange,
+};
 
 pub(super) fn process(
     shared: &Shared,
@@ -76,6 +80,7 @@ pub(super) fn process(
     let mut decisions = Vec::new();
     let mut plugin_writes = Vec::new();
     let mut timer_changes = Vec::new();
+    let mut shadow_diffs = Vec::new();
     // A status or assignment change that a later change of the same field overtook
     // is kept in the audit but runs no plugin: what it reports is no longer so.
     let overtaken = stored.depth == 0
@@ -125,7 +130,38 @@ pub(super) fn process(
     } else {
         shared.store.plugins(tenant)?
     };
+    // A timer a shadow candidate set fires for the candidate alone.
+    let shadow_target = stored
+        .target_plugin
+        .as_deref()
+        .and_then(store::shadowed_plugin);
     for installed in installed_plugins {
+        if let Some(base) = shadow_target {
+            if installed.name == base
+                && installed.enabled
+                && installed.suspended.is_none()
+                && let Some(shadow) = &installed.shadow
+            {
+                target_ran = true;
+                let mut event = told.clone();
+                event.ticket = ticket.clone();
+                let call = Call {
+                    shared,
+                    tenant,
+                    ticket: ticket.as_ref(),
+                    ticket_id: &ticket_id,
+                };
+                let candidate = call.shadow(
+                    &installed,
+                    shadow,
+                    &event,
+                    &mut timer_changes,
+                    &mut plugin_writes,
+                );
+                shadow_diffs.push(shadow_diff(stored, &ticket_id, &installed, None, candidate));
+            }
+            continue;
+        }
         let runs = match &stored.target_plugin {
             // A timer or a tick is for the plugin that asked for it, whatever it
             // subscribed to.
@@ -139,6 +175,17 @@ pub(super) fn process(
         if !runs {
             continue;
         }
+        // A suspended plugin does not run until an admin resumes it; the trail says so.
+        if installed.suspended.is_some() {
+            target_ran = true;
+            audit.push(audit::suspended(
+                stored,
+                &ticket_id,
+                &installed,
+                shared.clock.now(),
+            ));
+            continue;
+        }
         if shared.lanes.is_closed() {
             // Stopping: nothing of this event is committed, so it is processed
             // whole at the next start.
@@ -147,6 +194,12 @@ pub(super) fn process(
         target_ran = true;
         let _call = tracing::info_span!("plugin", name = %installed.name).entered();
         let started = Instant::now();
+        let call = Call {
+            shared,
+            tenant,
+            ticket: ticket.as_ref(),
+            ticket_id: &ticket_id,
+        };
         let component = match shared.plugins.get(&installed) {
             // A plugin of an older contract is not sent a kind it cannot read.
             Ok(component)
@@ -165,7 +218,9 @@ pub(super) fn process(
                     &installed.version,
                     shared.clock.now(),
                 );
+                entry.version_number = installed.active_version;
                 entry.error = Some(e.to_string());
+                call.count_for_breaker(&installed, Some(&e.to_string()), "load");
                 audit.push(entry);
                 decisions.push(Decision {
                     plugin: installed.name.clone(),
@@ -178,9 +233,8 @@ pub(super) fn process(
         let mut event = told.clone();
         event.ticket = ticket.clone();
         let env = plugins::env_for(&shared.store, tenant, &installed);
-        let report = shared
-            .runtime
-            .on_event(&component, env, &event, &shared.config.limits);
+        let limits = shared.config.limits_for(&installed.limits);
+        let report = shared.runtime.on_event(&component, env, &event, &limits);
         let mut entry = audit::record(
             stored,
             &ticket_id,
@@ -188,6 +242,7 @@ pub(super) fn process(
             &installed.version,
             shared.clock.now(),
         );
+        entry.version_number = installed.active_version;
         audit::measure(&mut entry, &report, started.elapsed());
         shared
             .metrics
@@ -197,6 +252,14 @@ pub(super) fn process(
             Ok(_) => "ok",
             Err(e) if e.is_limit() => "limit",
             Err(_) => "error",
+        };
+        // What a failure of this call counts as for the circuit breaker; a host
+        // service's failure is not the plugin's, and counts for nothing.
+        let cause = match &report.result {
+            Err(CallError::Host(_)) => None,
+            Err(e) if e.is_limit() => Some("limit"),
+            Err(CallError::Trap(_) | CallError::Instantiate(_)) => Some("trap"),
+            _ => Some("error"),
         };
         shared
             .metrics
@@ -208,36 +271,42 @@ pub(super) fn process(
         let result = report
             .result
             .map_err(|e| e.to_string())
-            .and_then(|actions| {
-                let changes = timers::changes(
-                    tenant,
-                    ticket.as_ref(),
-                    &installed.name,
-                    &actions,
-                    shared.clock.now(),
-                    || {
-                        shared
-                            .store
-                            .timers(tenant, &ticket_id)
-                            .map_err(|e| e.to_string())
-                    },
-                )?;
-                // A merge names a target that can take it, at the end of its chain.
-                let resolved = match ticket.as_ref() {
-                    Some(source) if actions.iter().any(merge::concerns_merges) => {
-                        merge::resolve_targets(source, actions, |id| {
-                            shared.store.ticket(tenant, id)
-                        })
-                        .map_err(|e| e.to_string())?
-                        .map_err(|e| e.to_string())?
-                    }
-                    _ => merge::Resolved {
-                        actions,
-                        notes: Vec::new(),
-                    },
-                };
-                Ok((resolved, changes))
-            });
+            .and_then(|actions| call.decide(&installed.name, actions));
+        if let Some(cause) = cause {
+            call.count_for_breaker(&installed, result.as_ref().err().map(String::as_str), cause);
+        }
+        if let Some(shadow) = &installed.shadow {
+            let active = Decided {
+                version: Some(installed.active_version),
+                sha256: installed.version.clone(),
+                actions: match &result {
+                    Ok((resolved, _)) => resolved.actions.clone(),
+                    Err(_) => Vec::new(),
+                },
+                error: result.as_ref().err().cloned(),
+            };
+            // The candidate has timers of its own: the active version's timer is not
+            // the candidate's to run.
+            let own_timer = matches!(stored.event.kind, EventKind::TimerFired { .. });
+            let candidate = if own_timer {
+                None
+            } else {
+                call.shadow(
+                    &installed,
+                    shadow,
+                    &event,
+                    &mut timer_changes,
+                    &mut plugin_writes,
+                )
+            };
+            shadow_diffs.push(shadow_diff(
+                stored,
+                &ticket_id,
+                &installed,
+                Some(active),
+                candidate,
+            ));
+        }
         match result {
             Ok((merge::Resolved { actions, notes }, changes)) => {
                 entry.logs.extend(notes);
@@ -378,6 +447,7 @@ pub(super) fn process(
         follow_ups,
         plugin_writes,
         outbox,
+        shadow: shadow_diffs,
     };
     let stored_follow_ups = shared.store.commit_event(&commit)?;
     if timers_set {
@@ -448,10 +518,10 @@ fn render_back(
     };
     let started = Instant::now();
     let env = plugins::env_for(&shared.store, tenant, &installed);
-    let report =
-        shared
-            .runtime
-            .render_actions(&component, env, &request, now, &shared.config.limits);
+    let limits = shared.config.limits_for(&installed.limits);
+    let report = shared
+        .runtime
+        .render_actions(&component, env, &request, now, &limits);
     audit::measure(&mut entry, &report, started.elapsed());
     let items = match report.result {
         Ok(requests) => match outbound::refused(&installed, &requests) {
@@ -472,4 +542,188 @@ fn render_back(
         }
     };
     Ok((items, entry))
+}
+
+/// One plugin call's context within an event's step: the tenant and the ticket as
+/// the plugins see it at this point of the event.
+struct Call<'a> {
+    shared: &'a Shared,
+    tenant: &'a str,
+    ticket: Option<&'a Ticket>,
+    ticket_id: &'a str,
+}
+
+impl Call<'_> {
+    /// What the host makes of a call's `actions` for the plugin named `plugin`: the
+    /// timer changes they ask for and their merges resolved to a target that can
+    /// take them, or why the host refuses the call.
+    fn decide(
+        &self,
+        plugin: &str,
+        actions: Vec<Action>,
+    ) -> Result<(merge::Resolved, Vec<TimerChange>), String> {
+        let (shared, tenant) = (self.shared, self.tenant);
+        let changes = timers::changes(
+            tenant,
+            self.ticket,
+            plugin,
+            &actions,
+            shared.clock.now(),
+            || {
+                shared
+                    .store
+                    .timers(tenant, self.ticket_id)
+                    .map_err(|e| e.to_string())
+            },
+        )?;
+        // A merge names a target that can take it, at the end of its chain.
+        let resolved = match self.ticket {
+            Some(source) if actions.iter().any(merge::concerns_merges) => {
+                merge::resolve_targets(source, actions, |id| shared.store.ticket(tenant, id))
+                    .map_err(|e| e.to_string())?
+                    .map_err(|e| e.to_string())?
+            }
+            _ => merge::Resolved {
+                actions,
+                notes: Vec::new(),
+            },
+        };
+        Ok((resolved, changes))
+    }
+
+    /// Runs `installed`'s shadow candidate on `event` as the active version saw it:
+    /// its storage writes and timers go under the plugin's shadow name, its actions
+    /// are only recorded. `None` when the candidate does not take this kind of event.
+    fn shadow(
+        &self,
+        installed: &InstalledPlugin,
+        shadow: &Shadow,
+        event: &Event,
+        timer_changes: &mut Vec<TimerChange>,
+        plugin_writes: &mut Vec<(String, String, Option<Vec<u8>>)>,
+    ) -> Option<Decided> {
+        let name = store::shadow_name(&installed.name);
+        let candidate = InstalledPlugin {
+            name: name.clone(),
+            source: shadow.source.clone(),
+            version: shadow.sha256.clone(),
+            config: shadow.config.clone(),
+            active_version: shadow.version,
+            shadow: None,
+            ..installed.clone()
+        };
+        let decided = |actions, error| Decided {
+            version: Some(shadow.version),
+            sha256: shadow.sha256.clone(),
+            actions,
+            error,
+        };
+        let component = match self.shared.plugins.get(&candidate) {
+            Ok(component)
+                if component.world() == World::Automation
+                    && component.info().contract.receives(&event.kind) =>
+            {
+                component
+            }
+            Ok(_) => return None,
+            Err(e) => return Some(decided(Vec::new(), Some(e.to_string()))),
+        };
+        let env = plugins::env_for(&self.shared.store, self.tenant, &candidate);
+        let limits = self.shared.config.limits_for(&candidate.limits);
+        let report = self
+            .shared
+            .runtime
+            .on_event(&component, env, event, &limits);
+        let result = report
+            .result
+            .map_err(|e| e.to_string())
+            .and_then(|actions| self.decide(&name, actions));
+        Some(match result {
+            Ok((resolved, changes)) => {
+                if self.ticket.is_some() {
+                    timer_changes.extend(changes);
+                }
+                for write in report.storage_writes {
+                    plugin_writes.push((name.clone(), write.key, write.value));
+                }
+                decided(resolved.actions, None)
+            }
+            Err(e) => decided(Vec::new(), Some(e)),
+        })
+    }
+
+    /// Counts a call of `installed` for the circuit breaker; on the failure that
+    /// trips it, suspends the plugin for the tenant (stored at once: the next events
+    /// skip it).
+    fn count_for_breaker(
+        &self,
+        installed: &InstalledPlugin,
+        error: Option<&str>,
+        cause: &'static str,
+    ) {
+        let shared = self.shared;
+        let threshold = installed
+            .suspend_after
+            .unwrap_or(shared.config.suspend_after);
+        let Some((count, last_errors)) =
+            shared
+                .breaker
+                .record(self.tenant, &installed.name, error, threshold)
+        else {
+            return;
+        };
+        let last = last_errors.last().cloned().unwrap_or_default();
+        let suspension = Suspension {
+            at: shared.clock.now(),
+            reason: format!("{count} failed calls in a row; the last: {last}"),
+            last_errors,
+        };
+        match shared.store.suspend_plugin(
+            self.tenant,
+            &installed.name,
+            &installed.version,
+            &suspension,
+        ) {
+            Ok(true) => {
+                tracing::warn!(
+                    tenant = %self.tenant,
+                    plugin = %installed.name,
+                    reason = %suspension.reason,
+                    "plugin suspended by the circuit breaker"
+                );
+                shared
+                    .metrics
+                    .plugin_suspensions
+                    .get_or_create(&Cause { cause })
+                    .inc();
+            }
+            Ok(false) => {}
+            Err(e) => tracing::error!(
+                tenant = %self.tenant,
+                plugin = %installed.name,
+                error = %e,
+                "could not store the plugin's suspension"
+            ),
+        }
+    }
+}
+
+/// The diff of a shadow run on one event.
+fn shadow_diff(
+    stored: &StoredEvent,
+    ticket_id: &str,
+    installed: &InstalledPlugin,
+    active: Option<Decided>,
+    candidate: Option<Decided>,
+) -> EventDiff {
+    EventDiff {
+        event_id: stored.event.id.clone(),
+        event_kind: stored.event.kind.name().to_string(),
+        ticket_id: ticket_id.to_string(),
+        at: stored.received_at,
+        plugin: installed.name.clone(),
+        verdict: diff::verdict(active.as_ref(), candidate.as_ref()),
+        active,
+        candidate,
+    }
 }

@@ -7,10 +7,11 @@ use std::fmt;
 
 use sha2::{Digest, Sha256};
 use wasmtime::Engine;
-use wasmtime::component::{Component, InstancePre, Linker};
+use wasmtime::component::{InstancePre, Linker};
 
 use super::bindings::{v0_1_0, v0_2_0, v0_3_0};
 use super::call::CallState;
+use super::compiled::{CompiledCache, Origin};
 use super::error::LoadError;
 
 /// The version of the WIT package new plugins target: the latest this host serves.
@@ -250,13 +251,15 @@ pub struct ComponentInfo {
 }
 
 impl PluginComponent {
-    /// Validates `bytes` as a plugin of one of the worlds and compiles it.
+    /// Validates `bytes` as a plugin of one of the worlds and compiles it, or loads its
+    /// compiled code from `compiled` (the disk cache), saying which it did.
     pub(crate) fn load(
         engine: &Engine,
         linker: &Linker<CallState>,
+        compiled: &CompiledCache,
         bytes: &[u8],
         max_size: usize,
-    ) -> Result<PluginComponent, LoadError> {
+    ) -> Result<(PluginComponent, Origin), LoadError> {
         if bytes.len() > max_size {
             return Err(LoadError::TooLarge {
                 size: bytes.len(),
@@ -274,8 +277,10 @@ impl PluginComponent {
                 ));
             }
         }
-        let component =
-            Component::new(engine, bytes).map_err(|e| LoadError::Invalid(format!("{e:#}")))?;
+        let sha256 = sha256_hex(bytes);
+        let (component, origin) = compiled
+            .component(engine, bytes, &sha256)
+            .map_err(|e| LoadError::Invalid(format!("{e:#}")))?;
         let ty = component.component_type();
         let imports: Vec<String> = ty
             .imports(engine)
@@ -353,7 +358,7 @@ impl PluginComponent {
         let (exports, other_exports) = exports
             .into_iter()
             .partition(|e| *e == export || (contract.checks_config() && *e == config_export));
-        Ok(PluginComponent {
+        let plugin = PluginComponent {
             pre,
             exports: typed,
             config_check,
@@ -364,9 +369,10 @@ impl PluginComponent {
                 exports,
                 other_exports,
                 size: bytes.len(),
-                sha256: sha256_hex(bytes),
+                sha256,
             },
-        })
+        };
+        Ok((plugin, origin))
     }
 
     /// What the component is: world, imports, exports, size and hash.

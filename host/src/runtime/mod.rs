@@ -59,6 +59,7 @@
 
 mod bindings;
 mod call;
+pub mod compiled;
 mod component;
 mod convert;
 mod deadline;
@@ -79,6 +80,7 @@ pub use call::{
     CallReport, HostServiceError, LogLevel, LogLine, PluginEnv, StorageSource, StorageWrite,
     TicketSource,
 };
+pub use compiled::{Compilations, CompileCounters};
 pub use component::{
     ComponentInfo, ContractVersion, PluginComponent, WIT_PACKAGE, World, sha256_hex,
 };
@@ -86,6 +88,7 @@ pub use error::{CallError, LoadError};
 
 use bindings::{v0_1_0, v0_2_0, v0_3_0};
 use call::{CallState, Limiter};
+use compiled::{CompiledCache, Origin};
 use component::{ConfigCheck, Exports, Versioned};
 use sandbox::{CapturedOutput, LogicalClock, MonotonicClock};
 
@@ -151,9 +154,10 @@ pub struct RuntimeConfig {
     /// Largest Wasm stack of a call; deeper recursion traps as a stack overflow.
     pub max_wasm_stack: usize,
     /// A directory where compiled components are kept between runs, keyed by their
-    /// bytes and the engine's settings; `None` compiles every time. Compiling a
-    /// component made by an interpreter-embedding toolchain (12–18 MB for JavaScript
-    /// and Python) takes seconds, loading it from here milliseconds.
+    /// bytes' SHA-256 and the engine's settings (see [`compiled`]); `None` compiles
+    /// every time. Compiling a component made by an interpreter-embedding toolchain
+    /// (12–18 MB for JavaScript and Python) takes seconds, loading it from here
+    /// milliseconds.
     pub compile_cache: Option<std::path::PathBuf>,
 }
 
@@ -177,6 +181,8 @@ pub struct RuntimeError(String);
 pub struct Runtime {
     engine: Engine,
     linker: Linker<CallState>,
+    /// Compiled components on disk (see `compiled`), and the compile/load counts.
+    compiled: CompiledCache,
     config: RuntimeConfig,
     ticker: Option<EpochTicker>,
 }
@@ -188,30 +194,18 @@ impl Runtime {
             .consume_fuel(true)
             .epoch_interruption(true)
             .max_wasm_stack(config.max_wasm_stack);
-        if let Some(dir) = &config.compile_cache {
-            // The cache only saves time: a directory it cannot use (relative,
-            // read-only, on a full disk) is reported and compilation goes on without.
-            let mut cache = wasmtime::CacheConfig::new();
-            cache.with_directory(std::path::absolute(dir).unwrap_or_else(|_| dir.clone()));
-            match wasmtime::Cache::new(cache) {
-                Ok(cache) => {
-                    wasm.cache(Some(cache));
-                }
-                Err(e) => tracing::warn!(
-                    dir = %dir.display(),
-                    error = %format!("{e:#}"),
-                    "compile cache unavailable; components are compiled every time"
-                ),
-            }
-        }
         let engine = Engine::new(&wasm).map_err(|e| RuntimeError(format!("{e:#}")))?;
 
         let linker = Self::linker(&engine).map_err(|e| RuntimeError(format!("{e:#}")))?;
+        // The cache only saves time: a directory it cannot use (read-only, on a full
+        // disk) is reported once and compilation goes on without it.
+        let compiled = CompiledCache::new(&engine, config.compile_cache.as_deref());
 
         let ticker = EpochTicker::start(engine.clone());
         Ok(Runtime {
             engine,
             linker,
+            compiled,
             config,
             ticker: Some(ticker),
         })
@@ -240,15 +234,18 @@ impl Runtime {
         &self.config.default_limits
     }
 
-    /// Validates `bytes` as a plugin component of one of the worlds, and compiles it.
+    /// Validates `bytes` as a plugin component of one of the worlds, and compiles it
+    /// (or loads its compiled code from the compile cache, where a component that
+    /// passed validation is then kept).
     ///
     /// Validation ends with a trial instantiation under the default limits, which
     /// type-checks the world's exports (names alone are checked before) and catches a
     /// component that cannot even start.
     pub fn load(&self, bytes: &[u8]) -> Result<PluginComponent, LoadError> {
-        let plugin = PluginComponent::load(
+        let (plugin, origin) = PluginComponent::load(
             &self.engine,
             &self.linker,
+            &self.compiled,
             bytes,
             self.config.max_component_bytes,
         )?;
@@ -296,7 +293,22 @@ impl Runtime {
             reason: format!("{e:#}"),
             expected: component::CONFIG_CHECK_FUNCTION,
         })?;
+        if origin == Origin::Compiled {
+            self.compiled
+                .keep(plugin.pre.component(), &plugin.info().sha256);
+        }
         Ok(plugin)
+    }
+
+    /// How many components this runtime compiled, and how many it loaded from the
+    /// compile cache instead, since it started.
+    pub fn compilations(&self) -> Compilations {
+        self.compiled.counters().get()
+    }
+
+    /// The counters behind [`Runtime::compilations`], for the service's metrics.
+    pub fn compile_counters(&self) -> &CompileCounters {
+        self.compiled.counters()
     }
 
     /// Runs an `automation` plugin on one event, in a fresh instance, under `limits`.

@@ -15,6 +15,7 @@ mod sled_store;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::diff::EventDiff;
 use crate::model::{Action, Event, Identity, OutgoingRequest, Ticket, TicketStatus, Timestamp};
 
 pub use sled_store::SledStore;
@@ -54,6 +55,10 @@ pub struct Tenant {
     #[schema(example = "Europe/Paris")]
     pub time_zone: String,
     pub created_at: DateTime<Utc>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 fn utc() -> String {
@@ -124,6 +129,86 @@ pub struct InstalledPlugin {
     /// tenant's admin. A request to any other address is refused and audited.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub endpoints: Vec<String>,
+    /// The number of the [`PluginVersion`] it runs; 0 for a plugin installed before
+    /// versions were kept (until its next change).
+    #[serde(default)]
+    pub active_version: u64,
+    /// A candidate version run beside the active one on the same live events: its
+    /// decisions are recorded next to the active version's, never applied or sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shadow: Option<Shadow>,
+    /// Set when the circuit breaker suspended the plugin for the tenant: it does not
+    /// run until an admin resumes it (its timers and ticks that come due meanwhile
+    /// are recorded as not run).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suspended: Option<Suspension>,
+    /// After how many failed calls in a row (traps, limits, errors, actions the host
+    /// refused) the plugin is suspended; absent: the service's default (5); 0: never.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suspend_after: Option<u32>,
+    /// The plugin's own limits per call, within the operator's maxima; absent
+    /// fields are the service's defaults.
+    #[serde(default, skip_serializing_if = "PluginLimits::is_empty")]
+    pub limits: PluginLimits,
+}
+
+/// Why and since when the circuit breaker suspended a plugin.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Suspension {
+    pub at: DateTime<Utc>,
+    /// E.g. `5 failed calls in a row; the last: trap: unreachable`.
+    pub reason: String,
+    /// The errors of the failed calls, oldest first.
+    pub last_errors: Vec<String>,
+}
+
+/// Limits of one plugin's calls, set by the tenant's admin within the maxima the
+/// operator set; an absent field is the service's default.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PluginLimits {
+    /// Fuel per call (about one unit per Wasm instruction).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fuel: Option<u64>,
+    /// Wall-clock deadline per call, in ms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline_ms: Option<u64>,
+    /// Largest linear memory of an instance, in bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory_bytes: Option<u64>,
+}
+
+impl PluginLimits {
+    /// Whether every field is the default.
+    pub fn is_empty(&self) -> bool {
+        self == &PluginLimits::default()
+    }
+}
+
+/// A plugin's shadow run: which version is the candidate, since when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Shadow {
+    /// The candidate's version number.
+    pub version: u64,
+    /// The candidate's component, SHA-256 (lower-case hex).
+    pub sha256: String,
+    pub source: PluginSource,
+    /// The candidate's configuration (JSON text); empty to integration tokens.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub config: String,
+    pub since: DateTime<Utc>,
+}
+
+/// The name under which a plugin's shadow keeps its storage and its timers: the
+/// plugin's name and `~shadow`, which no plugin name can be (names are slugs), so a
+/// candidate never reads or moves what the active version wrote.
+pub fn shadow_name(plugin: &str) -> String {
+    format!("{plugin}~shadow")
+}
+
+/// The plugin a [`shadow_name`] belongs to, if `name` is one.
+pub fn shadowed_plugin(name: &str) -> Option<&str> {
+    name.strip_suffix("~shadow")
 }
 
 impl InstalledPlugin {
@@ -148,6 +233,29 @@ impl InstalledPlugin {
             })
         })
     }
+}
+
+/// One immutable version of a tenant's plugin: a component and the configuration it
+/// runs with, made by every upload and every change of either. Versions are numbered
+/// from 1 per plugin, in the order they were made; the plugin runs one of them (its
+/// [`InstalledPlugin::active_version`]) and may shadow another.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct PluginVersion {
+    /// From 1, per plugin; given by [`Store::add_plugin_version`].
+    pub number: u64,
+    pub source: PluginSource,
+    /// SHA-256 of the component (lower-case hex): the name of the code.
+    pub sha256: String,
+    /// The configuration (JSON text) this version runs with. Left out of the API's
+    /// answers to integration tokens, where it is empty.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub config: String,
+    /// The author's label (e.g. `v2.1` or a commit), if given at upload.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// Who made it: `token:<id>` for a tenant token, `operator` for the operator.
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
 }
 
 /// Whether `url` says plainly where it goes (see [`InstalledPlugin::allows`]).
@@ -287,7 +395,13 @@ pub struct AuditRecord {
     pub event_kind: String,
     pub ticket_id: String,
     pub plugin: String,
+    /// SHA-256 of the component that ran (for the host's own records, its version).
     pub plugin_version: String,
+    /// The number of the plugin's version that ran (see its versions): with
+    /// `plugin_version`, which code and which configuration decided. Absent for the
+    /// host's own records and for plugins installed before versions were kept.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub version_number: u64,
     /// The actions the plugin returned (applied unless `error` is set).
     pub actions: Vec<Action>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -315,6 +429,8 @@ pub struct EventCommit {
     pub plugin_writes: Vec<(String, String, Option<Vec<u8>>)>,
     /// Deliveries to the tenant's webhooks, queued with the actions they report.
     pub outbox: Vec<OutboxItem>,
+    /// What shadow candidates decided on the event, beside the active versions.
+    pub shadow: Vec<EventDiff>,
 }
 
 /// An endpoint of a tenant that receives its applied actions.
@@ -444,6 +560,49 @@ pub trait Store: Send + Sync + 'static {
     /// Removes a plugin's installation; its storage is kept (and counted), for a
     /// plugin installed again under that name. O(log n).
     fn delete_plugin(&self, tenant: &str, name: &str) -> StoreResult<bool>;
+    /// Suspends a plugin (the circuit breaker), if it is still installed with the
+    /// component `sha256` and not suspended yet; `false` otherwise (an admin changed
+    /// it meanwhile: the failures were another version's). O(log n).
+    fn suspend_plugin(
+        &self,
+        tenant: &str,
+        name: &str,
+        sha256: &str,
+        suspension: &Suspension,
+    ) -> StoreResult<bool>;
+
+    /// Keeps a new version of a plugin, numbered after the plugin's last one (the
+    /// number in `version` is ignored); returns it with its number. O(log n) in the
+    /// versions of every plugin.
+    fn add_plugin_version(
+        &self,
+        tenant: &str,
+        plugin: &str,
+        version: &PluginVersion,
+    ) -> StoreResult<PluginVersion>;
+    /// One version of a plugin. O(log n).
+    fn plugin_version(
+        &self,
+        tenant: &str,
+        plugin: &str,
+        number: u64,
+    ) -> StoreResult<Option<PluginVersion>>;
+    /// A plugin's versions, oldest first. O(log n + v) for its v versions.
+    fn plugin_versions(&self, tenant: &str, plugin: &str) -> StoreResult<Vec<PluginVersion>>;
+
+    /// What a plugin's shadow candidates decided, in event order: the diffs recorded
+    /// after event `after_seq` (0 for the first), at most `limit`. O(log n + limit).
+    fn shadow_diffs(
+        &self,
+        tenant: &str,
+        plugin: &str,
+        after_seq: u64,
+        limit: usize,
+    ) -> StoreResult<Vec<(u64, EventDiff)>>;
+    /// Forgets a plugin's shadow diffs and its shadow's storage and timers, when a new
+    /// shadow run starts or one ends. O(k) in what they hold: an admin's action, never
+    /// on the per-event path.
+    fn clear_shadow(&self, tenant: &str, plugin: &str) -> StoreResult<()>;
 
     /// One value of a plugin's private key-value storage. O(log n) in the keys stored.
     fn plugin_storage_get(
@@ -515,6 +674,21 @@ pub trait Store: Send + Sync + 'static {
     /// Every pending event of every tenant, in sequence order per tenant (at start).
     /// O(n) in the pending events.
     fn pending_events(&self) -> StoreResult<Vec<StoredEvent>>;
+    /// The events the tenant received from outside (its API, its adapters' inbound
+    /// deliveries, its agents' macros), as they were stored on arrival, kept after
+    /// they were processed so that a replay can run them again: those received at or
+    /// after `from` and before `until`, after the event of sequence `after_seq` when
+    /// two arrived at the same instant (0 for none), in order of arrival, at most
+    /// `limit`. Follow-ups, timers and ticks are not kept: a replay makes its own.
+    /// O(log n + limit).
+    fn recorded_events(
+        &self,
+        tenant: &str,
+        from: Timestamp,
+        until: Timestamp,
+        after_seq: u64,
+        limit: usize,
+    ) -> StoreResult<Vec<StoredEvent>>;
     /// Applies the processing of a pending event: the ticket, the audit records, the
     /// plugin storage writes and the follow-up events are written, and the event
     /// leaves the pending list, all in one transaction, together with the indexes

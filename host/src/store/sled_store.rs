@@ -20,6 +20,11 @@
 //! its due time first, so that the delivery worker reads only what is due, and
 //! `meta` keeps the number of queued deliveries ([`BACKLOG_KEY`]) for the metrics.
 //! Both change in the transaction that adds, moves or removes the delivery.
+//!
+//! `event_log` keeps the events received from outside after they are processed,
+//! keyed by tenant, arrival time and sequence, for replays; `plugin_versions` keeps
+//! every version of every plugin; `shadow_diffs` what shadow candidates decided,
+//! keyed by tenant, plugin and event sequence.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::Path;
@@ -30,9 +35,11 @@ use sled::transaction::{ConflictableTransactionError, TransactionError, Transact
 
 use super::{
     AuditRecord, Enqueued, EventCommit, INBOUND_REFUSALS_KEPT, InboundDelivery, InboundEnqueued,
-    InboundRefusal, InstalledPlugin, OutboxItem, Store, StoreError, StoreResult, StoredEvent,
-    Tenant, TicketFilter, Timer, TimerChange, TokenRecord, Webhook,
+    InboundRefusal, InstalledPlugin, OutboxItem, PluginVersion, Store, StoreError, StoreResult,
+    StoredEvent, Suspension, Tenant, TicketFilter, Timer, TimerChange, TokenRecord, Webhook,
+    shadow_name,
 };
+use crate::diff::EventDiff;
 use crate::model::{Event, Identity, IdentityKind, Ticket, Timestamp};
 
 /// The layout of the data directory this build writes, kept in `meta` under
@@ -42,8 +49,10 @@ use crate::model::{Event, Identity, IdentityKind, Ticket, Timestamp};
 /// opening an older directory records the ids of its pending outside events (those
 /// already processed were not kept, so they are not recognised if sent again).
 /// 4: with `outbox_due`, the deliveries by due time, and the backlog counter
-/// ([`BACKLOG_KEY`]), built from the outbox at open.
-const SCHEMA_VERSION: u64 = 4;
+/// ([`BACKLOG_KEY`]), built from the outbox at open. 5: with plugin versions, the
+/// event log and shadow diffs; opening an older directory makes version 1 of each
+/// installed plugin from its settings (the events received before were not kept).
+const SCHEMA_VERSION: u64 = 5;
 const SCHEMA_KEY: &[u8] = b"schema_version";
 /// The number of deliveries in the outbox (u64, big-endian), in `meta`.
 const BACKLOG_KEY: &[u8] = b"outbox_backlog";
@@ -87,6 +96,9 @@ pub struct SledStore {
     /// tenant, adapter, slot (u64 big-endian, 0 to 99) -> [`InboundRefusal`]; the
     /// slot after the last written is in `meta`
     inbound_refusals: sled::Tree,
+    event_log: sled::Tree,
+    plugin_versions: sled::Tree,
+    shadow_diffs: sled::Tree,
 }
 
 fn backend(e: impl std::fmt::Display) -> StoreError {
@@ -150,6 +162,21 @@ fn due_key(timer: &Timer) -> Vec<u8> {
     let millis = timer.due_at.timestamp_millis() as u64 ^ (1 << 63);
     let mut k = millis.to_be_bytes().to_vec();
     k.extend(timer_id(timer));
+    k
+}
+
+/// A `plugin_versions` key: tenant, plugin, number.
+fn version_key(tenant: &str, plugin: &str, number: u64) -> Vec<u8> {
+    let mut k = prefix(&[tenant, plugin]);
+    k.extend(number.to_be_bytes());
+    k
+}
+
+/// An `event_log` key: tenant, arrival time, sequence.
+fn log_key(tenant: &str, received_at: Timestamp, seq: u64) -> Vec<u8> {
+    let mut k = prefix(&[tenant]);
+    k.extend(time_bytes(received_at));
+    k.extend(seq.to_be_bytes());
     k
 }
 
@@ -339,6 +366,9 @@ impl SledStore {
             links: tree("conversation_links")?,
             inbound: tree("inbound_addresses")?,
             inbound_refusals: tree("inbound_refusals")?,
+            event_log: tree("event_log")?,
+            plugin_versions: tree("plugin_versions")?,
+            shadow_diffs: tree("shadow_diffs")?,
             db,
         };
         store.migrate()?;
@@ -378,11 +408,46 @@ impl SledStore {
         if found < 4 {
             self.index_outbox()?;
         }
+        if found < 5 {
+            self.version_installed_plugins()?;
+        }
         if found < SCHEMA_VERSION {
             self.meta
                 .insert(SCHEMA_KEY, &SCHEMA_VERSION.to_be_bytes())
                 .map_err(backend)?;
             self.db.flush().map_err(backend)?;
+        }
+        Ok(())
+    }
+
+    /// Makes version 1 of every installed plugin that has none, from its settings:
+    /// O(p log p) in the plugins, once, at open.
+    fn version_installed_plugins(&self) -> StoreResult<()> {
+        for entry in self.plugins.iter() {
+            let (k, v) = entry.map_err(backend)?;
+            let Ok(mut plugin) = from_json::<InstalledPlugin>(&k, &v) else {
+                continue;
+            };
+            if plugin.active_version != 0 {
+                continue;
+            }
+            let tenant =
+                String::from_utf8_lossy(k.split(|b| *b == 0).next().unwrap_or(b"")).into_owned();
+            let version = self.add_plugin_version(
+                &tenant,
+                &plugin.name,
+                &PluginVersion {
+                    number: 0,
+                    source: plugin.source.clone(),
+                    sha256: plugin.version.clone(),
+                    config: plugin.config.clone(),
+                    label: Some("installed before versions were kept".to_string()),
+                    created_by: "upgrade".to_string(),
+                    created_at: plugin.updated_at,
+                },
+            )?;
+            plugin.active_version = version.number;
+            self.plugins.insert(k, to_json(&plugin)).map_err(backend)?;
         }
         Ok(())
     }
@@ -818,6 +883,134 @@ impl Store for SledStore {
         Ok(removed)
     }
 
+    fn suspend_plugin(
+        &self,
+        tenant: &str,
+        name: &str,
+        sha256: &str,
+        suspension: &Suspension,
+    ) -> StoreResult<bool> {
+        let k = key(&[tenant, name]);
+        self.plugins
+            .transaction(|plugins| {
+                let Some(v) = plugins.get(&k)? else {
+                    return Ok(false);
+                };
+                let mut plugin: InstalledPlugin =
+                    from_json(&k, &v).map_err(ConflictableTransactionError::Abort)?;
+                if plugin.version != sha256 || plugin.suspended.is_some() {
+                    return Ok(false);
+                }
+                plugin.suspended = Some(suspension.clone());
+                plugins.insert(k.as_slice(), to_json(&plugin))?;
+                Ok(true)
+            })
+            .map_err(tx_error)
+    }
+
+    fn add_plugin_version(
+        &self,
+        tenant: &str,
+        plugin: &str,
+        version: &PluginVersion,
+    ) -> StoreResult<PluginVersion> {
+        let next_key = key(&["plugin_version_next", tenant, plugin]);
+        (&self.meta, &self.plugin_versions)
+            .transaction(|(meta, versions)| {
+                let number = meta
+                    .get(&next_key)?
+                    .and_then(|v| <[u8; 8]>::try_from(v.as_ref()).ok())
+                    .map_or(1, u64::from_be_bytes);
+                let mut kept = version.clone();
+                kept.number = number;
+                versions.insert(version_key(tenant, plugin, number), to_json(&kept))?;
+                meta.insert(next_key.as_slice(), &(number + 1).to_be_bytes())?;
+                Ok(kept)
+            })
+            .map_err(tx_error)
+    }
+
+    fn plugin_version(
+        &self,
+        tenant: &str,
+        plugin: &str,
+        number: u64,
+    ) -> StoreResult<Option<PluginVersion>> {
+        let k = version_key(tenant, plugin, number);
+        self.plugin_versions
+            .get(&k)
+            .map_err(backend)?
+            .map(|v| from_json(&k, &v))
+            .transpose()
+    }
+
+    fn plugin_versions(&self, tenant: &str, plugin: &str) -> StoreResult<Vec<PluginVersion>> {
+        scan(&self.plugin_versions, &prefix(&[tenant, plugin]))
+    }
+
+    fn shadow_diffs(
+        &self,
+        tenant: &str,
+        plugin: &str,
+        after_seq: u64,
+        limit: usize,
+    ) -> StoreResult<Vec<(u64, EventDiff)>> {
+        let base = prefix(&[tenant, plugin]);
+        let mut start = base.clone();
+        start.extend(after_seq.saturating_add(1).to_be_bytes());
+        let mut found = Vec::new();
+        for entry in self.shadow_diffs.range(start..).take(limit) {
+            let (k, v) = entry.map_err(backend)?;
+            if !k.starts_with(&base) {
+                break;
+            }
+            let seq = k
+                .get(base.len()..base.len() + 8)
+                .and_then(|b| <[u8; 8]>::try_from(b).ok())
+                .map_or(0, u64::from_be_bytes);
+            found.push((seq, from_json(&k, &v)?));
+        }
+        Ok(found)
+    }
+
+    fn clear_shadow(&self, tenant: &str, plugin: &str) -> StoreResult<()> {
+        let shadow = shadow_name(plugin);
+        for k in self
+            .shadow_diffs
+            .scan_prefix(prefix(&[tenant, plugin]))
+            .keys()
+        {
+            self.shadow_diffs
+                .remove(k.map_err(backend)?)
+                .map_err(backend)?;
+        }
+        for k in self
+            .plugin_storage
+            .scan_prefix(prefix(&[tenant, &shadow]))
+            .keys()
+        {
+            self.plugin_storage
+                .remove(k.map_err(backend)?)
+                .map_err(backend)?;
+        }
+        self.storage_counts
+            .remove(key(&[tenant, &shadow]))
+            .map_err(backend)?;
+        let mut gone = Vec::new();
+        for entry in self.timer_index.scan_prefix(prefix(&[tenant])) {
+            let (id, due) = entry.map_err(backend)?;
+            let parts: Vec<&[u8]> = id.split(|b| *b == 0).collect();
+            if parts.get(2) == Some(&shadow.as_bytes()) {
+                gone.push((id, due));
+            }
+        }
+        for (id, due) in gone {
+            self.timers.remove(due).map_err(backend)?;
+            self.timer_index.remove(id).map_err(backend)?;
+        }
+        Ok(())
+    }
+
     fn plugin_storage_get(
         &self,
         tenant: &str,
@@ -872,8 +1065,9 @@ impl Store for SledStore {
             &self.pending,
             &self.idempotency,
             &self.event_ids,
+            &self.event_log,
         )
-            .transaction(|(meta, pending, idempotency, event_ids)| {
+            .transaction(|(meta, pending, idempotency, event_ids, log)| {
                 let read_seq =
                     |v: sled::IVec| u64::from_be_bytes(v.as_ref().try_into().unwrap_or([0; 8]));
                 let idem_key = idempotency_key.map(|k| key(&[tenant, k]));
@@ -900,7 +1094,9 @@ impl Store for SledStore {
                     received_at,
                     target_plugin: None,
                 };
-                pending.insert(seq_key(tenant, seq), to_json(&stored))?;
+                let record = to_json(&stored);
+                log.insert(log_key(tenant, received_at, seq), record.as_slice())?;
+                pending.insert(seq_key(tenant, seq), record)?;
                 event_ids.insert(id_key, &seq.to_be_bytes())?;
                 if let Some(k) = &idem_key {
                     idempotency.insert(k.as_slice(), &seq.to_be_bytes())?;
@@ -924,9 +1120,10 @@ impl Store for SledStore {
             &self.links,
             &self.plugin_storage,
             &self.storage_counts,
+            &self.event_log,
         )
             .transaction(
-                |(meta, pending, idempotency, event_ids, links, storage, counts)| {
+                |(meta, pending, idempotency, event_ids, links, storage, counts, log)| {
                     // Beside the API's idempotency keys, in a namespace of their own.
                     let delivery_key = delivery
                         .delivery_id
@@ -954,7 +1151,9 @@ impl Store for SledStore {
                                 received_at,
                                 target_plugin: None,
                             };
-                            pending.insert(seq_key(tenant, seq), to_json(&one))?;
+                            let record = to_json(&one);
+                            log.insert(log_key(tenant, received_at, seq), record.as_slice())?;
+                            pending.insert(seq_key(tenant, seq), record)?;
                             event_ids.insert(key(&[tenant, &event.id]), &seq.to_be_bytes())?;
                             stored.push(one);
                         }
@@ -1044,6 +1243,27 @@ impl Store for SledStore {
         scan(&self.pending, b"")
     }
 
+    fn recorded_events(
+        &self,
+        tenant: &str,
+        from: Timestamp,
+        until: Timestamp,
+        after_seq: u64,
+        limit: usize,
+    ) -> StoreResult<Vec<StoredEvent>> {
+        let start = log_key(tenant, from, after_seq.saturating_add(1));
+        let end = log_key(tenant, until, 0);
+        let mut found = Vec::new();
+        if start >= end {
+            return Ok(found);
+        }
+        for entry in self.event_log.range(start..end).take(limit) {
+            let (k, v) = entry.map_err(backend)?;
+            found.push(from_json(&k, &v)?);
+        }
+        Ok(found)
+    }
+
     fn commit_event(&self, commit: &EventCommit) -> StoreResult<Vec<StoredEvent>> {
         let tenant = commit.tenant.as_str();
         (
@@ -1059,6 +1279,7 @@ impl Store for SledStore {
             &self.tickets_by_created,
             &self.open_by_identity,
             &self.storage_counts,
+            &self.shadow_diffs,
         )
             .transaction(
                 |(
@@ -1074,6 +1295,7 @@ impl Store for SledStore {
                     by_created,
                     open,
                     counts,
+                    shadow,
                 )| {
                     let done = pending.remove(seq_key(tenant, commit.seq))?;
                     if done.is_none() {
@@ -1115,6 +1337,12 @@ impl Store for SledStore {
                             &format!("{n:04}"),
                         ]);
                         audit.insert(k, to_json(record))?;
+                    }
+                    for (n, diff) in commit.shadow.iter().enumerate() {
+                        let mut k = prefix(&[tenant, &diff.plugin]);
+                        k.extend(commit.seq.to_be_bytes());
+                        k.extend((n as u32).to_be_bytes());
+                        shadow.insert(k, to_json(diff))?;
                     }
                     write_plugin_storage(storage, counts, tenant, &commit.plugin_writes)?;
                     let mut queued = 0;
@@ -1540,9 +1768,232 @@ mod tests {
                 })
                 .collect(),
             outbox: Vec::new(),
+            shadow: Vec::new(),
         };
         store.commit_event(&commit).unwrap();
         commit
+    }
+
+    /// Versions are numbered per plugin; the event log answers a tenant's outside
+    /// events by arrival time; shadow diffs are paged per plugin and forgotten with
+    /// the shadow's storage and timers; a suspension is stored once, for the version
+    /// that failed.
+    #[test]
+    fn versions_the_event_log_shadow_diffs_and_suspensions() {
+        let dir = scratch("lifecycle");
+        let store = SledStore::open(&dir).unwrap();
+        let version = |label: &str| PluginVersion {
+            number: 99,
+            source: super::super::PluginSource::Reference {
+                name: "triage".into(),
+            },
+            sha256: "abc".into(),
+            config: "{}".into(),
+            label: Some(label.into()),
+            created_by: "token:x".into(),
+            created_at: at(0),
+        };
+        assert_eq!(
+            store
+                .add_plugin_version("acme", "triage", &version("a"))
+                .unwrap()
+                .number,
+            1
+        );
+        assert_eq!(
+            store
+                .add_plugin_version("acme", "triage", &version("b"))
+                .unwrap()
+                .number,
+            2
+        );
+        assert_eq!(
+            store
+                .add_plugin_version("acme", "sla", &version("c"))
+                .unwrap()
+                .number,
+            1
+        );
+        assert_eq!(
+            store
+                .add_plugin_version("globex", "triage", &version("d"))
+                .unwrap()
+                .number,
+            1
+        );
+        let listed: Vec<_> = store
+            .plugin_versions("acme", "triage")
+            .unwrap()
+            .into_iter()
+            .map(|v| (v.number, v.label.unwrap()))
+            .collect();
+        assert_eq!(listed, [(1, "a".to_string()), (2, "b".to_string())]);
+        assert_eq!(
+            store
+                .plugin_version("acme", "triage", 2)
+                .unwrap()
+                .unwrap()
+                .label
+                .as_deref(),
+            Some("b")
+        );
+        assert!(store.plugin_version("acme", "triage", 3).unwrap().is_none());
+
+        // Events received at minutes 0, 10, 10, 20 (and another tenant's at 10).
+        let event = |id: &str| Event {
+            id: id.into(),
+            kind: EventKind::TicketCreated,
+            ticket: Some(ticket(id, 0, TicketStatus::Open, &[])),
+            occurred_at: at(0),
+        };
+        for (id, minute) in [("e0", 0), ("e10a", 10), ("e10b", 10), ("e20", 20)] {
+            store
+                .enqueue_event("acme", &event(id), None, at(minute))
+                .unwrap();
+        }
+        store
+            .enqueue_event("globex", &event("g10"), None, at(10))
+            .unwrap();
+        let ids = |events: Vec<StoredEvent>| -> Vec<String> {
+            events.into_iter().map(|e| e.event.id).collect()
+        };
+        assert_eq!(
+            ids(store.recorded_events("acme", at(5), at(20), 0, 10).unwrap()),
+            ["e10a", "e10b"]
+        );
+        let first = store.recorded_events("acme", at(0), at(60), 0, 2).unwrap();
+        assert_eq!(ids(first.clone()), ["e0", "e10a"]);
+        let last = first.last().unwrap();
+        assert_eq!(
+            ids(store
+                .recorded_events("acme", last.received_at, at(60), last.seq, 10)
+                .unwrap()),
+            ["e10b", "e20"]
+        );
+
+        // Shadow diffs, with the shadow's storage.
+        let diff = |event_id: &str, plugin: &str| EventDiff {
+            event_id: event_id.into(),
+            event_kind: "ticket_created".into(),
+            ticket_id: "t".into(),
+            at: at(0),
+            plugin: plugin.into(),
+            active: None,
+            candidate: None,
+            verdict: crate::diff::Verdict::Agree,
+        };
+        commit(&store, "acme", None, &[("triage~shadow", "k", Some("v"))]);
+        for n in 0..3 {
+            let mut c = commit(&store, "acme", None, &[]);
+            c.shadow = vec![diff(&format!("d{n}"), "triage"), diff("other", "sla")];
+            // Committed again under a new pending event, with its diffs.
+            let Enqueued::New(stored) = store
+                .enqueue_event("acme", &event(&format!("s{n}")), None, at(0))
+                .unwrap()
+            else {
+                unreachable!()
+            };
+            c.seq = stored.seq;
+            store.commit_event(&c).unwrap();
+        }
+        let page = store.shadow_diffs("acme", "triage", 0, 2).unwrap();
+        assert_eq!(
+            page.iter()
+                .map(|(_, d)| d.event_id.as_str())
+                .collect::<Vec<_>>(),
+            ["d0", "d1"]
+        );
+        let rest = store.shadow_diffs("acme", "triage", page[1].0, 10).unwrap();
+        assert_eq!(rest.len(), 1);
+        assert_eq!(rest[0].1.event_id, "d2");
+        assert_eq!(
+            store.plugin_storage_count("acme", "triage~shadow").unwrap(),
+            1
+        );
+        store.clear_shadow("acme", "triage").unwrap();
+        assert!(
+            store
+                .shadow_diffs("acme", "triage", 0, 10)
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(store.shadow_diffs("acme", "sla", 0, 10).unwrap().len(), 3);
+        assert_eq!(
+            store.plugin_storage_count("acme", "triage~shadow").unwrap(),
+            0
+        );
+        assert!(
+            store
+                .plugin_storage_get("acme", "triage~shadow", "k")
+                .unwrap()
+                .is_none()
+        );
+
+        // A suspension, for the installed version only, once.
+        let plugin: InstalledPlugin = serde_json::from_value(json!({
+            "name": "triage", "source": {"type": "reference", "name": "triage"},
+            "version": "abc", "config": "{}", "order": 0, "subscriptions": [],
+            "enabled": true, "updated_at": at(0),
+        }))
+        .unwrap();
+        store.put_plugin("acme", &plugin).unwrap();
+        let suspension = Suspension {
+            at: at(1),
+            reason: "3 failed calls in a row".into(),
+            last_errors: vec!["trap".into()],
+        };
+        assert!(
+            !store
+                .suspend_plugin("acme", "triage", "other-version", &suspension)
+                .unwrap()
+        );
+        assert!(
+            store
+                .suspend_plugin("acme", "triage", "abc", &suspension)
+                .unwrap()
+        );
+        assert!(
+            !store
+                .suspend_plugin("acme", "triage", "abc", &suspension)
+                .unwrap()
+        );
+        assert!(
+            !store
+                .suspend_plugin("acme", "missing", "abc", &suspension)
+                .unwrap()
+        );
+        let stored = store.plugin("acme", "triage").unwrap().unwrap();
+        assert_eq!(stored.suspended, Some(suspension));
+        drop(store);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A directory of schema 4 gets version 1 of each installed plugin at open.
+    #[test]
+    fn an_older_directory_gets_a_first_version_of_each_plugin() {
+        let dir = scratch("versions-upgrade");
+        {
+            let store = SledStore::open(&dir).unwrap();
+            let plugin: InstalledPlugin = serde_json::from_value(json!({
+                "name": "triage", "source": {"type": "reference", "name": "triage"},
+                "version": "abc", "config": "{\"rules\": []}", "order": 0, "subscriptions": [],
+                "enabled": true, "updated_at": at(3),
+            }))
+            .unwrap();
+            store.put_plugin("acme", &plugin).unwrap();
+            store.meta.insert(SCHEMA_KEY, &4u64.to_be_bytes()).unwrap();
+            store.flush().unwrap();
+        }
+        let store = SledStore::open(&dir).unwrap();
+        let plugin = store.plugin("acme", "triage").unwrap().unwrap();
+        assert_eq!(plugin.active_version, 1);
+        let versions = store.plugin_versions("acme", "triage").unwrap();
+        assert_eq!(versions.len(), 1);
+        assert_eq!(versions[0].sha256, "abc");
+        assert_eq!(versions[0].config, "{\"rules\": []}");
+        assert_eq!(versions[0].created_at, at(3));
+        drop(store);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     mod same_answers {
