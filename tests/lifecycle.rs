@@ -411,7 +411,11 @@ fn a_shadows_timers_are_its_own() {
         .map(|t| t["plugin"].as_str().unwrap())
         .collect();
     assert_eq!(owners.len(), 2, "{}", timers.body);
-    assert!(owners.contains(&"timers") && owners.contains(&"timers~shadow"));
+    assert!(owners.contains(&"timers"), "{owners:?}");
+    assert!(
+        owners.iter().any(|o| o.starts_with("timers~shadow~")),
+        "{owners:?}"
+    );
     s.advance_to("2026-11-30T09:02:00Z");
     s.wait_idle();
     // Live: `a` fired for the active version only; the candidate's chained `b` left
@@ -445,6 +449,87 @@ fn a_shadows_timers_are_its_own() {
         .collect();
     assert_eq!(fired_b.len(), 1, "{:#}", report.body);
     assert!(fired_b[0].get("active").is_none(), "{:#}", fired_b[0]);
+    assert_eq!(
+        report.body["summary"],
+        // The creation (both set `a`), `a` firing (the candidate also sets `b`), the
+        // tag change `a` made (neither does anything), `b` firing (the candidate's
+        // alone).
+        json!({"events": 4, "agree": 2, "differ": 2, "candidate_failed": 0}),
+        "{:#}",
+        report.body
+    );
+
+    // Both versions set timer `c`; the shadow run ends before it is due: the
+    // candidate's timer goes with it, and nothing of it reaches the live trail.
+    let mut event = message("t", "m-2", "2026-11-30T09:03:00Z", "set c +60");
+    event["id"] = json!("t-m-2");
+    let posted = s.json("POST", "/v1/tenants/acme/events?wait=true", &admin, event);
+    assert_eq!(posted.status, 200, "{}", posted.body);
+    let pending = |s: &Running| -> Vec<String> {
+        let timers = s.call(
+            "GET",
+            "/v1/tenants/acme/tickets/t/timers",
+            Some(&admin),
+            None,
+        );
+        timers
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                format!(
+                    "{}/{}",
+                    t["plugin"].as_str().unwrap(),
+                    t["name"].as_str().unwrap()
+                )
+            })
+            .collect()
+    };
+    assert_eq!(pending(&s).len(), 2, "{:?}", pending(&s));
+    let ended = s.call(
+        "DELETE",
+        "/v1/tenants/acme/plugins/timers/shadow",
+        Some(&admin),
+        None,
+    );
+    assert_eq!(ended.status, 204);
+    assert_eq!(pending(&s), ["timers/c"]);
+    s.advance_to("2026-11-30T09:05:00Z");
+    s.wait_idle();
+    let trail = s.call(
+        "GET",
+        "/v1/tenants/acme/tickets/t/audit",
+        Some(&admin),
+        None,
+    );
+    for record in trail.body.as_array().unwrap() {
+        let plugin = record["plugin"].as_str().unwrap();
+        assert!(
+            !plugin.contains("~shadow"),
+            "a shadow in the live trail: {record}"
+        );
+    }
+    let fired_c = trail
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| {
+            r["event_kind"] == "timer_fired" && r["event_id"].as_str().unwrap().ends_with(":c")
+        })
+        .count();
+    assert_eq!(fired_c, 1, "{:#}", trail.body);
+}
+
+/// `message_added`: the requester writes `body` on `ticket`.
+fn message(ticket: &str, id: &str, when: &str, body: &str) -> Value {
+    json!({"id": format!("{ticket}-{id}"), "kind": {"type": "message_added", "message": {
+               "id": id, "author_role": "requester", "channel": "email", "body": body,
+               "created_at": when}},
+           "occurred_at": when, "ticket": {"id": ticket, "channel": "email",
+               "requester": {"identities": [{"kind": "email", "value": "zoe@example.fr"}]},
+               "created_at": when, "updated_at": when}})
 }
 
 /// A plugin that fails every call is suspended after its threshold: the reason and

@@ -780,7 +780,7 @@ fn replay_requests_are_checked_and_refused_with_problems() {
         replay(range(
             json!({"plugin": "triage", "component": "0".repeat(64)}),
         )),
-        404,
+        422,
         "unknown-component",
     );
     let answer = replay(range(json!({"plugin": "triage",

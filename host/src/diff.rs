@@ -40,8 +40,8 @@ pub enum Verdict {
     /// either way).
     Agree,
     /// Different actions; or the active version failed where the candidate did not;
-    /// or only one of them ran on the event (a plugin that did not run decided
-    /// nothing).
+    /// or only one of them ran on the event and returned actions (a version that did
+    /// not run decided nothing).
     Differ,
     /// The candidate's call failed where the active version's did not.
     CandidateFailed,
@@ -66,6 +66,30 @@ pub fn verdict(active: Option<&Decided>, candidate: Option<&Decided>) -> Verdict
         (false, false) if active.actions == candidate.actions => Verdict::Agree,
         (false, false) => Verdict::Differ,
     }
+}
+
+/// Completes `first`, one side of a timer's firing (the active version's or the
+/// candidate's: each version's timers are its own, and fire as separate events),
+/// with `other`, the other side's firing of the same timer; the verdict is made
+/// again. `false`, and nothing changed, when `other` is not the other side.
+pub fn complete(first: &mut EventDiff, other: EventDiff) -> bool {
+    let (first_active, other_active) = (first.active.is_some(), other.active.is_some());
+    if first_active == other_active
+        || first.active.is_some() == first.candidate.is_some()
+        || other.active.is_some() == other.candidate.is_some()
+    {
+        return false;
+    }
+    if other_active {
+        // Named after the active version's firing.
+        first.event_id = other.event_id;
+        first.at = other.at;
+        first.active = other.active;
+    } else {
+        first.candidate = other.candidate;
+    }
+    first.verdict = verdict(first.active.as_ref(), first.candidate.as_ref());
+    true
 }
 
 /// One event, one plugin: what the active version and the candidate decided.
@@ -154,6 +178,26 @@ mod tests {
         assert_eq!(verdict(None, Some(&empty)), Verdict::Agree);
         assert_eq!(verdict(None, Some(&a)), Verdict::Differ);
         assert_eq!(verdict(Some(&a), None), Verdict::Differ);
+        // A timer's two firings make one diff.
+        let side = |id: &str, active: Option<Decided>, candidate: Option<Decided>| EventDiff {
+            event_id: id.to_string(),
+            event_kind: "timer_fired".to_string(),
+            ticket_id: "t".to_string(),
+            at: "2026-11-30T10:00:00Z".parse().unwrap(),
+            plugin: "sla".to_string(),
+            verdict: verdict(active.as_ref(), candidate.as_ref()),
+            active,
+            candidate,
+        };
+        let mut first = side("timer:t:sla~shadow~r:1:x", None, Some(a.clone()));
+        assert_eq!(first.verdict, Verdict::Differ);
+        assert!(!complete(&mut first, side("again", None, Some(a.clone()))));
+        assert!(complete(
+            &mut first,
+            side("timer:t:sla:1:x", Some(b.clone()), None)
+        ));
+        assert_eq!(first.event_id, "timer:t:sla:1:x");
+        assert_eq!(first.verdict, Verdict::Agree);
         let mut summary = DiffSummary::default();
         for v in [
             Verdict::Agree,

@@ -17,9 +17,10 @@ use serde_json::{Map, Value};
 use super::openapi::Name;
 use super::plugins::{PluginView, ReferenceName, activated, checked_label, made_by, version_of};
 use super::{ApiResult, AppState, Problem, TenantAdmin, TenantIntegration, answer, parse_json};
-use crate::diff::{Decided, DiffSummary, EventDiff, verdict};
+use crate::diff::{DiffSummary, EventDiff};
 use crate::reference_plugins;
-use crate::store::{InstalledPlugin, PluginSource, PluginVersion, Scope, Shadow};
+use crate::runtime::World;
+use crate::store::{InstalledPlugin, PluginSource, PluginVersion, Scope, Shadow, shadow_name};
 
 /// The most diffs one page of a shadow run lists.
 const MAX_SHADOW_PAGE: usize = 1000;
@@ -167,8 +168,9 @@ async fn check_candidate(
     state: &AppState,
     tenant: &str,
     candidate: &InstalledPlugin,
-) -> Result<(), Problem> {
+) -> Result<World, Problem> {
     let component = super::plugins::loaded(state, tenant, candidate).await?;
+    let world = component.world();
     super::plugins::refuse_bad_config(
         state,
         component,
@@ -176,7 +178,8 @@ async fn check_candidate(
         &candidate.config,
         state.clock.now(),
     )
-    .await
+    .await?;
+    Ok(world)
 }
 
 /// Makes a version the one the plugin runs: activation, or a rollback to an earlier
@@ -214,13 +217,14 @@ pub(super) async fn activate_version(
         .plugin_version(&tenant, &name, number)?
         .ok_or_else(|| no_version(&name, number))?;
     let mut candidate = plugin.clone();
-    activated(&state, &tenant, &mut candidate, &version);
+    activated(&mut candidate, &version);
     check_candidate(&state, &tenant, &candidate).await?;
     let from = plugin.active_version;
     plugin = candidate;
     plugin.updated_at = state.clock.now();
-    state.store.put_plugin(&tenant, &plugin)?;
+    let plugin = state.store.change_plugin(&tenant, &plugin, true)?;
     state.store.flush()?;
+    state.pipeline.reset_breaker(&tenant, &name);
     tracing::info!(%tenant, plugin = %name, from, to = number, "plugin version activated");
     answer(StatusCode::OK, PluginView::of(&state, plugin).await?)
 }
@@ -275,16 +279,30 @@ pub(super) async fn put_shadow(
     candidate.source = version.source.clone();
     candidate.version = version.sha256.clone();
     candidate.config = version.config.clone();
-    check_candidate(&state, &tenant, &candidate).await?;
+    let world = check_candidate(&state, &tenant, &candidate).await?;
+    if world != World::Automation {
+        return Err(Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "not-automation",
+            format!(
+                "version {} is a {world} plugin: only automation plugins run on events, and \
+                 so only they can be shadowed",
+                version.number
+            ),
+        ));
+    }
     state.store.clear_shadow(&tenant, &name)?;
+    // 64 random bits: what the run's storage, timers and diffs are kept under.
+    let run = crate::tenancy::random_secret()[..16].to_string();
     plugin.shadow = Some(Shadow {
+        run,
         version: version.number,
         sha256: version.sha256,
         source: version.source,
         config: version.config,
         since: state.clock.now(),
     });
-    state.store.put_plugin(&tenant, &plugin)?;
+    let plugin = state.store.change_plugin(&tenant, &plugin, false)?;
     state.store.flush()?;
     tracing::info!(%tenant, plugin = %name, candidate = asked.version, "shadow run started");
     answer(StatusCode::OK, PluginView::of(&state, plugin).await?)
@@ -316,7 +334,7 @@ pub(super) async fn delete_shadow(
         .plugin(&tenant, &name)?
         .ok_or_else(|| no_plugin(&name))?;
     if plugin.shadow.take().is_some() {
-        state.store.put_plugin(&tenant, &plugin)?;
+        state.store.change_plugin(&tenant, &plugin, false)?;
     }
     state.store.clear_shadow(&tenant, &name)?;
     state.store.flush()?;
@@ -366,9 +384,9 @@ pub(super) struct ShadowReport {
 /// their counts by verdict: `agree` (the same actions), `differ`, `candidate_failed`.
 ///
 /// Timers are each version's own: where both set a timer of the same name for the
-/// same time, the firing of the active version's and of the candidate's are shown
-/// as one diff (on the page where both appear). The summary reads every diff of the
-/// run: O(d) in the run's diffs.
+/// same time, the firing of the active version's and of the candidate's are one
+/// diff, made whole when the second fires. O(log n + limit): the counts are kept
+/// by the commits.
 #[utoipa::path(
     get,
     path = "/v1/tenants/{tenant}/plugins/{name}/shadow",
@@ -401,22 +419,18 @@ pub(super) async fn get_shadow(
         .store
         .plugin(&tenant, &name)?
         .ok_or_else(|| no_plugin(&name))?;
-    let store = state.store.clone();
-    let (tenant_id, plugin_name) = (tenant.clone(), name.clone());
-    let (mut page, summary) = tokio::task::spawn_blocking(move || {
-        let page = store.shadow_diffs(&tenant_id, &plugin_name, query.after, limit + 1)?;
-        let mut all = Vec::new();
-        let mut after = 0;
-        loop {
-            let chunk = store.shadow_diffs(&tenant_id, &plugin_name, after, MAX_SHADOW_PAGE)?;
-            let Some((last, _)) = chunk.last() else { break };
-            after = *last;
-            all.extend(chunk.into_iter().map(|(_, d)| d));
+    let (mut page, summary) = match &plugin.shadow {
+        Some(shadow) => {
+            let run = shadow_name(&name, &shadow.run);
+            (
+                state
+                    .store
+                    .shadow_diffs(&tenant, &run, query.after, limit + 1)?,
+                state.store.shadow_summary(&tenant, &run)?,
+            )
         }
-        Ok::<_, crate::store::StoreError>((page, DiffSummary::of(&paired(all))))
-    })
-    .await
-    .map_err(Problem::internal)??;
+        None => (Vec::new(), DiffSummary::default()),
+    };
     let next_after = (page.len() > limit).then(|| {
         page.truncate(limit);
         page.last().map_or(0, |(seq, _)| *seq)
@@ -427,7 +441,7 @@ pub(super) async fn get_shadow(
     {
         shadow.config = String::new();
     }
-    let diffs = paired_with_seq(page)
+    let diffs = page
         .into_iter()
         .map(|(seq, diff)| ShadowDiff { seq, diff })
         .collect();
@@ -441,64 +455,6 @@ pub(super) async fn get_shadow(
             next_after,
         },
     )
-}
-
-/// The pairing key of a timer's firing: `timer:{ticket}:{plugin}:{due}:{name}` with
-/// the plugin's name (or its shadow name) left out.
-fn timer_pair(diff: &EventDiff) -> Option<String> {
-    let rest = diff.event_id.strip_prefix("timer:")?;
-    let mut parts = rest.splitn(4, ':');
-    let (ticket, _plugin, due, name) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
-    Some(format!("{ticket}:{due}:{name}"))
-}
-
-/// `diffs` with the firings of the active version's and the candidate's timers of
-/// the same name and due time made one diff (the active version's record, with the
-/// candidate's decision and a new verdict), in the order of the first of each pair.
-fn paired(diffs: Vec<EventDiff>) -> Vec<EventDiff> {
-    paired_with_seq(diffs.into_iter().map(|d| (0, d)).collect())
-        .into_iter()
-        .map(|(_, d)| d)
-        .collect()
-}
-
-fn paired_with_seq(diffs: Vec<(u64, EventDiff)>) -> Vec<(u64, EventDiff)> {
-    let mut out: Vec<(u64, EventDiff)> = Vec::with_capacity(diffs.len());
-    let mut open: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-    for (seq, diff) in diffs {
-        let one_sided = diff.active.is_none() != diff.candidate.is_none();
-        if let (true, Some(key)) = (one_sided, timer_pair(&diff)) {
-            if let Some(&at) = open.get(&key) {
-                let (_, first) = &mut out[at];
-                let fits = first.active.is_none() != diff.active.is_none();
-                if fits {
-                    merge_halves(first, diff);
-                    open.remove(&key);
-                    continue;
-                }
-            }
-            open.insert(key, out.len());
-        }
-        out.push((seq, diff));
-    }
-    out
-}
-
-/// Completes one half of a timer pair with the other's decision.
-fn merge_halves(first: &mut EventDiff, other: EventDiff) {
-    let take = |slot: &mut Option<Decided>, from: Option<Decided>| {
-        if slot.is_none() {
-            *slot = from;
-        }
-    };
-    if first.active.is_none() {
-        // Name the pair after the active version's firing.
-        first.event_id = other.event_id.clone();
-        first.at = other.at;
-    }
-    take(&mut first.active, other.active);
-    take(&mut first.candidate, other.candidate);
-    first.verdict = verdict(first.active.as_ref(), first.candidate.as_ref());
 }
 
 /// Lifts a suspension by the circuit breaker: the plugin runs again on the next
@@ -528,60 +484,11 @@ pub(super) async fn resume_plugin(
         .plugin(&tenant, &name)?
         .ok_or_else(|| no_plugin(&name))?;
     if let Some(suspension) = plugin.suspended.take() {
-        state.store.put_plugin(&tenant, &plugin)?;
+        plugin = state.store.change_plugin(&tenant, &plugin, true)?;
         state.store.flush()?;
+        state.pipeline.resumed();
         tracing::info!(%tenant, plugin = %name, reason = %suspension.reason, "plugin resumed");
     }
     state.pipeline.reset_breaker(&tenant, &name);
     answer(StatusCode::OK, PluginView::of(&state, plugin).await?)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::diff::Verdict;
-    use crate::model::Action;
-
-    fn diff(
-        event_id: &str,
-        active: Option<Vec<Action>>,
-        candidate: Option<Vec<Action>>,
-    ) -> EventDiff {
-        let decided = |actions| Decided {
-            version: None,
-            sha256: String::new(),
-            actions,
-            error: None,
-        };
-        let (active, candidate) = (active.map(decided), candidate.map(decided));
-        EventDiff {
-            event_id: event_id.to_string(),
-            event_kind: "timer_fired".to_string(),
-            ticket_id: "t".to_string(),
-            at: "2026-11-30T10:00:00Z".parse().unwrap(),
-            plugin: "sla".to_string(),
-            verdict: verdict(active.as_ref(), candidate.as_ref()),
-            active,
-            candidate,
-        }
-    }
-
-    #[test]
-    fn the_two_firings_of_a_timer_are_one_diff() {
-        let note = vec![Action::AddTags {
-            tags: vec!["breach".into()],
-        }];
-        let diffs = vec![
-            diff("timer:t:sla~shadow:1000:frt", None, Some(note.clone())),
-            diff("e-1", Some(Vec::new()), Some(Vec::new())),
-            diff("timer:t:sla:1000:frt", Some(note.clone()), None),
-            diff("timer:t:sla:2000:frt", Some(note.clone()), None),
-        ];
-        let paired = paired(diffs);
-        assert_eq!(paired.len(), 3);
-        assert_eq!(paired[0].event_id, "timer:t:sla:1000:frt");
-        assert_eq!(paired[0].verdict, Verdict::Agree);
-        // The candidate set no timer for 2000: the active version's firing stands alone.
-        assert_eq!(paired[2].verdict, Verdict::Differ);
-    }
 }

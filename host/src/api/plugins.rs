@@ -398,9 +398,12 @@ pub(super) async fn put_plugin(
             &name,
             &version_of(&plugin, label, made_by(&headers), now),
         )?;
-        activated(&state, &tenant, &mut plugin, &version);
+        activated(&mut plugin, &version);
     }
-    state.store.put_plugin(&tenant, &plugin)?;
+    let plugin = state.store.change_plugin(&tenant, &plugin, versioned)?;
+    if versioned {
+        state.pipeline.reset_breaker(&tenant, &name);
+    }
     if schedules_changed || (plugin.enabled && !was_enabled) {
         // New schedules, or a plugin back from being disabled, start from now: no
         // catch-up tick for what they did not ask for.
@@ -511,20 +514,15 @@ pub(super) fn version_of(
     }
 }
 
-/// `plugin` switched to `version`: its code and configuration, a suspension lifted
-/// (the failures were another version's) and the breaker's count forgotten.
-pub(super) fn activated(
-    state: &AppState,
-    tenant: &str,
-    plugin: &mut InstalledPlugin,
-    version: &PluginVersion,
-) {
+/// `plugin` switched to `version`: its code and configuration, and a suspension
+/// lifted (the failures were another version's). Store it with
+/// `change_plugin(…, true)`, then forget the breaker's count.
+pub(super) fn activated(plugin: &mut InstalledPlugin, version: &PluginVersion) {
     plugin.source = version.source.clone();
     plugin.version = version.sha256.clone();
     plugin.config = version.config.clone();
     plugin.active_version = version.number;
     plugin.suspended = None;
-    state.pipeline.reset_breaker(tenant, &plugin.name);
 }
 
 /// Who is making a change, for a version's record: `token:<id>` for a tenant token
@@ -796,10 +794,11 @@ pub(super) async fn upload_component(
         &name,
         &version_of(&plugin, label, made_by(&headers), now),
     )?;
-    activated(&state, &tenant, &mut plugin, &version);
+    activated(&mut plugin, &version);
     give_inbound_address(&mut plugin, info.world);
-    state.store.put_plugin(&tenant, &plugin)?;
+    let plugin = state.store.change_plugin(&tenant, &plugin, true)?;
     state.store.flush()?;
+    state.pipeline.reset_breaker(&tenant, &name);
     tracing::info!(%tenant, plugin = %name, version = %info.sha256, "component uploaded");
     answer(
         StatusCode::CREATED,
@@ -901,6 +900,8 @@ pub(super) async fn delete_plugin(
         return Err(Problem::not_found(format!("no plugin `{name}`")));
     }
     state.store.clear_schedule_marks(&tenant, &name)?;
+    // Its shadow run (storage, timers, diffs) goes with it.
+    state.store.clear_shadow(&tenant, &name)?;
     state.store.flush()?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

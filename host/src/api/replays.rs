@@ -74,9 +74,9 @@ pub(super) struct ReplayBody {
     responses(
         (status = 200, description = "The replay's diffs and their summary", body = ReplayReport),
         (status = 400, description = "The body is not valid (`invalid-json`; `invalid-name` for a plugin name that cannot be one), `from` is not before `until` (`empty-range`), the range is longer than 31 days (`range-too-long`), or both `version` and `component` are given (`invalid-replay`)", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such tenant, plugin (`unknown-plugin`), version (`unknown-version`) or uploaded component (`unknown-component`), or a token of another tenant", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such tenant, plugin (`unknown-plugin`) or version (`unknown-version`), or a token of another tenant", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A replay of the tenant is already running (`replay-running`)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "The candidate cannot be loaded (`invalid-plugin`), is not an automation plugin (`not-automation`), or refuses its configuration (`invalid-config`, each problem in `problems`; `config-check-failed` when the check itself failed)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No component of that SHA-256 was uploaded (`unknown-component`, as for the plugin's settings), the candidate cannot be loaded (`invalid-plugin`), is not an automation plugin (`not-automation`), or refuses its configuration (`invalid-config`, each problem in `problems`; `config-check-failed` when the check itself failed)", body = Problem, content_type = "application/problem+json"),
     ),
     security(("admin_token" = []))
 )]
@@ -161,11 +161,11 @@ fn problem(error: ReplayError) -> Problem {
             format!("{detail}; its versions are listed with the plugin"),
         ),
         ReplayError::UnknownComponent(_) => Problem::new(
-            StatusCode::NOT_FOUND,
+            StatusCode::UNPROCESSABLE_ENTITY,
             "unknown-component",
             format!(
-                "{detail}; upload it first with PUT \
-                 /v1/tenants/{{tenant}}/plugins/{{name}}/component?activate=false"
+                "{detail}; upload it first to the plugin's `component` route with \
+                 `?activate=false`"
             ),
         ),
         ReplayError::InvalidCandidate(_) => {

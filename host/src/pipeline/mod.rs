@@ -277,9 +277,13 @@ impl Pipeline {
     }
 
     /// Forgets the failures the circuit breaker counted for a tenant's plugin: called
-    /// when an admin resumes it. O(1).
+    /// when an admin resumes it or changes its code or configuration. O(1).
     pub fn reset_breaker(&self, tenant: &str, plugin: &str) {
         self.shared.breaker.reset(tenant, plugin);
+    }
+
+    /// Counts an admin's lifting of a suspension (`/metrics`).
+    pub fn resumed(&self) {
         self.shared.metrics.plugin_resumptions.inc();
     }
 

@@ -13,16 +13,16 @@ use std::time::Instant;
 
 use super::merge::{self, ChainEnd};
 use super::{
-    ActionsNotice, Decision, EventOutcome, PipelineError, Shared, apply, audit, landing, outbound,
-    plugins, timers,
+    ActionsNotice, Decision, EventOutcome, PipelineError, PluginCacheError, Shared, apply, audit,
+    landing, outbound, plugins, timers,
 };
 use crate::diff::{self, Decided, EventDiff};
 use crate::metrics::{Cause, Outcome};
 use crate::model::{Action, Event, EventKind, Outbound, Ticket, TicketStatus};
 use crate::runtime::{CallError, World};
 use crate::store::{
-    self, AuditRecord, EventCommit, InstalledPlugin, OutboxItem, Shadow, StoredEvent, Suspension,
-    TimerChange,
+    self, AuditRecord, EventCommit, InstalledPlugin, OutboxItem, Shadow, ShadowRecord, StoredEvent,
+    Suspension, TimerChange,
 };
 
 pub(super) fn process(
@@ -136,21 +136,22 @@ pub(super) fn process(
         .as_deref()
         .and_then(store::shadowed_plugin);
     for installed in installed_plugins {
-        if let Some(base) = shadow_target {
+        let mut event = told.clone();
+        event.ticket = ticket.clone();
+        let call = Call {
+            shared,
+            stored,
+            tenant,
+            ticket: ticket.as_ref(),
+            ticket_id: &ticket_id,
+        };
+        if let Some((base, run)) = shadow_target {
+            // Only the run that set it, still going, on a plugin that runs: a timer
+            // left by an ended run (or fired while the plugin is off) goes unrecorded.
             if installed.name == base
                 && installed.enabled
-                && installed.suspended.is_none()
-                && let Some(shadow) = &installed.shadow
+                && let Some(shadow) = installed.shadow.as_ref().filter(|s| s.run == run)
             {
-                target_ran = true;
-                let mut event = told.clone();
-                event.ticket = ticket.clone();
-                let call = Call {
-                    shared,
-                    tenant,
-                    ticket: ticket.as_ref(),
-                    ticket_id: &ticket_id,
-                };
                 let candidate = call.shadow(
                     &installed,
                     shadow,
@@ -158,7 +159,7 @@ pub(super) fn process(
                     &mut timer_changes,
                     &mut plugin_writes,
                 );
-                shadow_diffs.push(shadow_diff(stored, &ticket_id, &installed, None, candidate));
+                shadow_diffs.push(call.shadow_record(&installed, shadow, None, candidate));
             }
             continue;
         }
@@ -184,6 +185,13 @@ pub(super) fn process(
                 &installed,
                 shared.clock.now(),
             ));
+            shadow_diffs.extend(call.beside(
+                &installed,
+                &event,
+                None,
+                &mut timer_changes,
+                &mut plugin_writes,
+            ));
             continue;
         }
         if shared.lanes.is_closed() {
@@ -194,18 +202,20 @@ pub(super) fn process(
         target_ran = true;
         let _call = tracing::info_span!("plugin", name = %installed.name).entered();
         let started = Instant::now();
-        let call = Call {
-            shared,
-            tenant,
-            ticket: ticket.as_ref(),
-            ticket_id: &ticket_id,
-        };
         let component = match shared.plugins.get(&installed) {
-            // A plugin of an older contract is not sent a kind it cannot read.
-            Ok(component)
-                if component.world() == World::Automation
-                    && component.info().contract.receives(&stored.event.kind) =>
-            {
+            // A plugin of an older contract is not sent a kind it cannot read (its
+            // candidate, of a later one, may be).
+            Ok(component) if component.world() == World::Automation => {
+                if !component.info().contract.receives(&stored.event.kind) {
+                    shadow_diffs.extend(call.beside(
+                        &installed,
+                        &event,
+                        None,
+                        &mut timer_changes,
+                        &mut plugin_writes,
+                    ));
+                    continue;
+                }
                 component
             }
             // Macros and adapters are not event-driven: they are not run here.
@@ -220,8 +230,24 @@ pub(super) fn process(
                 );
                 entry.version_number = installed.active_version;
                 entry.error = Some(e.to_string());
-                call.count_for_breaker(&installed, Some(&e.to_string()), "load");
+                // The store failing to give the component is the host's failure.
+                if !matches!(e, PluginCacheError::Store(_)) {
+                    call.count_for_breaker(&installed, Some(&e.to_string()), "load");
+                }
                 audit.push(entry);
+                let active = Decided {
+                    version: Some(installed.active_version),
+                    sha256: installed.version.clone(),
+                    actions: Vec::new(),
+                    error: Some(e.to_string()),
+                };
+                shadow_diffs.extend(call.beside(
+                    &installed,
+                    &event,
+                    Some(active),
+                    &mut timer_changes,
+                    &mut plugin_writes,
+                ));
                 decisions.push(Decision {
                     plugin: installed.name.clone(),
                     actions: Vec::new(),
@@ -230,8 +256,6 @@ pub(super) fn process(
                 continue;
             }
         };
-        let mut event = told.clone();
-        event.ticket = ticket.clone();
         let env = plugins::env_for(&shared.store, tenant, &installed);
         let limits = shared.config.limits_for(&installed.limits);
         let report = shared.runtime.on_event(&component, env, &event, &limits);
@@ -275,38 +299,22 @@ pub(super) fn process(
         if let Some(cause) = cause {
             call.count_for_breaker(&installed, result.as_ref().err().map(String::as_str), cause);
         }
-        if let Some(shadow) = &installed.shadow {
-            let active = Decided {
-                version: Some(installed.active_version),
-                sha256: installed.version.clone(),
-                actions: match &result {
-                    Ok((resolved, _)) => resolved.actions.clone(),
-                    Err(_) => Vec::new(),
-                },
-                error: result.as_ref().err().cloned(),
-            };
-            // The candidate has timers of its own: the active version's timer is not
-            // the candidate's to run.
-            let own_timer = matches!(stored.event.kind, EventKind::TimerFired { .. });
-            let candidate = if own_timer {
-                None
-            } else {
-                call.shadow(
-                    &installed,
-                    shadow,
-                    &event,
-                    &mut timer_changes,
-                    &mut plugin_writes,
-                )
-            };
-            shadow_diffs.push(shadow_diff(
-                stored,
-                &ticket_id,
-                &installed,
-                Some(active),
-                candidate,
-            ));
-        }
+        let active = Decided {
+            version: Some(installed.active_version),
+            sha256: installed.version.clone(),
+            actions: match &result {
+                Ok((resolved, _)) => resolved.actions.clone(),
+                Err(_) => Vec::new(),
+            },
+            error: result.as_ref().err().cloned(),
+        };
+        shadow_diffs.extend(call.beside(
+            &installed,
+            &event,
+            Some(active),
+            &mut timer_changes,
+            &mut plugin_writes,
+        ));
         match result {
             Ok((merge::Resolved { actions, notes }, changes)) => {
                 entry.logs.extend(notes);
@@ -344,6 +352,7 @@ pub(super) fn process(
 
     if let Some(target) = &stored.target_plugin
         && !target_ran
+        && shadow_target.is_none()
     {
         // Its timer or tick came due while the plugin was disabled or removed: say so,
         // rather than lose it without a trace.
@@ -548,6 +557,7 @@ fn render_back(
 /// the plugins see it at this point of the event.
 struct Call<'a> {
     shared: &'a Shared,
+    stored: &'a StoredEvent,
     tenant: &'a str,
     ticket: Option<&'a Ticket>,
     ticket_id: &'a str,
@@ -602,7 +612,7 @@ impl Call<'_> {
         timer_changes: &mut Vec<TimerChange>,
         plugin_writes: &mut Vec<(String, String, Option<Vec<u8>>)>,
     ) -> Option<Decided> {
-        let name = store::shadow_name(&installed.name);
+        let name = store::shadow_name(&installed.name, &shadow.run);
         let candidate = InstalledPlugin {
             name: name.clone(),
             source: shadow.source.clone(),
@@ -652,6 +662,62 @@ impl Call<'_> {
         })
     }
 
+    /// The shadow record of `installed`'s candidate beside its active version, which
+    /// decided `active` (`None`: it did not run) on `event`: the candidate is run,
+    /// except on the active version's own timer (the candidate's timers are its own,
+    /// and fire as events of their own). `None` without a shadow run.
+    fn beside(
+        &self,
+        installed: &InstalledPlugin,
+        event: &Event,
+        active: Option<Decided>,
+        timer_changes: &mut Vec<TimerChange>,
+        plugin_writes: &mut Vec<(String, String, Option<Vec<u8>>)>,
+    ) -> Option<ShadowRecord> {
+        let shadow = installed.shadow.as_ref()?;
+        let own_timer = matches!(self.stored.event.kind, EventKind::TimerFired { .. });
+        let candidate = if own_timer {
+            None
+        } else {
+            self.shadow(installed, shadow, event, timer_changes, plugin_writes)
+        };
+        Some(self.shadow_record(installed, shadow, active, candidate))
+    }
+
+    /// The record of one shadow diff on this event; a timer's firing names the timer,
+    /// so that the active version's and the candidate's firings make one diff.
+    fn shadow_record(
+        &self,
+        installed: &InstalledPlugin,
+        shadow: &Shadow,
+        active: Option<Decided>,
+        candidate: Option<Decided>,
+    ) -> ShadowRecord {
+        let stored = self.stored;
+        let pair = match &stored.event.kind {
+            EventKind::TimerFired { name, due_at } => Some(format!(
+                "{}\0{name}\0{}",
+                self.ticket_id,
+                due_at.timestamp_millis()
+            )),
+            _ => None,
+        };
+        ShadowRecord {
+            shadow: store::shadow_name(&installed.name, &shadow.run),
+            pair,
+            diff: EventDiff {
+                event_id: stored.event.id.clone(),
+                event_kind: stored.event.kind.name().to_string(),
+                ticket_id: self.ticket_id.to_string(),
+                at: stored.received_at,
+                plugin: installed.name.clone(),
+                verdict: diff::verdict(active.as_ref(), candidate.as_ref()),
+                active,
+                candidate,
+            },
+        }
+    }
+
     /// Counts a call of `installed` for the circuit breaker; on the failure that
     /// trips it, suspends the plugin for the tenant (stored at once: the next events
     /// skip it).
@@ -678,12 +744,10 @@ impl Call<'_> {
             reason: format!("{count} failed calls in a row; the last: {last}"),
             last_errors,
         };
-        match shared.store.suspend_plugin(
-            self.tenant,
-            &installed.name,
-            &installed.version,
-            &suspension,
-        ) {
+        match shared
+            .store
+            .suspend_plugin(self.tenant, installed, &suspension)
+        {
             Ok(true) => {
                 tracing::warn!(
                     tenant = %self.tenant,
@@ -705,25 +769,5 @@ impl Call<'_> {
                 "could not store the plugin's suspension"
             ),
         }
-    }
-}
-
-/// The diff of a shadow run on one event.
-fn shadow_diff(
-    stored: &StoredEvent,
-    ticket_id: &str,
-    installed: &InstalledPlugin,
-    active: Option<Decided>,
-    candidate: Option<Decided>,
-) -> EventDiff {
-    EventDiff {
-        event_id: stored.event.id.clone(),
-        event_kind: stored.event.kind.name().to_string(),
-        ticket_id: ticket_id.to_string(),
-        at: stored.received_at,
-        plugin: installed.name.clone(),
-        verdict: diff::verdict(active.as_ref(), candidate.as_ref()),
-        active,
-        candidate,
     }
 }

@@ -15,7 +15,7 @@ mod sled_store;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::diff::EventDiff;
+use crate::diff::{DiffSummary, EventDiff};
 use crate::model::{Action, Event, Identity, OutgoingRequest, Ticket, TicketStatus, Timestamp};
 
 pub use sled_store::SledStore;
@@ -188,6 +188,9 @@ impl PluginLimits {
 /// A plugin's shadow run: which version is the candidate, since when.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Shadow {
+    /// The run's id (16 hex digits, random): its storage, timers and diffs are kept
+    /// under it, so that nothing of an earlier run reaches this one.
+    pub run: String,
     /// The candidate's version number.
     pub version: u64,
     /// The candidate's component, SHA-256 (lower-case hex).
@@ -199,16 +202,33 @@ pub struct Shadow {
     pub since: DateTime<Utc>,
 }
 
-/// The name under which a plugin's shadow keeps its storage and its timers: the
-/// plugin's name and `~shadow`, which no plugin name can be (names are slugs), so a
-/// candidate never reads or moves what the active version wrote.
-pub fn shadow_name(plugin: &str) -> String {
-    format!("{plugin}~shadow")
+/// The name under which a plugin's shadow run `run` keeps its storage, its timers
+/// and its diffs: `<plugin>~shadow~<run>`, which no plugin name can be (names are
+/// slugs), so a candidate never reads or moves what the active version wrote, nor
+/// what an earlier run left.
+pub fn shadow_name(plugin: &str, run: &str) -> String {
+    format!("{}{run}", shadow_prefix(plugin))
 }
 
-/// The plugin a [`shadow_name`] belongs to, if `name` is one.
-pub fn shadowed_plugin(name: &str) -> Option<&str> {
-    name.strip_suffix("~shadow")
+/// What the names of every shadow run of `plugin` start with.
+pub fn shadow_prefix(plugin: &str) -> String {
+    format!("{plugin}~shadow~")
+}
+
+/// The plugin and the run a [`shadow_name`] belongs to, if `name` is one.
+pub fn shadowed_plugin(name: &str) -> Option<(&str, &str)> {
+    name.split_once("~shadow~")
+}
+
+/// What a shadow candidate decided on one event, as a commit keeps it.
+#[derive(Debug, Clone)]
+pub struct ShadowRecord {
+    /// The run's [`shadow_name`].
+    pub shadow: String,
+    /// For a timer's firing, which fires once for each version: what names the
+    /// timer (ticket, name, due time), so that its two firings make one diff.
+    pub pair: Option<String>,
+    pub diff: EventDiff,
 }
 
 impl InstalledPlugin {
@@ -253,7 +273,9 @@ pub struct PluginVersion {
     /// The author's label (e.g. `v2.1` or a commit), if given at upload.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
-    /// Who made it: `token:<id>` for a tenant token, `operator` for the operator.
+    /// Who made it: `token:<id>` for the tenant's token that made the change (the
+    /// public part of the token); `upgrade` for the first version of a plugin
+    /// installed before versions were kept.
     pub created_by: String,
     pub created_at: DateTime<Utc>,
 }
@@ -430,7 +452,7 @@ pub struct EventCommit {
     /// Deliveries to the tenant's webhooks, queued with the actions they report.
     pub outbox: Vec<OutboxItem>,
     /// What shadow candidates decided on the event, beside the active versions.
-    pub shadow: Vec<EventDiff>,
+    pub shadow: Vec<ShadowRecord>,
 }
 
 /// An endpoint of a tenant that receives its applied actions.
@@ -560,16 +582,25 @@ pub trait Store: Send + Sync + 'static {
     /// Removes a plugin's installation; its storage is kept (and counted), for a
     /// plugin installed again under that name. O(log n).
     fn delete_plugin(&self, tenant: &str, name: &str) -> StoreResult<bool>;
-    /// Suspends a plugin (the circuit breaker), if it is still installed with the
-    /// component `sha256` and not suspended yet; `false` otherwise (an admin changed
-    /// it meanwhile: the failures were another version's). O(log n).
+    /// Suspends a plugin (the circuit breaker), if it is still installed exactly as
+    /// `ran` (the settings its failed calls ran with) and not suspended yet; `false`
+    /// otherwise (an admin changed it meanwhile: the failures were under other
+    /// settings). O(log n).
     fn suspend_plugin(
         &self,
         tenant: &str,
-        name: &str,
-        sha256: &str,
+        ran: &InstalledPlugin,
         suspension: &Suspension,
     ) -> StoreResult<bool>;
+    /// Installs or replaces a plugin as an admin's change made from a record read
+    /// earlier: the suspension stored now (the circuit breaker may have set one since)
+    /// is kept, unless `lift_suspension`. Returns the plugin as stored. O(log n).
+    fn change_plugin(
+        &self,
+        tenant: &str,
+        plugin: &InstalledPlugin,
+        lift_suspension: bool,
+    ) -> StoreResult<InstalledPlugin>;
 
     /// Keeps a new version of a plugin, numbered after the plugin's last one (the
     /// number in `version` is ignored); returns it with its number. O(log n) in the
@@ -590,18 +621,23 @@ pub trait Store: Send + Sync + 'static {
     /// A plugin's versions, oldest first. O(log n + v) for its v versions.
     fn plugin_versions(&self, tenant: &str, plugin: &str) -> StoreResult<Vec<PluginVersion>>;
 
-    /// What a plugin's shadow candidates decided, in event order: the diffs recorded
-    /// after event `after_seq` (0 for the first), at most `limit`. O(log n + limit).
+    /// What a shadow run (by its [`shadow_name`]) decided, in event order: the diffs
+    /// recorded after event `after_seq` (0 for the first), at most `limit`, a timer's
+    /// two firings as one diff. O(log n + limit).
     fn shadow_diffs(
         &self,
         tenant: &str,
-        plugin: &str,
+        shadow: &str,
         after_seq: u64,
         limit: usize,
     ) -> StoreResult<Vec<(u64, EventDiff)>>;
-    /// Forgets a plugin's shadow diffs and its shadow's storage and timers, when a new
-    /// shadow run starts or one ends. O(k) in what they hold: an admin's action, never
-    /// on the per-event path.
+    /// The counts of a shadow run's diffs by verdict: counters kept by the commits.
+    /// O(log n).
+    fn shadow_summary(&self, tenant: &str, shadow: &str) -> StoreResult<DiffSummary>;
+    /// Forgets every shadow run of a plugin: their diffs, storage and timers, when a
+    /// new shadow run starts, one ends, or the plugin is removed. O(k + t): what the
+    /// runs hold, and the tenant's pending timers (read to find theirs); an admin's
+    /// action, never on the per-event path.
     fn clear_shadow(&self, tenant: &str, plugin: &str) -> StoreResult<()>;
 
     /// One value of a plugin's private key-value storage. O(log n) in the keys stored.

@@ -35,11 +35,11 @@ use sled::transaction::{ConflictableTransactionError, TransactionError, Transact
 
 use super::{
     AuditRecord, Enqueued, EventCommit, INBOUND_REFUSALS_KEPT, InboundDelivery, InboundEnqueued,
-    InboundRefusal, InstalledPlugin, OutboxItem, PluginVersion, Store, StoreError, StoreResult,
-    StoredEvent, Suspension, Tenant, TicketFilter, Timer, TimerChange, TokenRecord, Webhook,
-    shadow_name,
+    InboundRefusal, InstalledPlugin, OutboxItem, PluginVersion, ShadowRecord, Store, StoreError,
+    StoreResult, StoredEvent, Suspension, Tenant, TicketFilter, Timer, TimerChange, TokenRecord,
+    Webhook, shadow_prefix,
 };
-use crate::diff::EventDiff;
+use crate::diff::{DiffSummary, EventDiff, Verdict};
 use crate::model::{Event, Identity, IdentityKind, Ticket, Timestamp};
 
 /// The layout of the data directory this build writes, kept in `meta` under
@@ -170,6 +170,74 @@ fn version_key(tenant: &str, plugin: &str, number: u64) -> Vec<u8> {
     let mut k = prefix(&[tenant, plugin]);
     k.extend(number.to_be_bytes());
     k
+}
+
+/// What a `shadow_diffs` key holds after the tenant and the run: a diff (then the
+/// event's sequence and its place in the commit), a timer's first firing waiting
+/// for its other one (then the timer), or a count (then the verdict).
+const SHADOW_DIFF: u8 = b'D';
+const SHADOW_PAIR: u8 = b'P';
+const SHADOW_COUNT: u8 = b'C';
+
+fn shadow_key(tenant: &str, shadow: &str, kind: u8) -> Vec<u8> {
+    let mut k = prefix(&[tenant, shadow]);
+    k.push(kind);
+    k
+}
+
+fn shadow_count_key(tenant: &str, shadow: &str, verdict: Verdict) -> Vec<u8> {
+    let mut k = shadow_key(tenant, shadow, SHADOW_COUNT);
+    k.extend(match verdict {
+        Verdict::Agree => b"agree".as_slice(),
+        Verdict::Differ => b"differ",
+        Verdict::CandidateFailed => b"candidate_failed",
+    });
+    k
+}
+
+/// Keeps a shadow diff and counts it; the second firing of a timer completes the
+/// diff of the first (and its count moves) instead of making another. O(log n).
+fn record_shadow(
+    shadow: &sled::transaction::TransactionalTree,
+    tenant: &str,
+    seq: u64,
+    n: usize,
+    record: &ShadowRecord,
+) -> Result<(), ConflictableTransactionError<StoreError>> {
+    let count = |verdict: Verdict, delta: i64| {
+        let k = shadow_count_key(tenant, &record.shadow, verdict);
+        let now = read_count(shadow.get(&k)?.as_deref()).saturating_add_signed(delta);
+        shadow.insert(k, &now.to_be_bytes())?;
+        Ok::<_, ConflictableTransactionError<StoreError>>(())
+    };
+    let pair_key = record.pair.as_ref().map(|pair| {
+        let mut k = shadow_key(tenant, &record.shadow, SHADOW_PAIR);
+        k.extend(pair.as_bytes());
+        k
+    });
+    if let Some(pair_key) = &pair_key
+        && let Some(first_key) = shadow.get(pair_key)?
+        && let Some(first) = shadow.get(&first_key)?
+    {
+        let mut first: EventDiff =
+            from_json(&first_key, &first).map_err(ConflictableTransactionError::Abort)?;
+        let before = first.verdict;
+        if crate::diff::complete(&mut first, record.diff.clone()) {
+            shadow.insert(first_key.as_ref(), to_json(&first))?;
+            shadow.remove(pair_key.as_slice())?;
+            count(before, -1)?;
+            count(first.verdict, 1)?;
+            return Ok(());
+        }
+    }
+    let mut k = shadow_key(tenant, &record.shadow, SHADOW_DIFF);
+    k.extend(seq.to_be_bytes());
+    k.extend((n as u32).to_be_bytes());
+    shadow.insert(k.as_slice(), to_json(&record.diff))?;
+    if let Some(pair_key) = pair_key {
+        shadow.insert(pair_key, k)?;
+    }
+    count(record.diff.verdict, 1)
 }
 
 /// An `event_log` key: tenant, arrival time, sequence.
@@ -375,6 +443,40 @@ impl SledStore {
         Ok(store)
     }
 
+    /// Writes `plugin`, keeping the stored suspension unless `lift_suspension`, and the
+    /// inbound address index with it, in one transaction; returns what was written.
+    fn write_plugin(
+        &self,
+        tenant: &str,
+        plugin: &InstalledPlugin,
+        lift_suspension: bool,
+    ) -> StoreResult<InstalledPlugin> {
+        let k = key(&[tenant, &plugin.name]);
+        (&self.plugins, &self.inbound)
+            .transaction(|(plugins, inbound)| {
+                let mut plugin = plugin.clone();
+                // The address index follows the plugin's address, whatever it was.
+                if let Some(old) = plugins.get(&k)? {
+                    let old: InstalledPlugin =
+                        from_json(&k, &old).map_err(ConflictableTransactionError::Abort)?;
+                    if let Some(address) = &old.inbound_address
+                        && plugin.inbound_address.as_deref() != Some(address.as_str())
+                    {
+                        inbound.remove(address.as_bytes())?;
+                    }
+                    if !lift_suspension {
+                        plugin.suspended = old.suspended;
+                    }
+                }
+                if let Some(address) = &plugin.inbound_address {
+                    inbound.insert(address.as_bytes(), k.as_slice())?;
+                }
+                plugins.insert(k.as_slice(), to_json(&plugin))?;
+                Ok(plugin)
+            })
+            .map_err(tx_error)
+    }
+
     /// The schema version of the directory: 1 when none is recorded.
     fn schema_version(&self) -> StoreResult<u64> {
         match self.meta.get(SCHEMA_KEY).map_err(backend)? {
@@ -425,14 +527,26 @@ impl SledStore {
     fn version_installed_plugins(&self) -> StoreResult<()> {
         for entry in self.plugins.iter() {
             let (k, v) = entry.map_err(backend)?;
-            let Ok(mut plugin) = from_json::<InstalledPlugin>(&k, &v) else {
-                continue;
+            let mut plugin = match from_json::<InstalledPlugin>(&k, &v) {
+                Ok(plugin) => plugin,
+                Err(e) => {
+                    // Reading it reports the error too; it gets a version at its next
+                    // change.
+                    tracing::warn!(error = %e, "an unreadable plugin record gets no version");
+                    continue;
+                }
             };
             if plugin.active_version != 0 {
                 continue;
             }
             let tenant =
                 String::from_utf8_lossy(k.split(|b| *b == 0).next().unwrap_or(b"")).into_owned();
+            // A migration cut short after making the version finds it there.
+            if let Some(made) = self.plugin_versions(&tenant, &plugin.name)?.last() {
+                plugin.active_version = made.number;
+                self.plugins.insert(k, to_json(&plugin)).map_err(backend)?;
+                continue;
+            }
             let version = self.add_plugin_version(
                 &tenant,
                 &plugin.name,
@@ -812,26 +926,16 @@ impl Store for SledStore {
     }
 
     fn put_plugin(&self, tenant: &str, plugin: &InstalledPlugin) -> StoreResult<()> {
-        let k = key(&[tenant, &plugin.name]);
-        (&self.plugins, &self.inbound)
-            .transaction(|(plugins, inbound)| {
-                // The address index follows the plugin's address, whatever it was.
-                if let Some(old) = plugins.get(&k)? {
-                    let old: InstalledPlugin =
-                        from_json(&k, &old).map_err(ConflictableTransactionError::Abort)?;
-                    if let Some(address) = old.inbound_address
-                        && plugin.inbound_address.as_deref() != Some(address.as_str())
-                    {
-                        inbound.remove(address.as_bytes())?;
-                    }
-                }
-                if let Some(address) = &plugin.inbound_address {
-                    inbound.insert(address.as_bytes(), k.as_slice())?;
-                }
-                plugins.insert(k.as_slice(), to_json(plugin))?;
-                Ok(())
-            })
-            .map_err(tx_error)
+        self.write_plugin(tenant, plugin, true).map(drop)
+    }
+
+    fn change_plugin(
+        &self,
+        tenant: &str,
+        plugin: &InstalledPlugin,
+        lift_suspension: bool,
+    ) -> StoreResult<InstalledPlugin> {
+        self.write_plugin(tenant, plugin, lift_suspension)
     }
 
     fn plugin(&self, tenant: &str, name: &str) -> StoreResult<Option<InstalledPlugin>> {
@@ -886,11 +990,10 @@ impl Store for SledStore {
     fn suspend_plugin(
         &self,
         tenant: &str,
-        name: &str,
-        sha256: &str,
+        ran: &InstalledPlugin,
         suspension: &Suspension,
     ) -> StoreResult<bool> {
-        let k = key(&[tenant, name]);
+        let k = key(&[tenant, &ran.name]);
         self.plugins
             .transaction(|plugins| {
                 let Some(v) = plugins.get(&k)? else {
@@ -898,7 +1001,7 @@ impl Store for SledStore {
                 };
                 let mut plugin: InstalledPlugin =
                     from_json(&k, &v).map_err(ConflictableTransactionError::Abort)?;
-                if plugin.version != sha256 || plugin.suspended.is_some() {
+                if plugin.suspended.is_some() || plugin != *ran {
                     return Ok(false);
                 }
                 plugin.suspended = Some(suspension.clone());
@@ -951,11 +1054,11 @@ impl Store for SledStore {
     fn shadow_diffs(
         &self,
         tenant: &str,
-        plugin: &str,
+        shadow: &str,
         after_seq: u64,
         limit: usize,
     ) -> StoreResult<Vec<(u64, EventDiff)>> {
-        let base = prefix(&[tenant, plugin]);
+        let base = shadow_key(tenant, shadow, SHADOW_DIFF);
         let mut start = base.clone();
         start.extend(after_seq.saturating_add(1).to_be_bytes());
         let mut found = Vec::new();
@@ -973,34 +1076,44 @@ impl Store for SledStore {
         Ok(found)
     }
 
+    fn shadow_summary(&self, tenant: &str, shadow: &str) -> StoreResult<DiffSummary> {
+        let count = |verdict: Verdict| -> StoreResult<u64> {
+            let k = shadow_count_key(tenant, shadow, verdict);
+            Ok(read_count(
+                self.shadow_diffs.get(k).map_err(backend)?.as_deref(),
+            ))
+        };
+        let (agree, differ, candidate_failed) = (
+            count(Verdict::Agree)?,
+            count(Verdict::Differ)?,
+            count(Verdict::CandidateFailed)?,
+        );
+        Ok(DiffSummary {
+            events: agree + differ + candidate_failed,
+            agree,
+            differ,
+            candidate_failed,
+        })
+    }
+
     fn clear_shadow(&self, tenant: &str, plugin: &str) -> StoreResult<()> {
-        let shadow = shadow_name(plugin);
-        for k in self
-            .shadow_diffs
-            .scan_prefix(prefix(&[tenant, plugin]))
-            .keys()
-        {
-            self.shadow_diffs
-                .remove(k.map_err(backend)?)
-                .map_err(backend)?;
+        let runs = shadow_prefix(plugin);
+        let mut under = prefix(&[tenant]);
+        under.extend(runs.as_bytes());
+        for tree in [
+            &self.shadow_diffs,
+            &self.plugin_storage,
+            &self.storage_counts,
+        ] {
+            for k in tree.scan_prefix(&under).keys() {
+                tree.remove(k.map_err(backend)?).map_err(backend)?;
+            }
         }
-        for k in self
-            .plugin_storage
-            .scan_prefix(prefix(&[tenant, &shadow]))
-            .keys()
-        {
-            self.plugin_storage
-                .remove(k.map_err(backend)?)
-                .map_err(backend)?;
-        }
-        self.storage_counts
-            .remove(key(&[tenant, &shadow]))
-            .map_err(backend)?;
         let mut gone = Vec::new();
         for entry in self.timer_index.scan_prefix(prefix(&[tenant])) {
             let (id, due) = entry.map_err(backend)?;
-            let parts: Vec<&[u8]> = id.split(|b| *b == 0).collect();
-            if parts.get(2) == Some(&shadow.as_bytes()) {
+            let timer_plugin = id.split(|b| *b == 0).nth(2).unwrap_or(b"");
+            if timer_plugin.starts_with(runs.as_bytes()) {
                 gone.push((id, due));
             }
         }
@@ -1338,11 +1451,8 @@ impl Store for SledStore {
                         ]);
                         audit.insert(k, to_json(record))?;
                     }
-                    for (n, diff) in commit.shadow.iter().enumerate() {
-                        let mut k = prefix(&[tenant, &diff.plugin]);
-                        k.extend(commit.seq.to_be_bytes());
-                        k.extend((n as u32).to_be_bytes());
-                        shadow.insert(k, to_json(diff))?;
+                    for (n, record) in commit.shadow.iter().enumerate() {
+                        record_shadow(shadow, tenant, commit.seq, n, record)?;
                     }
                     write_plugin_storage(storage, counts, tenant, &commit.plugin_writes)?;
                     let mut queued = 0;
@@ -1871,22 +1981,50 @@ mod tests {
             ["e10b", "e20"]
         );
 
-        // Shadow diffs, with the shadow's storage.
-        let diff = |event_id: &str, plugin: &str| EventDiff {
-            event_id: event_id.into(),
-            event_kind: "ticket_created".into(),
-            ticket_id: "t".into(),
-            at: at(0),
-            plugin: plugin.into(),
-            active: None,
-            candidate: None,
-            verdict: crate::diff::Verdict::Agree,
+        // Shadow diffs, with the shadow's storage; a timer's two firings, one diff.
+        let decided = |tag: &str| crate::diff::Decided {
+            version: None,
+            sha256: String::new(),
+            actions: vec![crate::model::Action::AddTags {
+                tags: vec![tag.to_string()],
+            }],
+            error: None,
         };
-        commit(&store, "acme", None, &[("triage~shadow", "k", Some("v"))]);
-        for n in 0..3 {
+        let diff = |event_id: &str, active: Option<&str>, candidate: Option<&str>| {
+            let (active, candidate) = (active.map(decided), candidate.map(decided));
+            EventDiff {
+                event_id: event_id.into(),
+                event_kind: "ticket_created".into(),
+                ticket_id: "t".into(),
+                at: at(0),
+                plugin: "triage".into(),
+                verdict: crate::diff::verdict(active.as_ref(), candidate.as_ref()),
+                active,
+                candidate,
+            }
+        };
+        let record = |shadow: &str, pair: Option<&str>, diff: EventDiff| ShadowRecord {
+            shadow: shadow.into(),
+            pair: pair.map(str::to_string),
+            diff,
+        };
+        let (run, sla_run) = ("triage~shadow~r1", "sla~shadow~r1");
+        commit(&store, "acme", None, &[(run, "k", Some("v"))]);
+        let mut commits = vec![
+            vec![
+                record(run, None, diff("d0", Some("a"), Some("a"))),
+                record(sla_run, None, diff("other", Some("a"), Some("b"))),
+            ],
+            vec![record(run, None, diff("d1", Some("a"), Some("b")))],
+            // The candidate's timer fires first, then the active version's.
+            vec![record(run, Some("t/x/1"), diff("tc", None, Some("a")))],
+            vec![record(run, None, diff("d2", Some("a"), None))],
+            vec![record(run, Some("t/x/1"), diff("ta", Some("a"), None))],
+        ];
+        for (n, records) in commits.drain(..).enumerate() {
             let mut c = commit(&store, "acme", None, &[]);
-            c.shadow = vec![diff(&format!("d{n}"), "triage"), diff("other", "sla")];
-            // Committed again under a new pending event, with its diffs.
+            c.shadow = records;
+            // Committed again under a new pending event, with its records.
             let Enqueued::New(stored) = store
                 .enqueue_event("acme", &event(&format!("s{n}")), None, at(0))
                 .unwrap()
@@ -1896,40 +2034,42 @@ mod tests {
             c.seq = stored.seq;
             store.commit_event(&c).unwrap();
         }
-        let page = store.shadow_diffs("acme", "triage", 0, 2).unwrap();
+        let ids_of = |page: &[(u64, EventDiff)]| -> Vec<String> {
+            page.iter().map(|(_, d)| d.event_id.clone()).collect()
+        };
+        let page = store.shadow_diffs("acme", run, 0, 2).unwrap();
+        assert_eq!(ids_of(&page), ["d0", "d1"]);
+        let rest = store.shadow_diffs("acme", run, page[1].0, 10).unwrap();
+        // The pair is one diff, named after the active version's firing, where the
+        // first firing was.
+        assert_eq!(ids_of(&rest), ["ta", "d2"]);
+        assert_eq!(rest[0].1.verdict, crate::diff::Verdict::Agree);
         assert_eq!(
-            page.iter()
-                .map(|(_, d)| d.event_id.as_str())
-                .collect::<Vec<_>>(),
-            ["d0", "d1"]
+            store.shadow_summary("acme", run).unwrap(),
+            DiffSummary {
+                events: 4,
+                agree: 2,
+                differ: 2,
+                candidate_failed: 0
+            }
         );
-        let rest = store.shadow_diffs("acme", "triage", page[1].0, 10).unwrap();
-        assert_eq!(rest.len(), 1);
-        assert_eq!(rest[0].1.event_id, "d2");
-        assert_eq!(
-            store.plugin_storage_count("acme", "triage~shadow").unwrap(),
-            1
-        );
+        assert_eq!(store.plugin_storage_count("acme", run).unwrap(), 1);
         store.clear_shadow("acme", "triage").unwrap();
-        assert!(
-            store
-                .shadow_diffs("acme", "triage", 0, 10)
-                .unwrap()
-                .is_empty()
-        );
-        assert_eq!(store.shadow_diffs("acme", "sla", 0, 10).unwrap().len(), 3);
+        assert!(store.shadow_diffs("acme", run, 0, 10).unwrap().is_empty());
         assert_eq!(
-            store.plugin_storage_count("acme", "triage~shadow").unwrap(),
-            0
+            store.shadow_summary("acme", run).unwrap(),
+            DiffSummary::default()
         );
+        assert_eq!(store.shadow_diffs("acme", sla_run, 0, 10).unwrap().len(), 1);
+        assert_eq!(store.plugin_storage_count("acme", run).unwrap(), 0);
         assert!(
             store
-                .plugin_storage_get("acme", "triage~shadow", "k")
+                .plugin_storage_get("acme", run, "k")
                 .unwrap()
                 .is_none()
         );
 
-        // A suspension, for the installed version only, once.
+        // A suspension, for the settings the failed calls ran with only, once.
         let plugin: InstalledPlugin = serde_json::from_value(json!({
             "name": "triage", "source": {"type": "reference", "name": "triage"},
             "version": "abc", "config": "{}", "order": 0, "subscriptions": [],
@@ -1942,26 +2082,25 @@ mod tests {
             reason: "3 failed calls in a row".into(),
             last_errors: vec!["trap".into()],
         };
+        let mut other_config = plugin.clone();
+        other_config.config = "{\"rules\": []}".into();
         assert!(
             !store
-                .suspend_plugin("acme", "triage", "other-version", &suspension)
+                .suspend_plugin("acme", &other_config, &suspension)
                 .unwrap()
         );
-        assert!(
-            store
-                .suspend_plugin("acme", "triage", "abc", &suspension)
-                .unwrap()
-        );
-        assert!(
-            !store
-                .suspend_plugin("acme", "triage", "abc", &suspension)
-                .unwrap()
-        );
-        assert!(
-            !store
-                .suspend_plugin("acme", "missing", "abc", &suspension)
-                .unwrap()
-        );
+        assert!(store.suspend_plugin("acme", &plugin, &suspension).unwrap());
+        assert!(!store.suspend_plugin("acme", &plugin, &suspension).unwrap());
+        let mut missing = plugin.clone();
+        missing.name = "missing".into();
+        assert!(!store.suspend_plugin("acme", &missing, &suspension).unwrap());
+        // An admin's change made from the record read before keeps the suspension,
+        // unless it lifts it.
+        let mut changed = plugin.clone();
+        changed.order = 3;
+        let kept = store.change_plugin("acme", &changed, false).unwrap();
+        assert_eq!(kept.suspended.as_ref(), Some(&suspension));
+        assert_eq!(kept.order, 3);
         let stored = store.plugin("acme", "triage").unwrap().unwrap();
         assert_eq!(stored.suspended, Some(suspension));
         drop(store);
