@@ -203,3 +203,95 @@ fn sigterm_stops_the_binary_within_its_bound_while_plugins_run_to_their_deadline
     assert!(status.success(), "{status:?}");
     assert!(took < STOP_BOUND, "SIGTERM took {took:?}");
 }
+
+/// Backpressure: a tenant whose backlog is full is told to retry (`429` with
+/// `Retry-After`) and nothing of the refused request is stored; another tenant is
+/// not refused; once the backlog shrinks, the retried event is taken.
+#[test]
+fn a_tenant_whose_backlog_is_full_is_told_to_retry_and_another_is_not() {
+    use guichet::outbox::OutboxConfig;
+    use guichet::pipeline::PipelineConfig;
+    use guichet::serve::ServiceClock;
+
+    let s = Running::start_piped(
+        data_dir("backpressure"),
+        ServiceClock::System,
+        OutboxConfig::default(),
+        PipelineConfig {
+            max_backlog_per_tenant: 20,
+            ..PipelineConfig::default()
+        },
+    );
+    let slow_admin = s.tenant("slow");
+    install_slow_plugin(&s, "slow", &slow_admin, "sleep-loop");
+    let quick_admin = s.tenant("quick");
+    s.enable_triage("quick", &quick_admin);
+
+    // Events of 100 ms each, sent faster than the tenant's workers take them.
+    let mut refused = None;
+    let mut accepted = 0;
+    for n in 0..200 {
+        let mut response = s
+            .http
+            .post(format!("{}/v1/tenants/slow/events", s.base))
+            .header("Authorization", format!("Bearer {slow_admin}"))
+            .header("Content-Type", "application/json")
+            .send(event(n).to_string())
+            .expect("the service answers");
+        match response.status().as_u16() {
+            202 => accepted += 1,
+            429 => {
+                let retry_after = response
+                    .headers()
+                    .get("retry-after")
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string);
+                assert_eq!(retry_after.as_deref(), Some("1"));
+                let body: Value =
+                    serde_json::from_str(&response.body_mut().read_to_string().unwrap()).unwrap();
+                assert_eq!(body["type"], "https://guichet.dev/problems/backlog-full");
+                assert!(
+                    body["detail"].as_str().unwrap().contains("at most 20"),
+                    "{body}"
+                );
+                refused = Some(n);
+                break;
+            }
+            other => panic!("event {n}: {other}"),
+        }
+    }
+    let refused = refused.expect("the backlog never filled");
+    assert!(accepted >= 20, "refused after {accepted} events");
+    // Nothing of the refused request was stored.
+    let ticket = s.call(
+        "GET",
+        &format!("/v1/tenants/slow/tickets/t-{refused}"),
+        Some(&slow_admin),
+        None,
+    );
+    assert_eq!(ticket.status, 404, "{}", ticket.body);
+    // Another tenant is not refused.
+    let quick = s.json(
+        "POST",
+        "/v1/tenants/quick/events?wait=true",
+        &quick_admin,
+        event(1000),
+    );
+    assert_eq!(quick.status, 200, "{}", quick.body);
+    // Retried as told, the event is taken once the backlog has shrunk.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        std::thread::sleep(Duration::from_secs(1));
+        let retried = s.json(
+            "POST",
+            "/v1/tenants/slow/events",
+            &slow_admin,
+            event(refused),
+        );
+        if retried.status == 202 {
+            break;
+        }
+        assert_eq!(retried.status, 429, "{}", retried.body);
+        assert!(Instant::now() < deadline, "never admitted again");
+    }
+}

@@ -78,6 +78,10 @@ enum Command {
         /// that sets no `suspend_after` of its own; 0: never.
         #[arg(long, default_value_t = 5)]
         suspend_after: u32,
+        /// How many of one tenant's events may wait or be processed at once before its
+        /// new events are answered `429` with `Retry-After`.
+        #[arg(long, default_value_t = 10_000)]
+        max_backlog_per_tenant: usize,
     },
     /// Work with plugin components.
     Plugin {
@@ -265,6 +269,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             max_plugin_deadline_ms,
             max_plugin_memory,
             suspend_after,
+            max_backlog_per_tenant,
         } => serve(ServeConfig {
             data_dir,
             listen,
@@ -278,6 +283,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     ..CallLimits::default()
                 },
                 suspend_after,
+                max_backlog_per_tenant,
                 ..PipelineConfig::default()
             },
             outbox: OutboxConfig::default(),

@@ -79,6 +79,17 @@ impl Running {
 
     /// A service on `clock` whose deliveries follow `outbox`.
     pub fn start_with(data_dir: PathBuf, clock: ServiceClock, outbox: OutboxConfig) -> Running {
+        Running::start_piped(data_dir, clock, outbox, PipelineConfig::default())
+    }
+
+    /// A service on `clock` whose deliveries follow `outbox` and whose pipeline
+    /// follows `pipeline`.
+    pub fn start_piped(
+        data_dir: PathBuf,
+        clock: ServiceClock,
+        outbox: OutboxConfig,
+        pipeline: PipelineConfig,
+    ) -> Running {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -89,7 +100,7 @@ impl Running {
                 data_dir: data_dir.clone(),
                 listen: "127.0.0.1:0".parse().unwrap(),
                 operator_token: Some(OPERATOR.to_string()),
-                pipeline: PipelineConfig::default(),
+                pipeline,
                 outbox,
                 clock,
                 timekeeper: TimekeeperConfig::default(),

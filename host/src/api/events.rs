@@ -120,6 +120,7 @@ pub(super) struct EventsAnswer {
     responses(
         (status = 200, description = "Processed (`?wait=true`): the decisions and the tickets after them", body = EventsAnswer),
         (status = 202, description = "Stored; processing goes on (or the decisions were not ready in time)", body = EventsAnswer),
+        (status = 429, description = "The tenant's backlog is full (`backlog-full`): nothing was stored; send the request again after the `Retry-After` header's seconds", body = Problem, content_type = "application/problem+json"),
     ),
     security(("integration_token" = []), ("admin_token" = []))
 )]
@@ -134,6 +135,10 @@ pub(super) async fn post_events(
     let query = wait_query(query)?;
     let (events, batch) = parse_events(&body.map_err(body_problem)?)?;
     let idempotency_key = idempotency_key(&headers)?;
+    state
+        .pipeline
+        .admit(&tenant, events.len())
+        .map_err(super::backlogged)?;
 
     // Persist before acknowledging: every event is stored and flushed to disk
     // before the answer, and only then handed to the pipeline, on a task of its own:

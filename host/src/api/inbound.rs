@@ -82,6 +82,7 @@ pub(super) struct InboundEvent {
         (status = 400, description = "The adapter could not read the body; nothing stored", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "The adapter refused the request (a missing or wrong signature); nothing stored", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No adapter has this address, or it is disabled", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "The tenant's backlog is full (`backlog-full`): nothing stored; the platform retries (after `Retry-After` seconds)", body = Problem, content_type = "application/problem+json"),
     ),
 )]
 pub(super) async fn post_inbound(
@@ -132,6 +133,11 @@ async fn receive(
         .plugin(&tenant, &name)?
         .filter(|p| p.enabled && p.inbound_address.as_deref() == Some(address.as_str()))
         .ok_or_else(unknown)?;
+    // A platform whose deliveries the tenant cannot keep up with is told to retry.
+    state
+        .pipeline
+        .admit(&tenant, 1)
+        .map_err(super::backlogged)?;
     let wait = uri
         .query()
         .is_some_and(|q| form_pairs(q).any(|(k, v)| k == "wait" && v == "true"));

@@ -207,6 +207,7 @@ fn macros_plugins(
         (status = 404, description = "No such ticket, or no enabled macros plugin offers the macro", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Two plugins offer the macro (`ambiguous-macro`: name one in `plugin`), the ticket is closed (`ticket-closed`), or its merges do not end (`broken-merge-chain`)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The macro cannot be rendered for this ticket (`missing-placeholder` names the placeholder) or bundles an action a macro may not take; nothing was sent", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "The tenant's backlog is full (`backlog-full`): nothing was rendered or stored; send it again after `Retry-After` seconds", body = Problem, content_type = "application/problem+json"),
         (status = 502, description = "The plugin failed (trap, limit)", body = Problem, content_type = "application/problem+json"),
     ),
     security(("integration_token" = []), ("admin_token" = []))
@@ -221,6 +222,10 @@ pub(super) async fn apply_macro(
 ) -> ApiResult<Response> {
     let query = super::events::wait_query(query)?;
     let request: ApplyMacro = parse_json(body, "macro application")?;
+    state
+        .pipeline
+        .admit(&tenant, 1)
+        .map_err(super::backlogged)?;
     if request.agent.trim().is_empty() {
         return Err(Problem::bad_request(
             "invalid-json",

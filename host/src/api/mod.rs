@@ -248,6 +248,18 @@ fn request_span<B>(request: &Request<B>) -> tracing::Span {
 
 type ApiResult<T> = Result<T, Problem>;
 
+/// The answer to a request refused because its tenant's backlog is full: `429` with
+/// `Retry-After: 1` (the pipeline drains hundreds of events a second).
+fn backlogged(full: crate::pipeline::Backlogged) -> Problem {
+    let mut problem = Problem::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "backlog-full",
+        full.to_string(),
+    );
+    problem.retry_after = Some(1);
+    problem
+}
+
 /// A JSON answer with a status: what most handlers return.
 fn answer<T: Serialize>(status: StatusCode, body: T) -> ApiResult<Response> {
     Ok((status, axum::Json(body)).into_response())

@@ -27,6 +27,10 @@ pub struct Problem {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub problems: Option<Vec<crate::model::ConfigProblem>>,
+    /// Seconds after which to try again, sent as the `Retry-After` header (RFC 9110
+    /// §10.2.3) with a `429` or `503`.
+    #[serde(skip)]
+    pub retry_after: Option<u64>,
 }
 
 impl Problem {
@@ -37,6 +41,7 @@ impl Problem {
             status: status.as_u16(),
             detail: detail.into(),
             problems: None,
+            retry_after: None,
         }
     }
 
@@ -67,6 +72,11 @@ impl IntoResponse for Problem {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
         response
     }
 }

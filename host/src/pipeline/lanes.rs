@@ -54,6 +54,8 @@ struct State {
     in_turn: HashSet<String>,
     /// Set by [`Lanes::close`]: nothing more is handed out.
     closed: bool,
+    /// Per tenant: its events queued or being processed (its backlog).
+    backlog: HashMap<String, usize>,
 }
 
 #[derive(Default)]
@@ -85,6 +87,7 @@ impl Lanes {
             return Err(Box::new(event));
         }
         let lane = lane_of(&event);
+        *state.backlog.entry(lane.0.clone()).or_default() += 1;
         let queue = state.queues.entry(lane.clone()).or_default();
         queue.push_back(event);
         let became_ready = queue.len() == 1 && !state.running.contains(&lane);
@@ -149,6 +152,12 @@ impl Lanes {
         let mut state = self.lock();
         state.running.remove(lane);
         let (tenant, ticket) = lane;
+        if let Some(backlog) = state.backlog.get_mut(tenant) {
+            *backlog -= 1;
+            if *backlog == 0 {
+                state.backlog.remove(tenant);
+            }
+        }
         let more = state.queues.get(lane).is_some_and(|q| !q.is_empty());
         if !more {
             state.queues.remove(lane);
@@ -176,9 +185,15 @@ impl Lanes {
         state.turn.clear();
         state.in_turn.clear();
         state.tenants.clear();
+        state.backlog.clear();
         let left = state.queues.drain().flat_map(|(_, queue)| queue).collect();
         self.wake.notify_all();
         left
+    }
+
+    /// How many of `tenant`'s events are queued or being processed. O(1).
+    pub fn backlog(&self, tenant: &str) -> usize {
+        self.lock().backlog.get(tenant).copied().unwrap_or(0)
     }
 
     /// Whether [`Lanes::close`] was called.
@@ -229,6 +244,24 @@ mod tests {
         assert_eq!(take(&lanes), ("a".into(), "t1".into(), 2));
         lanes.done(&("a".into(), "t1".into()));
         assert_eq!(take(&lanes), ("a".into(), "t1".into(), 3));
+    }
+
+    #[test]
+    fn a_tenants_backlog_counts_its_queued_and_running_events() {
+        let lanes = Lanes::new(4);
+        for seq in 1..=3 {
+            lanes.push(event("a", "t1", seq)).unwrap();
+        }
+        lanes.push(event("b", "t9", 4)).unwrap();
+        assert_eq!((lanes.backlog("a"), lanes.backlog("b")), (3, 1));
+        let (tenant, ticket, _) = take(&lanes);
+        // Taken, not done: still the tenant's.
+        assert_eq!(lanes.backlog(&tenant), if tenant == "a" { 3 } else { 1 });
+        lanes.done(&(tenant.clone(), ticket));
+        assert_eq!(lanes.backlog(&tenant), if tenant == "a" { 2 } else { 0 });
+        assert_eq!(lanes.backlog("nobody"), 0);
+        lanes.close();
+        assert_eq!(lanes.backlog("a"), 0);
     }
 
     #[test]

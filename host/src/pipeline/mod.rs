@@ -102,6 +102,10 @@ pub struct PipelineConfig {
     /// After how many failed calls in a row a plugin is suspended, unless it sets
     /// its own `suspend_after`; 0: never.
     pub suspend_after: u32,
+    /// How many of a tenant's events may wait or be processed at once (follow-ups,
+    /// timers and ticks included) before its new events are refused until the backlog
+    /// shrinks (see [`Pipeline::admit`]).
+    pub max_backlog_per_tenant: usize,
     /// At shutdown, how long the workers go on with queued events before they
     /// stop; what is left stays pending in the store for the next start.
     pub drain: Duration,
@@ -116,6 +120,7 @@ impl Default for PipelineConfig {
             limits: CallLimits::default(),
             max_limits: default_maxima(),
             suspend_after: 5,
+            max_backlog_per_tenant: 10_000,
             drain: Duration::from_secs(5),
         }
     }
@@ -170,6 +175,17 @@ pub struct Decision {
     pub actions: Vec<Action>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+}
+
+/// A tenant's backlog is full: its new events wait for it to shrink.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "the tenant has {backlog} events waiting to be processed and may have at most {limit}; \
+     nothing of this request was stored: send it again in a moment"
+)]
+pub struct Backlogged {
+    pub backlog: usize,
+    pub limit: usize,
 }
 
 /// Why an event could not be processed (it stays pending and is retried at the next
@@ -269,6 +285,20 @@ impl Pipeline {
     /// The pipeline's settings.
     pub fn config(&self) -> &PipelineConfig {
         &self.shared.config
+    }
+
+    /// Whether `tenant` may hand in `count` more events: refused while its backlog
+    /// (events queued or being processed) and them would pass
+    /// [`PipelineConfig::max_backlog_per_tenant`]. A tenant with nothing waiting is
+    /// always admitted, however large its batch. Requests checked at the same moment
+    /// may pass the bound by their own sizes. O(1).
+    pub fn admit(&self, tenant: &str, count: usize) -> Result<(), Backlogged> {
+        let backlog = self.shared.lanes.backlog(tenant);
+        let limit = self.shared.config.max_backlog_per_tenant;
+        if backlog > 0 && backlog + count > limit {
+            return Err(Backlogged { backlog, limit });
+        }
+        Ok(())
     }
 
     /// The runtime the pipeline calls plugins on (with its compiled components).
