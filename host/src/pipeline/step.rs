@@ -135,9 +135,13 @@ pub(super) fn process(
         .target_plugin
         .as_deref()
         .and_then(store::shadowed_plugin);
-    for installed in installed_plugins {
+    // What a plugin that runs is told: the event with the ticket as it stands.
+    let told_now = |ticket: &Option<Ticket>| {
         let mut event = told.clone();
         event.ticket = ticket.clone();
+        event
+    };
+    for installed in installed_plugins {
         let call = Call {
             shared,
             stored,
@@ -152,6 +156,7 @@ pub(super) fn process(
                 && installed.enabled
                 && let Some(shadow) = installed.shadow.as_ref().filter(|s| s.run == run)
             {
+                let event = told_now(&ticket);
                 let candidate = call.shadow(
                     &installed,
                     shadow,
@@ -176,6 +181,7 @@ pub(super) fn process(
         if !runs {
             continue;
         }
+        let event = told_now(&ticket);
         // A suspended plugin does not run until an admin resumes it; the trail says so.
         if installed.suspended.is_some() {
             target_ran = true;
