@@ -12,6 +12,11 @@ use std::process::Output;
 
 use common::{Lang, build_example, guichet, json_lines_without_fuel, root, text};
 
+/// A call's deadline in these runs: the interpreters embedded in Python and JavaScript
+/// components take a few milliseconds a call, but tests run side by side on a busy
+/// machine, and these tests are about what the plugins decide, not how fast.
+const DEADLINE_MS: &str = "2000";
+
 /// Runs `plugin` on `input` with `config` and checks stdout against `expected`.
 fn assert_run_matches(plugin: &Path, input: &str, config: &str, expected: &str) -> Output {
     let out = guichet(&[
@@ -22,6 +27,8 @@ fn assert_run_matches(plugin: &Path, input: &str, config: &str, expected: &str) 
         input,
         "--config",
         config,
+        "--deadline-ms",
+        DEADLINE_MS,
     ]);
     let want = std::fs::read_to_string(root().join(expected)).unwrap();
     assert_eq!(
@@ -103,6 +110,8 @@ fn the_python_sentiment_plugin_names_an_unknown_configuration_key() {
         "examples/python-sentiment/events.jsonl",
         "--config",
         config.to_str().unwrap(),
+        "--deadline-ms",
+        DEADLINE_MS,
     ]);
     assert!(!out.status.success());
     let first = json_lines_without_fuel(&text(&out.stdout)).remove(0);
@@ -197,6 +206,8 @@ fn the_javascript_vip_routing_plugin_names_an_unknown_configuration_key() {
         "examples/js-vip-routing/events.jsonl",
         "--config",
         config.to_str().unwrap(),
+        "--deadline-ms",
+        DEADLINE_MS,
     ]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let first = json_lines_without_fuel(&text(&out.stdout)).remove(0);
