@@ -97,7 +97,6 @@ fn each_component_is_compiled_once_and_a_restart_compiles_nothing() {
 
     // Three tenants, each with the same three components: two reference plugins and
     // one uploaded (the same bytes by each tenant). Triage is enabled in the first.
-    wait_until_store_free(&dir);
     let s = Running::start(dir.clone());
     assert_eq!(warmed_up(&s).components, 0);
     assert_eq!(counts(&s), (0, 0));
@@ -136,7 +135,6 @@ fn each_component_is_compiled_once_and_a_restart_compiles_nothing() {
 
     // A restart loads every component from the cache at start, compiles none, and
     // runs what it loaded.
-    wait_until_store_free(&dir);
     let s = Running::start(dir.clone());
     let warm = warmed_up(&s);
     assert_eq!(
@@ -199,7 +197,6 @@ fn each_component_is_compiled_once_and_a_restart_compiles_nothing() {
         store.flush().unwrap();
     }
 
-    wait_until_store_free(&dir);
     let s = Running::start(dir.clone());
     let warm = warmed_up(&s);
     assert_eq!(
@@ -223,7 +220,6 @@ fn each_component_is_compiled_once_and_a_restart_compiles_nothing() {
     s.stop();
 
     // And the next restart loads all three again.
-    wait_until_store_free(&dir);
     let s = Running::start(dir.clone());
     let warm = warmed_up(&s);
     assert_eq!(
@@ -238,22 +234,4 @@ fn each_component_is_compiled_once_and_a_restart_compiles_nothing() {
 
 fn file_name(path: &Path) -> String {
     path.file_name().unwrap().to_string_lossy().into_owned()
-}
-
-/// Waits (at most 10 s) until the store in `data_dir` is free. sled lets go of its
-/// lock file from background threads a moment after the last handle is dropped, so
-/// a store reopened in the same process at once can find it still locked.
-fn wait_until_store_free(data_dir: &std::path::Path) {
-    let lock = data_dir.join("store/db");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    loop {
-        match std::fs::File::open(&lock).map(|f| f.try_lock()) {
-            Ok(Err(std::fs::TryLockError::WouldBlock)) if std::time::Instant::now() < deadline => {
-                std::thread::sleep(std::time::Duration::from_millis(10));
-            }
-            // Free (our lock goes with the file), absent, or a stranger error that
-            // the start will report.
-            _ => return,
-        }
-    }
 }

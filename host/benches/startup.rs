@@ -68,7 +68,6 @@ struct Start {
 
 /// Starts the service on `dir`, waits for its warm-up, stops it.
 fn start(dir: &Path) -> Start {
-    wait_until_store_free(dir);
     let started = Instant::now();
     let s = Running::start_with(
         dir.to_path_buf(),
@@ -124,22 +123,4 @@ fn main() {
         }
     }
     let _ = std::fs::remove_dir_all(&dir);
-}
-
-/// Waits (at most 10 s) until the store in `data_dir` is free. sled lets go of its
-/// lock file from background threads a moment after the last handle is dropped, so
-/// a store reopened in the same process at once can find it still locked.
-fn wait_until_store_free(data_dir: &std::path::Path) {
-    let lock = data_dir.join("store/db");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    loop {
-        match std::fs::File::open(&lock).map(|f| f.try_lock()) {
-            Ok(Err(std::fs::TryLockError::WouldBlock)) if std::time::Instant::now() < deadline => {
-                std::thread::sleep(std::time::Duration::from_millis(10));
-            }
-            // Free (our lock goes with the file), absent, or a stranger error that
-            // the start will report.
-            _ => return,
-        }
-    }
 }

@@ -170,7 +170,6 @@ fn main() {
     let mut which = ROUNDS % 2;
     for _ in 0..RESTARTS {
         s.stop();
-        wait_until_store_free(&dir);
         s = Running::start(dir.clone());
         s.runtime.block_on(s.service.as_ref().unwrap().warmed_up());
         let sent = Instant::now();
@@ -227,22 +226,4 @@ fn main() {
         "the upload itself (PUT, answer included):                {}",
         summary(restarted_uploads)
     );
-}
-
-/// Waits (at most 10 s) until the store in `data_dir` is free. sled lets go of its
-/// lock file from background threads a moment after the last handle is dropped, so
-/// a store reopened in the same process at once can find it still locked.
-fn wait_until_store_free(data_dir: &std::path::Path) {
-    let lock = data_dir.join("store/db");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    loop {
-        match std::fs::File::open(&lock).map(|f| f.try_lock()) {
-            Ok(Err(std::fs::TryLockError::WouldBlock)) if std::time::Instant::now() < deadline => {
-                std::thread::sleep(std::time::Duration::from_millis(10));
-            }
-            // Free (our lock goes with the file), absent, or a stranger error that
-            // the start will report.
-            _ => return,
-        }
-    }
 }

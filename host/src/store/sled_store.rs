@@ -399,11 +399,31 @@ fn push_pending(
     Ok(stored)
 }
 
+/// Waits (at most 1 s) while the store in `dir` is locked. sled lets go of its lock
+/// file from background threads a moment after its last handle is dropped, so the
+/// same process reopening the store at once (a restart in a test, a bench) could
+/// find it still locked. A store that stays locked (another process holds it) is
+/// left for `open` to report.
+fn wait_until_free(dir: &Path) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
+    loop {
+        match std::fs::File::open(dir.join("db")).map(|f| f.try_lock()) {
+            Ok(Err(std::fs::TryLockError::WouldBlock)) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            // Free (the probe's lock goes with its file), absent, or an error that
+            // opening reports.
+            _ => return,
+        }
+    }
+}
+
 impl SledStore {
     /// Opens (or creates) the store in `dir`. A directory written by an older
     /// guichet gets the indexes it lacks, built once (O(n log n) in what it holds);
     /// one written by a newer guichet is refused ([`StoreError::NewerSchema`]).
     pub fn open(dir: &Path) -> StoreResult<SledStore> {
+        wait_until_free(dir);
         let db = sled::Config::new()
             .path(dir)
             .open()
