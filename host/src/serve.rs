@@ -31,7 +31,7 @@ use crate::clock::{Clock, SimulatedClock, SystemClock};
 use crate::metrics::Metrics;
 use crate::outbox::{Delivery, OutboxConfig};
 use crate::pipeline::{Pipeline, PipelineConfig, PipelineError};
-use crate::runtime::{Runtime, RuntimeConfig, RuntimeError};
+use crate::runtime::{InstancePool, Runtime, RuntimeConfig, RuntimeError};
 use crate::store::{SledStore, Store, StoreError};
 use crate::tenancy;
 use crate::timekeeper::{Bell, Timekeeper, TimekeeperConfig};
@@ -247,6 +247,11 @@ impl Service {
         let runtime = Arc::new(Runtime::new(RuntimeConfig {
             compile_cache: Some(config.data_dir.join("compiled")),
             default_limits: config.pipeline.limits.clone(),
+            // Slots as large as the largest memory the operator lets a plugin have.
+            instance_pool: Some(InstancePool {
+                max_memory_bytes: config.pipeline.max_limits.memory_bytes,
+                ..InstancePool::default()
+            }),
             ..RuntimeConfig::default()
         })?);
         let metrics = Arc::new(Metrics::with_compilations(

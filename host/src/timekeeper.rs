@@ -477,14 +477,14 @@ fn ticks_after(
 }
 
 /// The first tick strictly after `after`.
-fn next_tick(schedule: &cron::Schedule, zone: Tz, after: Timestamp) -> Option<Timestamp> {
+pub fn next_tick(schedule: &cron::Schedule, zone: Tz, after: Timestamp) -> Option<Timestamp> {
     ticks_after(schedule, zone, after).next()
 }
 
 /// The latest tick in `(after, now]`, if any. Looks back from `now` in growing
 /// windows, so that a per-minute schedule after a long stop costs a window's ticks,
 /// not every tick since the stop.
-fn latest_tick(
+pub fn latest_tick(
     schedule: &cron::Schedule,
     zone: Tz,
     after: Timestamp,

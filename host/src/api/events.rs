@@ -276,7 +276,7 @@ pub(super) fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, Pro
 }
 
 /// Returns the events and whether they came as a batch.
-fn parse_events(body: &[u8]) -> Result<(Vec<Event>, bool), Problem> {
+pub(super) fn parse_events(body: &[u8]) -> Result<(Vec<Event>, bool), Problem> {
     let mut value: Value = serde_json::from_slice(body)
         .map_err(|e| Problem::bad_request("invalid-json", format!("the body is not JSON: {e}")))?;
     super::conform::whole_numbers_as_integers(&mut value);

@@ -138,24 +138,8 @@ async fn receive(
         .pipeline
         .admit(&tenant, 1)
         .map_err(super::backlogged)?;
-    let wait = uri
-        .query()
-        .is_some_and(|q| form_pairs(q).any(|(k, v)| k == "wait" && v == "true"));
-    let request = IncomingRequest {
-        method: method.to_string(),
-        path: match uri.query() {
-            Some(query) => format!("/?{query}"),
-            None => "/".to_string(),
-        },
-        headers: headers
-            .iter()
-            .map(|(name, value)| Header {
-                name: name.as_str().to_string(),
-                value: String::from_utf8_lossy(value.as_bytes()).into_owned(),
-            })
-            .collect(),
-        body: Body::from_bytes(body.to_vec()),
-    };
+    let wait = wants_wait(&uri);
+    let request = incoming_request(&method, &uri, &headers, &body);
     // The rest runs on its own task: a platform that hangs up (its timeout) must not
     // leave events stored but never handed to the pipeline, nor free the adapter's
     // lock while its delivery is still being stored.
@@ -194,6 +178,37 @@ async fn receive(
         accepted.outcomes = Some(outcomes);
     }
     answer(StatusCode::OK, accepted)
+}
+
+/// Whether the request asks to wait for the decisions (`?wait=true`).
+pub(super) fn wants_wait(uri: &Uri) -> bool {
+    uri.query()
+        .is_some_and(|q| form_pairs(q).any(|(k, v)| k == "wait" && v == "true"))
+}
+
+/// The request as its adapter gets it: the method, the path `/` with the query as
+/// it came, every header (its value read as UTF-8, lossily) and the body's bytes.
+pub(super) fn incoming_request(
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> IncomingRequest {
+    IncomingRequest {
+        method: method.to_string(),
+        path: match uri.query() {
+            Some(query) => format!("/?{query}"),
+            None => "/".to_string(),
+        },
+        headers: headers
+            .iter()
+            .map(|(name, value)| Header {
+                name: name.as_str().to_string(),
+                value: String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            })
+            .collect(),
+        body: Body::from_bytes(body.to_vec()),
+    }
 }
 
 /// What became of a delivery: the adapter's own answer, or what was stored and the
@@ -373,18 +388,7 @@ fn refuse(
     };
     tracing::warn!(%tenant, %adapter, status = status.as_u16(), error = %error, "inbound request refused");
     state.metrics.inbound(kind);
-    let refusal = InboundRefusal {
-        at: state.clock.now(),
-        status: status.as_u16(),
-        method: request.method.clone(),
-        path: request
-            .path
-            .split('?')
-            .next()
-            .unwrap_or_default()
-            .to_string(),
-        reason: crate::model::truncate_text(error.to_string(), 4096),
-    };
+    let refusal = refusal_record(state.clock.now(), status, &error, request);
     if let Err(e) = state
         .store
         .record_inbound_refusal(tenant, adapter, &refusal)
@@ -394,12 +398,35 @@ fn refuse(
     Problem::new(status, kind, detail)
 }
 
+/// What the tenant's admin is shown of a refused request: its method and path
+/// without the query (which may carry a platform's token), and the adapter's reason,
+/// cut to 4 KiB.
+pub(super) fn refusal_record(
+    at: crate::model::Timestamp,
+    status: StatusCode,
+    error: &CallError,
+    request: &IncomingRequest,
+) -> InboundRefusal {
+    InboundRefusal {
+        at,
+        status: status.as_u16(),
+        method: request.method.clone(),
+        path: request
+            .path
+            .split('?')
+            .next()
+            .unwrap_or_default()
+            .to_string(),
+        reason: crate::model::truncate_text(error.to_string(), 4096),
+    }
+}
+
 /// The adapter's answer (a handshake's), as it gave it: a status outside 200–299 is
 /// answered 200; its content type is kept if it is text, JSON or XML (a challenge,
 /// TwiML), else `application/octet-stream`, and the browser is told not to sniff or
 /// run it (`X-Content-Type-Options: nosniff`, `Content-Security-Policy: sandbox`): a
 /// plugin cannot serve a page from guichet's origin.
-fn answer_as_adapter_said(given: HttpAnswer) -> Response {
+pub(super) fn answer_as_adapter_said(given: HttpAnswer) -> Response {
     let status = StatusCode::from_u16(given.status)
         .ok()
         .filter(StatusCode::is_success)

@@ -81,8 +81,9 @@ pub(super) struct NewVersion {
     #[serde(default)]
     #[schema(value_type = Option<Object>)]
     config: Option<Map<String, Value>>,
-    /// A label, at most 100 characters.
+    /// A label, at most 100 characters, no control characters.
     #[serde(default)]
+    #[schema(max_length = 100, pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*$")]
     label: Option<String>,
 }
 

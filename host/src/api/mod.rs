@@ -22,6 +22,8 @@
 
 mod conform;
 mod events;
+#[doc(hidden)]
+pub mod fuzzing;
 mod inbound;
 mod lifecycle;
 mod macros;

@@ -189,8 +189,10 @@ pub(super) struct PluginSettings {
     #[serde(default)]
     suspend_after: Option<u32>,
     /// A label for the version this change makes (when it changes the component or
-    /// the configuration), e.g. `v2.1`; at most 100 characters.
+    /// the configuration), e.g. `v2.1`; at most 100 characters, no control
+    /// characters.
     #[serde(default)]
+    #[schema(max_length = 100, pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*$")]
     label: Option<String>,
 }
 
@@ -276,19 +278,7 @@ pub(super) async fn put_plugin(
         "plugin settings (`{\"reference\": \"triage\", \"config\": {…}, \"order\": 10, \
          \"subscriptions\": [\"ticket_created\"], \"schedules\": {…}, \"enabled\": true}`)",
     )?;
-    if let Some(schedules) = &settings.schedules {
-        for (schedule, expression) in schedules {
-            parse_schedule(expression).map_err(|e| {
-                Problem::bad_request(
-                    "invalid-schedule",
-                    format!(
-                        "schedule `{schedule}`: {e}; the fields are seconds, minutes, hours, \
-                         day of month, month, day of week (e.g. `0 0 9 * * Mon-Fri`)"
-                    ),
-                )
-            })?;
-        }
-    }
+    check_schedules(settings.schedules.as_ref())?;
     let existing = state.store.plugin(&tenant, &name)?;
     let was_enabled = existing.as_ref().is_some_and(|p| p.enabled);
     // The configuration is checked when it is set, and whenever the plugin is left
@@ -414,6 +404,49 @@ pub(super) async fn put_plugin(
     answer(StatusCode::OK, PluginView::of(&state, plugin).await?)
 }
 
+/// Each schedule read as a cron expression, or the problem naming the first that is
+/// not one.
+fn check_schedules(schedules: Option<&BTreeMap<String, String>>) -> ApiResult<()> {
+    for (schedule, expression) in schedules.into_iter().flatten() {
+        parse_schedule(expression).map_err(|e| {
+            Problem::bad_request(
+                "invalid-schedule",
+                format!(
+                    "schedule `{schedule}`: {e}; the fields are seconds, minutes, hours, \
+                     day of month, month, day of week (e.g. `0 0 9 * * Mon-Fri`)"
+                ),
+            )
+        })?;
+    }
+    Ok(())
+}
+
+/// What [`put_plugin`] checks of its body alone, in its order, before the store and
+/// the component have their say: the body against its schema, the schedules, the
+/// endpoints, the limits (against `max`) and the label. Returns the configuration
+/// text the plugin would read, if the body sets one, and the subscriptions, if it
+/// sets them. For the fuzz target `config` (see [`super::fuzzing`]).
+pub(super) fn checked_settings_body(
+    body: &[u8],
+    max: &CallLimits,
+) -> ApiResult<(Option<String>, Option<Vec<String>>)> {
+    let settings: PluginSettings = parse_json(Ok(Bytes::copy_from_slice(body)), "plugin settings")?;
+    check_schedules(settings.schedules.as_ref())?;
+    if let Some(endpoints) = settings.endpoints {
+        checked_endpoints(endpoints)?;
+    }
+    if let Some(limits) = settings.limits {
+        checked_limits(limits, max)?;
+    }
+    checked_label(settings.label)?;
+    Ok((
+        settings
+            .config
+            .map(|config| Value::Object(config).to_string()),
+        settings.subscriptions,
+    ))
+}
+
 /// The compiled component `plugin` would run, or the problem a change naming it gets:
 /// `422 unknown-component` for a component never uploaded, `422 invalid-plugin` for
 /// one that cannot be loaded.
@@ -535,7 +568,8 @@ pub(super) fn made_by(headers: &HeaderMap) -> String {
         .map_or_else(|| "unknown".to_string(), |(id, _)| format!("token:{id}"))
 }
 
-/// A version's label: at most 100 characters, no control characters.
+/// A version's label: at most 100 characters, no control characters (Unicode's
+/// `Cc`, as the description's pattern for labels says).
 pub(super) fn checked_label(label: Option<String>) -> Result<Option<String>, Problem> {
     match label {
         Some(l) if l.chars().count() > 100 || l.chars().any(char::is_control) => {
@@ -685,8 +719,9 @@ pub(super) struct UploadQuery {
     #[serde(default = "yes")]
     activate: bool,
     /// A label for the version the upload makes (e.g. `v2.1` or a commit id), at
-    /// most 100 characters.
+    /// most 100 characters, no control characters.
     #[serde(default)]
+    #[param(max_length = 100, pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*$")]
     label: Option<String>,
 }
 
@@ -703,8 +738,8 @@ fn yes() -> bool {
     params(
         ("tenant" = Name, Path, description = "The tenant's id"),
         ("name" = Name, Path, description = "The plugin's name within the tenant"),
+        UploadQuery,
     ),
-    params(UploadQuery),
     request_body(content = ComponentBytes, content_type = "application/wasm", description = "A WebAssembly component of a `guichet:plugin` world, at most 64 MiB"),
     responses(
         (status = 201, description = "Stored; unless `activate=false`, the plugin now runs this component", body = UploadedComponent),
@@ -934,4 +969,63 @@ pub(super) async fn get_ticks(
         .filter(|r| r.plugin == name && r.event_kind == "scheduled_tick")
         .collect();
     answer(StatusCode::OK, ticks)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    use super::checked_label;
+
+    /// The description's pattern for a version's label.
+    const LABEL_PATTERN: &str = "^[^\\x00-\\x1f\\x7f-\\x9f]*$";
+
+    /// The `pattern` of the schema at `pointer` (its own, or its string alternative's).
+    fn pattern_at(description: &Value, pointer: &str) -> Option<String> {
+        let schema = description.pointer(pointer)?;
+        schema
+            .get("pattern")
+            .or_else(|| {
+                schema
+                    .get("oneOf")?
+                    .as_array()?
+                    .iter()
+                    .find_map(|s| s.get("pattern"))
+            })
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    }
+
+    #[test]
+    fn the_description_says_which_labels_are_refused() {
+        let pattern = regex_automata::meta::Regex::new(LABEL_PATTERN).unwrap();
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            let label = format!("v{c}");
+            assert_eq!(
+                pattern.is_match(&label),
+                checked_label(Some(label.clone())).is_ok(),
+                "{c:?}"
+            );
+        }
+        let description = super::super::openapi::json();
+        for pointer in [
+            "/components/schemas/PluginSettings/properties/label",
+            "/components/schemas/NewVersion/properties/label",
+        ] {
+            assert_eq!(
+                pattern_at(description, pointer).as_deref(),
+                Some(LABEL_PATTERN),
+                "{pointer}"
+            );
+        }
+        let upload = description
+            .pointer("/paths/~1v1~1tenants~1{tenant}~1plugins~1{name}~1component/put/parameters")
+            .and_then(Value::as_array)
+            .unwrap();
+        let names: Vec<_> = upload.iter().filter_map(|p| p["name"].as_str()).collect();
+        assert_eq!(names, ["tenant", "name", "activate", "label"]);
+        let label = upload.iter().find(|p| p["name"] == "label").unwrap();
+        assert_eq!(label["schema"]["pattern"], LABEL_PATTERN);
+        assert_eq!(label["schema"]["maxLength"], 100);
+    }
 }

@@ -60,16 +60,7 @@ pub(super) async fn create_tenant(
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Response> {
     operator(&state, &headers).await?;
-    let new: NewTenant = parse_json(body, "tenant (`{\"id\": \"acme\", \"name\": \"Acme\"}`)")?;
-    let time_zone = new.time_zone.unwrap_or_else(|| "UTC".to_string());
-    parse_time_zone(&time_zone)
-        .map_err(|e| Problem::bad_request("invalid-time-zone", e.to_string()))?;
-    let tenant = Tenant {
-        name: new.name.unwrap_or_else(|| new.id.clone()),
-        time_zone,
-        id: new.id,
-        created_at: state.clock.now(),
-    };
+    let tenant = new_tenant(body, state.clock.now())?;
     if !state.store.create_tenant(&tenant)? {
         return Err(Problem::new(
             StatusCode::CONFLICT,
@@ -89,6 +80,24 @@ pub(super) async fn create_tenant(
             note: SHOWN_ONCE,
         },
     )
+}
+
+/// The tenant a `POST /v1/tenants` body describes, created `now`, or the problem with
+/// the body.
+pub(super) fn new_tenant(
+    body: Result<Bytes, BytesRejection>,
+    now: DateTime<Utc>,
+) -> ApiResult<Tenant> {
+    let new: NewTenant = parse_json(body, "tenant (`{\"id\": \"acme\", \"name\": \"Acme\"}`)")?;
+    let time_zone = new.time_zone.unwrap_or_else(|| "UTC".to_string());
+    parse_time_zone(&time_zone)
+        .map_err(|e| Problem::bad_request("invalid-time-zone", e.to_string()))?;
+    Ok(Tenant {
+        name: new.name.unwrap_or_else(|| new.id.clone()),
+        time_zone,
+        id: new.id,
+        created_at: now,
+    })
 }
 
 /// Lists every tenant.
@@ -119,6 +128,28 @@ pub(super) struct TenantSettings {
     time_zone: Option<String>,
 }
 
+impl TenantSettings {
+    /// The settings given, set on `record`; a time zone must be an IANA one.
+    fn apply_to(self, record: &mut Tenant) -> ApiResult<()> {
+        if let Some(zone) = self.time_zone {
+            parse_time_zone(&zone)
+                .map_err(|e| Problem::bad_request("invalid-time-zone", e.to_string()))?;
+            record.time_zone = zone;
+        }
+        if let Some(name) = self.name {
+            record.name = name;
+        }
+        Ok(())
+    }
+}
+
+/// `record` changed as a `PUT …/settings` body says, or the problem with the body.
+pub(super) fn changed_tenant(body: &[u8], mut record: Tenant) -> ApiResult<Tenant> {
+    let settings: TenantSettings = parse_json(Ok(Bytes::copy_from_slice(body)), "tenant settings")?;
+    settings.apply_to(&mut record)?;
+    Ok(record)
+}
+
 /// Changes the tenant's name or time zone; absent fields keep their value. Schedules
 /// follow the new time zone from their next tick.
 #[utoipa::path(
@@ -144,14 +175,7 @@ pub(super) async fn put_settings(
         .store
         .tenant(&tenant)?
         .ok_or_else(|| Problem::not_found(format!("no tenant `{tenant}`")))?;
-    if let Some(zone) = settings.time_zone {
-        parse_time_zone(&zone)
-            .map_err(|e| Problem::bad_request("invalid-time-zone", e.to_string()))?;
-        record.time_zone = zone;
-    }
-    if let Some(name) = settings.name {
-        record.name = name;
-    }
+    settings.apply_to(&mut record)?;
     state.store.update_tenant(&record)?;
     state.store.flush()?;
     tracing::info!(%tenant, time_zone = %record.time_zone, "tenant settings changed");

@@ -25,11 +25,11 @@ pub(super) struct WebhookSettings {
         max_length = 2048,
         pattern = "^https?://([A-Za-z0-9.-]+|\\[[0-9A-Fa-f:.]+\\])(:(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4}))?(/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*)?(\\?[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*)?$"
     )]
-    url: String,
+    pub(super) url: String,
     /// The signing key, at least 16 characters; a random one when absent or null.
     #[serde(default)]
     #[schema(min_length = 16)]
-    secret: Option<String>,
+    pub(super) secret: Option<String>,
 }
 
 /// A webhook as registered: the only time its secret is shown.
@@ -73,21 +73,7 @@ pub(super) async fn put_webhook(
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Response> {
     check_slug("webhook name", &name)?;
-    let settings: WebhookSettings = parse_json(
-        body,
-        "webhook (`{\"url\": \"https://…\", \"secret\": \"…\"}`)",
-    )?;
-    // The description's pattern has been checked; the URL must also be one that the
-    // deliveries can be sent to.
-    let parsed: Result<axum::http::Uri, _> = settings.url.parse();
-    if !parsed
-        .is_ok_and(|uri| matches!(uri.scheme_str(), Some("http" | "https")) && uri.host().is_some())
-    {
-        return Err(Problem::bad_request(
-            "invalid-webhook-url",
-            format!("`{}` is not an http:// or https:// URL", settings.url),
-        ));
-    }
+    let settings = webhook_settings(body)?;
     let webhook = Webhook {
         name,
         url: settings.url,
@@ -106,6 +92,27 @@ pub(super) async fn put_webhook(
                    \"<X-Guichet-Timestamp>.<body>\")",
         },
     )
+}
+
+/// A `PUT …/webhooks/{name}` body, with a URL the deliveries can be sent to, or the
+/// problem with it.
+pub(super) fn webhook_settings(body: Result<Bytes, BytesRejection>) -> ApiResult<WebhookSettings> {
+    let settings: WebhookSettings = parse_json(
+        body,
+        "webhook (`{\"url\": \"https://…\", \"secret\": \"…\"}`)",
+    )?;
+    // The description's pattern has been checked; the URL must also be one that the
+    // deliveries can be sent to.
+    let parsed: Result<axum::http::Uri, _> = settings.url.parse();
+    if !parsed
+        .is_ok_and(|uri| matches!(uri.scheme_str(), Some("http" | "https")) && uri.host().is_some())
+    {
+        return Err(Problem::bad_request(
+            "invalid-webhook-url",
+            format!("`{}` is not an http:// or https:// URL", settings.url),
+        ));
+    }
+    Ok(settings)
 }
 
 /// Lists the tenant's webhooks (never their secrets).

@@ -52,10 +52,38 @@
 //! 100 ms deadline, and it buys properties a warm pool cannot give without extra
 //! machinery: no state leaks from one ticket (or one tenant's data) to the next
 //! through a guest's globals, a call's result depends only on its event, storage and
-//! configuration (so replays reproduce it), and a trap needs no clean-up. If the
-//! pipeline's throughput with Python plugins becomes the limit, the first step is
-//! wasmtime's pooling allocator (it keeps slots mapped between instances), before a
-//! warm pool that would give up those properties.
+//! configuration (so replays reproduce it), and a trap needs no clean-up.
+//!
+//! # Instances come from a pool
+//!
+//! Instances are allocated by wasmtime's pooling allocator ([`InstancePool`]): slots
+//! of address space reserved once, each memory's initial image mapped copy-on-write
+//! into a free slot, and the slot reset with `madvise` when the instance is dropped;
+//! calls wait for a free slot when all are taken. Measured with
+//! `cargo bench --bench suite -- instances` (2026-11-30, the project's machine, 2
+//! cores, other builds running beside it; median µs), allocation on demand → pooling:
+//!
+//! | plugin                        | instantiation | instantiation + drop | fresh instance + call |
+//! |-------------------------------|---------------|----------------------|-----------------------|
+//! | no-op (Rust, returns nothing) | 17.1 → 7.4    | 29.1 → 12.9          | 51.1 → 25.3           |
+//! | `triage` (Rust)               | 15.9 → 6.0    | 28.5 → 11.7          | 98.5 → 77.1           |
+//! | `python-sentiment` (Python)   | 470 → 448     |                      | 2,313 → 1,980         |
+//! | `js-macros` (JavaScript)      | 18.0 → 7.1    |                      | 997 → 969             |
+//!
+//! Warm calls are unchanged (2.6 µs for the no-op, 33 µs for triage). What remains
+//! in a fresh no-op call beyond instantiation, a warm call and the slot's reset
+//! (about 10 µs) is the first call's first touches: page faults on the guest's
+//! stack and heap and the tables' lazy initialisation. Keeping 1 MiB of each slot
+//! resident (reset with `memset` instead of `madvise`) was measured too and made
+//! the no-op's fresh call slower (29 µs): the reset then writes the whole stack
+//! region. The Python component's instantiation stays near 0.5 ms under either
+//! allocator: its memory image is not mapped but initialised at each instantiation
+//! (see `BENCHMARKS.md` and the README's "Measuring" for the profile and the plan).
+//! Triage's call is mostly its configuration being parsed again: its
+//! `check-config`, which parses the same configuration, burns 374,000 of the event
+//! call's 466,000 fuel (sla: 103,000 of 372,000). Pre-initialising an instance per
+//! plugin version and configuration (a snapshot taken once the configuration is
+//! parsed) is the next step, not taken yet.
 
 mod bindings;
 mod call;
@@ -159,6 +187,9 @@ pub struct RuntimeConfig {
     /// (12–18 MB for JavaScript and Python) takes seconds, loading it from here
     /// milliseconds.
     pub compile_cache: Option<std::path::PathBuf>,
+    /// Instances are allocated from wasmtime's pooling allocator (see [`InstancePool`]);
+    /// `None` allocates each one on demand with `mmap`.
+    pub instance_pool: Option<InstancePool>,
 }
 
 impl Default for RuntimeConfig {
@@ -168,7 +199,69 @@ impl Default for RuntimeConfig {
             max_component_bytes: 64 << 20,
             max_wasm_stack: 512 << 10,
             compile_cache: None,
+            instance_pool: Some(InstancePool::default()),
         }
+    }
+}
+
+/// The size of the instance pool: slots reserved once, at start, and reused by every
+/// call, so that instantiating is taking a free slot and mapping the component's
+/// initial memory image copy-on-write into it, not a round of `mmap`/`munmap`.
+///
+/// Each slot reserves address space only (the linear memory's 4 GiB reservation and
+/// guard, a table, a fiber stack): about 8.1 GiB of virtual memory per slot, none of
+/// it resident until used. A call that finds every slot taken waits for one
+/// ([`Runtime`] counts them), outside its deadline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstancePool {
+    /// Component instances alive at once (calls in progress and warm instances).
+    pub instances: u32,
+    /// The largest linear memory a call may grow to, in bytes: at least the largest
+    /// [`CallLimits::memory_bytes`] any call is given (the operator's maximum).
+    pub max_memory_bytes: usize,
+}
+
+impl Default for InstancePool {
+    /// 64 instances (the pipeline's workers and the API's calls together stay well
+    /// below) of at most 256 MiB of memory each (the operator's default maximum).
+    fn default() -> Self {
+        InstancePool {
+            instances: 64,
+            max_memory_bytes: 256 << 20,
+        }
+    }
+}
+
+impl InstancePool {
+    /// Core instances, memories and tables per component: a Rust component has 1 to
+    /// 3 core instances and one memory; an interpreter built by componentize-py has
+    /// about a dozen core instances and two memories.
+    const CORE_INSTANCES_PER_COMPONENT: u32 = 32;
+    const MEMORIES_PER_COMPONENT: u32 = 4;
+    const TABLES_PER_COMPONENT: u32 = 16;
+
+    fn allocation(&self, limits: &CallLimits) -> wasmtime::PoolingAllocationConfig {
+        let mut pool = wasmtime::PoolingAllocationConfig::new();
+        let n = self.instances.max(1);
+        pool.total_component_instances(n)
+            .total_core_instances(n * Self::CORE_INSTANCES_PER_COMPONENT)
+            .max_core_instances_per_component(Self::CORE_INSTANCES_PER_COMPONENT)
+            // Two memories per instance on average; the count of instances alive
+            // bounds them before the memories run out.
+            .total_memories(n * 2)
+            .max_memories_per_component(Self::MEMORIES_PER_COMPONENT)
+            .max_memories_per_module(2)
+            .total_tables(n * Self::TABLES_PER_COMPONENT)
+            .max_tables_per_component(Self::TABLES_PER_COMPONENT)
+            .max_tables_per_module(4)
+            .table_elements(limits.table_elements.max(20_000))
+            .total_stacks(n)
+            .max_memory_size(self.max_memory_bytes.max(limits.memory_bytes))
+            // The vmctx of a component built around an interpreter is larger than
+            // the 1 MiB default allows for.
+            .max_core_instance_size(8 << 20)
+            .max_component_instance_size(8 << 20);
+        pool
     }
 }
 
@@ -185,6 +278,36 @@ pub struct Runtime {
     compiled: CompiledCache,
     config: RuntimeConfig,
     ticker: Option<EpochTicker>,
+    /// Free slots of the instance pool, when there is one.
+    slots: Option<Arc<Slots>>,
+}
+
+/// Counts the free slots of the instance pool, so that a call waits for one rather
+/// than failing when every slot is taken.
+struct Slots {
+    free: std::sync::Mutex<u32>,
+    freed: std::sync::Condvar,
+}
+
+impl Slots {
+    fn take(self: &Arc<Self>) -> SlotPermit {
+        let mut free = self.free.lock().unwrap_or_else(|e| e.into_inner());
+        while *free == 0 {
+            free = self.freed.wait(free).unwrap_or_else(|e| e.into_inner());
+        }
+        *free -= 1;
+        SlotPermit(self.clone())
+    }
+}
+
+/// One slot of the pool, held by an instance and given back when it is dropped.
+struct SlotPermit(Arc<Slots>);
+
+impl Drop for SlotPermit {
+    fn drop(&mut self) {
+        *self.0.free.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+        self.0.freed.notify_one();
+    }
 }
 
 impl Runtime {
@@ -194,6 +317,11 @@ impl Runtime {
             .consume_fuel(true)
             .epoch_interruption(true)
             .max_wasm_stack(config.max_wasm_stack);
+        if let Some(pool) = &config.instance_pool {
+            wasm.allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(
+                pool.allocation(&config.default_limits),
+            ));
+        }
         let engine = Engine::new(&wasm).map_err(|e| RuntimeError(format!("{e:#}")))?;
 
         let linker = Self::linker(&engine).map_err(|e| RuntimeError(format!("{e:#}")))?;
@@ -202,12 +330,19 @@ impl Runtime {
         let compiled = CompiledCache::new(&engine, config.compile_cache.as_deref());
 
         let ticker = EpochTicker::start(engine.clone());
+        let slots = config.instance_pool.as_ref().map(|pool| {
+            Arc::new(Slots {
+                free: std::sync::Mutex::new(pool.instances.max(1)),
+                freed: std::sync::Condvar::new(),
+            })
+        });
         Ok(Runtime {
             engine,
             linker,
             compiled,
             config,
             ticker: Some(ticker),
+            slots,
         })
     }
 
@@ -250,6 +385,7 @@ impl Runtime {
             self.config.max_component_bytes,
         )?;
         let limits = &self.config.default_limits;
+        let _slot = self.slots.as_ref().map(Slots::take);
         let mut store = self.new_store(limits, PluginEnv::empty(), 0, 0);
         let deadline = Instant::now() + limits.deadline;
         let instance = deadline::run_until(deadline, plugin.pre.instantiate_async(&mut store))
@@ -645,6 +781,8 @@ impl Runtime {
         seed_key: &str,
         now_millis: i64,
     ) -> Result<WarmInstance, CallReport<T>> {
+        // Waiting for a free slot is not the plugin's time: its deadline starts after.
+        let slot = self.slots.as_ref().map(Slots::take);
         let started = Instant::now();
         let seed = random_seed(&plugin.info().sha256, seed_key);
         let mut store = self.new_store(limits, env, now_millis, seed);
@@ -659,6 +797,7 @@ impl Runtime {
                 world: plugin.world(),
                 instantiation: started.elapsed(),
                 fresh_since: Some(started),
+                _slot: slot,
             }),
             Err(e) => {
                 let fuel_used = limits.fuel.saturating_sub(store.get_fuel().unwrap_or(0));
@@ -796,6 +935,9 @@ pub struct WarmInstance {
     /// against its call's limits and shows in its report. Later calls on a warm
     /// instance are armed anew.
     fresh_since: Option<Instant>,
+    /// The pool slot the instance occupies; declared last, so given back after the
+    /// store is dropped.
+    _slot: Option<SlotPermit>,
 }
 
 impl WarmInstance {

@@ -10,6 +10,7 @@
 //!
 //! This module owns persistence only: no HTTP, no Wasm, no business rules.
 
+mod group_sync;
 mod sled_store;
 
 use chrono::{DateTime, Utc};
@@ -539,8 +540,9 @@ impl TicketFilter {
 /// pipeline does for each event, and the host services a plugin calls during one,
 /// never scan a tenant's tickets, keys or outbox: they read indexes.
 pub trait Store: Send + Sync + 'static {
-    /// Makes everything written so far durable (an fsync for sled). O(what was
-    /// written since the last flush).
+    /// Makes everything written so far durable: on sled, its flush and then an
+    /// `fdatasync` of its log, one sync shared by concurrent callers (group commit).
+    /// O(what was written since the last sync); about one disk sync of latency.
     fn flush(&self) -> StoreResult<()>;
 
     /// The SHA-256 (hex) of the operator token, if one was set. O(1).

@@ -33,6 +33,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
 
+use super::group_sync::GroupSync;
 use super::{
     AuditRecord, Enqueued, EventCommit, INBOUND_REFUSALS_KEPT, InboundDelivery, InboundEnqueued,
     InboundRefusal, InstalledPlugin, OutboxItem, PluginVersion, ShadowRecord, Store, StoreError,
@@ -59,6 +60,16 @@ const BACKLOG_KEY: &[u8] = b"outbox_backlog";
 
 pub struct SledStore {
     db: sled::Db,
+    /// The data directory, for the blob files' directory.
+    dir: std::path::PathBuf,
+    /// sled's log (`db` in the directory), opened again for `fdatasync`.
+    log: std::fs::File,
+    /// Concurrent [`Store::flush`] calls share one sync.
+    group: GroupSync,
+    /// The blob directory's modification time at the last sync: sled writes values
+    /// over its blob threshold (128 KiB: components, large nodes) to files of their
+    /// own, without syncing them.
+    blobs_seen: std::sync::Mutex<Option<std::time::SystemTime>>,
     meta: sled::Tree,
     tenants: sled::Tree,
     tokens: sled::Tree,
@@ -99,6 +110,17 @@ pub struct SledStore {
     event_log: sled::Tree,
     plugin_versions: sled::Tree,
     shadow_diffs: sled::Tree,
+}
+
+/// `syncfs(2)` on the filesystem that holds `file`.
+fn syncfs(file: &std::fs::File) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: the descriptor is open for as long as `file` is borrowed.
+    if unsafe { libc::syncfs(file.as_raw_fd()) } == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
 }
 
 fn backend(e: impl std::fmt::Display) -> StoreError {
@@ -419,6 +441,34 @@ fn wait_until_free(dir: &Path) {
 }
 
 impl SledStore {
+    /// One sync: sled's flush, then `fdatasync(2)` of its log, or `syncfs(2)` when the
+    /// blob directory changed since the last sync (its new files and their directory
+    /// entries must be durable too). Run by [`GroupSync`] for every caller waiting.
+    fn sync_now(&self) -> Result<(), String> {
+        self.db
+            .flush()
+            .map_err(|e| format!("flushing the store: {e}"))?;
+        let blobs = std::fs::metadata(self.dir.join("blobs"))
+            .and_then(|m| m.modified())
+            .ok();
+        let mut seen = self.blobs_seen.lock().unwrap_or_else(|e| e.into_inner());
+        if blobs.is_some() && blobs != *seen {
+            syncfs(&self.log).map_err(|e| format!("syncfs of the store's filesystem: {e}"))?;
+            *seen = blobs;
+        } else {
+            self.log
+                .sync_data()
+                .map_err(|e| format!("fdatasync of the store's log: {e}"))?;
+        }
+        Ok(())
+    }
+
+    /// (syncs run, flushes asked) since the store was opened: how many callers a
+    /// sync served on average.
+    pub fn sync_counts(&self) -> (u64, u64) {
+        self.group.counts()
+    }
+
     /// Opens (or creates) the store in `dir`. A directory written by an older
     /// guichet gets the indexes it lacks, built once (O(n log n) in what it holds);
     /// one written by a newer guichet is refused ([`StoreError::NewerSchema`]).
@@ -428,8 +478,14 @@ impl SledStore {
             .path(dir)
             .open()
             .map_err(|e| StoreError::Backend(format!("cannot open {}: {e}", dir.display())))?;
+        let log = std::fs::File::open(dir.join("db"))
+            .map_err(|e| StoreError::Backend(format!("cannot open {}/db: {e}", dir.display())))?;
         let tree = |name: &str| db.open_tree(name).map_err(backend);
         let store = SledStore {
+            dir: dir.to_path_buf(),
+            log,
+            group: GroupSync::default(),
+            blobs_seen: std::sync::Mutex::new(None),
             meta: tree("meta")?,
             tenants: tree("tenants")?,
             tokens: tree("tokens")?,
@@ -858,8 +914,15 @@ fn next_seq(
 }
 
 impl Store for SledStore {
+    /// sled's own flush writes its log with `pwrite` and `sync_file_range`, which
+    /// neither flushes the disk's write cache nor records the file's new size; its
+    /// first `fsync` comes up to 500 ms later from its background thread. So after
+    /// it, an `fdatasync` of the log (or a `syncfs` when sled wrote blob files since
+    /// the last sync), shared between concurrent callers ([`GroupSync`]).
     fn flush(&self) -> StoreResult<()> {
-        self.db.flush().map(drop).map_err(backend)
+        self.group
+            .sync(|| self.sync_now())
+            .map_err(StoreError::Backend)
     }
 
     fn operator_token_sha256(&self) -> StoreResult<Option<String>> {

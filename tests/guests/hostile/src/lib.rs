@@ -6,7 +6,13 @@
 //! `error`, `spam-log`,
 //! `read-env`, `read-clock`, `random`, `sleep`, `sleep-forever`, `sleep-loop`,
 //! `read-stdin`, `giant-note`, `grow-memory-retry`, `storage-flood`, `delete-flood`,
-//! `storage-churn`; anything else behaves (returns one tag action).
+//! `storage-churn`, `storage-call-flood`, `ticket-lookup-flood`, `random-trap`,
+//! `noop`; anything else behaves (returns one tag action).
+//!
+//! The host-call floods call the host without end (storage reads and writes; ticket
+//! look-ups, which the first contract already has) until a limit stops them.
+//! `random-trap` works for a while, the amount derived from the event's id, then
+//! traps, one of several ways. `noop` decides nothing: no action at all.
 
 wit_bindgen::generate!({
     path: "../../../wit/v0.1.0",
@@ -15,12 +21,12 @@ wit_bindgen::generate!({
 
 use exports::guichet::plugin::rules::Guest;
 use guichet::plugin::types::{Action, Event};
-use guichet::plugin::{config, log, storage};
+use guichet::plugin::{config, log, storage, tickets};
 
 struct Hostile;
 
 impl Guest for Hostile {
-    fn on_event(_event: Event) -> Result<Vec<Action>, String> {
+    fn on_event(event: Event) -> Result<Vec<Action>, String> {
         let config = config::get();
         // The word alone, or as a tenant configures it: `{"behaviour": "loop"}`.
         let behaviour = match config.trim() {
@@ -175,7 +181,73 @@ impl Guest for Hostile {
                     .collect();
                 Ok(vec![Action::AddTags(outcomes)])
             }
+            "storage-call-flood" => {
+                // Reads of keys that are not there (each a look-up in the host's
+                // store) and small writes, without end.
+                let mut n: u64 = 0;
+                loop {
+                    let _ = std::hint::black_box(storage::get(&format!("absent-{}", n % 1024)));
+                    let _ = std::hint::black_box(storage::set(
+                        &format!("spin-{}", n % 64),
+                        &n.to_le_bytes(),
+                    ));
+                    n = n.wrapping_add(1);
+                }
+            }
+            "ticket-lookup-flood" => {
+                // Every kind of ticket look-up, over and over: the event's ticket, the
+                // 50 most recent tickets, the requester's open tickets.
+                let ticket = event.ticket.as_ref();
+                let id = ticket.map(|t| t.id.clone()).unwrap_or_default();
+                let identity = ticket.and_then(|t| t.requester.identities.first());
+                let mut seen: u64 = 0;
+                loop {
+                    seen =
+                        seen.wrapping_add(tickets::get(&id).map_or(0, |t| t.messages.len()) as u64);
+                    seen = seen.wrapping_add(tickets::recent(0, 50).len() as u64);
+                    if let Some(identity) = identity {
+                        seen = seen.wrapping_add(tickets::open_by_identity(identity).len() as u64);
+                    }
+                    std::hint::black_box(seen);
+                }
+            }
+            "random-trap" => random_trap(&event.id),
+            "noop" => Ok(Vec::new()),
             _ => Ok(vec![Action::AddTags(vec!["behaved".to_string()])]),
+        }
+    }
+}
+
+/// Works for a pseudo-random while (up to a few million rounds of arithmetic, with a
+/// storage write now and then), the amount and the way it ends derived from `id`,
+/// then traps: an index out of bounds, `unreachable`, or a division by zero.
+fn random_trap(id: &str) -> Result<Vec<Action>, String> {
+    // FNV-1a of the id, then xorshift rounds.
+    let mut x = id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    }) | 1;
+    let rounds = x % 4_000_000;
+    for round in 0..rounds {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x = std::hint::black_box(x);
+        if round.is_multiple_of(500_000) {
+            // Writes a trap must drop.
+            let _ = storage::set(&format!("before-trap-{round}"), &x.to_le_bytes());
+        }
+    }
+    match x % 3 {
+        0 => {
+            let v: Vec<u64> = std::hint::black_box(Vec::new());
+            #[allow(clippy::unnecessary_operation)]
+            let at = v[(x % 8) as usize];
+            Ok(vec![Action::AddTags(vec![at.to_string()])])
+        }
+        1 => core::arch::wasm32::unreachable(),
+        _ => {
+            let zero: u64 = std::hint::black_box(0);
+            Ok(vec![Action::AddTags(vec![(x / zero).to_string()])])
         }
     }
 }
