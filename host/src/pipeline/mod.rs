@@ -5,7 +5,8 @@
 //! set of worker threads takes them (see `lanes`): the events of one ticket are
 //! processed one at a time, in the order they were accepted, while different
 //! tickets proceed in parallel; tenants take turns for free workers, and none may
-//! hold more than [`PipelineConfig::max_workers_per_tenant`] of them, so one
+//! hold more than [`PipelineConfig::max_workers_per_tenant`] of them, nor, while
+//! several tenants are active, more than its share of the machine's cores, so one
 //! tenant's slow plugins or flood of events cannot hold up another tenant's events.
 //!
 //! Processing an event: the stored ticket is brought up to date by the event; the
@@ -88,7 +89,9 @@ pub struct PipelineConfig {
     /// Most workers one tenant's events may occupy at once (at least 1); `None`,
     /// the default, is all of them but one (at least 1): a single tenant keeps
     /// nearly all the throughput, and a worker is always left to the other tenants
-    /// whatever one tenant sends or its plugins do.
+    /// whatever one tenant sends or its plugins do. While several tenants are
+    /// active, each also holds at most the cores divided among them (at least one
+    /// worker; see `lanes`).
     pub max_workers_per_tenant: Option<usize>,
     /// How many levels of follow-up events one outside event may cause.
     pub cascade_limit: u32,
