@@ -25,7 +25,8 @@ fn the_triage_plugin_is_an_automation_plugin() {
             "guichet:plugin/config-check@0.2.0"
         ]
     );
-    assert!(info.other_exports.is_empty(), "{:?}", info.other_exports);
+    // Wizer's entry point: the host runs it once per configuration (pre-initialisation).
+    assert_eq!(info.other_exports, ["wizer-initialize"]);
     // Every import says what the host gives it: nothing of the machine.
     for (import, provision) in info.provisions() {
         assert!(!provision.is_empty(), "{import}");

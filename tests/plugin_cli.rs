@@ -32,6 +32,10 @@ fn check_prints_the_world_of_the_built_triage_component() {
         "{stdout}"
     );
     assert!(!stdout.contains("other exports"), "{stdout}");
+    assert!(
+        stdout.contains("pre-initialised: yes (wizer-initialize runs once per configuration"),
+        "{stdout}"
+    );
 }
 
 #[test]

@@ -29,6 +29,8 @@
 
 #[path = "../../tests/common/mod.rs"]
 mod common;
+#[path = "suite/native.rs"]
+mod native;
 
 use std::collections::BTreeMap;
 use std::io::Write as _;
@@ -135,34 +137,131 @@ fn instance_model(figures: &mut Figures) {
         "| plugin | allocator | warm call | instantiation | instantiation + drop | fresh instance + call | fuel | fuel of check-config |"
     );
     println!("|---|---|---|---|---|---|---|---|");
+    // The service's model (pooling), plain and pre-initialised, by plugin name: what
+    // the native rules are compared with below.
+    let mut served: BTreeMap<String, (Measured, Option<Measured>)> = BTreeMap::new();
     for subject in &subjects {
         for (allocator, runtime) in [("on demand", &on_demand), ("pooling", &pooling)] {
             let plugin = runtime.load(&subject.bytes).unwrap();
-            let m = measure(runtime, &plugin, subject);
-            println!(
-                "| {} | {allocator} | {} | {} | {} | {} | {} | {} |",
-                subject.name,
-                m.warm.show(),
-                m.instantiation.show(),
-                m.instantiation_and_drop.show(),
-                m.fresh.show(),
-                m.fuel,
-                m.config_fuel.map_or("none".to_string(), |f| f.to_string()),
-            );
-            figures.put(
-                "instance_model",
-                &format!("{}/{allocator}", subject.name),
-                json!({
-                    "warm_call_us": m.warm.json(),
-                    "instantiation_us": m.instantiation.json(),
-                    "instantiation_and_drop_us": m.instantiation_and_drop.json(),
-                    "fresh_instance_and_call_us": m.fresh.json(),
-                    "fuel": m.fuel,
-                    "check_config_fuel": m.config_fuel,
-                    "rounds": subject.rounds,
-                }),
-            );
+            let plain = measure(runtime, &plugin, subject);
+            show_row(figures, subject, allocator, "", &plain);
+            // A plugin that exports `wizer-initialize`, pre-initialised with its
+            // configuration: what the service runs once the snapshot is made.
+            let snapshot = Runtime::pre_initialisable(&plugin).then(|| {
+                let copy = runtime
+                    .pre_initialise(&plugin, &subject.bytes, &subject.config)
+                    .unwrap();
+                let m = measure(runtime, &copy, subject);
+                show_row(figures, subject, allocator, ", pre-initialised", &m);
+                m
+            });
+            if allocator == "pooling" {
+                served.insert(subject.name.clone(), (plain, snapshot));
+            }
         }
+    }
+    wasm_over_native(figures, &subjects, &served);
+}
+
+fn show_row(figures: &mut Figures, subject: &Subject, allocator: &str, model: &str, m: &Measured) {
+    println!(
+        "| {}{model} | {allocator} | {} | {} | {} | {} | {} | {} |",
+        subject.name,
+        m.warm.show(),
+        m.instantiation.show(),
+        m.instantiation_and_drop.show(),
+        m.fresh.show(),
+        m.fuel,
+        m.config_fuel.map_or("none".to_string(), |f| f.to_string()),
+    );
+    figures.put(
+        "instance_model",
+        &format!("{}{model}/{allocator}", subject.name),
+        json!({
+            "warm_call_us": m.warm.json(),
+            "instantiation_us": m.instantiation.json(),
+            "instantiation_and_drop_us": m.instantiation_and_drop.json(),
+            "fresh_instance_and_call_us": m.fresh.json(),
+            "fuel": m.fuel,
+            "check_config_fuel": m.config_fuel,
+            "rounds": subject.rounds,
+        }),
+    );
+}
+
+/// The same rules natively (`native`) on the same event and configuration as the
+/// Wasm runs above, and the ratios: a fresh pre-initialised instance against the
+/// native decision with the configuration parsed beforehand (the service's model
+/// against the same work natively), and a plain fresh instance against the native
+/// parse plus decision.
+fn wasm_over_native(
+    figures: &mut Figures,
+    subjects: &[Subject],
+    served: &BTreeMap<String, (Measured, Option<Measured>)>,
+) {
+    println!("\n### Wasm / native: the same rules on the same event (µs, median / p90)\n");
+    println!(
+        "| plugin | native, configuration parsed per call | Wasm fresh instance, plain | ratio | native, configuration parsed once | Wasm fresh instance, pre-initialised | ratio | Wasm warm call, pre-initialised | ratio |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|");
+    for subject in subjects {
+        let Some((plain, Some(snapshot))) = served.get(&subject.name) else {
+            continue;
+        };
+        let Call::OnEvent(event) = &subject.call else {
+            continue;
+        };
+        let config = subject.config.as_str();
+        let (per_call, once) = if subject.name.starts_with("triage") {
+            let event = native::triage_rules::created(event);
+            let parsed = native::triage_rules::parse(config);
+            (
+                native::time(subject.rounds, || {
+                    native::triage_rules::parse_and_decide(config, &event)
+                }),
+                native::time(subject.rounds, || {
+                    native::triage_rules::decide(&parsed, &event)
+                }),
+            )
+        } else if subject.name.starts_with("dedupe") {
+            let event = native::dedupe_rules::created(event);
+            let parsed = native::dedupe_rules::parse(config);
+            (
+                native::time(subject.rounds, || {
+                    native::dedupe_rules::parse_and_decide(config, &event)
+                }),
+                native::time(subject.rounds, || {
+                    native::dedupe_rules::decide(&parsed, &event)
+                }),
+            )
+        } else {
+            continue;
+        };
+        let (per_call, once) = (Spread::of(per_call), Spread::of(once));
+        let ratio = |wasm: &Spread, native: &Spread| wasm.median / native.median;
+        let fresh_plain = ratio(&plain.fresh, &per_call);
+        let fresh_snapshot = ratio(&snapshot.fresh, &once);
+        let warm_snapshot = ratio(&snapshot.warm, &once);
+        println!(
+            "| {} | {} | {} | {fresh_plain:.1} | {} | {} | {fresh_snapshot:.1} | {} | {warm_snapshot:.1} |",
+            subject.name,
+            per_call.show(),
+            plain.fresh.show(),
+            once.show(),
+            snapshot.fresh.show(),
+            snapshot.warm.show(),
+        );
+        figures.put(
+            "wasm_over_native",
+            &subject.name,
+            json!({
+                "native_parse_and_decide_us": per_call.json(),
+                "native_decide_us": once.json(),
+                "wasm_fresh_plain_over_native_parse_and_decide": round1(fresh_plain),
+                "wasm_fresh_pre_initialised_over_native_decide": round1(fresh_snapshot),
+                "wasm_warm_pre_initialised_over_native_decide": round1(warm_snapshot),
+            }),
+        );
     }
 }
 

@@ -385,9 +385,19 @@ fn print_info(origin: &str, info: &ComponentInfo) {
     for export in &info.exports {
         say!("  {export}");
     }
-    if !info.other_exports.is_empty() {
+    let (initialiser, others): (Vec<&String>, Vec<&String>) = info
+        .other_exports
+        .iter()
+        .partition(|e| *e == guichet::runtime::INIT_EXPORT);
+    if !initialiser.is_empty() {
+        say!(
+            "pre-initialised: yes ({} runs once per configuration; instances start from its snapshot)",
+            guichet::runtime::INIT_EXPORT
+        );
+    }
+    if !others.is_empty() {
         say!("other exports (never called by the host; a toolchain's own):");
-        for export in &info.other_exports {
+        for export in others {
             say!("  {export}");
         }
     }
@@ -435,6 +445,22 @@ fn run_plugin(
         );
         return Ok(ExitCode::FAILURE);
     }
+    // As the service does: a plugin that exports `wizer-initialize` runs from the
+    // snapshot of its configuration (and from its plain component if there is none).
+    let component = if Runtime::pre_initialisable(&component) {
+        match runtime.pre_initialise(&component, &bytes, &config) {
+            Ok(snapshot) => snapshot,
+            Err(e) => {
+                eprintln!(
+                    "the plugin cannot be pre-initialised ({e}); the service runs it from \
+                     its plain component, reading its configuration on every call"
+                );
+                component
+            }
+        }
+    } else {
+        component
+    };
     let mut harness = Harness::new(&runtime, component, config).with_limits(limits);
     if apply {
         harness = harness.applying_actions();

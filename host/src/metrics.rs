@@ -1,7 +1,8 @@
 //! The service's metrics in the Prometheus / OpenMetrics text format, served at
 //! `GET /metrics`: events processed, plugin calls by outcome and their durations,
 //! calls ended by a trap or a limit, the pipeline's queue depth, webhook deliveries,
-//! the outbox backlog, and components compiled or loaded from the compile cache.
+//! the outbox backlog, components compiled or loaded from the compile cache, and
+//! plugins' pre-initialised copies.
 //!
 //! Counters are updated where things happen (pipeline, outbox); the gauges are read
 //! when scraped. No metric carries a tenant or plugin label, so the endpoint reveals
@@ -30,6 +31,12 @@ pub struct Cause {
     pub cause: &'static str,
 }
 
+/// The state of a plugin's pre-initialised copies: `ready`, `making` or `failed`.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct SnapshotState {
+    pub state: &'static str,
+}
+
 /// Every metric of the service.
 pub struct Metrics {
     registry: Registry,
@@ -48,6 +55,7 @@ pub struct Metrics {
     pub plugin_resumptions: Counter,
     pipeline_in_flight: Gauge,
     outbox_backlog: Gauge,
+    plugin_snapshots: Family<SnapshotState, Gauge>,
     /// The runtime's counters of components compiled and loaded from the compile
     /// cache, shared with it (see [`Metrics::with_compilations`]).
     pub compilations: CompileCounters,
@@ -132,6 +140,13 @@ impl Metrics {
             "Webhook deliveries waiting in the outbox",
             outbox_backlog.clone(),
         );
+        let plugin_snapshots = Family::<SnapshotState, Gauge>::default();
+        registry.register(
+            "plugin_snapshots",
+            "Pre-initialised copies of plugins (one per component and configuration) by \
+             state: ready, making or failed (the plain component serves those)",
+            plugin_snapshots.clone(),
+        );
         registry.register(
             "components_compiled",
             "Plugin components compiled from their bytes (not found in the compile cache)",
@@ -154,6 +169,7 @@ impl Metrics {
             plugin_resumptions,
             pipeline_in_flight,
             outbox_backlog,
+            plugin_snapshots,
             compilations,
         }
     }
@@ -164,6 +180,15 @@ impl Metrics {
         self.inbound_requests
             .get_or_create(&Outcome { outcome })
             .inc();
+    }
+
+    /// Sets the counts of pre-initialised copies by state, read before a scrape.
+    pub fn set_snapshots(&self, ready: usize, making: usize, failed: usize) {
+        for (state, count) in [("ready", ready), ("making", making), ("failed", failed)] {
+            self.plugin_snapshots
+                .get_or_create(&SnapshotState { state })
+                .set(count as i64);
+        }
     }
 
     /// The text exposition, with the gauges set to the values given.

@@ -502,6 +502,11 @@ async fn health() -> axum::Json<Health> {
 async fn metrics(State(state): State<AppState>) -> ApiResult<Response> {
     // A counter kept by the store, O(1): scraping costs the same however much waits.
     let backlog = state.store.outbox_backlog()? as usize;
+    // O(snapshots held), at most `MAX_SNAPSHOTS`.
+    let snapshots = state.pipeline.plugins().snapshot_counts();
+    state
+        .metrics
+        .set_snapshots(snapshots.ready, snapshots.making, snapshots.failed);
     let text = state.metrics.render(state.pipeline.in_flight(), backlog);
     Ok((
         [(

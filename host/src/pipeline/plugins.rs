@@ -2,7 +2,8 @@
 //! (that tenant's tickets, its own storage) as the runtime's host services.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock, mpsc};
+use std::time::Instant;
 
 use crate::model::{Identity, Ticket, Timestamp};
 use crate::reference_plugins;
@@ -40,12 +41,59 @@ pub enum PluginCacheError {
 /// at once (the start's warm-up and a first event, two uploads of the same bytes) wait
 /// for one compilation instead of doing two; callers wanting different components do
 /// not wait for each other. A failure is not remembered: the next caller tries again.
+///
+/// A component that exports `wizer-initialize` also gets, per configuration, a
+/// pre-initialised copy (see `runtime::preinit`), made in the background the first
+/// time an event needs it; until it is ready, and if it cannot be made, events run on
+/// the plain component.
 pub struct PluginCache {
     runtime: Arc<Runtime>,
     store: Arc<dyn Store>,
     compiled: Mutex<HashMap<String, Arc<Slot>>>,
     /// The SHA-256 of each reference plugin's bytes, by name, once computed.
     references: Mutex<HashMap<&'static str, String>>,
+    /// Pre-initialised copies, shared with the thread that makes them.
+    snapshots: Arc<Snapshots>,
+    /// Where snapshots to make are sent; the thread starts with the first.
+    snapshot_jobs: OnceLock<Mutex<mpsc::Sender<SnapshotJob>>>,
+}
+
+/// At most this many pre-initialised copies are held (each is a compiled component,
+/// about as large as the plain one): past it, one made earlier is dropped, and made
+/// again (from the compile cache) when next needed.
+pub const MAX_SNAPSHOTS: usize = 256;
+
+/// Pre-initialised copies by component SHA-256, then configuration text.
+#[derive(Default)]
+struct Snapshots {
+    by_component: Mutex<HashMap<String, HashMap<String, SnapshotState>>>,
+}
+
+impl Snapshots {
+    /// Records what became of the copy of component `sha256` for `config`, unless its
+    /// entry was dropped meanwhile.
+    fn set(&self, sha256: &str, config: &str, state: SnapshotState) {
+        let mut held = self.by_component.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(slot) = held.get_mut(sha256).and_then(|c| c.get_mut(config)) {
+            *slot = state;
+        }
+    }
+}
+
+enum SnapshotState {
+    /// Being made by the background thread.
+    Making,
+    Ready(Arc<PluginComponent>),
+    /// Could not be made (logged): the plain component serves this configuration.
+    Failed,
+}
+
+/// One snapshot to make.
+struct SnapshotJob {
+    /// The component's bytes.
+    bytes: Vec<u8>,
+    plain: Arc<PluginComponent>,
+    config: String,
 }
 
 /// One component's place in the cache: empty until it is first loaded.
@@ -58,6 +106,8 @@ impl PluginCache {
             store,
             compiled: Mutex::new(HashMap::new()),
             references: Mutex::new(HashMap::new()),
+            snapshots: Arc::default(),
+            snapshot_jobs: OnceLock::new(),
         }
     }
 
@@ -129,16 +179,115 @@ impl PluginCache {
         &self,
         source: &PluginSource,
     ) -> Result<Arc<PluginComponent>, PluginCacheError> {
-        self.get_or_load(&self.sha256_of(source)?, || match source {
-            PluginSource::Reference { name } => Ok(reference_plugins::find(name)
-                .ok_or_else(|| PluginCacheError::UnknownReference(name.clone()))?
-                .component
-                .to_vec()),
-            PluginSource::Uploaded { sha256 } => self
-                .store
-                .component(sha256)?
-                .ok_or_else(|| PluginCacheError::MissingComponent(sha256.clone())),
+        self.get_or_load(&self.sha256_of(source)?, || {
+            component_bytes(&self.store, source)
         })
+    }
+
+    /// The component to run `plugin` on an event with: its pre-initialised copy for
+    /// its configuration when one is ready, else the plain component (and, the first
+    /// time, a copy is asked of the background thread). Cost: [`PluginCache::get`],
+    /// then one hash-map look-up of the configuration's text.
+    pub fn get_for_events(
+        &self,
+        plugin: &InstalledPlugin,
+    ) -> Result<Arc<PluginComponent>, PluginCacheError> {
+        let plain = self.get(plugin)?;
+        if !Runtime::pre_initialisable(&plain) {
+            return Ok(plain);
+        }
+        let sha256 = plain.info().sha256.as_str();
+        let mut held = self
+            .snapshots
+            .by_component
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if let Some(state) = held.get(sha256).and_then(|c| c.get(plugin.config.as_str())) {
+            return Ok(match state {
+                SnapshotState::Ready(copy) => copy.clone(),
+                SnapshotState::Making | SnapshotState::Failed => plain,
+            });
+        }
+        if held.values().map(HashMap::len).sum::<usize>() >= MAX_SNAPSHOTS && !evict_one(&mut held)
+        {
+            // Every copy held is still being made: this one waits for a later event.
+            return Ok(plain);
+        }
+        held.entry(sha256.to_string())
+            .or_default()
+            .insert(plugin.config.clone(), SnapshotState::Making);
+        drop(held);
+        // Read here, once per configuration: the thread holds no store, so a service
+        // that stops leaves nothing open behind it.
+        let job = component_bytes(&self.store, &plugin.source).map(|bytes| SnapshotJob {
+            bytes,
+            plain: plain.clone(),
+            config: plugin.config.clone(),
+        });
+        match job {
+            Ok(job) => self.make_snapshot(job),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read a component to pre-initialise it");
+                self.snapshots
+                    .set(&plain.info().sha256, &plugin.config, SnapshotState::Failed);
+            }
+        }
+        Ok(plain)
+    }
+
+    /// Hands `job` to the thread that makes snapshots, started on first use. One
+    /// thread: a snapshot costs compilations, which must not take every core from
+    /// the events.
+    fn make_snapshot(&self, job: SnapshotJob) {
+        let jobs = self.snapshot_jobs.get_or_init(|| {
+            let (send, receive) = mpsc::channel::<SnapshotJob>();
+            let (runtime, snapshots) = (self.runtime.clone(), self.snapshots.clone());
+            let started = std::thread::Builder::new()
+                .name("guichet-snapshots".into())
+                .spawn(move || {
+                    // Below the event workers: a snapshot takes the cores they leave.
+                    // (On Linux a thread has its own nice value; 0 names this one.)
+                    #[cfg(target_os = "linux")]
+                    // SAFETY: setpriority takes no pointer and only changes this
+                    // thread's scheduling priority.
+                    unsafe {
+                        libc::setpriority(libc::PRIO_PROCESS, 0, 10);
+                    }
+                    // Ends when the cache (the sender) is dropped.
+                    for job in receive {
+                        let state = make_one(&runtime, &job);
+                        snapshots.set(&job.plain.info().sha256, &job.config, state);
+                    }
+                });
+            if let Err(e) = started {
+                tracing::warn!(error = %e, "could not start the snapshot thread");
+            }
+            Mutex::new(send)
+        });
+        let sent = jobs.lock().unwrap_or_else(|p| p.into_inner()).send(job);
+        if let Err(mpsc::SendError(job)) = sent {
+            // No thread: the plain component serves this configuration.
+            self.snapshots
+                .set(&job.plain.info().sha256, &job.config, SnapshotState::Failed);
+        }
+    }
+
+    /// How many pre-initialised copies are ready, being made, and failed.
+    pub fn snapshot_counts(&self) -> SnapshotCounts {
+        let held = self
+            .snapshots
+            .by_component
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        let mut counts = SnapshotCounts::default();
+        for state in held.values().flat_map(HashMap::values) {
+            match state {
+                SnapshotState::Ready(_) => counts.ready += 1,
+                SnapshotState::Making => counts.making += 1,
+                SnapshotState::Failed => counts.failed += 1,
+            }
+        }
+        counts
     }
 
     /// The SHA-256 of `source`'s bytes, which names its component here: an upload's
@@ -178,6 +327,77 @@ impl PluginCache {
             Some(report) => report.result.map(Some),
         }
     }
+}
+
+/// Counts of pre-initialised copies (see [`PluginCache::get_for_events`]).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct SnapshotCounts {
+    pub ready: usize,
+    pub making: usize,
+    pub failed: usize,
+}
+
+/// The bytes of `source`'s component: a reference plugin's, or an upload's from the
+/// store.
+fn component_bytes(
+    store: &Arc<dyn Store>,
+    source: &PluginSource,
+) -> Result<Vec<u8>, PluginCacheError> {
+    match source {
+        PluginSource::Reference { name } => Ok(reference_plugins::find(name)
+            .ok_or_else(|| PluginCacheError::UnknownReference(name.clone()))?
+            .component
+            .to_vec()),
+        PluginSource::Uploaded { sha256 } => store
+            .component(sha256)?
+            .ok_or_else(|| PluginCacheError::MissingComponent(sha256.clone())),
+    }
+}
+
+/// Makes `job`'s snapshot, logging the outcome.
+fn make_one(runtime: &Runtime, job: &SnapshotJob) -> SnapshotState {
+    let started = Instant::now();
+    let sha256 = &job.plain.info().sha256;
+    let made = runtime.pre_initialise(&job.plain, &job.bytes, &job.config);
+    match made {
+        Ok(copy) => {
+            tracing::info!(
+                component = %sha256,
+                took_ms = started.elapsed().as_millis() as u64,
+                "pre-initialised a plugin for its configuration"
+            );
+            SnapshotState::Ready(Arc::new(copy))
+        }
+        Err(error) => {
+            tracing::warn!(
+                component = %sha256,
+                %error,
+                "could not pre-initialise a plugin: its plain component serves it"
+            );
+            SnapshotState::Failed
+        }
+    }
+}
+
+/// Drops one finished copy (ready or failed) to make room: which one is left to the
+/// map's order. Copies being made are kept. False when there was none to drop.
+fn evict_one(held: &mut HashMap<String, HashMap<String, SnapshotState>>) -> bool {
+    let found = held.iter().find_map(|(sha256, configs)| {
+        configs
+            .iter()
+            .find(|(_, state)| !matches!(state, SnapshotState::Making))
+            .map(|(config, _)| (sha256.clone(), config.clone()))
+    });
+    if let Some((sha256, config)) = found
+        && let Some(configs) = held.get_mut(&sha256)
+    {
+        configs.remove(&config);
+        if configs.is_empty() {
+            held.remove(&sha256);
+        }
+        return true;
+    }
+    false
 }
 
 /// The environment of one call of `plugin` for `tenant`.
@@ -396,6 +616,63 @@ mod tests {
         let slots = cache.compiled.lock().unwrap();
         assert_eq!(slots.len(), 1, "only triage's slot is left");
         drop(slots);
+        drop(cache);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Events get the plain component until the configuration's snapshot is ready,
+    /// then the snapshot; another configuration gets its own; a component that does
+    /// not ask for one never gets one.
+    #[test]
+    fn events_move_to_the_snapshot_of_their_configuration_when_it_is_ready() {
+        let dir = std::env::temp_dir().join(format!("guichet-plugin-snap-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let store: Arc<dyn Store> = Arc::new(SledStore::open(&dir).unwrap());
+        let runtime = Arc::new(Runtime::new(crate::runtime::RuntimeConfig::default()).unwrap());
+        let cache = PluginCache::new(runtime, store);
+        let installed = |reference: &str, config: &str| -> InstalledPlugin {
+            serde_json::from_value(serde_json::json!({
+                "name": reference, "source": {"type": "reference", "name": reference},
+                "version": "v", "config": config, "order": 0, "subscriptions": [],
+                "enabled": true, "updated_at": "2026-11-23T09:00:00Z",
+            }))
+            .unwrap()
+        };
+        let ready = |plugin: &InstalledPlugin| {
+            let until = Instant::now() + std::time::Duration::from_secs(60);
+            loop {
+                let got = cache.get_for_events(plugin).unwrap();
+                if got.is_pre_initialised() || Instant::now() > until {
+                    return got;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+        };
+        let a = installed("triage", r#"{"default": {"group": "a"}}"#);
+        let first = cache.get_for_events(&a).unwrap();
+        assert!(
+            !first.is_pre_initialised(),
+            "the plain component serves first"
+        );
+        let copy = ready(&a);
+        assert!(copy.is_pre_initialised());
+        assert_eq!(copy.info().sha256, first.info().sha256);
+        assert!(Arc::ptr_eq(&copy, &cache.get_for_events(&a).unwrap()));
+
+        let b = installed("triage", r#"{"default": {"group": "b"}}"#);
+        let other = ready(&b);
+        assert!(other.is_pre_initialised() && !Arc::ptr_eq(&other, &copy));
+
+        let sla = installed("sla", "{}");
+        assert!(!cache.get_for_events(&sla).unwrap().is_pre_initialised());
+        assert_eq!(
+            cache.snapshot_counts(),
+            SnapshotCounts {
+                ready: 2,
+                making: 0,
+                failed: 0
+            }
+        );
         drop(cache);
         std::fs::remove_dir_all(&dir).unwrap();
     }

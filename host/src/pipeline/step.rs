@@ -208,7 +208,7 @@ pub(super) fn process(
         target_ran = true;
         let _call = tracing::info_span!("plugin", name = %installed.name).entered();
         let started = Instant::now();
-        let component = match shared.plugins.get(&installed) {
+        let component = match shared.plugins.get_for_events(&installed) {
             // A plugin of an older contract is not sent a kind it cannot read (its
             // candidate, of a later one, may be).
             Ok(component) if component.world() == World::Automation => {
@@ -507,7 +507,7 @@ fn render_back(
         )));
         return Ok((Vec::new(), entry));
     };
-    let component = match shared.plugins.get(&installed) {
+    let component = match shared.plugins.get_for_events(&installed) {
         Ok(c) if c.world() == World::ChannelAdapter => c,
         Ok(c) => {
             entry.error = Some(not_sent(format!(
@@ -634,7 +634,7 @@ impl Call<'_> {
             actions,
             error,
         };
-        let component = match self.shared.plugins.get(&candidate) {
+        let component = match self.shared.plugins.get_for_events(&candidate) {
             Ok(component)
                 if component.world() == World::Automation
                     && component.info().contract.receives(&event.kind) =>

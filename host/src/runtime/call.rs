@@ -231,6 +231,12 @@ impl CallState {
         }
     }
 
+    /// Whether the instance holds a host resource (a WASI stream, descriptor or
+    /// timer) it has not dropped.
+    pub(crate) fn holds_resources(&self) -> bool {
+        !self.table.is_empty()
+    }
+
     /// The call's virtual monotonic clock and the table its timers go in.
     pub(crate) fn virtual_time(&mut self) -> VirtualTimeView<'_> {
         VirtualTimeView {

@@ -225,6 +225,8 @@ pub struct PluginComponent {
     /// `check-config`, from 0.2.0 on.
     pub(crate) config_check: Option<ConfigCheck>,
     info: ComponentInfo,
+    /// Whether this is a snapshot taken after `wizer-initialize` (see `preinit`).
+    pre_initialised: bool,
 }
 
 /// What `guichet plugin check` prints about a component.
@@ -239,10 +241,12 @@ pub struct ComponentInfo {
     pub imports: Vec<String>,
     /// What the host calls: the world's export.
     pub exports: Vec<String>,
-    /// Whatever else the component exports, which the host never calls: a
-    /// toolchain's own entry points, such as the `exports` interface that
-    /// componentize-py leaves in every Python component (its `init`, run while the
-    /// component is built, to load the Python code into it).
+    /// Whatever else the component exports: `wizer-initialize`, which the host runs
+    /// once per configuration to pre-initialise the plugin (see
+    /// `Runtime::pre_initialise`), or a toolchain's own entry points, which the host
+    /// never calls, such as the `exports` interface that componentize-py leaves in
+    /// every Python component (its `init`, run while the component is built, to load
+    /// the Python code into it).
     pub other_exports: Vec<String>,
     /// Size of the component file in bytes.
     pub size: usize,
@@ -371,8 +375,22 @@ impl PluginComponent {
                 size: bytes.len(),
                 sha256,
             },
+            pre_initialised: false,
         };
         Ok((plugin, origin))
+    }
+
+    /// Takes `original`'s identity (hash, size, exports): a pre-initialised snapshot
+    /// is the uploaded component as far as anyone outside the runtime can tell.
+    pub(crate) fn take_identity(&mut self, original: ComponentInfo) {
+        self.info = original;
+        self.pre_initialised = true;
+    }
+
+    /// Whether instances start from a snapshot taken after `wizer-initialize` ran
+    /// (see `Runtime::pre_initialise`).
+    pub fn is_pre_initialised(&self) -> bool {
+        self.pre_initialised
     }
 
     /// What the component is: world, imports, exports, size and hash.

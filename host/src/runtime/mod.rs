@@ -93,6 +93,7 @@ mod convert;
 mod deadline;
 mod error;
 mod output;
+mod preinit;
 mod sandbox;
 
 use std::sync::Arc;
@@ -113,6 +114,7 @@ pub use component::{
     ComponentInfo, ContractVersion, PluginComponent, WIT_PACKAGE, World, sha256_hex,
 };
 pub use error::{CallError, LoadError};
+pub use preinit::{INIT_EXPORT, PreInitError};
 
 use bindings::{v0_1_0, v0_2_0, v0_3_0};
 use call::{CallState, Limiter};

@@ -11,14 +11,26 @@ mod policy;
 
 wit_bindgen::generate!({
     path: "../../wit/v0.2.0",
-    world: "guichet:plugin/automation@0.2.0",
+    // The automation world, plus Wizer's `wizer-initialize`: the host runs it once per
+    // configuration and starts every later instance from the state it leaves, so
+    // events find their configuration parsed (see `CONFIG`).
+    inline: "
+        package guichet:sla;
+        world sla {
+            include guichet:plugin/automation@0.2.0;
+            export wizer-initialize: func();
+        }
+    ",
+    world: "guichet:sla/sla",
+    generate_all,
 });
 
+use config_once::ConfigOnce;
 use exports::guichet::plugin::config_check::{self, ConfigProblem};
-use exports::guichet::plugin::rules::Guest;
+use exports::guichet::plugin::rules::Guest as Rules;
 use guichet::plugin::types::{
-    Action, AuthorRole, Channel, Event, EventKind, Notification, Priority, Recipient, TicketStatus,
-    Timer,
+    Action, AuthorRole, Channel, Event, EventKind, Notification, Priority, Recipient, Ticket,
+    TicketStatus, Timer,
 };
 use guichet::plugin::{config, log, storage};
 
@@ -89,145 +101,172 @@ fn happened(kind: &EventKind) -> Happened {
     }
 }
 
+/// The configuration and the names in it that match nothing, read once by
+/// `wizer-initialize` when the host pre-initialises the plugin (see the
+/// `config-once` crate).
+static CONFIG: ConfigOnce<(Config, Vec<policy::Problem>)> = ConfigOnce::new();
+
+/// The configuration's problems as one message.
+fn parse(text: &str) -> Result<(Config, Vec<policy::Problem>), String> {
+    Config::parse(text).map_err(|problems| {
+        problems
+            .into_iter()
+            .map(|p| p.message)
+            .collect::<Vec<_>>()
+            .join("; ")
+    })
+}
+
 impl Guest for Sla {
+    fn wizer_initialize() {
+        CONFIG.read(config::get(), parse);
+    }
+}
+
+impl Rules for Sla {
     fn on_event(event: Event) -> Result<Vec<Action>, String> {
         let Some(ticket) = &event.ticket else {
             return Ok(Vec::new());
         };
-        let (config, unknown_names) = Config::parse(&config::get()).map_err(|problems| {
-            problems
-                .into_iter()
-                .map(|p| p.message)
-                .collect::<Vec<_>>()
-                .join("; ")
-        })?;
-        for name in unknown_names {
-            log::log(
-                log::Level::Warn,
-                &format!(
-                    "configuration {}: {} (it matches nothing)",
-                    name.path, name.message
-                ),
-            );
-        }
-        let key = format!("clocks/{}", ticket.id);
-        let stored: Option<TicketClocks> = match storage::get(&key) {
-            Some(bytes) => Some(
-                serde_json::from_slice(&bytes)
-                    .map_err(|e| format!("stored clocks of ticket {}: {e}", ticket.id))?,
+        CONFIG.with(&config::get(), parse, |(config, unknown_names)| {
+            on_ticket(&event, ticket, config, unknown_names)
+        })?
+    }
+}
+
+/// What `event` does to `ticket`'s clocks under `config`.
+fn on_ticket(
+    event: &Event,
+    ticket: &Ticket,
+    config: &Config,
+    unknown_names: &[policy::Problem],
+) -> Result<Vec<Action>, String> {
+    for name in unknown_names {
+        log::log(
+            log::Level::Warn,
+            &format!(
+                "configuration {}: {} (it matches nothing)",
+                name.path, name.message
             ),
-            None => None,
+        );
+    }
+    let key = format!("clocks/{}", ticket.id);
+    let stored: Option<TicketClocks> = match storage::get(&key) {
+        Some(bytes) => Some(
+            serde_json::from_slice(&bytes)
+                .map_err(|e| format!("stored clocks of ticket {}: {e}", ticket.id))?,
+        ),
+        None => None,
+    };
+    let status = status_name(ticket.status);
+    if is_done(status) {
+        // Solved, closed or merged: the work is done, no clock runs and nothing is
+        // kept. A reopening (a `status_changed` back to an active status) starts
+        // the clocks afresh, so there is nothing to remember for it. A requester's
+        // thank-you on a solved ticket lands here and does nothing.
+        let Some(mut clocks) = stored else {
+            return Ok(Vec::new());
         };
-        let status = status_name(ticket.status);
-        if is_done(status) {
-            // Solved, closed or merged: the work is done, no clock runs and nothing is
-            // kept. A reopening (a `status_changed` back to an active status) starts
-            // the clocks afresh, so there is nothing to remember for it. A requester's
-            // thank-you on a solved ticket lands here and does nothing.
-            let Some(mut clocks) = stored else {
-                return Ok(Vec::new());
-            };
-            storage::delete(&key);
-            if let EventKind::TimerFired(fired) = &event.kind {
-                clocks.timers.remove(&fired.name);
-            }
-            log::log(
-                log::Level::Info,
-                &format!(
-                    "ticket {} is {status}: its SLA clocks are dropped",
-                    ticket.id
-                ),
-            );
-            // The host drops the timers of a closed or merged ticket itself; a solved
-            // ticket's are cancelled here.
-            return Ok(if status == "solved" {
-                clocks.timers.into_iter().map(Action::CancelTimer).collect()
-            } else {
-                Vec::new()
-            });
-        }
-        let existed = stored.is_some();
-        let mut clocks = stored.unwrap_or_default();
-        if let EventKind::StatusChanged(change) = &event.kind
-            && is_done(status_name(change.previous))
-        {
-            clocks = clocks.reopened(event.occurred_at);
-        }
+        storage::delete(&key);
         if let EventKind::TimerFired(fired) = &event.kind {
-            // The host removed the timer as it fired it: nothing to cancel.
             clocks.timers.remove(&fired.name);
         }
-        let policy = config.policy_for(
-            priority_name(ticket.priority),
-            channel_name(ticket.channel),
-            ticket.group.as_deref(),
+        log::log(
+            log::Level::Info,
+            &format!(
+                "ticket {} is {status}: its SLA clocks are dropped",
+                ticket.id
+            ),
         );
-        let view = TicketView {
-            id: &ticket.id,
-            status,
-            assignee: ticket.assignee.as_deref(),
-            group: ticket.group.as_deref(),
-            priority: priority_name(ticket.priority),
-            answered: ticket.first_agent_response_at.is_some(),
-            created_at: ticket.created_at,
-        };
-        let outcome = clocks.evaluate(
-            policy,
-            &config.pause_on,
-            &view,
-            &happened(&event.kind),
-            event.occurred_at,
-        );
-        if clocks.is_empty() {
-            // No policy, nothing running: a ticket with nothing to keep costs no key.
-            if existed {
-                storage::delete(&key);
-            }
+        // The host drops the timers of a closed or merged ticket itself; a solved
+        // ticket's are cancelled here.
+        return Ok(if status == "solved" {
+            clocks.timers.into_iter().map(Action::CancelTimer).collect()
         } else {
-            storage::set(
-                &key,
-                &serde_json::to_vec(&clocks).expect("clocks serialise"),
-            )
-            .map_err(|e| format!("saving the clocks of ticket {}: {e:?}", ticket.id))?;
-        }
-        if let Some(policy) = policy {
-            for (name, due) in &outcome.set_timers {
-                log::log(
-                    log::Level::Debug,
-                    &format!(
-                        "policy `{}`: {name} at {}",
-                        policy.name,
-                        local_time(*due, &policy.zone)
-                    ),
-                );
-            }
-        }
-
-        let mut actions = Vec::new();
-        if !outcome.tags.is_empty() {
-            actions.push(Action::AddTags(outcome.tags));
-        }
-        let notify = |recipient, message| Action::Notify(Notification { recipient, message });
-        for (agent, message) in outcome.tell_agent {
-            actions.push(notify(Recipient::Agent(agent), message));
-        }
-        for (group, message) in outcome.tell_group {
-            actions.push(notify(Recipient::Group(group), message));
-        }
-        for (group, message) in outcome.tell_lead {
-            actions.push(notify(Recipient::GroupLead(group), message));
-        }
-        if let Some(level) = outcome.raise_priority.as_deref().and_then(priority_of) {
-            actions.push(Action::SetPriority(level));
-        }
-        for name in outcome.cancel_timers {
-            actions.push(Action::CancelTimer(name));
-        }
-        for (name, due_at) in outcome.set_timers {
-            actions.push(Action::SetTimer(Timer { name, due_at }));
-        }
-        Ok(actions)
+            Vec::new()
+        });
     }
+    let existed = stored.is_some();
+    let mut clocks = stored.unwrap_or_default();
+    if let EventKind::StatusChanged(change) = &event.kind
+        && is_done(status_name(change.previous))
+    {
+        clocks = clocks.reopened(event.occurred_at);
+    }
+    if let EventKind::TimerFired(fired) = &event.kind {
+        // The host removed the timer as it fired it: nothing to cancel.
+        clocks.timers.remove(&fired.name);
+    }
+    let policy = config.policy_for(
+        priority_name(ticket.priority),
+        channel_name(ticket.channel),
+        ticket.group.as_deref(),
+    );
+    let view = TicketView {
+        id: &ticket.id,
+        status,
+        assignee: ticket.assignee.as_deref(),
+        group: ticket.group.as_deref(),
+        priority: priority_name(ticket.priority),
+        answered: ticket.first_agent_response_at.is_some(),
+        created_at: ticket.created_at,
+    };
+    let outcome = clocks.evaluate(
+        policy,
+        &config.pause_on,
+        &view,
+        &happened(&event.kind),
+        event.occurred_at,
+    );
+    if clocks.is_empty() {
+        // No policy, nothing running: a ticket with nothing to keep costs no key.
+        if existed {
+            storage::delete(&key);
+        }
+    } else {
+        storage::set(
+            &key,
+            &serde_json::to_vec(&clocks).expect("clocks serialise"),
+        )
+        .map_err(|e| format!("saving the clocks of ticket {}: {e:?}", ticket.id))?;
+    }
+    if let Some(policy) = policy {
+        for (name, due) in &outcome.set_timers {
+            log::log(
+                log::Level::Debug,
+                &format!(
+                    "policy `{}`: {name} at {}",
+                    policy.name,
+                    local_time(*due, &policy.zone)
+                ),
+            );
+        }
+    }
+
+    let mut actions = Vec::new();
+    if !outcome.tags.is_empty() {
+        actions.push(Action::AddTags(outcome.tags));
+    }
+    let notify = |recipient, message| Action::Notify(Notification { recipient, message });
+    for (agent, message) in outcome.tell_agent {
+        actions.push(notify(Recipient::Agent(agent), message));
+    }
+    for (group, message) in outcome.tell_group {
+        actions.push(notify(Recipient::Group(group), message));
+    }
+    for (group, message) in outcome.tell_lead {
+        actions.push(notify(Recipient::GroupLead(group), message));
+    }
+    if let Some(level) = outcome.raise_priority.as_deref().and_then(priority_of) {
+        actions.push(Action::SetPriority(level));
+    }
+    for name in outcome.cancel_timers {
+        actions.push(Action::CancelTimer(name));
+    }
+    for (name, due_at) in outcome.set_timers {
+        actions.push(Action::SetTimer(Timer { name, due_at }));
+    }
+    Ok(actions)
 }
 
 /// Every problem of a configuration, with its place, before it is set.

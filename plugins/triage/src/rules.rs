@@ -1,8 +1,9 @@
 //! The triage configuration and the decision it yields for one ticket.
 //!
-//! Patterns use `regex-lite`: the configuration is parsed and its patterns compiled on
-//! every call (each call runs in a fresh instance), and `regex`'s Unicode automata
-//! cost about 2.7 million instructions to compile per pattern, against a few
+//! Patterns use `regex-lite`: the configuration is parsed and its patterns compiled
+//! once per configuration when the host pre-initialises the plugin
+//! (`wizer-initialize`), else on every call (each call runs in a fresh instance);
+//! `regex`'s Unicode automata cost about 2.7 million instructions to compile per pattern, against a few
 //! thousand here. Matching speed does not matter on a ticket's text, and the text is
 //! folded to lower case without accents first, so ASCII case-insensitivity suffices.
 
