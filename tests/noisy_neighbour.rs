@@ -21,13 +21,14 @@
 //! times the one alone (the latter floored at [`P99_FLOOR`], so that a very fast path
 //! does not turn timer resolution into the bound).
 //!
-//! The goal is twice, and on the project's 2-core machine, quiet, the test measures
-//! 2.0 to 2.2 times: the noisy tenant keeps one core busy with calls that run to
-//! their deadline (its share of the cores, see `pipeline::lanes`), and the quiet
-//! tenant's request, store, plugin call and answer, which overlap on two cores when
-//! alone, share the other. The bound is set above that, so that the test fails on a
-//! regression (one tenant holding every worker made it 4 to 5 times) rather than on
-//! the tail of one run.
+//! The bound is the goal: twice. On the project's 2-core machine, quiet, the test
+//! measured 0.6 to 1.0 times (p99 10 to 17 ms alone, 10 to 13 ms beside): the noisy
+//! tenant keeps at most its share of the cores busy (see `pipeline::lanes`) with
+//! calls that run to their deadline, and the quiet tenant's latency is mostly its
+//! acknowledged write's sync and its plugin call, which a pre-initialised `triage`
+//! keeps short. (One tenant holding every worker made it 4 to 5 times; before
+//! pre-initialisation and plugins built at `opt-level = 3`, the test measured 2.0 to
+//! 2.2 times.)
 //!
 //! Everything is bounded: fixed numbers of events, and the flood ends on a flag, a
 //! request count or a time limit, whichever comes first.
@@ -53,7 +54,7 @@ const WARM_UP: usize = 10;
 /// answer came later than that).
 const QUIET_INTERVAL: Duration = Duration::from_millis(15);
 /// How many times its p99 alone the quiet tenant's p99 may be beside the noisy one.
-const P99_RATIO: u32 = 3;
+const P99_RATIO: u32 = 2;
 
 /// The least the quiet tenant's p99 alone counts for in the bound.
 const P99_FLOOR: Duration = Duration::from_millis(5);

@@ -11,7 +11,11 @@
 //!    configuration and first event: a warm call, one instantiation, a fresh instance
 //!    plus call (median and p90, µs) and the fuel of a call, under both instance
 //!    allocators: on demand (`mmap` per instance) and wasmtime's pooling allocator
-//!    (the service's).
+//!    (the service's); a plugin that exports `wizer-initialize` is measured again
+//!    pre-initialised with its configuration (the service's model for it). Then the
+//!    same rules natively: `triage`'s and `dedupe`'s cores linked into this bench
+//!    (`suite/native.rs`) on the same event and configuration, and the ratios Wasm /
+//!    native.
 //! 2. **Sync.** What an acknowledged write costs on this disk: the store's flush (sled's
 //!    flush, then `fdatasync`) for one writer, and for 16 concurrent writers sharing
 //!    syncs (group commit), beside a raw `fdatasync` of a 4 KiB append.
