@@ -101,29 +101,6 @@ fn metrics(s: &Running) -> String {
     response.body_mut().read_to_string().unwrap()
 }
 
-/// Waits (at most a minute) until `count` pre-initialised copies are ready and none is
-/// being made.
-fn snapshots_made(s: &Running, count: u64) {
-    let until = Instant::now() + Duration::from_secs(60);
-    loop {
-        let text = metrics(s);
-        let state = |name: &str| -> u64 {
-            let prefix = format!("guichet_plugin_snapshots{{state=\"{name}\"}} ");
-            text.lines()
-                .find_map(|l| l.strip_prefix(prefix.as_str())?.trim().parse().ok())
-                .unwrap_or(0)
-        };
-        if state("making") == 0 && state("ready") >= count {
-            return;
-        }
-        assert!(
-            Instant::now() < until,
-            "the snapshots were not made within a minute:\n{text}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
 fn main() {
     let dir = common::root().join("target/bench-upload-to-live");
     let _ = std::fs::remove_dir_all(&dir);
@@ -153,7 +130,7 @@ fn main() {
     // Each component's first event also had the service pre-initialise it with the
     // configuration (a compilation in the background): the rounds run once those
     // snapshots are made, as a service that has run for a while does.
-    snapshots_made(&s, 2);
+    s.wait_for_snapshots(2);
     let compiled_before = metrics(&s);
 
     let mut to_live = Vec::with_capacity(ROUNDS);
