@@ -33,7 +33,7 @@ fn check_prints_the_world_of_the_built_triage_component() {
     );
     assert!(!stdout.contains("other exports"), "{stdout}");
     assert!(
-        stdout.contains("pre-initialised: yes (wizer-initialize runs once per configuration"),
+        stdout.contains("pre-initialisable: yes (exports wizer-initialize: the service runs it"),
         "{stdout}"
     );
 }

@@ -197,7 +197,8 @@ fn show_row(figures: &mut Figures, subject: &Subject, allocator: &str, model: &s
 /// Wasm runs above, and the ratios: a fresh pre-initialised instance against the
 /// native decision with the configuration parsed beforehand (the service's model
 /// against the same work natively), and a plain fresh instance against the native
-/// parse plus decision.
+/// parse plus decision. For a plugin that is not pre-initialised, its plain
+/// component stands in the pre-initialised columns (what the service runs).
 fn wasm_over_native(
     figures: &mut Figures,
     subjects: &[Subject],
@@ -205,13 +206,16 @@ fn wasm_over_native(
 ) {
     println!("\n### Wasm / native: the same rules on the same event (µs, median / p90)\n");
     println!(
-        "| plugin | native, configuration parsed per call | Wasm fresh instance, plain | ratio | native, configuration parsed once | Wasm fresh instance, pre-initialised | ratio | Wasm warm call, pre-initialised | ratio |"
+        "| plugin | native, configuration parsed per call | Wasm fresh instance, plain | ratio | native, configuration parsed once | Wasm fresh instance, as served | ratio | Wasm warm call, as served | ratio |"
     );
     println!("|---|---|---|---|---|---|---|---|---|");
     for subject in subjects {
-        let Some((plain, Some(snapshot))) = served.get(&subject.name) else {
+        let Some((plain, snapshot)) = served.get(&subject.name) else {
             continue;
         };
+        // A plugin that is not pre-initialised (dedupe reads little configuration)
+        // serves events from its plain component.
+        let snapshot = snapshot.as_ref().unwrap_or(plain);
         let Call::OnEvent(event) = &subject.call else {
             continue;
         };
@@ -262,8 +266,8 @@ fn wasm_over_native(
                 "native_parse_and_decide_us": per_call.json(),
                 "native_decide_us": once.json(),
                 "wasm_fresh_plain_over_native_parse_and_decide": round1(fresh_plain),
-                "wasm_fresh_pre_initialised_over_native_decide": round1(fresh_snapshot),
-                "wasm_warm_pre_initialised_over_native_decide": round1(warm_snapshot),
+                "wasm_fresh_as_served_over_native_decide": round1(fresh_snapshot),
+                "wasm_warm_as_served_over_native_decide": round1(warm_snapshot),
             }),
         );
     }

@@ -391,7 +391,7 @@ fn print_info(origin: &str, info: &ComponentInfo) {
         .partition(|e| *e == guichet::runtime::INIT_EXPORT);
     if !initialiser.is_empty() {
         say!(
-            "pre-initialised: yes ({} runs once per configuration; instances start from its snapshot)",
+            "pre-initialisable: yes (exports {}: the service runs it once per configuration and starts each instance from its snapshot)",
             guichet::runtime::INIT_EXPORT
         );
     }

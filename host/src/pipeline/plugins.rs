@@ -45,7 +45,8 @@ pub enum PluginCacheError {
 /// A component that exports `wizer-initialize` also gets, per configuration, a
 /// pre-initialised copy (see `runtime::preinit`), made in the background the first
 /// time an event needs it; until it is ready, and if it cannot be made, events run on
-/// the plain component.
+/// the plain component. The thread that makes them starts with the first; once the
+/// cache is dropped it ends after the copy it is making.
 pub struct PluginCache {
     runtime: Arc<Runtime>,
     store: Arc<dyn Store>,
@@ -59,9 +60,18 @@ pub struct PluginCache {
 }
 
 /// At most this many pre-initialised copies are held (each is a compiled component,
-/// about as large as the plain one): past it, one made earlier is dropped, and made
-/// again (from the compile cache) when next needed.
+/// about as large as the plain one): past it, one made earlier is dropped (which one
+/// is left to the map's order), and made again when next needed.
 pub const MAX_SNAPSHOTS: usize = 256;
+
+/// At most this many copies wait or are being made at once (each job holds its
+/// component's bytes): past it, an event runs on the plain component and a later one
+/// asks again.
+pub const MAX_SNAPSHOT_JOBS: usize = 4;
+
+/// A copy that could not be made is tried again after this long: its initialiser may
+/// have missed its deadline on a busy machine.
+pub const SNAPSHOT_RETRY_AFTER: std::time::Duration = std::time::Duration::from_secs(300);
 
 /// Pre-initialised copies by component SHA-256, then configuration text.
 #[derive(Default)]
@@ -84,8 +94,9 @@ enum SnapshotState {
     /// Being made by the background thread.
     Making,
     Ready(Arc<PluginComponent>),
-    /// Could not be made (logged): the plain component serves this configuration.
-    Failed,
+    /// Could not be made, at that instant (logged): the plain component serves this
+    /// configuration until [`SNAPSHOT_RETRY_AFTER`] has passed.
+    Failed(Instant),
 }
 
 /// One snapshot to make.
@@ -184,13 +195,19 @@ impl PluginCache {
         })
     }
 
-    /// The component to run `plugin` on an event with: its pre-initialised copy for
-    /// its configuration when one is ready, else the plain component (and, the first
-    /// time, a copy is asked of the background thread). Cost: [`PluginCache::get`],
-    /// then one hash-map look-up of the configuration's text.
+    /// The component to run `plugin` on an event with, under a memory limit of
+    /// `memory_limit` bytes: its pre-initialised copy for its configuration when one is
+    /// ready and starts within that limit, else the plain component (and, the first
+    /// time, a copy is asked of the background thread).
+    ///
+    /// Cost: [`PluginCache::get`], then one hash-map look-up of the configuration's
+    /// text. The first event of a (component, configuration) pair also counts the
+    /// copies held (O([`MAX_SNAPSHOTS`])) and reads the component's bytes from the
+    /// store (once).
     pub fn get_for_events(
         &self,
         plugin: &InstalledPlugin,
+        memory_limit: usize,
     ) -> Result<Arc<PluginComponent>, PluginCacheError> {
         let plain = self.get(plugin)?;
         if !Runtime::pre_initialisable(&plain) {
@@ -202,15 +219,27 @@ impl PluginCache {
             .by_component
             .lock()
             .unwrap_or_else(|p| p.into_inner());
-        if let Some(state) = held.get(sha256).and_then(|c| c.get(plugin.config.as_str())) {
-            return Ok(match state {
-                SnapshotState::Ready(copy) => copy.clone(),
-                SnapshotState::Making | SnapshotState::Failed => plain,
-            });
+        match held.get(sha256).and_then(|c| c.get(plugin.config.as_str())) {
+            Some(SnapshotState::Ready(copy)) => {
+                // A plugin given less memory than the initialiser left would fail to
+                // start from the snapshot: it runs as it did before.
+                let fits = copy.start_memory_bytes().unwrap_or(0) <= memory_limit;
+                return Ok(if fits { copy.clone() } else { plain });
+            }
+            Some(SnapshotState::Making) => return Ok(plain),
+            Some(SnapshotState::Failed(at)) if at.elapsed() < SNAPSHOT_RETRY_AFTER => {
+                return Ok(plain);
+            }
+            Some(SnapshotState::Failed(_)) | None => {}
         }
-        if held.values().map(HashMap::len).sum::<usize>() >= MAX_SNAPSHOTS && !evict_one(&mut held)
-        {
-            // Every copy held is still being made: this one waits for a later event.
+        let states = || held.values().flat_map(HashMap::values);
+        let making = states()
+            .filter(|s| matches!(s, SnapshotState::Making))
+            .count();
+        if making >= MAX_SNAPSHOT_JOBS {
+            return Ok(plain);
+        }
+        if states().count() >= MAX_SNAPSHOTS && !evict_one(&mut held) {
             return Ok(plain);
         }
         held.entry(sha256.to_string())
@@ -228,8 +257,11 @@ impl PluginCache {
             Ok(job) => self.make_snapshot(job),
             Err(e) => {
                 tracing::warn!(error = %e, "could not read a component to pre-initialise it");
-                self.snapshots
-                    .set(&plain.info().sha256, &plugin.config, SnapshotState::Failed);
+                self.snapshots.set(
+                    &plain.info().sha256,
+                    &plugin.config,
+                    SnapshotState::Failed(Instant::now()),
+                );
             }
         }
         Ok(plain)
@@ -267,12 +299,16 @@ impl PluginCache {
         let sent = jobs.lock().unwrap_or_else(|p| p.into_inner()).send(job);
         if let Err(mpsc::SendError(job)) = sent {
             // No thread: the plain component serves this configuration.
-            self.snapshots
-                .set(&job.plain.info().sha256, &job.config, SnapshotState::Failed);
+            self.snapshots.set(
+                &job.plain.info().sha256,
+                &job.config,
+                SnapshotState::Failed(Instant::now()),
+            );
         }
     }
 
     /// How many pre-initialised copies are ready, being made, and failed.
+    /// O(copies held), at most [`MAX_SNAPSHOTS`].
     pub fn snapshot_counts(&self) -> SnapshotCounts {
         let held = self
             .snapshots
@@ -284,7 +320,7 @@ impl PluginCache {
             match state {
                 SnapshotState::Ready(_) => counts.ready += 1,
                 SnapshotState::Making => counts.making += 1,
-                SnapshotState::Failed => counts.failed += 1,
+                SnapshotState::Failed(_) => counts.failed += 1,
             }
         }
         counts
@@ -332,8 +368,11 @@ impl PluginCache {
 /// Counts of pre-initialised copies (see [`PluginCache::get_for_events`]).
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct SnapshotCounts {
+    /// Made, and served to events.
     pub ready: usize,
+    /// Waiting for the background thread, or being made.
     pub making: usize,
+    /// Could not be made (the log says why): the plain component serves them.
     pub failed: usize,
 }
 
@@ -374,7 +413,7 @@ fn make_one(runtime: &Runtime, job: &SnapshotJob) -> SnapshotState {
                 %error,
                 "could not pre-initialise a plugin: its plain component serves it"
             );
-            SnapshotState::Failed
+            SnapshotState::Failed(Instant::now())
         }
     }
 }
@@ -621,8 +660,9 @@ mod tests {
     }
 
     /// Events get the plain component until the configuration's snapshot is ready,
-    /// then the snapshot; another configuration gets its own; a component that does
-    /// not ask for one never gets one.
+    /// then the snapshot (unless their memory limit is below its start); another
+    /// configuration gets its own; a component that does not ask for one never gets
+    /// one (and no job is queued for it).
     #[test]
     fn events_move_to_the_snapshot_of_their_configuration_when_it_is_ready() {
         let dir = std::env::temp_dir().join(format!("guichet-plugin-snap-{}", std::process::id()));
@@ -641,7 +681,7 @@ mod tests {
         let ready = |plugin: &InstalledPlugin| {
             let until = Instant::now() + std::time::Duration::from_secs(60);
             loop {
-                let got = cache.get_for_events(plugin).unwrap();
+                let got = cache.get_for_events(plugin, MEMORY).unwrap();
                 if got.is_pre_initialised() || Instant::now() > until {
                     return got;
                 }
@@ -649,7 +689,8 @@ mod tests {
             }
         };
         let a = installed("triage", r#"{"default": {"group": "a"}}"#);
-        let first = cache.get_for_events(&a).unwrap();
+        const MEMORY: usize = 64 << 20;
+        let first = cache.get_for_events(&a, MEMORY).unwrap();
         assert!(
             !first.is_pre_initialised(),
             "the plain component serves first"
@@ -657,14 +698,33 @@ mod tests {
         let copy = ready(&a);
         assert!(copy.is_pre_initialised());
         assert_eq!(copy.info().sha256, first.info().sha256);
-        assert!(Arc::ptr_eq(&copy, &cache.get_for_events(&a).unwrap()));
+        assert!(Arc::ptr_eq(
+            &copy,
+            &cache.get_for_events(&a, MEMORY).unwrap()
+        ));
 
         let b = installed("triage", r#"{"default": {"group": "b"}}"#);
         let other = ready(&b);
         assert!(other.is_pre_initialised() && !Arc::ptr_eq(&other, &copy));
 
-        let sla = installed("sla", "{}");
-        assert!(!cache.get_for_events(&sla).unwrap().is_pre_initialised());
+        // Less memory than the snapshot starts with: the plain component.
+        let start = copy.start_memory_bytes().unwrap();
+        assert!(
+            !cache
+                .get_for_events(&a, start - 1)
+                .unwrap()
+                .is_pre_initialised()
+        );
+
+        let followup = installed("followup", "{}");
+        for _ in 0..3 {
+            assert!(
+                !cache
+                    .get_for_events(&followup, MEMORY)
+                    .unwrap()
+                    .is_pre_initialised()
+            );
+        }
         assert_eq!(
             cache.snapshot_counts(),
             SnapshotCounts {

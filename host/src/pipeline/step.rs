@@ -208,7 +208,11 @@ pub(super) fn process(
         target_ran = true;
         let _call = tracing::info_span!("plugin", name = %installed.name).entered();
         let started = Instant::now();
-        let component = match shared.plugins.get_for_events(&installed) {
+        let limits = shared.config.limits_for(&installed.limits);
+        let component = match shared
+            .plugins
+            .get_for_events(&installed, limits.memory_bytes)
+        {
             // A plugin of an older contract is not sent a kind it cannot read (its
             // candidate, of a later one, may be).
             Ok(component) if component.world() == World::Automation => {
@@ -263,7 +267,6 @@ pub(super) fn process(
             }
         };
         let env = plugins::env_for(&shared.store, tenant, &installed);
-        let limits = shared.config.limits_for(&installed.limits);
         let report = shared.runtime.on_event(&component, env, &event, &limits);
         let mut entry = audit::record(
             stored,
@@ -507,7 +510,11 @@ fn render_back(
         )));
         return Ok((Vec::new(), entry));
     };
-    let component = match shared.plugins.get_for_events(&installed) {
+    let limits = shared.config.limits_for(&installed.limits);
+    let component = match shared
+        .plugins
+        .get_for_events(&installed, limits.memory_bytes)
+    {
         Ok(c) if c.world() == World::ChannelAdapter => c,
         Ok(c) => {
             entry.error = Some(not_sent(format!(
@@ -533,7 +540,6 @@ fn render_back(
     };
     let started = Instant::now();
     let env = plugins::env_for(&shared.store, tenant, &installed);
-    let limits = shared.config.limits_for(&installed.limits);
     let report = shared
         .runtime
         .render_actions(&component, env, &request, now, &limits);
@@ -634,7 +640,12 @@ impl Call<'_> {
             actions,
             error,
         };
-        let component = match self.shared.plugins.get_for_events(&candidate) {
+        let limits = self.shared.config.limits_for(&candidate.limits);
+        let component = match self
+            .shared
+            .plugins
+            .get_for_events(&candidate, limits.memory_bytes)
+        {
             Ok(component)
                 if component.world() == World::Automation
                     && component.info().contract.receives(&event.kind) =>
@@ -645,7 +656,6 @@ impl Call<'_> {
             Err(e) => return Some(decided(Vec::new(), Some(e.to_string()))),
         };
         let env = plugins::env_for(&self.shared.store, self.tenant, &candidate);
-        let limits = self.shared.config.limits_for(&candidate.limits);
         let report = self
             .shared
             .runtime

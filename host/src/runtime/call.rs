@@ -319,6 +319,11 @@ pub(crate) struct Limiter {
 }
 
 impl Limiter {
+    /// Bytes of linear memory the instance holds now, all its memories together.
+    pub fn memory_total(&self) -> usize {
+        self.memory_total
+    }
+
     pub fn new(memory_limit: usize, table_limit: usize) -> Self {
         Limiter {
             memory_limit,

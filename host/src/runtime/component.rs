@@ -225,8 +225,9 @@ pub struct PluginComponent {
     /// `check-config`, from 0.2.0 on.
     pub(crate) config_check: Option<ConfigCheck>,
     info: ComponentInfo,
-    /// Whether this is a snapshot taken after `wizer-initialize` (see `preinit`).
-    pre_initialised: bool,
+    /// For a snapshot taken after `wizer-initialize` (see `preinit`): the bytes of
+    /// linear memory it starts with.
+    pre_initialised: Option<usize>,
 }
 
 /// What `guichet plugin check` prints about a component.
@@ -375,21 +376,28 @@ impl PluginComponent {
                 size: bytes.len(),
                 sha256,
             },
-            pre_initialised: false,
+            pre_initialised: None,
         };
         Ok((plugin, origin))
     }
 
     /// Takes `original`'s identity (hash, size, exports): a pre-initialised snapshot
     /// is the uploaded component as far as anyone outside the runtime can tell.
-    pub(crate) fn take_identity(&mut self, original: ComponentInfo) {
+    pub(crate) fn take_identity(&mut self, original: ComponentInfo, memory_bytes: usize) {
         self.info = original;
-        self.pre_initialised = true;
+        self.pre_initialised = Some(memory_bytes);
     }
 
     /// Whether instances start from a snapshot taken after `wizer-initialize` ran
     /// (see `Runtime::pre_initialise`).
     pub fn is_pre_initialised(&self) -> bool {
+        self.pre_initialised.is_some()
+    }
+
+    /// The bytes of linear memory an instance of this snapshot starts with (what the
+    /// initialiser left), or `None` for a plain component. A call whose memory limit
+    /// is below it cannot start from the snapshot.
+    pub fn start_memory_bytes(&self) -> Option<usize> {
         self.pre_initialised
     }
 

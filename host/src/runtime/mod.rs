@@ -88,18 +88,21 @@
 //! A component that exports `wizer-initialize` (Wizer's convention) is run once per
 //! configuration and snapshotted (see `preinit`, [`Runtime::pre_initialise`]); each
 //! call's fresh instance then starts from that snapshot's memory image, with the
-//! configuration already parsed, and keeps every property above. The service makes
-//! the snapshot in the background the first time an event needs it (the plain
-//! component serves until then, and for good if the initialiser fails). Measured
-//! with `cargo bench --bench suite -- instances` (2026-11-30, the project's machine,
-//! pooling allocator, plugins built at `opt-level = 3`; median µs, plain →
-//! pre-initialised): `triage` warm call 32.7 → 9.4, fresh instance + call 76.9 →
-//! 51.7, fuel 443,000 → 118,000; `dedupe` reads little configuration (3,000 fuel of
-//! 1,130,000) and is unchanged. The alternatives: an `init` export in a new contract
-//! version would give the same snapshot a name of our own, at the cost of a new
-//! contract version for every plugin that wants it, where Wizer's convention costs an
-//! existing plugin one export; keeping warm instances per configuration would read
-//! the configuration once too, but gives up the fresh instance.
+//! configuration already parsed. Isolation between calls and the clean slate after a
+//! trap are kept; what the initialiser drew at random is frozen into the snapshot
+//! (see `preinit`). The service makes the snapshot in the background the first time
+//! an event needs it (the plain component serves until then, and when the
+//! initialiser fails). Measured with `cargo bench --bench suite -- instances`
+//! (figures in `BENCHMARKS.md`: the project's machine, pooling allocator, plugins
+//! built at `opt-level = 3`; median µs, plain → pre-initialised): `triage` warm call
+//! 33.1 → 9.7, fresh instance + call 77.2 → 52.5, fuel 443,000 → 118,000; `sla` 25.4 →
+//! 18.9 and 82.1 → 74.1. `dedupe` reads little configuration (2,800 fuel of
+//! 1,130,000) and does not export the initialiser. The alternatives: an `init` export
+//! in a new contract version would give the same snapshot a name of our own, at the
+//! cost of a new contract version for every plugin that wants it, where Wizer's
+//! convention costs an existing plugin one export; keeping warm instances per
+//! configuration would read the configuration once too, but gives up the fresh
+//! instance.
 //!
 //! Building the plugins at `opt-level = 3` instead of `"s"` made `dedupe`'s warm call
 //! 128 → 69 µs and `triage`'s 45 → 33 µs for components 6 to 10% larger.

@@ -7,10 +7,11 @@
 //! instance's memories and globals), our runtime instantiates it with the tenant's
 //! configuration behind `config.get` and calls `wizer-initialize` under the default
 //! limits, and Wizer rewrites the component with that state as its data segments.
-//! The snapshot is loaded like any component (validated, compiled, kept in the
-//! compile cache by its own SHA-256) but keeps the original's identity
-//! ([`ComponentInfo`]): the audit trail names the uploaded component, and random
-//! seeds are drawn from its SHA-256 as before.
+//! The snapshot is loaded like any component (validated, compiled) but is not written
+//! to the compile cache on disk, as its memory holds the configuration (which may
+//! hold credentials); it keeps the original's identity ([`ComponentInfo`]): the audit
+//! trail names the uploaded component, and random seeds are drawn from its SHA-256
+//! as before.
 //!
 //! What the initialiser sees: `config.get`, logging, no ticket (`tickets.get` finds
 //! none) and no stored value (its storage is empty and its writes are dropped), the
@@ -20,9 +21,14 @@
 //! (a WASI stream, which Rust's `println!` opens and keeps): handles are not part of
 //! the snapshot, so an initialiser that leaves one open gets no snapshot.
 //!
-//! Each instance still starts fresh (isolation, replayable calls, nothing to clean
-//! after a trap): only its starting image changes. A plugin whose initialiser fails
-//! (traps, runs out of fuel or time) keeps running from its plain component.
+//! Each instance still starts fresh (isolation, nothing to clean after a trap): only
+//! its starting image changes. Calls stay replayable on the same model (a snapshot's
+//! results depend on its event, storage and configuration only), but what the
+//! initialiser drew at random (a `HashMap`'s keys, say) is frozen into the snapshot,
+//! where a plain instance draws it from the event's seed: a plugin whose decisions
+//! depended on such state could decide differently on the two (the plugin guide says
+//! so). A plugin whose initialiser fails (traps, runs out of fuel or time) keeps
+//! running from its plain component.
 
 use std::time::Instant;
 
@@ -31,7 +37,7 @@ use wasmtime::{Store, Trap};
 use wasmtime_wizer::{ComponentInstanceState, Wizer};
 
 use super::call::CallState;
-use super::compiled::Origin;
+use super::compiled::CompiledCache;
 use super::component::PluginComponent;
 use super::{PluginEnv, Runtime, deadline, random_seed};
 
@@ -65,8 +71,9 @@ impl Runtime {
 
     /// A copy of `plugin` (whose component is `bytes`) that starts every instance from
     /// the state its `wizer-initialize` export left with `config`. Takes about as long
-    /// as compiling the component twice (the instrumented one, then the snapshot; the
-    /// second is skipped when the compile cache has it): run it off the event path.
+    /// as compiling the component twice (the instrumented one, then the snapshot): run
+    /// it off the event path. The snapshot is not written to the compile cache on
+    /// disk: its memory holds the configuration, which may hold credentials.
     ///
     /// Errors: [`PreInitError`]; `bytes` must be the component `plugin` was loaded
     /// from (its SHA-256 is checked).
@@ -76,6 +83,28 @@ impl Runtime {
         bytes: &[u8],
         config: &str,
     ) -> Result<PluginComponent, PreInitError> {
+        let (snapshot, memory_bytes) = self.snapshot(plugin, bytes, config)?;
+        // Compiled here and kept in memory only (a cache without a directory).
+        let in_memory = CompiledCache::new(&self.engine, None);
+        let (mut snapshotted, _) = PluginComponent::load(
+            &self.engine,
+            &self.linker,
+            &in_memory,
+            &snapshot,
+            self.config.max_component_bytes,
+        )
+        .map_err(|e| PreInitError::Snapshot(e.to_string()))?;
+        snapshotted.take_identity(plugin.info().clone(), memory_bytes);
+        Ok(snapshotted)
+    }
+
+    /// The snapshot's bytes, and the bytes of linear memory it starts with.
+    fn snapshot(
+        &self,
+        plugin: &PluginComponent,
+        bytes: &[u8],
+        config: &str,
+    ) -> Result<(Vec<u8>, usize), PreInitError> {
         if !Self::pre_initialisable(plugin) {
             return Err(PreInitError::NotRequested);
         }
@@ -147,6 +176,7 @@ impl Runtime {
         if let Some(why) = state.failed {
             return Err(PreInitError::Snapshot(why));
         }
+        let memory_bytes = store.data().limiter.memory_total();
         let limit = self.config.max_component_bytes;
         if snapshot.len() > limit {
             return Err(PreInitError::TooLarge {
@@ -154,15 +184,7 @@ impl Runtime {
                 limit,
             });
         }
-        let (mut snapshotted, origin) =
-            PluginComponent::load(&self.engine, &self.linker, &self.compiled, &snapshot, limit)
-                .map_err(|e| PreInitError::Snapshot(e.to_string()))?;
-        if origin == Origin::Compiled {
-            self.compiled
-                .keep(snapshotted.pre.component(), &snapshotted.info().sha256);
-        }
-        snapshotted.take_identity(info.clone());
-        Ok(snapshotted)
+        Ok((snapshot, memory_bytes))
     }
 }
 
@@ -334,30 +356,33 @@ mod tests {
     }
 
     /// The snapshot of a (component, configuration) pair is the same bytes every
-    /// time: its compiled code is found again in the compile cache, on any worker.
+    /// time, on any runtime; it is not written to the compile cache on disk (its
+    /// memory holds the configuration, which may hold credentials).
     #[test]
-    fn a_snapshot_is_made_the_same_every_time() {
+    fn a_snapshot_is_the_same_every_time_and_stays_off_the_disk() {
         let dir = std::env::temp_dir().join(format!("guichet-preinit-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let config = RuntimeConfig {
             compile_cache: Some(dir.clone()),
             ..RuntimeConfig::default()
         };
-        let runtime = Runtime::new(config.clone()).unwrap();
-        let plain = runtime.load(triage()).unwrap();
         let text = std::fs::read_to_string(example("examples/triage/config.json")).unwrap();
-        runtime.pre_initialise(&plain, triage(), &text).unwrap();
+        let first = Runtime::new(config.clone()).unwrap();
+        let plain = first.load(triage()).unwrap();
+        let (bytes, memory) = first.snapshot(&plain, triage(), &text).unwrap();
+        let copy = first.pre_initialise(&plain, triage(), &text).unwrap();
+        assert_eq!(copy.start_memory_bytes(), Some(memory));
         assert_eq!(
-            runtime.compilations().compiled,
-            2,
-            "triage, then its snapshot"
+            first.compilations().compiled,
+            1,
+            "triage alone, not its snapshot"
         );
+        let cached = std::fs::read_dir(&dir).unwrap().count();
+        assert_eq!(cached, 1, "only triage's own compiled code is on disk");
 
-        let again = Runtime::new(config).unwrap();
-        let plain = again.load(triage()).unwrap();
-        again.pre_initialise(&plain, triage(), &text).unwrap();
-        let counts = again.compilations();
-        assert_eq!((counts.compiled, counts.loaded), (0, 2));
+        let second = Runtime::new(RuntimeConfig::default()).unwrap();
+        let plain = second.load(triage()).unwrap();
+        assert!(second.snapshot(&plain, triage(), &text).unwrap().0 == bytes);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
@@ -366,16 +391,18 @@ mod tests {
     #[test]
     fn only_a_component_that_asks_is_pre_initialised() {
         let runtime = Runtime::new(RuntimeConfig::default()).unwrap();
-        let sla = crate::reference_plugins::find("sla").unwrap().component;
-        let plain = runtime.load(sla).unwrap();
+        let followup = crate::reference_plugins::find("followup")
+            .unwrap()
+            .component;
+        let plain = runtime.load(followup).unwrap();
         assert!(!Runtime::pre_initialisable(&plain));
         assert!(matches!(
-            runtime.pre_initialise(&plain, sla, "{}"),
+            runtime.pre_initialise(&plain, followup, "{}"),
             Err(PreInitError::NotRequested)
         ));
         let triage_plain = runtime.load(triage()).unwrap();
         assert!(matches!(
-            runtime.pre_initialise(&triage_plain, sla, "{}"),
+            runtime.pre_initialise(&triage_plain, followup, "{}"),
             Err(PreInitError::Snapshot(_))
         ));
     }

@@ -23,23 +23,11 @@ mod scenarios;
 
 wit_bindgen::generate!({
     path: "../../wit/v0.3.0",
-    // The automation world, plus Wizer's `wizer-initialize`: the host runs it once per
-    // configuration and starts every later instance from the state it leaves, so
-    // events find their configuration parsed (see `CONFIG`).
-    inline: "
-        package guichet:dedupe;
-        world dedupe {
-            include guichet:plugin/automation@0.3.0;
-            export wizer-initialize: func();
-        }
-    ",
-    world: "guichet:dedupe/dedupe",
-    generate_all,
+    world: "guichet:plugin/automation@0.3.0",
 });
 
-use config_once::ConfigOnce;
 use exports::guichet::plugin::config_check::{self, ConfigProblem};
-use exports::guichet::plugin::rules::Guest as Rules;
+use exports::guichet::plugin::rules::Guest;
 use guichet::plugin::types::{Action, Event, Identity, Ticket};
 use guichet::plugin::{config as host_config, log, storage, tickets};
 
@@ -74,21 +62,10 @@ impl host::Host for Imports {
 
 struct Dedupe;
 
-/// The configuration, read once by `wizer-initialize` when the host pre-initialises
-/// the plugin (see the `config-once` crate).
-static CONFIG: ConfigOnce<config::Config> = ConfigOnce::new();
-
 impl Guest for Dedupe {
-    fn wizer_initialize() {
-        CONFIG.read(host_config::get(), config::Config::parse);
-    }
-}
-
-impl Rules for Dedupe {
     fn on_event(event: Event) -> Result<Vec<Action>, String> {
-        CONFIG.with(&host_config::get(), config::Config::parse, |config| {
-            decide::on_event(&Imports, config, &event)
-        })?
+        let config = config::Config::parse(&host_config::get())?;
+        decide::on_event(&Imports, &config, &event)
     }
 }
 
