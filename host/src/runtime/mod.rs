@@ -95,8 +95,8 @@
 //! initialiser fails). Measured with `cargo bench --bench suite -- instances`
 //! (figures in `BENCHMARKS.md`: the project's machine, pooling allocator, plugins
 //! built at `opt-level = 3`; median µs, plain → pre-initialised): `triage` warm call
-//! 33.1 → 9.7, fresh instance + call 77.2 → 52.5, fuel 443,000 → 118,000; `sla` 25.4 →
-//! 18.9 and 82.1 → 74.1. `dedupe` reads little configuration (2,800 fuel of
+//! 32.2 → 9.3, fresh instance + call 75.3 → 49.9, fuel 443,000 → 118,000; `sla` 25.4 →
+//! 19.1 and 80.5 → 74.0. `dedupe` reads little configuration (2,800 fuel of
 //! 1,130,000) and does not export the initialiser. The alternatives: an `init` export
 //! in a new contract version would give the same snapshot a name of our own, at the
 //! cost of a new contract version for every plugin that wants it, where Wizer's
