@@ -3,7 +3,7 @@
 //! every later instance from that snapshot. Whatever `wizer-initialize` keeps in a
 //! `static` is then already there when an event arrives.
 //!
-//! ```ignore
+//! ```text
 //! static CONFIG: ConfigOnce<Config> = ConfigOnce::new();
 //!
 //! impl Guest for Plugin {
