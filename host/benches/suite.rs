@@ -779,7 +779,9 @@ fn post_batch(service: &Running, token: &str, range: std::ops::Range<usize>) {
 
 /// `guichet_events_processed_total` from the service's metrics.
 fn events_processed(service: &Running) -> u64 {
-    service.metric("guichet_events_processed_total") as u64
+    service
+        .metric("guichet_events_processed_total")
+        .expect("the events-processed counter") as u64
 }
 
 // ---------------------------------------------------------------------------------

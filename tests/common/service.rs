@@ -146,31 +146,33 @@ impl Running {
     }
 
     /// The value of the `/metrics` line that starts with `series` (a metric's name
-    /// and labels, as `guichet_plugin_snapshots{state="ready"}`); 0 when there is none.
-    pub fn metric(&self, series: &str) -> f64 {
+    /// and labels, as `guichet_plugin_snapshots{state="ready"}`); `None` when there is
+    /// no such line.
+    pub fn metric(&self, series: &str) -> Option<f64> {
         let mut response = self
             .http
             .get(format!("{}/metrics", self.base))
             .call()
             .expect("metrics");
         let text = response.body_mut().read_to_string().unwrap();
-        text.lines()
-            .find_map(|l| {
-                l.strip_prefix(series)?
-                    .strip_prefix(' ')?
-                    .trim()
-                    .parse()
-                    .ok()
-            })
-            .unwrap_or(0.0)
+        text.lines().find_map(|l| {
+            l.strip_prefix(series)?
+                .strip_prefix(' ')?
+                .trim()
+                .parse()
+                .ok()
+        })
     }
 
     /// Returns once `count` pre-initialised copies of plugins are ready and none is
     /// being made (at most a minute, else it panics).
     pub fn wait_for_snapshots(&self, count: u64) {
         let until = std::time::Instant::now() + std::time::Duration::from_secs(60);
-        let state =
-            |name: &str| self.metric(&format!("guichet_plugin_snapshots{{state=\"{name}\"}}"));
+        // Every state is written at each scrape.
+        let state = |name: &str| {
+            self.metric(&format!("guichet_plugin_snapshots{{state=\"{name}\"}}"))
+                .expect("the snapshot gauges")
+        };
         while state("making") > 0.0 || state("ready") < count as f64 {
             assert!(
                 std::time::Instant::now() < until,
