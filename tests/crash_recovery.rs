@@ -24,7 +24,7 @@ use rand::{RngExt, SeedableRng};
 use serde_json::{Value, json};
 
 use common::recorder::{Recorded, Recorder};
-use common::service::{OPERATOR, Running, data_dir};
+use common::service::{OPERATOR, Running, data_dir, free_port};
 use common::{guest_path, root};
 
 const TENANT: &str = "crash";
@@ -60,15 +60,6 @@ fn seed() -> u64 {
             .unwrap()
             .as_nanos() as u64,
     }
-}
-
-/// A free loopback port for the real binary (kept across its restarts).
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// The real binary, started on the data directory; its log goes to a file per life.

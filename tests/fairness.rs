@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use common::service::{OPERATOR, Running, data_dir};
+use common::service::{OPERATOR, Running, data_dir, free_port};
 use common::{guest_path, root};
 
 /// How long another tenant's `?wait=true` event may take while the slow tenant's
@@ -139,15 +139,6 @@ fn a_tenant_whose_plugin_runs_to_its_deadline_does_not_hold_up_another() {
         counts.iter().all(|&c| c == 1),
         "audit records per event: {counts:?}"
     );
-}
-
-/// A free loopback port for the real binary.
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 #[test]

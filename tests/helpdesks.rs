@@ -8,14 +8,13 @@
 
 mod common;
 
-use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
 use common::fixtures::{read_fixture, send};
 use common::recorder::{Recorded, Recorder};
-use common::service::{Running, data_dir};
+use common::service::{Running, data_dir, free_port};
 
 /// Triage's rules for these tests: a refund goes to billing, level 1, high priority.
 fn triage_config() -> Value {
@@ -27,15 +26,6 @@ fn triage_config() -> Value {
         }],
         "default": {"group": "care", "level": "L1", "tags": ["untriaged"]}
     })
-}
-
-/// A free loopback port, with nothing listening on it yet: the helpdesk, down.
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// A service on a clock set at `at`, retrying deliveries every 50 to 200 ms for as

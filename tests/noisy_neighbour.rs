@@ -42,7 +42,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use common::guest_path;
-use common::service::{Running, data_dir};
+use common::service::{Running, client, data_dir};
 use guichet::outbox::OutboxConfig;
 use guichet::pipeline::PipelineConfig;
 use guichet::serve::ServiceClock;
@@ -146,15 +146,6 @@ fn ticket_created(id: &str, ticket: &str, email: &str) -> Value {
                           "body": "On m'a volé ma carte bancaire hier soir", "created_at": when}]
         }
     })
-}
-
-/// The HTTP client of a flood thread: statuses are answers, not errors.
-fn client() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(30)))
-        .build()
-        .into()
 }
 
 /// Posts `body` as JSON with `token`; the status.

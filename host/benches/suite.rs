@@ -221,27 +221,9 @@ fn wasm_over_native(
         };
         let config = subject.config.as_str();
         let (per_call, once) = if subject.name.starts_with("triage") {
-            let event = native::triage_rules::created(event);
-            let parsed = native::triage_rules::parse(config);
-            (
-                native::time(subject.rounds, || {
-                    native::triage_rules::parse_and_decide(config, &event)
-                }),
-                native::time(subject.rounds, || {
-                    native::triage_rules::decide(&parsed, &event)
-                }),
-            )
+            native::triage_rules::timed(subject.rounds, config, event)
         } else if subject.name.starts_with("dedupe") {
-            let event = native::dedupe_rules::created(event);
-            let parsed = native::dedupe_rules::parse(config);
-            (
-                native::time(subject.rounds, || {
-                    native::dedupe_rules::parse_and_decide(config, &event)
-                }),
-                native::time(subject.rounds, || {
-                    native::dedupe_rules::decide(&parsed, &event)
-                }),
-            )
+            native::dedupe_rules::timed(subject.rounds, config, event)
         } else {
             continue;
         };

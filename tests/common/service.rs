@@ -31,6 +31,16 @@ pub struct Answer {
     pub content_type: String,
 }
 
+/// A free loopback port, with nothing listening on it yet (for the real binary, or a
+/// helpdesk that is down).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 pub fn data_dir(name: &str) -> PathBuf {
     let dir = root()
         .join("target/service-tests")
@@ -285,8 +295,8 @@ impl Running {
     }
 }
 
-/// The tests' HTTP client: statuses are answers, not errors.
-fn client() -> ureq::Agent {
+/// The tests' HTTP client: statuses are answers, not errors; 30 s at most a request.
+pub fn client() -> ureq::Agent {
     ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_global(Some(Duration::from_secs(30)))

@@ -164,6 +164,22 @@ macro_rules! to_wit {
                 occurred_at: millis(e.occurred_at),
             }
         }
+
+        /// `rounds` timings of `event` decided with `config` parsed on each call (a
+        /// plain instance's work), then with it parsed beforehand (a pre-initialised
+        /// instance's), by the module's `parse` and `decide`.
+        pub fn timed(
+            rounds: usize,
+            config: &str,
+            event: &model::Event,
+        ) -> (Vec<Duration>, Vec<Duration>) {
+            let event = created(event);
+            let parsed = parse(config);
+            (
+                super::time(rounds, || decide(&parse(config), &event)),
+                super::time(rounds, || decide(&parsed, &event)),
+            )
+        }
     };
 }
 
@@ -173,15 +189,7 @@ pub mod triage_rules {
     use triage::rules::{Config, Subject};
     to_wit!(triage::guichet::plugin::types);
 
-    /// Parses `config`, then decides: a plain instance's work. Returns the number of
-    /// actions.
-    pub fn parse_and_decide(config: &str, event: &wit::Event) -> usize {
-        let config = Config::parse(config).expect("the bench's configuration parses");
-        decide(&config, event)
-    }
-
-    /// Decides with the configuration already parsed: a pre-initialised instance's
-    /// work.
+    /// Decides with the configuration parsed: the number of actions.
     pub fn decide(config: &Config, event: &wit::Event) -> usize {
         let ticket = event.ticket.as_ref().expect("a new ticket");
         config
@@ -231,10 +239,7 @@ pub mod dedupe_rules {
         fn log(&self, _level: Level, _message: &str) {}
     }
 
-    pub fn parse_and_decide(config: &str, event: &wit::Event) -> usize {
-        decide(&parse(config), event)
-    }
-
+    /// Decides with the configuration parsed: the number of actions.
     pub fn decide(config: &Config, event: &wit::Event) -> usize {
         dedupe::decide::on_event(&MemoryHost::default(), config, event)
             .expect("dedupe decides the bench's event")
