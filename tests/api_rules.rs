@@ -655,6 +655,19 @@ fn every_rule_the_description_states_is_the_rule_the_service_applies() {
             headers: &[("Idempotency-Key", "macro-1")],
         },
         Example {
+            method: "GET",
+            template: "/v1/tenants/{tenant}/kpis",
+            path: "/v1/tenants/acme/kpis",
+            body: None,
+            query: &[
+                ("from", "2026-11-23"),
+                ("until", "2026-11-30T00:00:00+01:00"),
+                ("group_by", "channel"),
+                ("format", "json"),
+            ],
+            headers: &[],
+        },
+        Example {
             method: "PUT",
             template: "/v1/tenants/{tenant}/plugins/{name}/component",
             path: "/v1/tenants/acme/plugins/triage/component",

@@ -340,6 +340,7 @@ fn bad_input_gets_a_problem_answer_and_changes_nothing() {
 
 /// Whether a concrete path fits a route template such as `/v1/tenants/{tenant}/tickets/{id}`.
 fn path_matches(template: &str, path: &str) -> bool {
+    let path = path.split('?').next().unwrap_or(path);
     let (template, path): (Vec<_>, Vec<_>) =
         (template.split('/').collect(), path.split('/').collect());
     template.len() == path.len()
@@ -485,6 +486,12 @@ fn every_route_refuses_another_tenants_token_and_the_wrong_scope_and_leaks_nothi
             "admin",
         ),
         ("GET", "/v1/tenants/acme/macros", None, "integration"),
+        (
+            "GET",
+            "/v1/tenants/acme/kpis?from=2026-11-23&until=2026-11-30",
+            None,
+            "admin",
+        ),
         (
             "POST",
             "/v1/tenants/acme/tickets/t-1/macros/refund-delay",

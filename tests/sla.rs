@@ -581,9 +581,15 @@ fn a_priority_raised_at_a_breach_re_arms_the_clocks_for_the_stricter_policy_at_o
         desk.timers("t-1"),
         vec![timer("sla:resolution:breach", "2026-11-20T16:00:00Z")]
     );
-    // The raise reached the plugin as a `fields_changed` event.
-    let raised = calls(&desk.audit("t-1"), "sla", "fields_changed").len();
-    assert_eq!(raised, 1);
+    // The raise reached the plugin as a `fields_changed` event, beside those that
+    // report the policy it wrote on the ticket (at the creation, and `urgent` now).
+    let reported = calls(&desk.audit("t-1"), "sla", "fields_changed").len();
+    assert_eq!(reported, 3);
+    assert_eq!(
+        desk.ticket("t-1")["fields"],
+        json!([{"name": "sla_policy", "value": {"text": "urgent"}},
+               {"name": "sla_targets", "value": {"text": "resolution"}}])
+    );
     desk.advance_to("2026-11-20T16:00:00Z");
     assert!(has_tag(&desk.ticket("t-1"), "sla-breached:resolution"));
 }
@@ -686,9 +692,12 @@ fn a_plugin_of_the_older_contract_is_not_sent_fields_changed() {
     assert_eq!(ran(on_change), ["sla"]);
     let ticket = desk.ticket("t-1");
     assert_eq!(ticket["priority"], "urgent");
+    // The contract, after the policy `sla` wrote on the ticket (`urgent` now).
     assert_eq!(
         ticket["fields"],
-        json!([{"name": "contract", "value": {"text": "gold"}}])
+        json!([{"name": "sla_policy", "value": {"text": "urgent"}},
+               {"name": "sla_targets", "value": {"text": "resolution"}},
+               {"name": "contract", "value": {"text": "gold"}}])
     );
 }
 

@@ -102,6 +102,7 @@ fn commit(
             plugin_writes: writes,
             outbox: Vec::new(),
             shadow: Vec::new(),
+            kpi: Vec::new(),
         })
         .unwrap();
 }

@@ -27,12 +27,18 @@
 //!    open-loop schedule: latency counts from when a request was due, so a stall
 //!    is not hidden by the clients waiting).
 //!
+//! 5. **KPIs.** A month's KPI report of a tenant with a million tickets over a year,
+//!    beside the same month of a tenant that has only that month's tickets, and a
+//!    day and a year of the big one (`suite/kpis.rs`).
+//!
 //! Loads are bounded (fixed counts or durations) and use loopback only.
 //! `cargo bench --bench suite -- pipeline http` runs the sections named (`instances`,
-//! `sync`, `pipeline`, `http`) only, and writes their figures alone.
+//! `sync`, `pipeline`, `http`, `kpis`) only, and writes their figures alone.
 
 #[path = "../../tests/common/mod.rs"]
 mod common;
+#[path = "suite/kpis.rs"]
+mod kpis;
 #[path = "suite/native.rs"]
 mod native;
 
@@ -80,11 +86,12 @@ fn main() {
         .skip(1)
         .filter(|a| !a.starts_with('-'))
         .collect();
-    let sections: [(&str, Section); 4] = [
+    let sections: [(&str, Section); 5] = [
         ("instances", instance_model),
         ("sync", sync_cost),
         ("pipeline", pipeline),
         ("http", http),
+        ("kpis", kpi_reports),
     ];
     for (name, run) in sections {
         if named.is_empty() || named.iter().any(|n| n == name) {
@@ -892,4 +899,62 @@ fn agent() -> ureq::Agent {
         .http_status_as_error(false)
         .build()
         .into()
+}
+
+// ---------------------------------------------------------------------------------
+// 5. KPIs
+
+fn kpi_reports(figures: &mut Figures) {
+    println!("\n## 5. KPIs: a month's report of a tenant with a million tickets\n");
+    // GUICHET_KPI_REUSE=1 keeps the filled store for the next run (it takes minutes
+    // to fill), for working on the report's code.
+    let reuse = std::env::var_os("GUICHET_KPI_REUSE").is_some();
+    let dir = if reuse {
+        root().join("target/bench/kpis")
+    } else {
+        fresh_dir("kpis")
+    };
+    let measured = kpis::measure(&dir, 5);
+    println!(
+        "Store: {} tickets' facts ({} facts), committed in {:.0} s, 1,000 tickets a commit.\n",
+        measured.tickets,
+        measured.facts,
+        measured.fill.as_secs_f64()
+    );
+    println!(
+        "| tenant | report | facts read | reading them, median | whole report, median (max) |"
+    );
+    println!("|---|---|---|---|---|");
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    for q in &measured.queries {
+        println!(
+            "| {} ({}) | {} | {} | {:.0} ms | {:.0} ms ({:.0} ms) |",
+            q.tenant,
+            if q.tenant == "big" {
+                "1,000,000 tickets over a year"
+            } else {
+                "that month's tickets only"
+            },
+            q.name,
+            q.facts,
+            ms(q.read),
+            ms(q.median),
+            ms(q.max)
+        );
+        figures.put(
+            "kpis",
+            &format!("{}/{}", q.tenant, q.name),
+            json!({"facts": q.facts, "read_ms": round1(ms(q.read)),
+                   "median_ms": round1(ms(q.median)), "max_ms": round1(ms(q.max))}),
+        );
+    }
+    figures.put(
+        "kpis",
+        "store",
+        json!({"tickets": measured.tickets, "facts": measured.facts,
+               "fill_seconds": measured.fill.as_secs()}),
+    );
+    if !reuse {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

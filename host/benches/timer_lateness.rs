@@ -115,6 +115,7 @@ fn set_timers(store: &dyn Store, t: usize, due: impl Fn(usize) -> DateTime<Utc>)
             plugin_writes: Vec::new(),
             outbox: Vec::new(),
             shadow: Vec::new(),
+            kpi: Vec::new(),
         })
         .unwrap();
 }

@@ -1146,6 +1146,34 @@ fn print_replay(report: &guichet::replay::ReplayReport) {
     ] {
         say!("{name:<18} {count:>8}");
     }
+    let changes = &report.kpi_deltas.changes;
+    if !changes.is_empty() {
+        let figure = |v: Option<f64>| v.map_or_else(|| "-".to_string(), |v| format!("{v:.3}"));
+        let width = changes
+            .iter()
+            .map(|c| c.kpi.len())
+            .max()
+            .unwrap_or(0)
+            .max(3);
+        say!("");
+        say!("KPIs that change ({}):", changes.len());
+        say!(
+            "{:<width$} {:>14} {:>14} {:>14}",
+            "kpi",
+            "active",
+            "candidate",
+            "delta"
+        );
+        for c in changes {
+            say!(
+                "{:<width$} {:>14} {:>14} {:>14}",
+                c.kpi,
+                figure(c.before),
+                figure(c.after),
+                figure(c.delta)
+            );
+        }
+    }
     let differing: Vec<_> = report
         .diffs
         .iter()

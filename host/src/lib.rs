@@ -18,6 +18,7 @@
 //! - [`tenancy`]: tenant and operator tokens;
 //! - [`pipeline`]: events to decisions, in order per ticket, audited;
 //! - [`timekeeper`]: timers and cron schedules fired as events at their due time;
+//! - [`kpi`]: the managers' KPIs, derived as events are committed;
 //! - [`outbox`]: signed webhook deliveries of applied actions, with retries;
 //! - [`metrics`]: counters and gauges for `GET /metrics`;
 //! - [`api`]: the HTTP API; [`serve`]: the service put together.
@@ -27,6 +28,7 @@ pub mod clock;
 pub mod dev;
 pub mod diff;
 pub mod harness;
+pub mod kpi;
 pub mod metrics;
 pub mod model;
 pub mod outbox;

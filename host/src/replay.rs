@@ -49,6 +49,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::clock::{Clock, SimulatedClock};
 use crate::diff::{Decided, DiffSummary, EventDiff, Verdict, verdict};
+use crate::kpi;
 use crate::metrics::Metrics;
 use crate::model::{ConfigProblem, Timestamp};
 use crate::pipeline::{Pipeline, PipelineConfig, PipelineError, PluginCacheError};
@@ -194,6 +195,21 @@ pub struct ReplayReport {
     /// tenant's first event, what the state before `from` had decided). Empty when
     /// everything else agrees.
     pub other_plugins: Vec<EventDiff>,
+    /// What the candidate would have done to the KPIs over `[from, ended_at)`: the
+    /// live totals, the replay's, and the figures that differ.
+    pub kpi_deltas: KpiDeltas,
+}
+
+/// The KPIs of a replay's range, live and replayed (see [`crate::kpi`]). The live side
+/// counts what the live store recorded in the range, so a replay that starts later
+/// than the tenant's first event compares with a live history that had the state
+/// before `from` (see the module's "What is not rebuilt").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct KpiDeltas {
+    pub active: kpi::Kpis,
+    pub candidate: kpi::Kpis,
+    /// The figures that differ, `after` the candidate's.
+    pub changes: Vec<kpi::KpiChange>,
 }
 
 /// Why a replay could not run.
@@ -209,6 +225,10 @@ pub enum ReplayError {
     RangeTooLong { hours: i64 },
     #[error("no tenant `{0}`")]
     UnknownTenant(String),
+    /// The tenant's business calendar or time zone cannot be read (the range is
+    /// checked before).
+    #[error("the KPIs of the range: {0}")]
+    Kpi(kpi::KpiError),
     #[error("tenant `{tenant}` has no plugin `{plugin}`")]
     UnknownPlugin { tenant: String, plugin: String },
     #[error("plugin `{plugin}` has no version {version}")]
@@ -367,6 +387,15 @@ pub fn replay(
         request,
         ended_at,
     )?;
+    let kpis = |store: &dyn crate::store::KpiFacts| {
+        kpi::compute(store, &tenant, request.from, ended_at, kpi::GroupBy::None)
+            .map(|report| report.totals)
+            .map_err(|e| match e {
+                kpi::KpiError::Store(e) => ReplayError::from(e),
+                other => ReplayError::Kpi(other),
+            })
+    };
+    let (active_kpis, candidate_kpis) = (kpis(live)?, kpis(scratch.as_ref())?);
     drop(run);
     drop(pipeline);
     drop(scratch);
@@ -388,6 +417,11 @@ pub fn replay(
         summary: DiffSummary::of(&compared.diffs),
         diffs: compared.diffs,
         other_plugins: compared.others,
+        kpi_deltas: KpiDeltas {
+            changes: kpi::changes(&active_kpis, &candidate_kpis),
+            active: active_kpis,
+            candidate: candidate_kpis,
+        },
     })
 }
 

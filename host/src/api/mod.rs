@@ -21,10 +21,12 @@
 //! rules of their own.
 
 mod conform;
+mod console;
 mod events;
 #[doc(hidden)]
 pub mod fuzzing;
 mod inbound;
+mod kpis;
 mod lifecycle;
 mod macros;
 mod openapi;
@@ -153,6 +155,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(inbound::get_inbound_view))
         .routes(routes!(macros::list_macros))
         .routes(routes!(macros::apply_macro))
+        .routes(routes!(kpis::get_kpis))
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY));
     let upload_routes = OpenApiRouter::new()
         .routes(routes!(plugins::upload_component))
@@ -165,6 +168,8 @@ fn routes() -> OpenApiRouter<AppState> {
 pub fn router(state: AppState) -> Router {
     let (router, _) = routes().split_for_parts();
     router
+        // The admin console's files (not in the description: not part of the API).
+        .merge(console::routes())
         .fallback(|| async {
             Problem::not_found(format!(
                 "no such route; the API is described at {} (paths start with /v1)",

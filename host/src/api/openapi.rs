@@ -310,6 +310,7 @@ pub(super) const INTEGRATION: &str = "integration_token";
         (name = "plugins", description = "A tenant's plugins: reference or uploaded, with their settings"),
         (name = "events", description = "Ticket events in"),
         (name = "tickets", description = "Tickets, and the audit trail that says why they changed"),
+        (name = "kpis", description = "The managers' KPIs: response and resolution times, SLA attainment, calls, backlog"),
         (name = "actions", description = "Applied actions out: webhooks, dead letters, a live stream"),
         (name = "service", description = "Health, metrics and this description"),
     ),
@@ -679,8 +680,9 @@ mod tests {
 
     /// OpenAPI's formats that JSON Schema does not define: the validator ignores them,
     /// so the description states what they mean (`int32`, `int64`: with `minimum`
-    /// and `maximum`; `binary`: not a JSON body).
-    const OPENAPI_FORMATS: &[&str] = &["int32", "int64", "binary"];
+    /// and `maximum`; `binary`: not a JSON body; `double`: any JSON number, as
+    /// the KPIs' rates and deltas in answers are).
+    const OPENAPI_FORMATS: &[&str] = &["int32", "int64", "binary", "double"];
 
     /// Every `format` of the description's schemas, with the schema.
     fn formats<'a>(value: &'a Value, found: &mut Vec<(&'a str, &'a Value)>) {
@@ -722,6 +724,7 @@ mod tests {
             if OPENAPI_FORMATS.contains(&format) {
                 assert!(
                     format == "binary"
+                        || format == "double"
                         || (schema["minimum"].is_i64() || schema["minimum"].is_u64())
                             && (schema["maximum"].is_i64() || schema["maximum"].is_u64()),
                     "an `{format}` without its bounds: {schema}"

@@ -186,6 +186,11 @@ fn problem(error: ReplayError) -> Problem {
             "config-check-failed",
             detail,
         ),
+        ReplayError::Kpi(_) => Problem::new(
+            StatusCode::CONFLICT,
+            "invalid-business-calendar",
+            format!("{detail}; set it again with PUT /v1/tenants/{{tenant}}/settings"),
+        ),
         ReplayError::Scratch { .. }
         | ReplayError::Store(_)
         | ReplayError::Runtime(_)

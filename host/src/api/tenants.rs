@@ -97,6 +97,7 @@ pub(super) fn new_tenant(
         time_zone,
         id: new.id,
         created_at: now,
+        business_calendar: None,
     })
 }
 
@@ -126,6 +127,12 @@ pub(super) struct TenantSettings {
     #[serde(default)]
     #[schema(value_type = Option<TimeZone>)]
     time_zone: Option<String>,
+    /// The business calendar for the KPIs (see `Tenant`): an object sets it (its
+    /// `time_zone` defaults to the tenant's), `false` removes it, absent or null keeps
+    /// it.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    business_calendar: Option<serde_json::Value>,
 }
 
 impl TenantSettings {
@@ -138,6 +145,35 @@ impl TenantSettings {
         }
         if let Some(name) = self.name {
             record.name = name;
+        }
+        match self.business_calendar {
+            None => {}
+            Some(serde_json::Value::Bool(false)) => record.business_calendar = None,
+            Some(serde_json::Value::Object(mut calendar)) => {
+                calendar
+                    .entry("time_zone")
+                    .or_insert_with(|| record.time_zone.clone().into());
+                let calendar = serde_json::Value::Object(calendar);
+                let mut checked = record.clone();
+                checked.business_calendar = Some(calendar.clone());
+                crate::kpi::calendar_of(&checked).map_err(|e| {
+                    Problem::new(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "invalid-business-calendar",
+                        e.to_string(),
+                    )
+                })?;
+                record.business_calendar = Some(calendar);
+            }
+            Some(other) => {
+                return Err(Problem::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid-business-calendar",
+                    format!(
+                        "`business_calendar` is an object (`{{\"hours\": {{\"mon-fri\": [\"09:00-18:00\"]}}}}`) or `false`, not `{other}`"
+                    ),
+                ));
+            }
         }
         Ok(())
     }

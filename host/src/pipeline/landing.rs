@@ -146,6 +146,7 @@ fn commit_host(
         plugin_writes: Vec::new(),
         outbox: Vec::new(),
         shadow: Vec::new(),
+        kpi: Vec::new(),
     };
     let stored_follow_ups = shared.store.commit_event(&commit)?;
     Ok((

@@ -565,6 +565,7 @@ mod tests {
                     plugin_writes: writes,
                     outbox: Vec::new(),
                     shadow: Vec::new(),
+                    kpi: Vec::new(),
                 })
                 .unwrap();
         };

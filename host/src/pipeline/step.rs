@@ -39,9 +39,12 @@ pub(super) fn process(
     // A helpdesk's update is compared with the ticket as it was: what differs are
     // the changes its follow-ups report.
     let mut external_before = None;
+    // The stored ticket before the event, for the KPI facts of the step.
+    let mut stored_ticket = None;
     let mut ticket = match &stored.event.ticket {
         Some(carried) => {
             let current = shared.store.ticket(tenant, &carried.id)?;
+            stored_ticket = current.clone();
             // A message (or a macro's reply) for a merged ticket goes to the end of
             // its chain of merges.
             if stored.depth == 0
@@ -125,6 +128,8 @@ pub(super) fn process(
             error: None,
         });
     }
+    // The decisions before this point are an agent's (a macro), not plugins'.
+    let agents_decisions = decisions.len();
     let installed_plugins = if overtaken {
         Vec::new()
     } else {
@@ -456,6 +461,20 @@ pub(super) fn process(
     let timers_set = timer_changes
         .iter()
         .any(|c| matches!(c, TimerChange::Set(_)));
+    let plugin_actions: Vec<&[Action]> = decisions[agents_decisions..]
+        .iter()
+        .filter(|d| d.error.is_none())
+        .map(|d| d.actions.as_slice())
+        .collect();
+    let kpi = crate::kpi::derive(&crate::kpi::Step {
+        kind: &stored.event.kind,
+        occurred_at: stored.event.occurred_at,
+        depth: stored.depth,
+        stored: stored_ticket.as_ref(),
+        after_event: before_plugins.as_ref(),
+        after: ticket.as_ref(),
+        plugin_actions: &plugin_actions,
+    });
     let commit = EventCommit {
         tenant: tenant.to_string(),
         seq: stored.seq,
@@ -466,6 +485,7 @@ pub(super) fn process(
         plugin_writes,
         outbox,
         shadow: shadow_diffs,
+        kpi,
     };
     let stored_follow_ups = shared.store.commit_event(&commit)?;
     if timers_set {

@@ -56,6 +56,14 @@ pub struct Tenant {
     #[schema(example = "Europe/Paris")]
     pub time_zone: String,
     pub created_at: DateTime<Utc>,
+    /// Its business calendar, for the KPIs' business times and business-hours calls:
+    /// `{"time_zone": "Europe/Paris", "hours": {"mon-fri": ["09:00-18:00"]},
+    /// "holidays": ["2026-12-25"]}`, the format of the reference plugins'
+    /// calendars (days `mon` … `sun` or ranges, intervals `HH:MM-HH:MM` up to
+    /// `24:00`, holidays as local dates). Absent: calendar hours only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub business_calendar: Option<serde_json::Value>,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -454,6 +462,8 @@ pub struct EventCommit {
     pub outbox: Vec<OutboxItem>,
     /// What shadow candidates decided on the event, beside the active versions.
     pub shadow: Vec<ShadowRecord>,
+    /// What the event contributes to the tenant's KPIs (see [`crate::kpi::derive`]).
+    pub kpi: Vec<crate::kpi::Fact>,
 }
 
 /// An endpoint of a tenant that receives its applied actions.
@@ -533,13 +543,31 @@ impl TicketFilter {
     }
 }
 
+/// The KPI facts the pipeline commits with each event (see [`EventCommit::kpi`]), as
+/// the KPI reports read them: all a report needs of the store.
+pub trait KpiFacts: Send + Sync {
+    /// The tenant's KPI facts that happened in `[from, until)`, in time order.
+    /// O(f log n) for the f facts of the range: the tenant's other facts are not read.
+    fn kpi_facts(
+        &self,
+        tenant: &str,
+        from: Timestamp,
+        until: Timestamp,
+    ) -> StoreResult<Vec<crate::kpi::Fact>>;
+
+    /// The tenant's unsolved and awaiting tickets at `at`, from its KPI facts: the sum
+    /// of the per-day sums before `at`'s UTC day, then that day's facts up to `at`.
+    /// O(d + f log n) for d days of history and f facts of that day.
+    fn kpi_backlog_at(&self, tenant: &str, at: Timestamp) -> StoreResult<crate::kpi::Backlog>;
+}
+
 /// The service's durable state. See the module documentation.
 ///
 /// Each method's documentation gives its cost on the sled store, with n the number
 /// of records in the tree it reads (a B-tree: a look-up is O(log n)). What the
 /// pipeline does for each event, and the host services a plugin calls during one,
 /// never scan a tenant's tickets, keys or outbox: they read indexes.
-pub trait Store: Send + Sync + 'static {
+pub trait Store: KpiFacts + Send + Sync + 'static {
     /// Makes everything written so far durable: on sled, its flush and then an
     /// `fdatasync` of its log, one sync shared by concurrent callers (group commit).
     /// O(what was written since the last sync); about one disk sync of latency.

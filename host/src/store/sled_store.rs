@@ -36,9 +36,9 @@ use sled::transaction::{ConflictableTransactionError, TransactionError, Transact
 use super::group_sync::GroupSync;
 use super::{
     AuditRecord, Enqueued, EventCommit, INBOUND_REFUSALS_KEPT, InboundDelivery, InboundEnqueued,
-    InboundRefusal, InstalledPlugin, OutboxItem, PluginVersion, ShadowRecord, Store, StoreError,
-    StoreResult, StoredEvent, Suspension, Tenant, TicketFilter, Timer, TimerChange, TokenRecord,
-    Webhook, shadow_prefix,
+    InboundRefusal, InstalledPlugin, KpiFacts, OutboxItem, PluginVersion, ShadowRecord, Store,
+    StoreError, StoreResult, StoredEvent, Suspension, Tenant, TicketFilter, Timer, TimerChange,
+    TokenRecord, Webhook, shadow_prefix,
 };
 use crate::diff::{DiffSummary, EventDiff, Verdict};
 use crate::model::{Event, Identity, IdentityKind, Ticket, Timestamp};
@@ -110,6 +110,10 @@ pub struct SledStore {
     event_log: sled::Tree,
     plugin_versions: sled::Tree,
     shadow_diffs: sled::Tree,
+    /// KPI facts (`f`, tenant, time, event, place; a postcard `kpi::fact::Stored`
+    /// per instant of an event) and per-day backlog sums (`d`, tenant, UTC day;
+    /// JSON): see [`kpi_fact_key`].
+    kpi: sled::Tree,
 }
 
 /// `syncfs(2)` on the filesystem that holds `file`.
@@ -215,6 +219,72 @@ fn shadow_count_key(tenant: &str, shadow: &str, verdict: Verdict) -> Vec<u8> {
         Verdict::CandidateFailed => b"candidate_failed",
     });
     k
+}
+
+/// The first byte of a `kpi` key: a fact, or a day's backlog sums.
+const KPI_FACT: u8 = b'f';
+const KPI_DAY: u8 = b'd';
+
+/// Milliseconds (or days) with the sign bit flipped, big-endian: byte order is number
+/// order, before 1970 included.
+fn ordered(n: i64) -> [u8; 8] {
+    (n as u64 ^ (1 << 63)).to_be_bytes()
+}
+
+fn kpi_prefix(kind: u8, tenant: &str) -> Vec<u8> {
+    let mut k = vec![kind];
+    k.extend(prefix(&[tenant]));
+    k
+}
+
+/// A facts record's key: `f`, tenant, its time (ms), the event's sequence number and
+/// the record's place in the commit, so that a range of time is a range of keys.
+fn kpi_fact_key(tenant: &str, at: Timestamp, seq: u64, n: usize) -> Vec<u8> {
+    let mut k = kpi_prefix(KPI_FACT, tenant);
+    k.extend(ordered(at.timestamp_millis()));
+    k.extend(seq.to_be_bytes());
+    k.extend((n as u32).to_be_bytes());
+    k
+}
+
+/// A day's key: `d`, tenant, the UTC day (days since 1970-01-01).
+fn kpi_day_key(tenant: &str, day: i64) -> Vec<u8> {
+    let mut k = kpi_prefix(KPI_DAY, tenant);
+    k.extend(ordered(day));
+    k
+}
+
+fn utc_day(at: Timestamp) -> i64 {
+    at.timestamp().div_euclid(86_400)
+}
+
+/// Stores an event's KPI facts, one record per instant, and adds their backlog
+/// changes to their days' sums. O(f log n) for f facts.
+fn record_kpi(
+    tree: &sled::transaction::TransactionalTree,
+    tenant: &str,
+    seq: u64,
+    facts: &[crate::kpi::Fact],
+) -> Result<(), ConflictableTransactionError<StoreError>> {
+    for (n, record) in crate::kpi::fact::Stored::pack(facts).iter().enumerate() {
+        tree.insert(
+            kpi_fact_key(tenant, record.at, seq, n),
+            postcard::to_allocvec(record).expect("facts serialise"),
+        )?;
+    }
+    for fact in facts {
+        if let crate::kpi::FactKind::Backlog { unsolved, awaiting } = fact.kind {
+            let k = kpi_day_key(tenant, utc_day(fact.at));
+            let mut sums: crate::kpi::Backlog = match tree.get(&k)? {
+                Some(v) => from_json(&k, &v).map_err(ConflictableTransactionError::Abort)?,
+                None => crate::kpi::Backlog::default(),
+            };
+            sums.unsolved += i64::from(unsolved);
+            sums.awaiting += i64::from(awaiting);
+            tree.insert(k, to_json(&sums))?;
+        }
+    }
+    Ok(())
 }
 
 /// Keeps a shadow diff and counts it; the second firing of a timer completes the
@@ -513,6 +583,7 @@ impl SledStore {
             event_log: tree("event_log")?,
             plugin_versions: tree("plugin_versions")?,
             shadow_diffs: tree("shadow_diffs")?,
+            kpi: tree("kpi")?,
             db,
         };
         store.migrate()?;
@@ -911,6 +982,52 @@ fn next_seq(
     let next = current + 1;
     meta.insert(k, &next.to_be_bytes())?;
     Ok(next)
+}
+
+impl KpiFacts for SledStore {
+    fn kpi_facts(
+        &self,
+        tenant: &str,
+        from: Timestamp,
+        until: Timestamp,
+    ) -> StoreResult<Vec<crate::kpi::Fact>> {
+        let start = kpi_fact_key(tenant, from, 0, 0);
+        let end = kpi_fact_key(tenant, until, 0, 0);
+        let mut facts = Vec::new();
+        for entry in self.kpi.range(start..end) {
+            let (k, v) = entry.map_err(backend)?;
+            let record: crate::kpi::fact::Stored =
+                postcard::from_bytes(&v).map_err(|e| StoreError::Corrupt {
+                    key: String::from_utf8_lossy(&k).replace('\0', "/"),
+                    reason: e.to_string(),
+                })?;
+            record.unpack(&mut facts);
+        }
+        Ok(facts)
+    }
+
+    fn kpi_backlog_at(&self, tenant: &str, at: Timestamp) -> StoreResult<crate::kpi::Backlog> {
+        let day = utc_day(at);
+        let mut sums = crate::kpi::Backlog::default();
+        for entry in self
+            .kpi
+            .range(kpi_prefix(KPI_DAY, tenant)..kpi_day_key(tenant, day))
+        {
+            let (k, v) = entry.map_err(backend)?;
+            let day: crate::kpi::Backlog = from_json(&k, &v)?;
+            sums.unsolved += day.unsolved;
+            sums.awaiting += day.awaiting;
+        }
+        let day_start =
+            chrono::DateTime::<chrono::Utc>::from_timestamp(day * 86_400, 0).unwrap_or(at);
+        for fact in self.kpi_facts(tenant, day_start, at)? {
+            if let crate::kpi::FactKind::Backlog { unsolved, awaiting } = fact.kind {
+                sums.unsolved += i64::from(unsolved);
+                sums.awaiting += i64::from(awaiting);
+            }
+        }
+        Ok(sums)
+    }
 }
 
 impl Store for SledStore {
@@ -1476,6 +1593,7 @@ impl Store for SledStore {
             &self.open_by_identity,
             &self.storage_counts,
             &self.shadow_diffs,
+            &self.kpi,
         )
             .transaction(
                 |(
@@ -1492,6 +1610,7 @@ impl Store for SledStore {
                     open,
                     counts,
                     shadow,
+                    kpi,
                 )| {
                     let done = pending.remove(seq_key(tenant, commit.seq))?;
                     if done.is_none() {
@@ -1537,6 +1656,7 @@ impl Store for SledStore {
                     for (n, record) in commit.shadow.iter().enumerate() {
                         record_shadow(shadow, tenant, commit.seq, n, record)?;
                     }
+                    record_kpi(kpi, tenant, commit.seq, &commit.kpi)?;
                     write_plugin_storage(storage, counts, tenant, &commit.plugin_writes)?;
                     let mut queued = 0;
                     for item in &commit.outbox {
@@ -1962,9 +2082,124 @@ mod tests {
                 .collect(),
             outbox: Vec::new(),
             shadow: Vec::new(),
+            kpi: Vec::new(),
         };
         store.commit_event(&commit).unwrap();
         commit
+    }
+
+    /// KPI facts are read by time range and tenant; the backlog at a moment is the
+    /// sum of the days before it and of its day's facts up to it; a commit retried
+    /// after it was made adds no fact twice.
+    #[test]
+    fn kpi_facts_by_range_and_the_backlog_at_a_moment() {
+        use crate::kpi::{Backlog, Fact, FactKind};
+        let dir = scratch("kpi");
+        let store = SledStore::open(&dir).unwrap();
+        let hour = |h: i64| at(h * 60);
+        let fact = |h: i64, kind: FactKind| Fact {
+            at: hour(h),
+            ticket: format!("t-{h}").into(),
+            channel: crate::model::Channel::Email,
+            group: None,
+            agent: None,
+            priority: crate::model::Priority::Normal,
+            sla_policy: None,
+            sla_targets: Default::default(),
+            kind,
+        };
+        let joined = || FactKind::Backlog {
+            unsolved: 1,
+            awaiting: 1,
+        };
+        let left = || FactKind::Backlog {
+            unsolved: -1,
+            awaiting: 0,
+        };
+        let save = |tenant: &str, facts: Vec<Fact>| {
+            let mut commit = commit(&store, tenant, None, &[]);
+            let Enqueued::New(stored) = store
+                .enqueue_event(
+                    tenant,
+                    &Event {
+                        id: format!("k-{}", facts[0].at),
+                        kind: EventKind::TicketCreated,
+                        ticket: None,
+                        occurred_at: at(0),
+                    },
+                    None,
+                    at(0),
+                )
+                .unwrap()
+            else {
+                unreachable!("no idempotency key")
+            };
+            commit.seq = stored.seq;
+            commit.kpi = facts;
+            store.commit_event(&commit).unwrap();
+            // Committed again (a retry): nothing more.
+            store.commit_event(&commit).unwrap();
+        };
+        // Day 0 (from `at(0)`), hours 1 and 5; day 1, hours 25 and 30; day 3, hour 75.
+        save("acme", vec![fact(1, joined()), fact(5, FactKind::Created)]);
+        save("acme", vec![fact(25, joined()), fact(30, left())]);
+        save("acme", vec![fact(75, joined())]);
+        save("other", vec![fact(2, joined()), fact(26, joined())]);
+        let hours = |from: i64, until: i64| -> Vec<DateTime<Utc>> {
+            store
+                .kpi_facts("acme", hour(from), hour(until))
+                .unwrap()
+                .iter()
+                .map(|f| f.at)
+                .collect()
+        };
+        assert_eq!(
+            hours(0, 100),
+            [hour(1), hour(5), hour(25), hour(30), hour(75)]
+        );
+        assert_eq!(
+            hours(5, 30),
+            [hour(5), hour(25)],
+            "from included, until excluded"
+        );
+        assert!(hours(31, 75).is_empty());
+        let backlog = |h: i64| store.kpi_backlog_at("acme", hour(h)).unwrap();
+        assert_eq!(backlog(0), Backlog::default());
+        assert_eq!(
+            backlog(2),
+            Backlog {
+                unsolved: 1,
+                awaiting: 1
+            }
+        );
+        assert_eq!(
+            backlog(26),
+            Backlog {
+                unsolved: 2,
+                awaiting: 2
+            }
+        );
+        assert_eq!(
+            backlog(31),
+            Backlog {
+                unsolved: 1,
+                awaiting: 2
+            }
+        );
+        assert_eq!(
+            backlog(100),
+            Backlog {
+                unsolved: 2,
+                awaiting: 3
+            }
+        );
+        assert_eq!(
+            store.kpi_backlog_at("other", hour(100)).unwrap(),
+            Backlog {
+                unsolved: 2,
+                awaiting: 2
+            }
+        );
     }
 
     /// Versions are numbered per plugin; the event log answers a tenant's outside

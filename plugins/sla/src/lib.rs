@@ -29,8 +29,8 @@ use config_once::ConfigOnce;
 use exports::guichet::plugin::config_check::{self, ConfigProblem};
 use exports::guichet::plugin::rules::Guest as Rules;
 use guichet::plugin::types::{
-    Action, AuthorRole, Channel, Event, EventKind, Notification, Priority, Recipient, Ticket,
-    TicketStatus, Timer,
+    Action, AuthorRole, Channel, Event, EventKind, FieldUpdate, FieldValue, Notification, Priority,
+    Recipient, Ticket, TicketStatus, Timer,
 };
 use guichet::plugin::{config, log, storage};
 
@@ -38,6 +38,12 @@ use clocks::{Happened, TicketClocks, TicketView, is_done};
 use policy::Config;
 
 struct Sla;
+
+/// The custom field that names the policy applying to the ticket.
+const POLICY_FIELD: &str = "sla_policy";
+/// The custom field that lists the metrics that policy has targets for, by name,
+/// separated by spaces: `first_reply resolution`.
+const TARGETS_FIELD: &str = "sla_targets";
 
 fn status_name(status: TicketStatus) -> &'static str {
     match status {
@@ -265,6 +271,23 @@ fn on_ticket(
     }
     for (name, due_at) in outcome.set_timers {
         actions.push(Action::SetTimer(Timer { name, due_at }));
+    }
+    // The policy that applies and the metrics it has targets for, on the ticket for
+    // agents and for the host's KPIs (SLA attainment per policy): set when they change.
+    if let Some(policy) = policy {
+        let targets: Vec<&str> = policy.targets.keys().map(|m| m.name()).collect();
+        for (field, value) in [
+            (POLICY_FIELD, policy.name.clone()),
+            (TARGETS_FIELD, targets.join(" ")),
+        ] {
+            let current = ticket.fields.iter().find(|f| f.name == field);
+            if !current.is_some_and(|f| matches!(&f.value, FieldValue::Text(v) if *v == value)) {
+                actions.push(Action::SetField(FieldUpdate {
+                    name: field.to_string(),
+                    value: FieldValue::Text(value),
+                }));
+            }
+        }
     }
     Ok(actions)
 }
