@@ -74,7 +74,7 @@ pub(super) async fn get_kpis(
         Problem::bad_request(
             "invalid-query",
             format!(
-                "{}; parameters: from and until (RFC 3339), group_by (none, channel, group, agent, priority, day), format (json, csv)",
+                "{}; parameters: from and until (RFC 3339 instants, or dates such as 2026-11-23), group_by (none, channel, group, agent, priority, day), format (json, csv)",
                 e.body_text()
             ),
         )

@@ -210,7 +210,8 @@ pub enum FactKind {
     Actions { by: Actor, count: u32 },
     /// The ticket was merged into another (a duplicate).
     Merged { by: Actor },
-    /// The ticket's assignee or group changed after it had one.
+    /// The ticket's assignee changed after it had one, or its group after it had
+    /// one (a first assignee for a ticket of a group is not counted).
     Reassigned { by: Actor },
 }
 
@@ -318,15 +319,15 @@ pub fn derive(step: &Step<'_>) -> Vec<Fact> {
     out
 }
 
-/// The actions that count as actions on the ticket: not timers, not notifications.
+/// The actions that count as actions on the ticket: not timers, notifications, or
+/// an SLA plugin writing down its policy ([`SLA_POLICY_FIELD`], [`SLA_TARGETS_FIELD`]).
 fn counted(actions: &[Action]) -> u32 {
     actions
         .iter()
-        .filter(|a| {
-            !matches!(
-                a,
-                Action::SetTimer { .. } | Action::CancelTimer { .. } | Action::Notify { .. }
-            )
+        .filter(|a| match a {
+            Action::SetTimer { .. } | Action::CancelTimer { .. } | Action::Notify { .. } => false,
+            Action::SetField { name, .. } => name != SLA_POLICY_FIELD && name != SLA_TARGETS_FIELD,
+            _ => true,
         })
         .count() as u32
 }
@@ -402,8 +403,9 @@ fn changes(before: Option<&Ticket>, now: &Ticket, by: Actor) -> Vec<FactKind> {
     if before.status != TicketStatus::Merged && now.status == TicketStatus::Merged {
         out.push(FactKind::Merged { by });
     }
-    let had = before.assignee.is_some() || before.group.is_some();
-    if had && (before.assignee != now.assignee || before.group != now.group) {
+    // A first assignee for a ticket of a group is routing, not a reassignment.
+    let moved = |was: &Option<String>, is: &Option<String>| was.is_some() && was != is;
+    if moved(&before.assignee, &now.assignee) || moved(&before.group, &now.group) {
         out.push(FactKind::Reassigned { by });
     }
     out
@@ -413,13 +415,20 @@ fn changes(before: Option<&Ticket>, now: &Ticket, by: Actor) -> Vec<FactKind> {
 /// had not, each at the reply's time.
 fn replies(before: Option<&Ticket>, now: &Ticket) -> Vec<(DateTime<Utc>, FactKind)> {
     let is_reply = |m: &crate::model::Message| m.author_role == AuthorRole::Agent && m.public;
-    let known = |id: &str| before.is_some_and(|b| b.messages.iter().any(|m| m.id == id));
+    let known: std::collections::HashSet<&str> = before
+        .map(|b| b.messages.iter().map(|m| m.id.as_str()).collect())
+        .unwrap_or_default();
     let mut out = Vec::new();
-    for reply in now.messages.iter().filter(|m| is_reply(m) && !known(&m.id)) {
-        let earlier = now
-            .messages
-            .iter()
-            .filter(|m| m.id != reply.id && m.created_at <= reply.created_at);
+    for (place, reply) in now.messages.iter().enumerate() {
+        if !is_reply(reply) || known.contains(reply.id.as_str()) {
+            continue;
+        }
+        // The messages before it: earlier, or at the same time and before it in the
+        // ticket's list (two replies of the same second are one after the other).
+        let earlier = now.messages.iter().enumerate().filter(|(i, m)| {
+            m.created_at < reply.created_at || (m.created_at == reply.created_at && *i < place)
+        });
+        let earlier = earlier.map(|(_, m)| m);
         let last_reply = earlier
             .clone()
             .filter(|m| is_reply(m))
@@ -652,6 +661,96 @@ mod tests {
         assert!(
             kinds(&step(Some(&open), &merged, &merged, &event, &[]))
                 .contains(&FactKind::Merged { by: Actor::Agent })
+        );
+    }
+
+    /// A first assignee for a ticket of a group is routing; the group's change, or
+    /// the next assignee, is a reassignment.
+    #[test]
+    fn a_first_assignee_is_not_a_reassignment() {
+        let mut grouped = ticket("open");
+        grouped.assignee = None;
+        let mut assigned = grouped.clone();
+        assigned.assignee = Some("bob".into());
+        let event = EventKind::AssignmentChanged {
+            previous_assignee: None,
+            current_assignee: Some("bob".into()),
+            previous_group: Some("care".into()),
+            current_group: Some("care".into()),
+        };
+        let reassigned = |before: &Ticket, after: &Ticket| {
+            kinds(&step(Some(before), after, after, &event, &[]))
+                .contains(&FactKind::Reassigned { by: Actor::Agent })
+        };
+        assert!(!reassigned(&grouped, &assigned));
+        let mut moved = assigned.clone();
+        moved.group = Some("billing".into());
+        assert!(reassigned(&assigned, &moved));
+        let mut handed = assigned.clone();
+        handed.assignee = Some("carl".into());
+        assert!(reassigned(&assigned, &handed));
+    }
+
+    /// Two agent replies of the same second: the first in the ticket's list is the
+    /// first response.
+    #[test]
+    fn replies_of_the_same_instant_follow_the_tickets_order() {
+        let before = ticket("open");
+        let mut after = before.clone();
+        after
+            .messages
+            .push(message("m-1", AuthorRole::Agent, "09:00", true));
+        after
+            .messages
+            .push(message("m-2", AuthorRole::Agent, "09:00", true));
+        let event = EventKind::MessageAdded {
+            message: after.messages[1].clone(),
+        };
+        let replies: Vec<FactKind> = kinds(&step(Some(&before), &after, &after, &event, &[]))
+            .into_iter()
+            .filter(|k| matches!(k, FactKind::Reply { .. }))
+            .collect();
+        assert_eq!(
+            replies,
+            [FactKind::Reply {
+                clock: ReplyClock::FirstResponse,
+                since: at("08:00")
+            }]
+        );
+    }
+
+    /// The policy an SLA plugin writes on the ticket is not an action on it.
+    #[test]
+    fn an_sla_plugin_writing_its_policy_takes_no_action() {
+        let open = ticket("open");
+        let actions = [
+            Action::SetField {
+                name: SLA_POLICY_FIELD.into(),
+                value: FieldValue::Text("standard".into()),
+            },
+            Action::SetField {
+                name: SLA_TARGETS_FIELD.into(),
+                value: FieldValue::Text("first_reply".into()),
+            },
+            Action::SetField {
+                name: "level".into(),
+                value: FieldValue::Text("L2".into()),
+            },
+        ];
+        let decisions: [&[Action]; 1] = [&actions];
+        let facts = kinds(&step(
+            Some(&open),
+            &open,
+            &open,
+            &EventKind::TicketCreated,
+            &decisions,
+        ));
+        assert_eq!(
+            facts,
+            [FactKind::Actions {
+                by: Actor::Plugin,
+                count: 1
+            }]
         );
     }
 

@@ -17,6 +17,9 @@ pub use fact::{
 };
 pub use report::{Backlog, GroupBy, Kpis, Report, Settings, report};
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use business_hours::{Calendar, CalendarConfig};
 use chrono::TimeDelta;
 
@@ -70,6 +73,27 @@ pub fn compute(
         .map_err(|_| KpiError::TimeZone(tenant.time_zone.clone()))?;
     let calendar = calendar_of(tenant)?;
     let facts = store.kpi_facts(&tenant.id, from, until)?;
+    // The clocks of the range that started before it may have been breached before
+    // it: those breaches are read by ticket, from the earliest start.
+    let mut started: HashMap<(Arc<str>, &'static str), Timestamp> = HashMap::new();
+    for fact in &facts {
+        if let Some((metric, since)) = report::metric_of(&fact.kind)
+            && since < from
+            && fact.sla_policy.is_some()
+            && fact.sla_targets.has(metric)
+        {
+            let earliest = started
+                .entry((fact.ticket.clone(), metric))
+                .or_insert(since);
+            *earliest = (*earliest).min(since);
+        }
+    }
+    let mut earlier_breaches = Vec::new();
+    for ((ticket, metric), since) in started {
+        for at in store.kpi_breaches(&tenant.id, &ticket, metric, since, from)? {
+            earlier_breaches.push((ticket.clone(), metric, at));
+        }
+    }
     let settings = Settings {
         zone,
         calendar: calendar.as_ref(),
@@ -77,6 +101,7 @@ pub fn compute(
         until,
         group_by,
         backlog_at_start: store.kpi_backlog_at(&tenant.id, from)?,
+        earlier_breaches,
     };
     Ok(report(&facts, &settings))
 }

@@ -30,6 +30,7 @@
 //! per duration for a clock that spans w working intervals.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use business_hours::Calendar;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -75,6 +76,10 @@ pub struct Settings<'a> {
     pub group_by: GroupBy,
     /// Unsolved and awaiting tickets at `from`.
     pub backlog_at_start: Backlog,
+    /// Breaches marked before `from` of the clocks that stop in the range but started
+    /// before it: (ticket, metric, when). They decide those clocks' attainment and
+    /// are not counted as breaches of the range.
+    pub earlier_breaches: Vec<(Arc<str>, &'static str, DateTime<Utc>)>,
 }
 
 /// Median and p90 of durations, in milliseconds; null when there is none.
@@ -192,7 +197,7 @@ pub struct Report {
 
 /// The report of `facts` (those of `[from, until)`, in time order).
 pub fn report(facts: &[Fact], settings: &Settings<'_>) -> Report {
-    let breaches = breach_index(facts);
+    let breaches = breach_index(facts, &settings.earlier_breaches);
     let mut totals = Tally::default();
     let mut groups: HashMap<Key<'_>, Tally<'_>> = HashMap::new();
     for fact in facts {
@@ -276,9 +281,15 @@ fn json_name(value: &impl Serialize) -> String {
 
 type BreachIndex<'a> = HashMap<(&'a str, &'a str), Vec<DateTime<Utc>>>;
 
-/// When each (ticket, metric) was breached in the range.
-fn breach_index(facts: &[Fact]) -> BreachIndex<'_> {
-    let mut index: BreachIndex<'_> = HashMap::new();
+/// When each (ticket, metric) was breached: in the range, and before it.
+fn breach_index<'a>(
+    facts: &'a [Fact],
+    earlier: &'a [(Arc<str>, &'static str, DateTime<Utc>)],
+) -> BreachIndex<'a> {
+    let mut index: BreachIndex<'a> = HashMap::new();
+    for (ticket, metric, at) in earlier {
+        index.entry((&**ticket, *metric)).or_default().push(*at);
+    }
     for fact in facts {
         if let FactKind::SlaBreach { metric } = &fact.kind {
             index
@@ -290,7 +301,8 @@ fn breach_index(facts: &[Fact]) -> BreachIndex<'_> {
     index
 }
 
-fn metric_of(kind: &FactKind) -> Option<(&'static str, DateTime<Utc>)> {
+/// The SLA metric a fact's clock is, and when it started.
+pub(super) fn metric_of(kind: &FactKind) -> Option<(&'static str, DateTime<Utc>)> {
     match kind {
         FactKind::Reply {
             clock: ReplyClock::FirstResponse,
@@ -539,6 +551,7 @@ mod tests {
                 unsolved: 1,
                 awaiting: 1,
             },
+            earlier_breaches: Vec::new(),
         }
     }
 
@@ -621,6 +634,28 @@ mod tests {
         );
         // Without a calendar, business times are null.
         assert_eq!(report.totals.first_response.business, None);
+    }
+
+    /// A clock that started before the range and stops in it is breached by a
+    /// breach before the range, which is not a breach of the range.
+    #[test]
+    fn a_breach_before_the_range_counts_against_its_clock_not_the_range() {
+        let since = at("2026-03-27T09:00:00Z");
+        let facts = vec![fact(
+            "2026-03-30T09:00:00Z",
+            "a",
+            FactKind::Reply {
+                clock: ReplyClock::FirstResponse,
+                since,
+            },
+        )];
+        let mut settings = settings(None);
+        settings.earlier_breaches = vec![("a".into(), "first_reply", at("2026-03-27T13:00:00Z"))];
+        let sla = report(&facts, &settings).totals.sla;
+        assert_eq!(
+            (sla[0].completed, sla[0].attained, sla[0].breaches),
+            (1, 0, 0)
+        );
     }
 
     #[test]

@@ -559,6 +559,17 @@ pub trait KpiFacts: Send + Sync {
     /// of the per-day sums before `at`'s UTC day, then that day's facts up to `at`.
     /// O(d + f log n) for d days of history and f facts of that day.
     fn kpi_backlog_at(&self, tenant: &str, at: Timestamp) -> StoreResult<crate::kpi::Backlog>;
+
+    /// When the tenant's `ticket` was marked breached on `metric` in `[from, until)`
+    /// (its `SlaBreach` facts), in order. O(b + log n) for its b breaches.
+    fn kpi_breaches(
+        &self,
+        tenant: &str,
+        ticket: &str,
+        metric: &str,
+        from: Timestamp,
+        until: Timestamp,
+    ) -> StoreResult<Vec<Timestamp>>;
 }
 
 /// The service's durable state. See the module documentation.

@@ -53,7 +53,7 @@ use crate::model::{Event, Identity, IdentityKind, Ticket, Timestamp};
 /// ([`BACKLOG_KEY`]), built from the outbox at open. 5: with plugin versions, the
 /// event log and shadow diffs; opening an older directory makes version 1 of each
 /// installed plugin from its settings (the events received before were not kept).
-const SCHEMA_VERSION: u64 = 5;
+const SCHEMA_VERSION: u64 = 6;
 const SCHEMA_KEY: &[u8] = b"schema_version";
 /// The number of deliveries in the outbox (u64, big-endian), in `meta`.
 const BACKLOG_KEY: &[u8] = b"outbox_backlog";
@@ -111,8 +111,8 @@ pub struct SledStore {
     plugin_versions: sled::Tree,
     shadow_diffs: sled::Tree,
     /// KPI facts (`f`, tenant, time, event, place; a postcard `kpi::fact::Stored`
-    /// per instant of an event) and per-day backlog sums (`d`, tenant, UTC day;
-    /// JSON): see [`kpi_fact_key`].
+    /// per instant of an event), per-day backlog sums (`d`, tenant, UTC day; JSON)
+    /// and breaches by ticket (`b`): see [`kpi_fact_key`].
     kpi: sled::Tree,
 }
 
@@ -221,9 +221,19 @@ fn shadow_count_key(tenant: &str, shadow: &str, verdict: Verdict) -> Vec<u8> {
     k
 }
 
-/// The first byte of a `kpi` key: a fact, or a day's backlog sums.
+/// The first byte of a `kpi` key: a fact, a day's backlog sums, or a breach by
+/// ticket.
 const KPI_FACT: u8 = b'f';
 const KPI_DAY: u8 = b'd';
+const KPI_BREACH: u8 = b'b';
+
+/// A breach's key: `b`, tenant, ticket, metric, time (ms).
+fn kpi_breach_key(tenant: &str, ticket: &str, metric: &str, at: Timestamp) -> Vec<u8> {
+    let mut k = vec![KPI_BREACH];
+    k.extend(prefix(&[tenant, ticket, metric]));
+    k.extend(ordered(at.timestamp_millis()));
+    k
+}
 
 /// Milliseconds (or days) with the sign bit flipped, big-endian: byte order is number
 /// order, before 1970 included.
@@ -273,6 +283,9 @@ fn record_kpi(
         )?;
     }
     for fact in facts {
+        if let crate::kpi::FactKind::SlaBreach { metric } = &fact.kind {
+            tree.insert(kpi_breach_key(tenant, &fact.ticket, metric, fact.at), &[])?;
+        }
         if let crate::kpi::FactKind::Backlog { unsolved, awaiting } = fact.kind {
             let k = kpi_day_key(tenant, utc_day(fact.at));
             let mut sums: crate::kpi::Backlog = match tree.get(&k)? {
@@ -660,11 +673,41 @@ impl SledStore {
         if found < 5 {
             self.version_installed_plugins()?;
         }
+        if found < 6 {
+            self.count_open_tickets()?;
+        }
         if found < SCHEMA_VERSION {
             self.meta
                 .insert(SCHEMA_KEY, &SCHEMA_VERSION.to_be_bytes())
                 .map_err(backend)?;
             self.db.flush().map_err(backend)?;
+        }
+        Ok(())
+    }
+
+    /// The KPIs' backlog of a store written before KPI facts existed: each tenant's
+    /// unsolved and awaiting tickets, counted once and written as the backlog sums of
+    /// the day before the upgrade (UTC), so that the facts of the tickets open then
+    /// bring the backlog down to zero, not below it. O(n) in the tickets, once, at
+    /// open; a migration cut short writes the same sums again.
+    fn count_open_tickets(&self) -> StoreResult<()> {
+        let mut sums: BTreeMap<String, crate::kpi::Backlog> = BTreeMap::new();
+        for entry in self.tickets.iter() {
+            let (k, v) = entry.map_err(backend)?;
+            let Ok(ticket) = from_json::<Ticket>(&k, &v) else {
+                continue;
+            };
+            let tenant =
+                String::from_utf8_lossy(k.split(|b| *b == 0).next().unwrap_or(b"")).into_owned();
+            let sum = sums.entry(tenant).or_default();
+            sum.unsolved += i64::from(ticket.status.is_open());
+            sum.awaiting += i64::from(crate::kpi::fact::awaiting(ticket.status));
+        }
+        let day = utc_day(chrono::Utc::now()) - 1;
+        for (tenant, sum) in sums {
+            self.kpi
+                .insert(kpi_day_key(&tenant, day), to_json(&sum))
+                .map_err(backend)?;
         }
         Ok(())
     }
@@ -1004,6 +1047,27 @@ impl KpiFacts for SledStore {
             record.unpack(&mut facts);
         }
         Ok(facts)
+    }
+
+    fn kpi_breaches(
+        &self,
+        tenant: &str,
+        ticket: &str,
+        metric: &str,
+        from: Timestamp,
+        until: Timestamp,
+    ) -> StoreResult<Vec<Timestamp>> {
+        let start = kpi_breach_key(tenant, ticket, metric, from);
+        let end = kpi_breach_key(tenant, ticket, metric, until);
+        let mut found = Vec::new();
+        for entry in self.kpi.range(start..end) {
+            let (k, _) = entry.map_err(backend)?;
+            let ms = u64::from_be_bytes(k[k.len() - 8..].try_into().expect("8 bytes"));
+            if let Some(at) = chrono::DateTime::from_timestamp_millis((ms ^ (1 << 63)) as i64) {
+                found.push(at);
+            }
+        }
+        Ok(found)
     }
 
     fn kpi_backlog_at(&self, tenant: &str, at: Timestamp) -> StoreResult<crate::kpi::Backlog> {
@@ -3067,6 +3131,44 @@ mod tests {
         drop(store);
         let store = SledStore::open(&dir).unwrap();
         assert_eq!(store.plugin_storage_count("acme", "marker").unwrap(), 7);
+        drop(store);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A store of schema version 5 (before KPI facts) gets each tenant's open
+    /// tickets as its starting backlog at open, so that the facts of those tickets'
+    /// later resolutions do not take the backlog below zero.
+    #[test]
+    fn an_older_store_starts_its_backlog_from_its_open_tickets() {
+        let dir = scratch("kpi-migration");
+        let store = SledStore::open(&dir).unwrap();
+        for (tenant, id, status) in [
+            ("acme", "t-1", TicketStatus::Open),
+            ("acme", "t-2", TicketStatus::WaitingOnRequester),
+            ("acme", "t-3", TicketStatus::Solved),
+            ("globex", "t-1", TicketStatus::New),
+        ] {
+            commit(&store, tenant, Some(&ticket(id, 0, status, &[])), &[]);
+        }
+        store.meta.insert(SCHEMA_KEY, &5u64.to_be_bytes()).unwrap();
+        store.db.flush().unwrap();
+        drop(store);
+        let store = SledStore::open(&dir).unwrap();
+        let now = chrono::Utc::now();
+        assert_eq!(
+            store.kpi_backlog_at("acme", now).unwrap(),
+            crate::kpi::Backlog {
+                unsolved: 2,
+                awaiting: 1
+            }
+        );
+        assert_eq!(
+            store.kpi_backlog_at("globex", now).unwrap(),
+            crate::kpi::Backlog {
+                unsolved: 1,
+                awaiting: 1
+            }
+        );
         drop(store);
         std::fs::remove_dir_all(&dir).unwrap();
     }
