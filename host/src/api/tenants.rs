@@ -154,9 +154,7 @@ impl TenantSettings {
                     .entry("time_zone")
                     .or_insert_with(|| record.time_zone.clone().into());
                 let calendar = serde_json::Value::Object(calendar);
-                let mut checked = record.clone();
-                checked.business_calendar = Some(calendar.clone());
-                crate::kpi::calendar_of(&checked).map_err(|e| {
+                crate::kpi::read_calendar(&calendar).map_err(|e| {
                     Problem::new(
                         StatusCode::UNPROCESSABLE_ENTITY,
                         "invalid-business-calendar",

@@ -22,6 +22,7 @@ use std::sync::Arc;
 
 use business_hours::{Calendar, CalendarConfig};
 use chrono::TimeDelta;
+use serde::Deserialize as _;
 
 use crate::model::Timestamp;
 use crate::store::{KpiFacts, StoreError, Tenant};
@@ -44,14 +45,19 @@ pub enum KpiError {
 
 /// The tenant's business calendar, read; none when it has none.
 pub fn calendar_of(tenant: &Tenant) -> Result<Option<Calendar>, KpiError> {
-    let Some(value) = &tenant.business_calendar else {
-        return Ok(None);
-    };
-    let config: CalendarConfig =
-        serde_json::from_value(value.clone()).map_err(|e| KpiError::Calendar(e.to_string()))?;
-    Calendar::from_config(&config)
-        .map(Some)
-        .map_err(KpiError::Calendar)
+    tenant
+        .business_calendar
+        .as_ref()
+        .map(read_calendar)
+        .transpose()
+}
+
+/// A business calendar as `Tenant::business_calendar` holds it, read; the error says
+/// what to fix.
+pub fn read_calendar(value: &serde_json::Value) -> Result<Calendar, KpiError> {
+    let config =
+        CalendarConfig::deserialize(value).map_err(|e| KpiError::Calendar(e.to_string()))?;
+    Calendar::from_config(&config).map_err(KpiError::Calendar)
 }
 
 /// `tenant`'s KPIs over `[from, until)` (empty when `until` is `from`), grouped by

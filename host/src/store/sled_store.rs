@@ -150,10 +150,15 @@ fn to_json<T: Serialize>(value: &T) -> Vec<u8> {
 }
 
 fn from_json<T: DeserializeOwned>(key: &[u8], bytes: &[u8]) -> StoreResult<T> {
-    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt {
+    serde_json::from_slice(bytes).map_err(|e| corrupt(key, e))
+}
+
+/// The record at `key` cannot be read, for `reason`.
+fn corrupt(key: &[u8], reason: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt {
         key: String::from_utf8_lossy(key).replace('\0', "/"),
-        reason: e.to_string(),
-    })
+        reason: reason.to_string(),
+    }
 }
 
 fn scan<T: DeserializeOwned>(tree: &sled::Tree, prefix: &[u8]) -> StoreResult<Vec<T>> {
@@ -1040,10 +1045,7 @@ impl KpiFacts for SledStore {
         for entry in self.kpi.range(start..end) {
             let (k, v) = entry.map_err(backend)?;
             let record: crate::kpi::fact::Stored =
-                postcard::from_bytes(&v).map_err(|e| StoreError::Corrupt {
-                    key: String::from_utf8_lossy(&k).replace('\0', "/"),
-                    reason: e.to_string(),
-                })?;
+                postcard::from_bytes(&v).map_err(|e| corrupt(&k, e))?;
             record.unpack(&mut facts);
         }
         Ok(facts)
