@@ -6,6 +6,8 @@
 
 mod common;
 
+use guichet::store::EventLog;
+use guichet::store::PluginStore;
 use std::path::{Path, PathBuf};
 
 use serde_json::json;
@@ -13,7 +15,7 @@ use serde_json::json;
 use common::service::{Running, data_dir};
 use guichet::reference_plugins;
 use guichet::runtime::sha256_hex;
-use guichet::store::{InstalledPlugin, SledStore, Store};
+use guichet::store::{InstalledPlugin, SledStore};
 
 const TENANTS: [&str; 3] = ["acme", "globex", "initech"];
 

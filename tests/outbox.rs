@@ -5,6 +5,8 @@
 
 mod common;
 
+use guichet::store::EventLog;
+use guichet::store::OutboxStore;
 use std::net::TcpListener;
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
@@ -14,7 +16,7 @@ use chrono::{TimeZone, Utc};
 use serde_json::{Value, json};
 
 use guichet::model::Event;
-use guichet::store::{Enqueued, OutboxItem, SledStore, Store};
+use guichet::store::{Enqueued, OutboxItem, SledStore};
 
 use common::recorder::{Recorded, Recorder};
 use common::service::{Running, data_dir};

@@ -3,6 +3,7 @@
 
 mod common;
 
+use guichet::store::EventLog;
 use std::path::Path;
 use std::process::Output;
 use std::time::Duration;
@@ -10,7 +11,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use guichet::model::Event;
-use guichet::store::{SledStore, Store};
+use guichet::store::SledStore;
 
 use common::recorder::Recorder;
 use common::root;

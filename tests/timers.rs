@@ -4,6 +4,7 @@
 
 mod common;
 
+use guichet::store::TicketStore;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -11,7 +12,7 @@ use serde_json::{Value, json};
 
 use guichet::clock::SimulatedClock;
 use guichet::serve::ServiceClock;
-use guichet::store::{SledStore, Store};
+use guichet::store::SledStore;
 
 use common::guest_path;
 use common::service::{OPERATOR, Running, data_dir};

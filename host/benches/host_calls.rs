@@ -21,6 +21,8 @@
 //! timed too, for comparison. Prints the median and 90th percentile per call, in
 //! microseconds, side by side for the three sizes.
 
+use guichet::store::PluginStorage;
+use guichet::store::TicketStore;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeZone, Utc};

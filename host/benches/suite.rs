@@ -42,6 +42,7 @@ mod kpis;
 #[path = "suite/native.rs"]
 mod native;
 
+use guichet::store::EventLog;
 use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -60,7 +61,7 @@ use guichet::runtime::{
     CallLimits, MacroRequest, PluginComponent, PluginEnv, Runtime, RuntimeConfig,
 };
 use guichet::serve::ServiceClock;
-use guichet::store::{SledStore, Store};
+use guichet::store::SledStore;
 
 use common::service::{OPERATOR, Running};
 use common::{Lang, build_plugin, root};

@@ -110,6 +110,7 @@ pub fn authenticate(store: &dyn Store, token: &str) -> Result<Option<Caller>, St
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::TenantStore;
 
     #[test]
     fn an_issued_token_checks_out_and_a_changed_one_does_not() {

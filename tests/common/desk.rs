@@ -152,7 +152,7 @@ pub const DONE_TICKETS: [(&str, &str); 6] = [
 /// stopped service (no route shows a plugin's storage): the store's key count and the
 /// keys themselves (the first 1,000).
 pub fn plugin_keys(data_dir: &std::path::Path, plugin: &str) -> (usize, Vec<String>) {
-    use guichet::store::{SledStore, Store};
+    use guichet::store::{PluginStorage, SledStore};
     let store = SledStore::open(&data_dir.join("store")).expect("the stopped service's store");
     (
         store.plugin_storage_count("acme", plugin).unwrap(),

@@ -8,6 +8,8 @@
 //! what is measured is the report's path, `kpi::compute` on the sled store, as
 //! `GET /v1/tenants/{tenant}/kpis` runs it.
 
+use guichet::store::EventLog;
+use guichet::store::TenantStore;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -15,7 +17,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use guichet::kpi::{self, Actor, Fact, FactKind, GroupBy, ReplyClock, SlaTargets};
 use guichet::model::{Channel, Event, EventKind, Priority};
-use guichet::store::{Enqueued, EventCommit, KpiFacts, SledStore, Store, Tenant};
+use guichet::store::{Enqueued, EventCommit, KpiFacts, SledStore, Tenant};
 
 /// Tickets of the big tenant, spread evenly over a year.
 pub const TICKETS: usize = 1_000_000;

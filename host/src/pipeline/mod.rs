@@ -347,7 +347,7 @@ impl Pipeline {
 
     /// Has channel adapter `installed` of `tenant` check and read `request`, its
     /// platform's webhook delivery (see `Runtime::handle_inbound`), at `now`, under
-    /// its call limits. Its storage writes are kept with the delivery (see `Store::enqueue_inbound`).
+    /// its call limits. Its storage writes are kept with the delivery (see `EventLog::enqueue_inbound`).
     pub fn read_inbound(
         &self,
         tenant: &str,
@@ -429,7 +429,7 @@ impl Pipeline {
 
     /// The events and links of what adapter `adapter` of `tenant` read in one
     /// delivery (see `intake`); new tickets get fresh ids (`tk-` and 64 random bits,
-    /// hex). The caller stores them with `Store::enqueue_inbound` and hands them over,
+    /// hex). The caller stores them with `EventLog::enqueue_inbound` and hands them over,
     /// one delivery of an adapter at a time and on a task that a caller who hangs up
     /// cannot stop, so that two deliveries never open the same ticket twice.
     pub fn intake(

@@ -6,7 +6,7 @@
 //! distributed database for a multi-node deployment) can replace sled without the
 //! pipeline or the API changing. Every method is scoped by tenant where the data
 //! belongs to one: no method can return another tenant's records. Methods that must
-//! change several things at once ([`Store::commit_event`]) are atomic.
+//! change several things at once ([`EventLog::commit_event`]) are atomic.
 //!
 //! This module owns persistence only: no HTTP, no Wasm, no business rules.
 
@@ -270,7 +270,7 @@ impl InstalledPlugin {
 /// [`InstalledPlugin::active_version`]) and may shadow another.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PluginVersion {
-    /// From 1, per plugin; given by [`Store::add_plugin_version`].
+    /// From 1, per plugin; given by [`PluginStore::add_plugin_version`].
     pub number: u64,
     pub source: PluginSource,
     /// SHA-256 of the component (lower-case hex): the name of the code.
@@ -340,7 +340,7 @@ pub struct InboundDelivery {
     pub storage_writes: Vec<(String, String, Option<Vec<u8>>)>,
 }
 
-/// What [`Store::enqueue_inbound`] did.
+/// What [`EventLog::enqueue_inbound`] did.
 #[derive(Debug, Clone, PartialEq)]
 pub enum InboundEnqueued {
     /// The delivery id was seen before: nothing stored.
@@ -408,7 +408,7 @@ pub enum TimerChange {
     Cancel { plugin: String, name: String },
 }
 
-/// What [`Store::enqueue_event`] did.
+/// What [`EventLog::enqueue_event`] did.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Enqueued {
     /// Stored under this sequence number.
@@ -572,57 +572,102 @@ pub trait KpiFacts: Send + Sync {
     ) -> StoreResult<Vec<Timestamp>>;
 }
 
-/// The service's durable state. See the module documentation.
+/// The service's durable state: every concern's trait together, for the places
+/// that hand the store on (the service's start, the pipeline, the API's state).
+/// A consumer that uses one concern takes that trait instead. Implemented by
+/// every type that implements them all.
 ///
 /// Each method's documentation gives its cost on the sled store, with n the number
-/// of records in the tree it reads (a B-tree: a look-up is O(log n)). What the
-/// pipeline does for each event, and the host services a plugin calls during one,
-/// never scan a tenant's tickets, keys or outbox: they read indexes.
-pub trait Store: KpiFacts + Send + Sync + 'static {
-    /// Makes everything written so far durable: on sled, its flush and then an
-    /// `fdatasync` of its log, one sync shared by concurrent callers (group commit).
-    /// O(what was written since the last sync); about one disk sync of latency.
-    fn flush(&self) -> StoreResult<()>;
+/// of records in the tree it reads (a B-tree: a look-up is O(log n)); the
+/// PostgreSQL store reads the same through B-tree indexes, at the same costs.
+/// What the pipeline does for each event, and the host services a plugin calls
+/// during one, never scan a tenant's tickets, keys or outbox: they read indexes.
+pub trait Store:
+    TenantStore
+    + PluginStore
+    + PluginStorage
+    + EventLog
+    + TimerStore
+    + TicketStore
+    + OutboxStore
+    + KpiFacts
+    + Send
+    + Sync
+    + 'static
+{
+}
 
+impl<T> Store for T where
+    T: TenantStore
+        + PluginStore
+        + PluginStorage
+        + EventLog
+        + TimerStore
+        + TicketStore
+        + OutboxStore
+        + KpiFacts
+        + Send
+        + Sync
+        + 'static
+{
+}
+
+/// Tenants and their tokens, and the operator's token.
+pub trait TenantStore: Send + Sync {
     /// The SHA-256 (hex) of the operator token, if one was set. O(1).
     fn operator_token_sha256(&self) -> StoreResult<Option<String>>;
+
     /// O(1).
     fn set_operator_token_sha256(&self, sha256: &str) -> StoreResult<()>;
 
     /// Creates a tenant; `false` if one with that id exists (nothing changed).
     /// O(log n) in the tenants.
     fn create_tenant(&self, tenant: &Tenant) -> StoreResult<bool>;
+
     /// O(log n) in the tenants.
     fn tenant(&self, id: &str) -> StoreResult<Option<Tenant>>;
+
     /// Replaces an existing tenant's record (its name, its time zone). O(log n).
     fn update_tenant(&self, tenant: &Tenant) -> StoreResult<()>;
+
     /// Every tenant. O(n) in the tenants.
     fn tenants(&self) -> StoreResult<Vec<Tenant>>;
 
     /// O(log n) in the tokens of every tenant.
     fn put_token(&self, token: &TokenRecord) -> StoreResult<()>;
+
     /// O(log n) in the tokens of every tenant.
     fn token(&self, id: &str) -> StoreResult<Option<TokenRecord>>;
+
     /// A tenant's tokens. O(n) in the tokens of every tenant.
     fn tokens(&self, tenant: &str) -> StoreResult<Vec<TokenRecord>>;
+
     /// Deletes a tenant's token; `false` if the tenant has no such token. O(log n).
     fn delete_token(&self, tenant: &str, id: &str) -> StoreResult<bool>;
+}
 
+/// Components, each tenant's installed plugins, their versions and shadow runs, and the inbound addresses of channel adapters.
+pub trait PluginStore: Send + Sync {
     /// Keeps a component's bytes under their SHA-256 (shared by every tenant that
     /// uploads the same bytes). O(log n + size) in the components.
     fn put_component(&self, sha256: &str, bytes: &[u8]) -> StoreResult<()>;
+
     /// O(log n + size) in the components.
     fn component(&self, sha256: &str) -> StoreResult<Option<Vec<u8>>>;
 
     /// Installs or replaces a plugin. O(log n) in the installed plugins.
     fn put_plugin(&self, tenant: &str, plugin: &InstalledPlugin) -> StoreResult<()>;
+
     /// O(log n) in the installed plugins.
     fn plugin(&self, tenant: &str, name: &str) -> StoreResult<Option<InstalledPlugin>>;
+
     /// A tenant's plugins in run order. O(log n + p log p) for its p plugins.
     fn plugins(&self, tenant: &str) -> StoreResult<Vec<InstalledPlugin>>;
+
     /// Removes a plugin's installation; its storage is kept (and counted), for a
     /// plugin installed again under that name. O(log n).
     fn delete_plugin(&self, tenant: &str, name: &str) -> StoreResult<bool>;
+
     /// Suspends a plugin (the circuit breaker), if it is still installed exactly as
     /// `ran` (the settings its failed calls ran with) and not suspended yet; `false`
     /// otherwise (an admin changed it meanwhile: the failures were under other
@@ -633,6 +678,7 @@ pub trait Store: KpiFacts + Send + Sync + 'static {
         ran: &InstalledPlugin,
         suspension: &Suspension,
     ) -> StoreResult<bool>;
+
     /// Installs or replaces a plugin as an admin's change made from a record read
     /// earlier: the suspension stored now (the circuit breaker may have set one since)
     /// is kept, unless `lift_suspension`. Returns the plugin as stored. O(log n).
@@ -652,6 +698,7 @@ pub trait Store: KpiFacts + Send + Sync + 'static {
         plugin: &str,
         version: &PluginVersion,
     ) -> StoreResult<PluginVersion>;
+
     /// One version of a plugin. O(log n).
     fn plugin_version(
         &self,
@@ -659,6 +706,7 @@ pub trait Store: KpiFacts + Send + Sync + 'static {
         plugin: &str,
         number: u64,
     ) -> StoreResult<Option<PluginVersion>>;
+
     /// A plugin's versions, oldest first. O(log n + v) for its v versions.
     fn plugin_versions(&self, tenant: &str, plugin: &str) -> StoreResult<Vec<PluginVersion>>;
 
@@ -672,15 +720,24 @@ pub trait Store: KpiFacts + Send + Sync + 'static {
         after_seq: u64,
         limit: usize,
     ) -> StoreResult<Vec<(u64, EventDiff)>>;
+
     /// The counts of a shadow run's diffs by verdict: counters kept by the commits.
     /// O(log n).
     fn shadow_summary(&self, tenant: &str, shadow: &str) -> StoreResult<DiffSummary>;
+
     /// Forgets every shadow run of a plugin: their diffs, storage and timers, when a
     /// new shadow run starts, one ends, or the plugin is removed. O(k + t): what the
     /// runs hold, and the tenant's pending timers (read to find theirs); an admin's
     /// action, never on the per-event path.
     fn clear_shadow(&self, tenant: &str, plugin: &str) -> StoreResult<()>;
 
+    /// The tenant and plugin an inbound address belongs to (see
+    /// [`InstalledPlugin::inbound_address`]). O(log n).
+    fn inbound_target(&self, address: &str) -> StoreResult<Option<(String, String)>>;
+}
+
+/// Each plugin's private key-value storage (written only by [`EventLog::commit_event`] and inbound deliveries).
+pub trait PluginStorage: Send + Sync {
     /// One value of a plugin's private key-value storage. O(log n) in the keys stored.
     fn plugin_storage_get(
         &self,
@@ -688,6 +745,7 @@ pub trait Store: KpiFacts + Send + Sync + 'static {
         plugin: &str,
         key: &str,
     ) -> StoreResult<Option<Vec<u8>>>;
+
     /// The plugin's keys that start with `prefix`, in byte order, at most `limit`.
     /// O(log n + limit): the listing stops at `limit`, whatever else is stored.
     fn plugin_storage_keys(
@@ -697,9 +755,18 @@ pub trait Store: KpiFacts + Send + Sync + 'static {
         prefix: &str,
         limit: usize,
     ) -> StoreResult<Vec<String>>;
+
     /// How many keys the plugin has stored. O(log n): a counter kept in the same
-    /// transaction as the storage writes ([`Store::commit_event`]), not a count.
+    /// transaction as the storage writes ([`EventLog::commit_event`]), not a count.
     fn plugin_storage_count(&self, tenant: &str, plugin: &str) -> StoreResult<usize>;
+}
+
+/// The event log: events accepted and pending, their idempotency keys and ids, inbound deliveries and refusals, the recorded events a replay reads, and the commit that applies an event's processing.
+pub trait EventLog: Send + Sync {
+    /// Makes everything written so far durable: on sled, its flush and then an
+    /// `fdatasync` of its log, one sync shared by concurrent callers (group commit).
+    /// O(what was written since the last sync); about one disk sync of latency.
+    fn flush(&self) -> StoreResult<()>;
 
     /// Stores an event as pending, unless it is a duplicate: its `idempotency_key`
     /// or its event id was seen before for the tenant (an event id is unique per
@@ -715,19 +782,22 @@ pub trait Store: KpiFacts + Send + Sync + 'static {
         idempotency_key: Option<&str>,
         received_at: Timestamp,
     ) -> StoreResult<Enqueued>;
+
     /// Stores what an inbound delivery carries, at once: each group's events as
     /// pending (unless its `id` was seen, as an event id, for the tenant) and its
     /// link, and the delivery id; nothing if the delivery id was seen for the tenant's
-    /// adapter. Atomic like [`Store::enqueue_event`]. O((1 + e) log n) for e events.
+    /// adapter. Atomic like [`EventLog::enqueue_event`]. O((1 + e) log n) for e events.
     fn enqueue_inbound(
         &self,
         tenant: &str,
         delivery: &InboundDelivery,
         received_at: Timestamp,
     ) -> StoreResult<InboundEnqueued>;
+
     /// Whether an event of id `event_id` was accepted from outside for the tenant
-    /// (see [`Store::enqueue_event`]). O(log n).
+    /// (see [`EventLog::enqueue_event`]). O(log n).
     fn event_seen(&self, tenant: &str, event_id: &str) -> StoreResult<bool>;
+
     /// The ticket an adapter's conversation is linked to. O(log n).
     fn linked_ticket(
         &self,
@@ -735,9 +805,7 @@ pub trait Store: KpiFacts + Send + Sync + 'static {
         adapter: &str,
         conversation: &str,
     ) -> StoreResult<Option<String>>;
-    /// The tenant and plugin an inbound address belongs to (see
-    /// [`InstalledPlugin::inbound_address`]). O(log n).
-    fn inbound_target(&self, address: &str) -> StoreResult<Option<(String, String)>>;
+
     /// Keeps a refused inbound request for the admin: the last
     /// [`INBOUND_REFUSALS_KEPT`] per adapter. O(log n).
     fn record_inbound_refusal(
@@ -746,11 +814,14 @@ pub trait Store: KpiFacts + Send + Sync + 'static {
         adapter: &str,
         refusal: &InboundRefusal,
     ) -> StoreResult<()>;
+
     /// An adapter's refused inbound requests, oldest first. O(k log n) for the k kept.
     fn inbound_refusals(&self, tenant: &str, adapter: &str) -> StoreResult<Vec<InboundRefusal>>;
+
     /// Every pending event of every tenant, in sequence order per tenant (at start).
     /// O(n) in the pending events.
     fn pending_events(&self) -> StoreResult<Vec<StoredEvent>>;
+
     /// The events the tenant received from outside (its API, its adapters' inbound
     /// deliveries, its agents' macros), as they were stored on arrival, kept after
     /// they were processed so that a replay can run them again: those received at or
@@ -766,27 +837,35 @@ pub trait Store: KpiFacts + Send + Sync + 'static {
         after_seq: u64,
         limit: usize,
     ) -> StoreResult<Vec<StoredEvent>>;
+
     /// Applies the processing of a pending event: the ticket, the audit records, the
     /// plugin storage writes and the follow-up events are written, and the event
     /// leaves the pending list, all in one transaction, together with the indexes
-    /// behind [`Store::recent_tickets`], [`Store::open_tickets_of`] and
-    /// [`Store::plugin_storage_count`]. Returns the stored follow-ups.
+    /// behind [`TicketStore::recent_tickets`], [`TicketStore::open_tickets_of`] and
+    /// [`PluginStorage::plugin_storage_count`]. Returns the stored follow-ups.
     ///
     /// O((1 + w) log n) for w records written (timers, audit records, storage
     /// writes, outbox items, follow-ups, and the ticket's identities): nothing is
     /// scanned.
     fn commit_event(&self, commit: &EventCommit) -> StoreResult<Vec<StoredEvent>>;
+}
 
+/// Plugins' timers on tickets and the marks of their schedules.
+pub trait TimerStore: Send + Sync {
     /// A ticket's pending timers, soonest first. O((1 + t) log n) for its t timers.
     fn timers(&self, tenant: &str, ticket_id: &str) -> StoreResult<Vec<Timer>>;
+
     /// Every tenant's pending timers due at or before `up_to`, soonest first; at most
     /// `limit`. O(log n + limit) in the timers of every tenant.
     fn due_timers(&self, up_to: Timestamp, limit: usize) -> StoreResult<Vec<Timer>>;
+
     /// When the soonest pending timer of any tenant is due. O(log n).
     fn next_timer_due(&self) -> StoreResult<Option<Timestamp>>;
+
     /// Removes a timer without firing it; `false` if it was not set as given.
     /// O(log n).
     fn remove_timer(&self, timer: &Timer) -> StoreResult<bool>;
+
     /// Fires a due timer: removes it and stores `event` pending for its plugin, in one
     /// transaction. `None`, with nothing changed, if the timer is no longer set as
     /// given (moved or cancelled since it was read). O(log n).
@@ -805,10 +884,12 @@ pub trait Store: KpiFacts + Send + Sync + 'static {
         plugin: &str,
         schedule: &str,
     ) -> StoreResult<Option<Timestamp>>;
+
     /// Forgets the marks of a plugin's schedules: they start afresh, from the next
     /// time they are seen (after their schedules change, the plugin is enabled again
     /// or removed). O(log n + s) for the plugin's s schedules.
     fn clear_schedule_marks(&self, tenant: &str, plugin: &str) -> StoreResult<()>;
+
     /// Moves a schedule's mark to `mark` and, given an event, stores it pending for
     /// the plugin, in one transaction. O(log n).
     fn fire_tick(
@@ -820,13 +901,18 @@ pub trait Store: KpiFacts + Send + Sync + 'static {
         event: Option<&Event>,
         received_at: Timestamp,
     ) -> StoreResult<Option<StoredEvent>>;
+}
 
+/// Tickets, their indexes and their audit trail (written only by [`EventLog::commit_event`]).
+pub trait TicketStore: Send + Sync {
     /// One ticket with its messages. O(log n) in the tickets stored.
     fn ticket(&self, tenant: &str, id: &str) -> StoreResult<Option<Ticket>>;
+
     /// The tenant's tickets that match `filter`, in id order. O(n) in the tenant's
     /// tickets (a listing with a limit stops once it has found that many): for the
     /// HTTP API, never on the per-event path.
     fn tickets(&self, tenant: &str, filter: &TicketFilter) -> StoreResult<Vec<Ticket>>;
+
     /// Tickets created at or after `since`, newest first (those created at the same
     /// moment in id order), at most `limit`. O((1 + limit) log n), from an index by
     /// creation time: no other ticket is read.
@@ -836,6 +922,7 @@ pub trait Store: KpiFacts + Send + Sync + 'static {
         since: Timestamp,
         limit: usize,
     ) -> StoreResult<Vec<Ticket>>;
+
     /// Tickets whose status is not solved, closed or merged and whose requester has
     /// an identity that is [`Identity::same_as`] `identity` (same kind; e-mail
     /// addresses compared without ASCII case, other values exactly), newest first
@@ -847,15 +934,22 @@ pub trait Store: KpiFacts + Send + Sync + 'static {
         identity: &Identity,
         limit: usize,
     ) -> StoreResult<Vec<Ticket>>;
+
     /// A ticket's audit trail, oldest first. O(log n + a) for its a records.
     fn audit(&self, tenant: &str, ticket_id: &str) -> StoreResult<Vec<AuditRecord>>;
+}
 
+/// Each tenant's webhooks, the outbox of deliveries to them and to channel adapters' platforms, and its dead letters.
+pub trait OutboxStore: Send + Sync {
     /// O(log n) in the webhooks.
     fn put_webhook(&self, tenant: &str, webhook: &Webhook) -> StoreResult<()>;
+
     /// O(log n) in the webhooks.
     fn webhook(&self, tenant: &str, name: &str) -> StoreResult<Option<Webhook>>;
+
     /// A tenant's webhooks. O(log n + w) for its w webhooks.
     fn webhooks(&self, tenant: &str) -> StoreResult<Vec<Webhook>>;
+
     /// O(log n) in the webhooks.
     fn delete_webhook(&self, tenant: &str, name: &str) -> StoreResult<bool>;
 
@@ -869,19 +963,25 @@ pub trait Store: KpiFacts + Send + Sync + 'static {
         after: Option<&OutboxItem>,
         limit: usize,
     ) -> StoreResult<Vec<OutboxItem>>;
+
     /// How many deliveries wait in the outbox, every tenant together. O(1): a
     /// counter kept in the transactions that add and remove them.
     fn outbox_backlog(&self) -> StoreResult<u64>;
+
     /// Replaces a queued delivery (after a failed attempt), moving its entry in the
     /// due index. O(log n).
     fn update_outbox(&self, item: &OutboxItem) -> StoreResult<()>;
+
     /// Removes a delivered item. O(log n).
     fn remove_outbox(&self, tenant: &str, id: &str) -> StoreResult<()>;
+
     /// Moves an item that will not be retried to the tenant's dead letters.
     /// O(log n).
     fn dead_letter(&self, item: &OutboxItem) -> StoreResult<()>;
+
     /// A tenant's dead letters. O(log n + d) for its d dead letters.
     fn dead_letters(&self, tenant: &str) -> StoreResult<Vec<OutboxItem>>;
+
     /// Moves a dead letter back to the outbox, due now, with its attempts reset;
     /// `None` if the tenant has no such dead letter. O(log n).
     fn replay_dead_letter(

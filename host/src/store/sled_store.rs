@@ -13,7 +13,7 @@
 //! creation time, for `tickets.recent`), `open_tickets_by_identity` (open tickets
 //! by requester identity, for `tickets.open-by-identity`) and `plugin_storage_counts`
 //! (each plugin's number of keys, for the storage quota). They are written in the
-//! same transaction as the records they index ([`Store::commit_event`]), and built
+//! same transaction as the records they index ([`EventLog::commit_event`]), and built
 //! once when a data directory written before them is opened (see [`SCHEMA_VERSION`]).
 //!
 //! The outbox is read the same way: `outbox_due` holds one key per queued delivery,
@@ -35,9 +35,10 @@ use sled::transaction::{ConflictableTransactionError, TransactionError, Transact
 
 use super::group_sync::GroupSync;
 use super::{
-    AuditRecord, Enqueued, EventCommit, INBOUND_REFUSALS_KEPT, InboundDelivery, InboundEnqueued,
-    InboundRefusal, InstalledPlugin, KpiFacts, OutboxItem, PluginVersion, ShadowRecord, Store,
-    StoreError, StoreResult, StoredEvent, Suspension, Tenant, TicketFilter, Timer, TimerChange,
+    AuditRecord, Enqueued, EventCommit, EventLog, INBOUND_REFUSALS_KEPT, InboundDelivery,
+    InboundEnqueued, InboundRefusal, InstalledPlugin, KpiFacts, OutboxItem, OutboxStore,
+    PluginStorage, PluginStore, PluginVersion, ShadowRecord, StoreError, StoreResult, StoredEvent,
+    Suspension, Tenant, TenantStore, TicketFilter, TicketStore, Timer, TimerChange, TimerStore,
     TokenRecord, Webhook, shadow_prefix,
 };
 use crate::diff::{DiffSummary, EventDiff, Verdict};
@@ -64,7 +65,7 @@ pub struct SledStore {
     dir: std::path::PathBuf,
     /// sled's log (`db` in the directory), opened again for `fdatasync`.
     log: std::fs::File,
-    /// Concurrent [`Store::flush`] calls share one sync.
+    /// Concurrent [`EventLog::flush`] calls share one sync.
     group: GroupSync,
     /// The blob directory's modification time at the last sync: sled writes values
     /// over its blob threshold (128 KiB: components, large nodes) to files of their
@@ -1096,18 +1097,7 @@ impl KpiFacts for SledStore {
     }
 }
 
-impl Store for SledStore {
-    /// sled's own flush writes its log with `pwrite` and `sync_file_range`, which
-    /// neither flushes the disk's write cache nor records the file's new size; its
-    /// first `fsync` comes up to 500 ms later from its background thread. So after
-    /// it, an `fdatasync` of the log (or a `syncfs` when sled wrote blob files since
-    /// the last sync), shared between concurrent callers ([`GroupSync`]).
-    fn flush(&self) -> StoreResult<()> {
-        self.group
-            .sync(|| self.sync_now())
-            .map_err(StoreError::Backend)
-    }
-
+impl TenantStore for SledStore {
     fn operator_token_sha256(&self) -> StoreResult<Option<String>> {
         Ok(self
             .meta
@@ -1175,7 +1165,9 @@ impl Store for SledStore {
             _ => Ok(false),
         }
     }
+}
 
+impl PluginStore for SledStore {
     fn put_component(&self, sha256: &str, bytes: &[u8]) -> StoreResult<()> {
         self.components
             .insert(sha256.as_bytes(), bytes)
@@ -1390,6 +1382,18 @@ impl Store for SledStore {
         Ok(())
     }
 
+    fn inbound_target(&self, address: &str) -> StoreResult<Option<(String, String)>> {
+        let Some(target) = self.inbound.get(address.as_bytes()).map_err(backend)? else {
+            return Ok(None);
+        };
+        let text = String::from_utf8_lossy(&target).into_owned();
+        Ok(text
+            .split_once('\0')
+            .map(|(tenant, plugin)| (tenant.to_string(), plugin.to_string())))
+    }
+}
+
+impl PluginStorage for SledStore {
     fn plugin_storage_get(
         &self,
         tenant: &str,
@@ -1430,6 +1434,19 @@ impl Store for SledStore {
             .get(key(&[tenant, plugin]))
             .map_err(backend)?;
         Ok(usize::try_from(read_count(count.as_deref())).unwrap_or(usize::MAX))
+    }
+}
+
+impl EventLog for SledStore {
+    /// sled's own flush writes its log with `pwrite` and `sync_file_range`, which
+    /// neither flushes the disk's write cache nor records the file's new size; its
+    /// first `fsync` comes up to 500 ms later from its background thread. So after
+    /// it, an `fdatasync` of the log (or a `syncfs` when sled wrote blob files since
+    /// the last sync), shared between concurrent callers ([`GroupSync`]).
+    fn flush(&self) -> StoreResult<()> {
+        self.group
+            .sync(|| self.sync_now())
+            .map_err(StoreError::Backend)
     }
 
     fn enqueue_event(
@@ -1574,16 +1591,6 @@ impl Store for SledStore {
             .get(key(&[tenant, adapter, conversation]))
             .map_err(backend)?
             .map(|v| String::from_utf8_lossy(&v).into_owned()))
-    }
-
-    fn inbound_target(&self, address: &str) -> StoreResult<Option<(String, String)>> {
-        let Some(target) = self.inbound.get(address.as_bytes()).map_err(backend)? else {
-            return Ok(None);
-        };
-        let text = String::from_utf8_lossy(&target).into_owned();
-        Ok(text
-            .split_once('\0')
-            .map(|(tenant, plugin)| (tenant.to_string(), plugin.to_string())))
     }
 
     fn record_inbound_refusal(
@@ -1746,7 +1753,9 @@ impl Store for SledStore {
             )
             .map_err(tx_error)
     }
+}
 
+impl TimerStore for SledStore {
     fn timers(&self, tenant: &str, ticket_id: &str) -> StoreResult<Vec<Timer>> {
         let mut found = Vec::new();
         for entry in self.timer_index.scan_prefix(prefix(&[tenant, ticket_id])) {
@@ -1864,7 +1873,9 @@ impl Store for SledStore {
             })
             .map_err(tx_error)
     }
+}
 
+impl TicketStore for SledStore {
     fn ticket(&self, tenant: &str, id: &str) -> StoreResult<Option<Ticket>> {
         get(&self.tickets, &key(&[tenant, id]))
     }
@@ -1924,7 +1935,9 @@ impl Store for SledStore {
     fn audit(&self, tenant: &str, ticket_id: &str) -> StoreResult<Vec<AuditRecord>> {
         scan(&self.audit, &prefix(&[tenant, ticket_id]))
     }
+}
 
+impl OutboxStore for SledStore {
     fn put_webhook(&self, tenant: &str, webhook: &Webhook) -> StoreResult<()> {
         self.webhooks
             .insert(key(&[tenant, &webhook.name]), to_json(webhook))
