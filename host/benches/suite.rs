@@ -41,6 +41,8 @@ mod common;
 mod kpis;
 #[path = "suite/native.rs"]
 mod native;
+#[path = "suite/workers.rs"]
+mod workers;
 
 use guichet::store::EventLog;
 use std::collections::BTreeMap;
@@ -87,12 +89,13 @@ fn main() {
         .skip(1)
         .filter(|a| !a.starts_with('-'))
         .collect();
-    let sections: [(&str, Section); 5] = [
+    let sections: [(&str, Section); 6] = [
         ("instances", instance_model),
         ("sync", sync_cost),
         ("pipeline", pipeline),
         ("http", http),
         ("kpis", kpi_reports),
+        ("workers", several_workers),
     ];
     for (name, run) in sections {
         if named.is_empty() || named.iter().any(|n| n == name) {
@@ -623,23 +626,13 @@ fn fresh_dir(name: &str) -> PathBuf {
 // ---------------------------------------------------------------------------------
 // 3. Pipeline
 
-/// Operator and tenant set up on a service: its admin token.
-fn tenant_with_four_plugins(service: &Running, tenant: &str) -> String {
-    let created = service.call(
-        "POST",
-        "/v1/tenants",
-        Some(OPERATOR),
-        Some(serde_json::to_vec(&json!({"id": tenant, "name": tenant})).unwrap()),
-    );
-    assert_eq!(created.status, 201, "{}", created.body);
-    let token = created.body["admin_token"]
-        .as_str()
-        .expect("an admin token")
-        .to_string();
+/// The four plugins of the pipeline's figures: (name, configuration,
+/// subscriptions).
+fn four_plugins() -> Vec<(String, Value, Value)> {
     let config = |path: &str| -> Value {
         serde_json::from_str(&std::fs::read_to_string(root().join(path)).unwrap()).unwrap()
     };
-    for (name, config, subscriptions) in [
+    vec![
         (
             "triage",
             config("examples/triage/config.json"),
@@ -665,7 +658,26 @@ fn tenant_with_four_plugins(service: &Running, tenant: &str) -> String {
             config("host/benches/fixtures/reassign.json"),
             json!(["ticket_created", "assignment_changed", "timer_fired"]),
         ),
-    ] {
+    ]
+    .into_iter()
+    .map(|(name, config, subscriptions)| (name.to_string(), config, subscriptions))
+    .collect()
+}
+
+/// Operator and tenant set up on a service: its admin token.
+fn tenant_with_four_plugins(service: &Running, tenant: &str) -> String {
+    let created = service.call(
+        "POST",
+        "/v1/tenants",
+        Some(OPERATOR),
+        Some(serde_json::to_vec(&json!({"id": tenant, "name": tenant})).unwrap()),
+    );
+    assert_eq!(created.status, 201, "{}", created.body);
+    let token = created.body["admin_token"]
+        .as_str()
+        .expect("an admin token")
+        .to_string();
+    for (name, config, subscriptions) in four_plugins() {
         let answer = service.call(
             "PUT",
             &format!("/v1/tenants/{tenant}/plugins/{name}"),
@@ -957,5 +969,46 @@ fn kpi_reports(figures: &mut Figures) {
     );
     if !reuse {
         let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// 6. Several workers on PostgreSQL
+
+fn several_workers(figures: &mut Figures) {
+    println!("\n## 6. Workers: 1, 2 and 3 on one PostgreSQL, beside one on sled\n");
+    let measured = workers::measure(
+        &fresh_dir("workers"),
+        &|| common::postgres::durable_server().database(),
+        &four_plugins(),
+        &|n| {
+            let mut event = created_event(n);
+            // Fresh ids per configuration: each runs on an empty store anyway.
+            event["id"] = json!(format!("w-{n}"));
+            event
+        },
+    );
+    println!(
+        "{} clients with `?wait=true`, {} tenants, {} s counted after a warm-up.\n",
+        workers::CLIENTS,
+        workers::TENANTS,
+        workers::WINDOW.as_secs()
+    );
+    println!(
+        "| store | workers | tickets/s (answered) | events/s (with follow-ups) | p50 ms | p99 ms |"
+    );
+    println!("|---|---|---|---|---|---|");
+    for m in &measured {
+        println!(
+            "| {} | {} | {:.0} | {:.0} | {:.1} | {:.1} |",
+            m.store, m.workers, m.tickets_per_second, m.events_per_second, m.p50_ms, m.p99_ms
+        );
+        figures.put(
+            "workers",
+            &format!("{}_{}", m.store, m.workers),
+            json!({"tickets_per_second": m.tickets_per_second.round(),
+                   "events_per_second": m.events_per_second.round(),
+                   "p50_ms": m.p50_ms, "p99_ms": m.p99_ms}),
+        );
     }
 }

@@ -51,9 +51,15 @@ struct Cli {
 enum Command {
     /// Run the service: the HTTP API, the event pipeline and the store.
     Serve {
-        /// Where the store and the compiled plugins live; created if absent.
+        /// Where the store and the compiled plugins live; created if absent. With
+        /// `--store`, the compiled plugins only (one directory per worker).
         #[arg(long, default_value = "guichet-data")]
         data_dir: PathBuf,
+        /// The store: a PostgreSQL URL (`postgres://user@host:5432/db`) that several
+        /// workers share; sled in the data directory when absent. The password, if
+        /// any, is best given in the environment, as GUICHET_STORE.
+        #[arg(long, env = "GUICHET_STORE", hide_env_values = true)]
+        store: Option<String>,
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: std::net::SocketAddr,
@@ -262,6 +268,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Serve {
             data_dir,
+            store,
             listen,
             operator_token,
             workers,
@@ -272,6 +279,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             max_backlog_per_tenant,
         } => serve(ServeConfig {
             data_dir,
+            store,
             listen,
             operator_token,
             pipeline: PipelineConfig {

@@ -235,8 +235,16 @@ impl Delivery {
 
 fn dispatch_until_stopped(shared: &Shared) {
     while !shared.stopping() {
-        if let Err(e) = dispatch(shared) {
-            tracing::error!(error = %e, "outbox: cannot read the store");
+        // One worker among those sharing the store delivers, so that an endpoint's
+        // deliveries go one at a time, in order, and each once.
+        match shared.store.lead(crate::store::Role::Outbox) {
+            Ok(true) => {
+                if let Err(e) = dispatch(shared) {
+                    tracing::error!(error = %e, "outbox: cannot read the store");
+                }
+            }
+            Ok(false) => {}
+            Err(e) => tracing::error!(error = %e, "outbox: cannot tell who delivers"),
         }
         let mut state = shared.state();
         if !state.freed && !shared.stopping() {

@@ -49,7 +49,12 @@ pub enum ServiceClock {
 /// Settings of the service.
 #[derive(Debug, Clone)]
 pub struct ServeConfig {
+    /// Where the compiled plugins live, and the sled store unless `store` names a
+    /// database.
     pub data_dir: PathBuf,
+    /// Which store: `None` for sled in `data_dir/store` (one process); a
+    /// `postgres://…` URL for PostgreSQL, which several workers may share.
+    pub store: Option<String>,
     pub listen: SocketAddr,
     /// The operator token to accept; when `None`, the one stored earlier is kept, or
     /// one is generated on the first start.
@@ -228,7 +233,10 @@ impl Service {
         std::fs::create_dir_all(&config.data_dir).map_err(|e| {
             StoreError::Backend(format!("cannot create {}: {e}", config.data_dir.display()))
         })?;
-        let store: Arc<dyn Store> = Arc::new(SledStore::open(&config.data_dir.join("store"))?);
+        let store: Arc<dyn Store> = match &config.store {
+            None => Arc::new(SledStore::open(&config.data_dir.join("store"))?),
+            Some(url) => Arc::new(crate::store::PgStore::connect(url)?),
+        };
 
         let generated_operator_token = match &config.operator_token {
             Some(token) => {
@@ -295,6 +303,7 @@ impl Service {
         let addr = listener.local_addr().map_err(ServeError::Server)?;
         let (closing_tx, closing) = tokio::sync::watch::channel(false);
         let idle = pipeline.clone();
+        let leaving = store.clone();
         let app = api::router(AppState {
             store,
             pipeline: pipeline.clone(),
@@ -323,6 +332,10 @@ impl Service {
                 });
                 // Deliveries not made yet stay in the outbox for the next start.
                 let (delivery, pipeline) = tokio::join!(delivery, pipeline);
+                // What this worker still holds goes to the others at once.
+                if let Err(e) = leaving.leave() {
+                    tracing::error!(error = %e, "leaving the workers failed");
+                }
                 delivery.and(pipeline)
             });
             let served = axum::serve(listener, app)

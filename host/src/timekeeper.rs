@@ -224,6 +224,19 @@ impl Drop for Timekeeper {
 
 fn run(inner: &Inner) {
     while !inner.stopping.load(Ordering::SeqCst) {
+        // One worker among those sharing the store fires timers and ticks.
+        match inner.store.lead(crate::store::Role::Timekeeper) {
+            Ok(true) => {}
+            Ok(false) => {
+                inner.bell.wait(inner.config.max_sleep);
+                continue;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot tell who keeps the timers; trying again");
+                inner.bell.wait(inner.config.max_sleep);
+                continue;
+            }
+        }
         let wait = match fire_due(inner) {
             Ok((_, Some(next))) => (next - inner.clock.now())
                 .to_std()

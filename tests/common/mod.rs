@@ -4,6 +4,7 @@
 
 pub mod desk;
 pub mod fixtures;
+pub mod postgres;
 pub mod recorder;
 pub mod service;
 

@@ -108,6 +108,7 @@ impl Running {
         let service = runtime
             .block_on(Service::start(ServeConfig {
                 data_dir: data_dir.clone(),
+                store: None,
                 listen: "127.0.0.1:0".parse().unwrap(),
                 operator_token: Some(OPERATOR.to_string()),
                 pipeline,

@@ -275,13 +275,25 @@ impl Pipeline {
             shared,
             workers: Arc::new(Mutex::new(workers)),
         };
-        let pending = store.pending_events()?;
-        if !pending.is_empty() {
+        // The events left pending by an earlier run (on a shared store: by workers
+        // that stopped), then, while running, those of workers that die.
+        loop {
+            let pending = store.take_over(TAKE_OVER_BATCH)?;
+            if pending.is_empty() {
+                break;
+            }
             tracing::info!(events = pending.len(), "resuming events left pending");
+            for event in pending {
+                pipeline.dispatch(event);
+            }
         }
-        for event in pending {
-            pipeline.dispatch(event);
-        }
+        let sweeper = pipeline.shared.clone();
+        lock(&pipeline.workers).push(
+            std::thread::Builder::new()
+                .name("guichet-take-over".to_string())
+                .spawn(move || take_over_until_closed(&sweeper))
+                .expect("spawn the take-over thread"),
+        );
         Ok(pipeline)
     }
 
@@ -526,9 +538,76 @@ fn dispatch(shared: &Shared, event: StoredEvent) {
     }
 }
 
+/// How many pending events a take-over reads at once.
+const TAKE_OVER_BATCH: usize = 1000;
+
+/// How often a worker looks for the events of workers that died (on sled, where it
+/// is the only worker, it finds none).
+const TAKE_OVER_EVERY: Duration = Duration::from_secs(1);
+
+/// How long a worker waits before it looks again at an event whose ticket has an
+/// earlier event pending (with another worker).
+const WAIT_FOR_EARLIER: Duration = Duration::from_millis(5);
+
+/// Takes over the events of workers that died, until the lanes close.
+fn take_over_until_closed(shared: &Arc<Shared>) {
+    loop {
+        // In steps, so that a stop does not wait for a whole period.
+        let started = Instant::now();
+        while started.elapsed() < TAKE_OVER_EVERY && !shared.lanes.is_closed() {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        if shared.lanes.is_closed() {
+            break;
+        }
+        match shared.store.take_over(TAKE_OVER_BATCH) {
+            Ok(taken) => {
+                for event in taken {
+                    dispatch(shared, event);
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "taking over pending events failed"),
+        }
+    }
+}
+
+/// Whether the worker may process `event` now; when not, what it does instead.
+fn ready(shared: &Arc<Shared>, event: &StoredEvent) -> bool {
+    let lane = lanes::lane_of(event);
+    match shared.store.readiness(&event.tenant, event.seq, &lane.1) {
+        Ok(crate::store::Readiness::Ready) => true,
+        Ok(crate::store::Readiness::Done) => {
+            // Another worker committed it (it took the event over from this one,
+            // thought dead): its outcome is that worker's to tell.
+            tracing::info!("already committed by another worker");
+            lock(&shared.waiters).remove(&(event.tenant.clone(), event.seq));
+            false
+        }
+        Ok(crate::store::Readiness::Waiting { behind }) => {
+            // An earlier event of the ticket is with another worker: this one goes
+            // to the back of its lane and is looked at again.
+            tracing::debug!(behind, "waiting for an earlier event of the ticket");
+            std::thread::sleep(WAIT_FOR_EARLIER);
+            dispatch(shared, event.clone());
+            false
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "reading the event's turn failed; trying again");
+            std::thread::sleep(WAIT_FOR_EARLIER);
+            dispatch(shared, event.clone());
+            false
+        }
+    }
+}
+
 fn worker(shared: Arc<Shared>) {
     while let Some(event) = shared.lanes.take() {
         let lane = lanes::lane_of(&event);
+        if !ready(&shared, &event) {
+            shared.lanes.done(&lane);
+            shared.in_flight.fetch_sub(1, Ordering::SeqCst);
+            continue;
+        }
         let span = tracing::info_span!(
             "event",
             tenant = %event.tenant,
@@ -549,6 +628,12 @@ fn worker(shared: Arc<Shared>) {
                 {
                     let _ = waiter.send(outcome);
                 }
+            }
+            Err(PipelineError::Store(StoreError::Conflict(why))) => {
+                // Another worker committed it, or an earlier event of its ticket, in
+                // the meantime: nothing was written; its turn is looked at again.
+                tracing::info!(%why, "commit conflict; looking at the event again");
+                dispatch(&shared, event.clone());
             }
             Err(e) => {
                 // The event stays pending and is retried at the next start; a waiter

@@ -11,6 +11,7 @@
 //! This module owns persistence only: no HTTP, no Wasm, no business rules.
 
 mod group_sync;
+mod postgres;
 mod sled_store;
 
 use chrono::{DateTime, Utc};
@@ -19,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use crate::diff::{DiffSummary, EventDiff};
 use crate::model::{Action, Event, Identity, OutgoingRequest, Ticket, TicketStatus, Timestamp};
 
+pub use postgres::PgStore;
 pub use sled_store::SledStore;
 
 /// Why the store failed. A backend error is an operator's problem (disk, corruption),
@@ -41,6 +43,10 @@ pub enum StoreError {
         /// The newest version this build reads.
         supported: u64,
     },
+    /// Another worker sharing the store got there first (it committed the event, or
+    /// one before it): nothing was written. The caller reads again and decides.
+    #[error("conflict with another worker: {0}")]
+    Conflict(String),
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -572,6 +578,61 @@ pub trait KpiFacts: Send + Sync {
     ) -> StoreResult<Vec<Timestamp>>;
 }
 
+/// A task that one worker among those sharing a store runs at a time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// Fires due timers and schedule ticks (see `timekeeper`).
+    Timekeeper,
+    /// Delivers the outbox (see `outbox`): one worker sends, so each endpoint's
+    /// deliveries go out one at a time, in order.
+    Outbox,
+}
+
+impl Role {
+    /// The role's name, in logs and metrics.
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Timekeeper => "timekeeper",
+            Role::Outbox => "outbox",
+        }
+    }
+}
+
+/// Whether a pending event may be processed now (see [`Workers::readiness`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Readiness {
+    /// It is pending and first of its lane.
+    Ready,
+    /// An earlier event of its lane (this seq) is still pending.
+    Waiting { behind: u64 },
+    /// It is no longer pending: it was committed (by another worker).
+    Done,
+}
+
+/// What several guichet workers sharing one store need of it: who runs the tasks
+/// that only one may run, whose pending events a worker that stopped leaves, and
+/// whether an event's turn has come. On sled, one process owns the store: it leads
+/// every role, takes every pending event at start, and its lanes keep the order.
+pub trait Workers: Send + Sync {
+    /// This worker's id, in logs: 16 hex digits, random per start, on a shared
+    /// store; `sled` on sled.
+    fn worker_id(&self) -> &str;
+    /// Whether this worker runs `role` now: takes it if no live worker holds it, and
+    /// keeps it while alive. O(1) while held; one query to try.
+    fn lead(&self, role: Role) -> StoreResult<bool>;
+    /// Pending events that no live worker holds (those of workers that stopped or
+    /// died, found by their missed heartbeats), now held by this one: at most
+    /// `limit`, in sequence order per tenant. O(log n + k) for k events taken.
+    fn take_over(&self, limit: usize) -> StoreResult<Vec<StoredEvent>>;
+    /// Whether event `seq` of `tenant`, of lane `lane` (its ticket id, empty for a
+    /// tick), may be processed now: still pending and, on a shared store, first of
+    /// its lane (on sled, the process's lanes see to that). O(log n).
+    fn readiness(&self, tenant: &str, seq: u64, lane: &str) -> StoreResult<Readiness>;
+    /// Leaves the workers at a clean stop: the events this one still holds go to
+    /// the others at once, and its roles with it. O(k) for k events held.
+    fn leave(&self) -> StoreResult<()>;
+}
+
 /// The service's durable state: every concern's trait together, for the places
 /// that hand the store on (the service's start, the pipeline, the API's state).
 /// A consumer that uses one concern takes that trait instead. Implemented by
@@ -591,6 +652,7 @@ pub trait Store:
     + TicketStore
     + OutboxStore
     + KpiFacts
+    + Workers
     + Send
     + Sync
     + 'static
@@ -606,6 +668,7 @@ impl<T> Store for T where
         + TicketStore
         + OutboxStore
         + KpiFacts
+        + Workers
         + Send
         + Sync
         + 'static
@@ -665,7 +728,11 @@ pub trait PluginStore: Send + Sync {
     fn plugins(&self, tenant: &str) -> StoreResult<Vec<InstalledPlugin>>;
 
     /// Removes a plugin's installation; its storage is kept (and counted), for a
-    /// plugin installed again under that name. O(log n).
+    /// plugin installed again under that name. A channel adapter's conversation
+    /// links, refused requests, the ids of the events it received and its delivery
+    /// ids go with it: one installed again under the name (for another account,
+    /// whose ids may be the same numbers) starts afresh. O(log n + k) for the k
+    /// records of the adapter's.
     fn delete_plugin(&self, tenant: &str, name: &str) -> StoreResult<bool>;
 
     /// Suspends a plugin (the circuit breaker), if it is still installed exactly as
@@ -843,6 +910,10 @@ pub trait EventLog: Send + Sync {
     /// leaves the pending list, all in one transaction, together with the indexes
     /// behind [`TicketStore::recent_tickets`], [`TicketStore::open_tickets_of`] and
     /// [`PluginStorage::plugin_storage_count`]. Returns the stored follow-ups.
+    /// [`StoreError::Conflict`], with nothing written, when the event is no longer
+    /// pending (another worker committed it), or, on a store several workers share,
+    /// when an earlier event of its ticket is still pending (on sled, the one
+    /// process's lanes keep each ticket's order).
     ///
     /// O((1 + w) log n) for w records written (timers, audit records, storage
     /// writes, outbox items, follow-ups, and the ticket's identities): nothing is

@@ -37,9 +37,9 @@ use super::group_sync::GroupSync;
 use super::{
     AuditRecord, Enqueued, EventCommit, EventLog, INBOUND_REFUSALS_KEPT, InboundDelivery,
     InboundEnqueued, InboundRefusal, InstalledPlugin, KpiFacts, OutboxItem, OutboxStore,
-    PluginStorage, PluginStore, PluginVersion, ShadowRecord, StoreError, StoreResult, StoredEvent,
-    Suspension, Tenant, TenantStore, TicketFilter, TicketStore, Timer, TimerChange, TimerStore,
-    TokenRecord, Webhook, shadow_prefix,
+    PluginStorage, PluginStore, PluginVersion, Readiness, Role, ShadowRecord, StoreError,
+    StoreResult, StoredEvent, Suspension, Tenant, TenantStore, TicketFilter, TicketStore, Timer,
+    TimerChange, TimerStore, TokenRecord, Webhook, Workers, shadow_prefix,
 };
 use crate::diff::{DiffSummary, EventDiff, Verdict};
 use crate::model::{Event, Identity, IdentityKind, Ticket, Timestamp};
@@ -67,6 +67,8 @@ pub struct SledStore {
     log: std::fs::File,
     /// Concurrent [`EventLog::flush`] calls share one sync.
     group: GroupSync,
+    /// Set once [`Workers::take_over`] handed out the events pending at open.
+    taken_over: std::sync::atomic::AtomicBool,
     /// The blob directory's modification time at the last sync: sled writes values
     /// over its blob threshold (128 KiB: components, large nodes) to files of their
     /// own, without syncing them.
@@ -574,6 +576,7 @@ impl SledStore {
             dir: dir.to_path_buf(),
             log,
             group: GroupSync::default(),
+            taken_over: std::sync::atomic::AtomicBool::new(false),
             blobs_seen: std::sync::Mutex::new(None),
             meta: tree("meta")?,
             tenants: tree("tenants")?,
@@ -1094,6 +1097,49 @@ impl KpiFacts for SledStore {
             }
         }
         Ok(sums)
+    }
+}
+
+/// One process owns a sled store (its lock file sees to it): it is the only worker.
+impl Workers for SledStore {
+    fn worker_id(&self) -> &str {
+        "sled"
+    }
+
+    /// Always: no other worker shares the store.
+    fn lead(&self, _role: Role) -> StoreResult<bool> {
+        Ok(true)
+    }
+
+    /// Every event pending at open, the first time; nothing after (no other worker
+    /// leaves any). O(n) in the pending events, once.
+    fn take_over(&self, limit: usize) -> StoreResult<Vec<StoredEvent>> {
+        if self
+            .taken_over
+            .swap(true, std::sync::atomic::Ordering::SeqCst)
+        {
+            return Ok(Vec::new());
+        }
+        let mut pending = self.pending_events()?;
+        pending.truncate(limit);
+        Ok(pending)
+    }
+
+    /// Ready while pending: the process's lanes keep each ticket's order. O(log n).
+    fn readiness(&self, tenant: &str, seq: u64, _lane: &str) -> StoreResult<Readiness> {
+        let pending = self
+            .pending
+            .contains_key(seq_key(tenant, seq))
+            .map_err(backend)?;
+        Ok(if pending {
+            Readiness::Ready
+        } else {
+            Readiness::Done
+        })
+    }
+
+    fn leave(&self) -> StoreResult<()> {
+        Ok(())
     }
 }
 
@@ -1687,9 +1733,10 @@ impl EventLog for SledStore {
                 )| {
                     let done = pending.remove(seq_key(tenant, commit.seq))?;
                     if done.is_none() {
-                        // Already committed (a retry after a crash between commit and
-                        // acknowledgement): nothing to do twice.
-                        return Ok(Vec::new());
+                        // Already committed: nothing to do twice.
+                        return Err(ConflictableTransactionError::Abort(StoreError::Conflict(
+                            format!("event {} of {tenant} is no longer pending", commit.seq),
+                        )));
                     }
                     if let Some(ticket) = &commit.ticket {
                         let k = key(&[tenant, &ticket.id]);
@@ -2216,8 +2263,11 @@ mod tests {
             commit.seq = stored.seq;
             commit.kpi = facts;
             store.commit_event(&commit).unwrap();
-            // Committed again (a retry): nothing more.
-            store.commit_event(&commit).unwrap();
+            // Committed again (a retry): a conflict, nothing more.
+            assert!(matches!(
+                store.commit_event(&commit),
+                Err(StoreError::Conflict(_))
+            ));
         };
         // Day 0 (from `at(0)`), hours 1 and 5; day 1, hours 25 and 30; day 3, hour 75.
         save("acme", vec![fact(1, joined()), fact(5, FactKind::Created)]);
@@ -3007,7 +3057,10 @@ mod tests {
         ]);
         assert_eq!((count("acme", "dedup"), count("acme", "sla")), (3, 1));
         // The same commit again (a retry after a crash) counts nothing twice.
-        store.commit_event(&both).unwrap();
+        assert!(matches!(
+            store.commit_event(&both),
+            Err(StoreError::Conflict(_))
+        ));
         assert_eq!((count("acme", "dedup"), count("acme", "sla")), (3, 1));
         write(&[
             ("dedup", "a", None),

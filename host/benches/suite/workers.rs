@@ -1,0 +1,294 @@
+//! Section 6 of the suite: throughput of one, two and three `guichet serve` workers
+//! sharing one PostgreSQL, beside one worker on sled, under the same load.
+//!
+//! Every configuration runs as real processes (the release binary), each worker with
+//! its own data directory and port. PostgreSQL is a server started for the bench
+//! with its default durability (a commit waits for its WAL on disk), as sled's
+//! acknowledgement waits for its `fdatasync`. The load: [`CLIENTS`] closed-loop
+//! clients, each posting one new ticket at a time with `?wait=true` (answered once
+//! the event's plugins ran and it is committed) to the workers in turn, over
+//! [`TENANTS`] tenants with `triage`, `sla`, `followup` and `reassign`. After a
+//! warm-up (every worker compiles the plugins on its first events), it counts the
+//! answers in [`WINDOW`], and the events the workers processed meanwhile (their
+//! `guichet_events_processed_total`: follow-ups included).
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+/// Concurrent clients.
+pub const CLIENTS: usize = 16;
+/// Tenants the clients post to, in turn.
+pub const TENANTS: usize = 4;
+/// How long the answers are counted.
+pub const WINDOW: Duration = Duration::from_secs(8);
+/// How long the load runs before the count starts.
+const WARM_UP: Duration = Duration::from_secs(4);
+
+const OPERATOR: &str = "bench-operator-token-0123456789";
+
+/// One configuration's figures.
+pub struct Measured {
+    pub store: &'static str,
+    pub workers: usize,
+    /// Tickets answered with their outcome, per second.
+    pub tickets_per_second: f64,
+    /// Events processed by all workers, follow-ups included, per second.
+    pub events_per_second: f64,
+    /// Median and 99th percentile of the answers' latency, ms.
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+}
+
+/// A worker process, killed when dropped.
+struct Worker {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .timeout_global(Some(Duration::from_secs(60)))
+        .http_status_as_error(false)
+        .build()
+        .into()
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn start_worker(dir: &Path, store: Option<&str>) -> Worker {
+    std::fs::create_dir_all(dir).unwrap();
+    let port = free_port();
+    let log = std::fs::File::create(dir.join("worker.log")).unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_guichet"));
+    command
+        .arg("serve")
+        .arg("--data-dir")
+        .arg(dir)
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .args(["--operator-token", OPERATOR])
+        .args(["--max-backlog-per-tenant", "1000000"])
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().unwrap())
+        .stderr(log);
+    if let Some(url) = store {
+        command.args(["--store", url]);
+    }
+    let worker = Worker {
+        child: command.spawn().expect("the guichet binary starts"),
+        base: format!("http://127.0.0.1:{port}"),
+    };
+    let http = agent();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while http.get(format!("{}/metrics", worker.base)).call().is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "the worker in {} did not start: see its worker.log",
+            dir.display()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    worker
+}
+
+fn metric(http: &ureq::Agent, base: &str, series: &str) -> f64 {
+    let text = http
+        .get(format!("{base}/metrics"))
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_to_string()
+        .unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix(series)?.trim().parse().ok())
+        .unwrap_or(0.0)
+}
+
+/// Creates `tenant` with the four plugins through `base`; its admin token.
+fn tenant(
+    http: &ureq::Agent,
+    base: &str,
+    tenant: &str,
+    plugins: &[(String, Value, Value)],
+) -> String {
+    let mut created = http
+        .post(format!("{base}/v1/tenants"))
+        .header("Authorization", &format!("Bearer {OPERATOR}"))
+        .header("Content-Type", "application/json")
+        .send(
+            serde_json::to_vec(&json!({"id": tenant, "name": tenant}))
+                .unwrap()
+                .as_slice(),
+        )
+        .unwrap();
+    let body: Value = serde_json::from_str(&created.body_mut().read_to_string().unwrap()).unwrap();
+    let token = body["admin_token"]
+        .as_str()
+        .expect("an admin token")
+        .to_string();
+    for (name, config, subscriptions) in plugins {
+        let answer = http
+            .put(format!("{base}/v1/tenants/{tenant}/plugins/{name}"))
+            .header("Authorization", &format!("Bearer {token}"))
+            .header("Content-Type", "application/json")
+            .send(
+                serde_json::to_vec(&json!({
+                    "reference": name, "config": config, "enabled": true,
+                    "subscriptions": subscriptions,
+                }))
+                .unwrap()
+                .as_slice(),
+            )
+            .unwrap();
+        assert!(answer.status().as_u16() < 300, "{name}");
+    }
+    token
+}
+
+/// Runs the load on `workers` and measures it.
+fn load(
+    store: &'static str,
+    workers: &[Worker],
+    plugins: &[(String, Value, Value)],
+    event: &(dyn Fn(usize) -> Value + Sync),
+) -> Measured {
+    let http = agent();
+    let tokens: Vec<String> = (0..TENANTS)
+        .map(|t| tenant(&http, &workers[0].base, &format!("t{t}"), plugins))
+        .collect();
+    let next = AtomicUsize::new(0);
+    let counting = AtomicBool::new(false);
+    let stop = AtomicBool::new(false);
+    let answered = AtomicUsize::new(0);
+    let latencies = std::sync::Mutex::new(Vec::new());
+    let processed = |ws: &[Worker]| -> f64 {
+        ws.iter()
+            .map(|w| metric(&http, &w.base, "guichet_events_processed_total"))
+            .sum()
+    };
+    let mut window = (0.0, 0.0, Duration::ZERO);
+    std::thread::scope(|scope| {
+        for client in 0..CLIENTS {
+            let (next, counting, stop, answered, latencies, tokens) =
+                (&next, &counting, &stop, &answered, &latencies, &tokens);
+            scope.spawn(move || {
+                let http = agent();
+                let tenant = client % TENANTS;
+                let mut mine = Vec::new();
+                let mut turn = client;
+                while !stop.load(Ordering::Relaxed) {
+                    let n = next.fetch_add(1, Ordering::Relaxed);
+                    let worker = &workers[turn % workers.len()];
+                    turn += 1;
+                    let t = Instant::now();
+                    let answer = http
+                        .post(format!(
+                            "{}/v1/tenants/t{tenant}/events?wait=true",
+                            worker.base
+                        ))
+                        .header("Authorization", &format!("Bearer {}", tokens[tenant]))
+                        .header("Content-Type", "application/json")
+                        .send(serde_json::to_vec(&event(n)).unwrap().as_slice())
+                        .unwrap();
+                    assert_eq!(
+                        answer.status().as_u16(),
+                        200,
+                        "event {n} on {}",
+                        worker.base
+                    );
+                    if counting.load(Ordering::Relaxed) {
+                        answered.fetch_add(1, Ordering::Relaxed);
+                        mine.push(t.elapsed());
+                    }
+                }
+                latencies.lock().unwrap().extend(mine);
+            });
+        }
+        std::thread::sleep(WARM_UP);
+        let before = processed(workers);
+        counting.store(true, Ordering::Relaxed);
+        let t = Instant::now();
+        std::thread::sleep(WINDOW);
+        counting.store(false, Ordering::Relaxed);
+        let elapsed = t.elapsed();
+        let after = processed(workers);
+        stop.store(true, Ordering::Relaxed);
+        window = (before, after, elapsed);
+    });
+    let (before, after, elapsed) = window;
+    let mut ms: Vec<f64> = latencies
+        .into_inner()
+        .unwrap()
+        .iter()
+        .map(|d| d.as_secs_f64() * 1e3)
+        .collect();
+    ms.sort_by(f64::total_cmp);
+    let at = |q: f64| {
+        ms.get(((ms.len().max(1) - 1) as f64 * q) as usize)
+            .copied()
+            .unwrap_or(0.0)
+    };
+    Measured {
+        store,
+        workers: workers.len(),
+        tickets_per_second: answered.load(Ordering::Relaxed) as f64 / elapsed.as_secs_f64(),
+        events_per_second: (after - before) / elapsed.as_secs_f64(),
+        p50_ms: at(0.5),
+        p99_ms: at(0.99),
+    }
+}
+
+/// Measures sled with one worker, then PostgreSQL (`url` makes a fresh database)
+/// with 1, 2 and 3 workers; every run in a fresh directory under `dir`.
+pub fn measure(
+    dir: &Path,
+    database: &dyn Fn() -> String,
+    plugins: &[(String, Value, Value)],
+    event: &(dyn Fn(usize) -> Value + Sync),
+) -> Vec<Measured> {
+    let mut measured = Vec::new();
+    let fresh = |name: &str| -> PathBuf {
+        let d = dir.join(name);
+        let _ = std::fs::remove_dir_all(&d);
+        d
+    };
+    {
+        let workers = [start_worker(&fresh("sled-1"), None)];
+        measured.push(load("sled", &workers, plugins, event));
+    }
+    for n in 1..=3 {
+        let url = database();
+        let workers: Vec<Worker> = (1..=n)
+            .map(|w| start_worker(&fresh(&format!("postgres-{n}-w{w}")), Some(&url)))
+            .collect();
+        measured.push(load("postgres", &workers, plugins, event));
+    }
+    measured
+}
