@@ -3867,6 +3867,31 @@ mod shared_postgres {
     }
 
     #[test]
+    fn a_database_migrated_by_a_newer_guichet_is_refused() {
+        let url = common::postgres::server().database();
+        drop(PgStore::connect(&url).unwrap());
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+                .await
+                .unwrap();
+            tokio::spawn(connection);
+            client
+                .execute("INSERT INTO schema_migrations (version) VALUES (999)", &[])
+                .await
+                .unwrap();
+        });
+        match PgStore::connect(&url) {
+            Err(StoreError::NewerSchema { found: 999, .. }) => {}
+            Err(e) => panic!("refused for another reason: {e}"),
+            Ok(_) => panic!("a newer schema was opened"),
+        }
+    }
+
+    #[test]
     fn a_timer_and_a_tick_fire_once_across_workers() {
         let (a, b) = two_workers();
         let x = timer("acme", "t-1", "sla", "x", 10);

@@ -988,6 +988,18 @@ fn several_workers(figures: &mut Figures) {
             event
         },
     );
+    println!("What keeping a ticket's events in order costs per event (µs):\n");
+    println!("| way | median | p90 |");
+    println!("|---|---|---|");
+    for c in workers::coordination(&common::postgres::durable_server().database()) {
+        println!("| {} | {:.0} | {:.0} |", c.way, c.p50_us, c.p90_us);
+        figures.put(
+            "workers",
+            &format!("coordination/{}", c.way),
+            json!({"p50_us": c.p50_us.round(), "p90_us": c.p90_us.round()}),
+        );
+    }
+    println!();
     println!(
         "{} clients with `?wait=true`, {} tenants, {} s counted after a warm-up.\n",
         workers::CLIENTS,

@@ -12,7 +12,7 @@ use crate::model::Timestamp;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::store::{Scope, Store, StoreError, TokenRecord};
+use crate::store::{Scope, StoreError, TenantStore, TokenRecord};
 
 /// A token as issued: the full text is shown once and never stored.
 #[derive(Debug, Clone)]
@@ -81,7 +81,7 @@ pub fn operator_hash(token: &str) -> String {
 }
 
 /// Who presents `token`, or `None` when it is not a valid token.
-pub fn authenticate(store: &dyn Store, token: &str) -> Result<Option<Caller>, StoreError> {
+pub fn authenticate(store: &dyn TenantStore, token: &str) -> Result<Option<Caller>, StoreError> {
     if token.starts_with("gop_") || !token.starts_with("gch_") {
         // Any token that is not a tenant token is tried as the operator's, which
         // the operator may choose freely.
@@ -110,7 +110,6 @@ pub fn authenticate(store: &dyn Store, token: &str) -> Result<Option<Caller>, St
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::TenantStore;
 
     #[test]
     fn an_issued_token_checks_out_and_a_changed_one_does_not() {

@@ -446,7 +446,7 @@ pub fn env_for(store: &Arc<dyn Store>, tenant: &str, plugin: &InstalledPlugin) -
             store: store.clone(),
             tenant: tenant.to_string(),
         }),
-        storage: Arc::new(PluginStorage {
+        storage: Arc::new(PluginStorageOf {
             store: store.clone(),
             tenant: tenant.to_string(),
             plugin: plugin.name.clone(),
@@ -459,8 +459,9 @@ fn host_error(e: StoreError) -> HostServiceError {
     HostServiceError(e.to_string())
 }
 
+/// A plugin's `tickets` host services: one tenant's tickets, read only.
 struct TenantTickets {
-    store: Arc<dyn Store>,
+    store: Arc<dyn crate::store::TicketStore>,
     tenant: String,
 }
 
@@ -489,13 +490,15 @@ impl TicketSource for TenantTickets {
     }
 }
 
-struct PluginStorage {
-    store: Arc<dyn Store>,
+/// A plugin's `storage` host services: its own keys, read here, written through
+/// its actions' commit.
+struct PluginStorageOf {
+    store: Arc<dyn crate::store::PluginStorage>,
     tenant: String,
     plugin: String,
 }
 
-impl StorageSource for PluginStorage {
+impl StorageSource for PluginStorageOf {
     /// O(log n) in the keys stored.
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>, HostServiceError> {
         self.store

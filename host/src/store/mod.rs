@@ -1,12 +1,20 @@
-//! Durable state of the service, behind the [`Store`] trait: tenants and their
-//! tokens, uploaded components, each tenant's installed plugins, tickets, the event
-//! log with its idempotency keys, and the audit trail.
+//! Durable state of the service, behind one trait per concern: [`TenantStore`]
+//! (tenants and their tokens), [`PluginStore`] (components, installed plugins,
+//! their versions and shadow runs), [`PluginStorage`] (plugins' key-value storage),
+//! [`EventLog`] (accepted and pending events, idempotency keys, inbound deliveries,
+//! and the commit that applies an event's processing), [`TimerStore`] (timers and
+//! schedule marks), [`TicketStore`] (tickets, their indexes and audit trail),
+//! [`OutboxStore`] (webhooks, deliveries, dead letters), [`KpiFacts`] (what KPI
+//! reports read) and [`Workers`] (what several workers sharing a store need). A
+//! consumer takes the trait it uses; [`Store`] is all of them, for the places that
+//! hand the store on.
 //!
-//! The trait speaks the host's records, not bytes, so that another backend (a
-//! distributed database for a multi-node deployment) can replace sled without the
-//! pipeline or the API changing. Every method is scoped by tenant where the data
-//! belongs to one: no method can return another tenant's records. Methods that must
-//! change several things at once ([`EventLog::commit_event`]) are atomic.
+//! The traits speak the host's records, not bytes. Two backends implement them and
+//! pass one contract suite (`tests/store_contract.rs`): [`SledStore`], embedded, the
+//! default, for one process; and [`PgStore`], on PostgreSQL, which several `guichet
+//! serve` workers share. Every method is scoped by tenant where the data belongs to
+//! one: no method can return another tenant's records. Methods that must change
+//! several things at once ([`EventLog::commit_event`]) are atomic.
 //!
 //! This module owns persistence only: no HTTP, no Wasm, no business rules.
 

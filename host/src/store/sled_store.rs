@@ -67,8 +67,9 @@ pub struct SledStore {
     log: std::fs::File,
     /// Concurrent [`EventLog::flush`] calls share one sync.
     group: GroupSync,
-    /// Set once [`Workers::take_over`] handed out the events pending at open.
-    taken_over: std::sync::atomic::AtomicBool,
+    /// What [`Workers::take_over`] has still to hand out of the events pending at
+    /// open: `None` until its first call reads them.
+    left_pending: std::sync::Mutex<Option<std::collections::VecDeque<StoredEvent>>>,
     /// The blob directory's modification time at the last sync: sled writes values
     /// over its blob threshold (128 KiB: components, large nodes) to files of their
     /// own, without syncing them.
@@ -576,7 +577,7 @@ impl SledStore {
             dir: dir.to_path_buf(),
             log,
             group: GroupSync::default(),
-            taken_over: std::sync::atomic::AtomicBool::new(false),
+            left_pending: std::sync::Mutex::new(None),
             blobs_seen: std::sync::Mutex::new(None),
             meta: tree("meta")?,
             tenants: tree("tenants")?,
@@ -1111,18 +1112,17 @@ impl Workers for SledStore {
         Ok(true)
     }
 
-    /// Every event pending at open, the first time; nothing after (no other worker
-    /// leaves any). O(n) in the pending events, once.
+    /// The events pending at open, `limit` at a time, in sequence order per tenant;
+    /// nothing once they are handed out (no other worker leaves any). O(n) in the
+    /// pending events, at the first call.
     fn take_over(&self, limit: usize) -> StoreResult<Vec<StoredEvent>> {
-        if self
-            .taken_over
-            .swap(true, std::sync::atomic::Ordering::SeqCst)
-        {
-            return Ok(Vec::new());
+        let mut left = self.left_pending.lock().unwrap_or_else(|p| p.into_inner());
+        if left.is_none() {
+            *left = Some(self.pending_events()?.into());
         }
-        let mut pending = self.pending_events()?;
-        pending.truncate(limit);
-        Ok(pending)
+        let left = left.as_mut().expect("read above");
+        let n = limit.min(left.len());
+        Ok(left.drain(..n).collect())
     }
 
     /// Ready while pending: the process's lanes keep each ticket's order. O(log n).
@@ -3237,6 +3237,44 @@ mod tests {
                 awaiting: 1
             }
         );
+        drop(store);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn the_events_pending_at_open_are_taken_over_once_in_batches() {
+        let dir = scratch("take-over");
+        let store = SledStore::open(&dir).unwrap();
+        let seqs: Vec<u64> = (0..5)
+            .map(|n| {
+                let t = ticket(&format!("t-{n}"), 0, TicketStatus::New, &[]);
+                let event = Event {
+                    id: format!("e-{n}"),
+                    kind: EventKind::TicketCreated,
+                    ticket: Some(t),
+                    occurred_at: at(0),
+                };
+                match store.enqueue_event("acme", &event, None, at(0)).unwrap() {
+                    Enqueued::New(stored) => stored.seq,
+                    Enqueued::Duplicate { .. } => unreachable!("a new id"),
+                }
+            })
+            .collect();
+        drop(store);
+        let store = SledStore::open(&dir).unwrap();
+        let mut taken = Vec::new();
+        let mut batches = Vec::new();
+        loop {
+            let batch = store.take_over(2).unwrap();
+            if batch.is_empty() {
+                break;
+            }
+            batches.push(batch.len());
+            taken.extend(batch.iter().map(|e| e.seq));
+        }
+        assert_eq!(batches, [2, 2, 1]);
+        assert_eq!(taken, seqs);
+        assert!(store.take_over(10).unwrap().is_empty(), "handed out once");
         drop(store);
         std::fs::remove_dir_all(&dir).unwrap();
     }
