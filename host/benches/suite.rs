@@ -1007,20 +1007,30 @@ fn several_workers(figures: &mut Figures) {
         workers::WINDOW.as_secs()
     );
     println!(
-        "| store | workers | tickets/s (answered) | events/s (with follow-ups) | p50 ms | p99 ms |"
+        "| store | workers | tickets/s (answered) | events/s (with follow-ups) | p50 ms | p99 ms | cores: workers / clients / PostgreSQL and the rest |"
     );
-    println!("|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|");
     for m in &measured {
         println!(
-            "| {} | {} | {:.0} | {:.0} | {:.1} | {:.1} |",
-            m.store, m.workers, m.tickets_per_second, m.events_per_second, m.p50_ms, m.p99_ms
+            "| {} | {} | {:.0} | {:.0} | {:.1} | {:.1} | {:.2} / {:.2} / {:.2} |",
+            m.store,
+            m.workers,
+            m.tickets_per_second,
+            m.events_per_second,
+            m.p50_ms,
+            m.p99_ms,
+            m.cpu_workers,
+            m.cpu_clients,
+            m.cpu_rest
         );
         figures.put(
             "workers",
             &format!("{}_{}", m.store, m.workers),
             json!({"tickets_per_second": m.tickets_per_second.round(),
                    "events_per_second": m.events_per_second.round(),
-                   "p50_ms": m.p50_ms, "p99_ms": m.p99_ms}),
+                   "p50_ms": m.p50_ms, "p99_ms": m.p99_ms,
+                   "cores": {"workers": m.cpu_workers, "clients": m.cpu_clients,
+                             "rest": m.cpu_rest}}),
         );
     }
 }

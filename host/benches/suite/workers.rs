@@ -10,7 +10,10 @@
 //! [`TENANTS`] tenants with `triage`, `sla`, `followup` and `reassign`. After a
 //! warm-up (every worker compiles the plugins on its first events), it counts the
 //! answers in [`WINDOW`], and the events the workers processed meanwhile (their
-//! `guichet_events_processed_total`: follow-ups included).
+//! `guichet_events_processed_total`: follow-ups included), and where the machine's
+//! cores went: the workers' CPU time and this process's (the clients), from
+//! `/proc/<pid>/stat`, and the rest of the machine's busy time (`/proc/stat`), which
+//! on a quiet machine is PostgreSQL's.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -41,6 +44,60 @@ pub struct Measured {
     /// Median and 99th percentile of the answers' latency, ms.
     pub p50_ms: f64,
     pub p99_ms: f64,
+    /// Cores busy during the count (CPU seconds a second): the workers, this
+    /// bench's clients, and the rest of the machine (PostgreSQL's processes).
+    pub cpu_workers: f64,
+    pub cpu_clients: f64,
+    pub cpu_rest: f64,
+}
+
+/// Clock ticks a second of `/proc`'s CPU times.
+fn ticks_per_second() -> f64 {
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
+        .unwrap_or(100.0)
+}
+
+/// CPU time of process `pid` so far, in ticks (user and system).
+fn cpu_of(pid: &str) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The fields after the command's closing parenthesis: utime and stime are the
+    // 12th and 13th of them.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let fields: Vec<f64> = rest
+        .split_whitespace()
+        .map(|f| f.parse().unwrap_or(0.0))
+        .collect();
+    fields.get(11).unwrap_or(&0.0) + fields.get(12).unwrap_or(&0.0)
+}
+
+/// The machine's busy CPU time so far, in ticks (all but idle and I/O wait).
+fn machine_busy() -> f64 {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let cpu: Vec<f64> = stat
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .skip(1)
+        .map(|f| f.parse().unwrap_or(0.0))
+        .collect();
+    cpu.iter().take(8).sum::<f64>() - cpu.get(3).unwrap_or(&0.0) - cpu.get(4).unwrap_or(&0.0)
+}
+
+/// CPU ticks so far: (workers, this process, the whole machine).
+fn cpu_now(workers: &[Worker]) -> (f64, f64, f64) {
+    (
+        workers
+            .iter()
+            .map(|w| cpu_of(&w.child.id().to_string()))
+            .sum(),
+        cpu_of("self"),
+        machine_busy(),
+    )
 }
 
 /// A worker process, killed when dropped.
@@ -194,6 +251,7 @@ fn load(
             .sum()
     };
     let mut window = (0.0, 0.0, Duration::ZERO);
+    let mut cpu = (0.0, 0.0, 0.0);
     std::thread::scope(|scope| {
         for client in 0..CLIENTS {
             let (next, counting, stop, answered, latencies, tokens) =
@@ -233,16 +291,24 @@ fn load(
         }
         std::thread::sleep(WARM_UP);
         let before = processed(workers);
+        let cpu_before = cpu_now(workers);
         counting.store(true, Ordering::Relaxed);
         let t = Instant::now();
         std::thread::sleep(WINDOW);
         counting.store(false, Ordering::Relaxed);
         let elapsed = t.elapsed();
+        let cpu_after = cpu_now(workers);
         let after = processed(workers);
         stop.store(true, Ordering::Relaxed);
         window = (before, after, elapsed);
+        cpu = (
+            cpu_after.0 - cpu_before.0,
+            cpu_after.1 - cpu_before.1,
+            cpu_after.2 - cpu_before.2,
+        );
     });
     let (before, after, elapsed) = window;
+    let ticks = ticks_per_second();
     let mut ms: Vec<f64> = latencies
         .into_inner()
         .unwrap()
@@ -262,6 +328,9 @@ fn load(
         events_per_second: (after - before) / elapsed.as_secs_f64(),
         p50_ms: at(0.5),
         p99_ms: at(0.99),
+        cpu_workers: cpu.0 / ticks / elapsed.as_secs_f64(),
+        cpu_clients: cpu.1 / ticks / elapsed.as_secs_f64(),
+        cpu_rest: (cpu.2 - cpu.0 - cpu.1).max(0.0) / ticks / elapsed.as_secs_f64(),
     }
 }
 
@@ -354,14 +423,38 @@ pub fn coordination(url: &str) -> Vec<Coordination> {
             p90_us,
         })
     };
+    // Every statement prepared beforehand, as the store's are (its statement cache):
+    // each is then one round trip.
+    let (one, lock, unlock, claim) = runtime.block_on(async {
+        (
+            client.prepare("SELECT 1").await.unwrap(),
+            client
+                .prepare("SELECT pg_try_advisory_lock($1)")
+                .await
+                .unwrap(),
+            client
+                .prepare("SELECT pg_advisory_unlock($1)")
+                .await
+                .unwrap(),
+            client
+                .prepare(
+                    "UPDATE pending SET worker = $1 WHERE (tenant, seq) IN (
+                         SELECT tenant, seq FROM pending WHERE tenant = 'acme'
+                         ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED)
+                     RETURNING seq",
+                )
+                .await
+                .unwrap(),
+        )
+    });
     put(
         "a round trip (`SELECT 1`), for scale",
         time(&mut |_| {
-            runtime.block_on(client.query_one("SELECT 1", &[])).unwrap();
+            runtime.block_on(client.query_one(&one, &[])).unwrap();
         }),
     );
     put(
-        "guichet's: the ticket's first pending event, read (through the store)",
+        "guichet's: the ticket's first pending event, read (through the store's own runtime)",
         time(&mut |n| {
             store
                 .readiness("acme", (n % 1_000) as u64 + 1, &format!("t-{}", n % 100))
@@ -373,14 +466,8 @@ pub fn coordination(url: &str) -> Vec<Coordination> {
         time(&mut |n| {
             let key = (n % 100) as i64;
             runtime.block_on(async {
-                client
-                    .query_one("SELECT pg_try_advisory_lock($1)", &[&key])
-                    .await
-                    .unwrap();
-                client
-                    .query_one("SELECT pg_advisory_unlock($1)", &[&key])
-                    .await
-                    .unwrap();
+                client.query_one(&lock, &[&key]).await.unwrap();
+                client.query_one(&unlock, &[&key]).await.unwrap();
             });
         }),
     );
@@ -390,15 +477,7 @@ pub fn coordination(url: &str) -> Vec<Coordination> {
             let worker = format!("w{}", n % 2);
             runtime.block_on(async {
                 let tx = client.transaction().await.unwrap();
-                tx.query_opt(
-                    "UPDATE pending SET worker = $1 WHERE (tenant, seq) IN (
-                         SELECT tenant, seq FROM pending WHERE tenant = 'acme'
-                         ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED)
-                     RETURNING seq",
-                    &[&worker],
-                )
-                .await
-                .unwrap();
+                tx.query_opt(&claim, &[&worker]).await.unwrap();
                 tx.commit().await.unwrap();
             });
         }),

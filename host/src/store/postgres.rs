@@ -269,7 +269,8 @@ impl PgStore {
         store.tx(move |tx| {
             let worker = worker.clone();
             Box::pin(async move {
-                tx.execute(
+                x_exec(
+                    tx,
                     "INSERT INTO workers (id, heartbeat_at) VALUES ($1, now())",
                     &[&worker],
                 )
@@ -368,7 +369,8 @@ impl PgStore {
                 .iter()
                 .map(|p| p.as_ref() as &(dyn ToSql + Sync))
                 .collect();
-            Ok(c.query(sql, &refs).await?)
+            let statement = c.prepare_cached(sql).await?;
+            Ok(c.query(&statement, &refs).await?)
         })
     }
 
@@ -383,7 +385,8 @@ impl PgStore {
                 .iter()
                 .map(|p| p.as_ref() as &(dyn ToSql + Sync))
                 .collect();
-            Ok(c.execute(sql, &refs).await?)
+            let statement = c.prepare_cached(sql).await?;
+            Ok(c.execute(&statement, &refs).await?)
         })
     }
 
@@ -413,7 +416,8 @@ impl PgStore {
         self.tx(|tx| {
             Box::pin(async move {
                 // Workers starting together migrate one after the other.
-                tx.execute(
+                x_exec(
+                    tx,
                     "SELECT pg_advisory_xact_lock($1)",
                     &[&lock_key("guichet-migrations")],
                 )
@@ -424,13 +428,13 @@ impl PgStore {
                      applied_at timestamptz NOT NULL DEFAULT now())",
                 )
                 .await?;
-                let found: i64 = tx
-                    .query_one(
-                        "SELECT COALESCE(max(version), 0) FROM schema_migrations",
-                        &[],
-                    )
-                    .await?
-                    .get(0);
+                let found: i64 = x_one(
+                    tx,
+                    "SELECT COALESCE(max(version), 0) FROM schema_migrations",
+                    &[],
+                )
+                .await?
+                .get(0);
                 let supported = MIGRATIONS.last().map_or(0, |(v, _)| *v);
                 if found > supported {
                     return Err(StoreError::NewerSchema {
@@ -442,7 +446,8 @@ impl PgStore {
                 for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > found) {
                     tracing::info!(version, "postgres: applying a migration");
                     tx.batch_execute(sql).await?;
-                    tx.execute(
+                    x_exec(
+                        tx,
                         "INSERT INTO schema_migrations (version) VALUES ($1)",
                         &[version],
                     )
@@ -467,7 +472,48 @@ impl Drop for PgStore {
     }
 }
 
-/// Adds `delta` to counter `key` in a transaction; a counter at 0 is removed.
+// Statements run in a transaction, each prepared once per connection (the pool's
+// statement cache): a query is then one round trip, not two (parse, then run).
+
+type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
+
+async fn x_exec(
+    tx: &deadpool_postgres::Transaction<'_>,
+    sql: &str,
+    params: Params<'_>,
+) -> Result<u64, tokio_postgres::Error> {
+    let statement = tx.prepare_cached(sql).await?;
+    tx.execute(&statement, params).await
+}
+
+async fn x_all(
+    tx: &deadpool_postgres::Transaction<'_>,
+    sql: &str,
+    params: Params<'_>,
+) -> Result<Vec<tokio_postgres::Row>, tokio_postgres::Error> {
+    let statement = tx.prepare_cached(sql).await?;
+    tx.query(&statement, params).await
+}
+
+async fn x_one(
+    tx: &deadpool_postgres::Transaction<'_>,
+    sql: &str,
+    params: Params<'_>,
+) -> Result<tokio_postgres::Row, tokio_postgres::Error> {
+    let statement = tx.prepare_cached(sql).await?;
+    tx.query_one(&statement, params).await
+}
+
+async fn x_opt(
+    tx: &deadpool_postgres::Transaction<'_>,
+    sql: &str,
+    params: Params<'_>,
+) -> Result<Option<tokio_postgres::Row>, tokio_postgres::Error> {
+    let statement = tx.prepare_cached(sql).await?;
+    tx.query_opt(&statement, params).await
+}
+
+/// Adds `delta` to counter `key` in a transaction.
 async fn add_counter(
     tx: &deadpool_postgres::Transaction<'_>,
     key: &str,
@@ -476,15 +522,12 @@ async fn add_counter(
     if delta == 0 {
         return Ok(());
     }
-    tx.execute(
+    // A counter back at 0 keeps its row: it reads as 0 either way.
+    x_exec(
+        tx,
         "INSERT INTO counters (key, value) VALUES ($1, $2)
          ON CONFLICT (key) DO UPDATE SET value = counters.value + excluded.value",
         &[&key, &delta],
-    )
-    .await?;
-    tx.execute(
-        "DELETE FROM counters WHERE key = $1 AND value <= 0",
-        &[&key],
     )
     .await?;
     Ok(())
@@ -497,15 +540,15 @@ async fn take_seqs(
     tenant: &str,
     count: u64,
 ) -> TxResult<u64> {
-    let last: i64 = tx
-        .query_one(
-            "INSERT INTO tenant_seqs (tenant, seq) VALUES ($1, $2)
+    let last: i64 = x_one(
+        tx,
+        "INSERT INTO tenant_seqs (tenant, seq) VALUES ($1, $2)
              ON CONFLICT (tenant) DO UPDATE SET seq = tenant_seqs.seq + excluded.seq
              RETURNING seq",
-            &[&tenant, &i(count)],
-        )
-        .await?
-        .get(0);
+        &[&tenant, &i(count)],
+    )
+    .await?
+    .get(0);
     Ok(last as u64 + 1 - count)
 }
 
@@ -515,7 +558,8 @@ async fn push_pending(
     worker: &str,
     stored: &StoredEvent,
 ) -> TxResult<()> {
-    tx.execute(
+    x_exec(
+        tx,
         "INSERT INTO pending (tenant, seq, lane, worker, body) VALUES ($1, $2, $3, $4, $5)",
         &[
             &stored.tenant,
@@ -536,7 +580,8 @@ async fn accept(
     stored: &StoredEvent,
 ) -> TxResult<()> {
     push_pending(tx, worker, stored).await?;
-    tx.execute(
+    x_exec(
+        tx,
         "INSERT INTO event_log (tenant, received_at, seq, body) VALUES ($1, $2, $3, $4)",
         &[
             &stored.tenant,
@@ -546,7 +591,8 @@ async fn accept(
         ],
     )
     .await?;
-    tx.execute(
+    x_exec(
+        tx,
         "INSERT INTO event_ids (tenant, event_id, seq) VALUES ($1, $2, $3)
          ON CONFLICT DO NOTHING",
         &[&stored.tenant, &stored.event.id, &i(stored.seq)],
@@ -571,22 +617,23 @@ async fn write_storage(
     for ((plugin, key), value) in last {
         let change = match value {
             Some(value) => {
-                let existed: bool = tx
-                    .query_one(
-                        "WITH old AS (SELECT 1 FROM plugin_storage
+                let existed: bool = x_one(
+                    tx,
+                    "WITH old AS (SELECT 1 FROM plugin_storage
                                       WHERE tenant = $1 AND plugin = $2 AND key = $3)
                          INSERT INTO plugin_storage (tenant, plugin, key, value)
                          VALUES ($1, $2, $3, $4)
                          ON CONFLICT (tenant, plugin, key) DO UPDATE SET value = excluded.value
                          RETURNING EXISTS (SELECT 1 FROM old)",
-                        &[&tenant, &plugin, &key, &value],
-                    )
-                    .await?
-                    .get(0);
+                    &[&tenant, &plugin, &key, &value],
+                )
+                .await?
+                .get(0);
                 i64::from(!existed)
             }
             None => {
-                -(tx.execute(
+                -(x_exec(
+                    tx,
                     "DELETE FROM plugin_storage WHERE tenant = $1 AND plugin = $2 AND key = $3",
                     &[&tenant, &plugin, &key],
                 )
@@ -607,7 +654,8 @@ async fn write_ticket(
     tenant: &str,
     ticket: &Ticket,
 ) -> TxResult<()> {
-    tx.execute(
+    x_exec(
+        tx,
         "INSERT INTO tickets (tenant, id, created_at, body) VALUES ($1, $2, $3, $4)
          ON CONFLICT (tenant, id) DO UPDATE
          SET created_at = excluded.created_at, body = excluded.body",
@@ -619,29 +667,39 @@ async fn write_ticket(
         ],
     )
     .await?;
-    tx.execute(
+    x_exec(
+        tx,
         "DELETE FROM open_identities WHERE tenant = $1 AND ticket = $2",
         &[&tenant, &ticket.id],
     )
     .await?;
     if ticket.status.is_open() {
-        let mut seen = std::collections::BTreeSet::new();
-        for identity in &ticket.requester.identities {
-            let value = identity.compared_value().into_owned();
-            if seen.insert((kind_name(identity.kind), value.clone())) {
-                tx.execute(
-                    "INSERT INTO open_identities (tenant, kind, value, created_at, ticket)
-                     VALUES ($1, $2, $3, $4, $5)",
-                    &[
-                        &tenant,
-                        &kind_name(identity.kind),
-                        &value,
-                        &micros(ticket.created_at),
-                        &ticket.id,
-                    ],
+        let seen: std::collections::BTreeSet<(&str, String)> = ticket
+            .requester
+            .identities
+            .iter()
+            .map(|identity| {
+                (
+                    kind_name(identity.kind),
+                    identity.compared_value().into_owned(),
                 )
-                .await?;
-            }
+            })
+            .collect();
+        if !seen.is_empty() {
+            let (kinds, values): (Vec<&str>, Vec<String>) = seen.into_iter().unzip();
+            x_exec(
+                tx,
+                "INSERT INTO open_identities (tenant, kind, value, created_at, ticket)
+                 SELECT $1, k, v, $2, $3 FROM unnest($4::text[], $5::text[]) AS u(k, v)",
+                &[
+                    &tenant,
+                    &micros(ticket.created_at),
+                    &ticket.id,
+                    &kinds,
+                    &values,
+                ],
+            )
+            .await?;
         }
     }
     Ok(())
@@ -664,20 +722,21 @@ async fn record_shadow(
         )
     };
     if let Some(pair) = &record.pair {
-        let first = tx
-            .query_opt(
-                "SELECT d.seq, d.n, d.body FROM shadow_pairs p
+        let first = x_opt(
+            tx,
+            "SELECT d.seq, d.n, d.body FROM shadow_pairs p
                  JOIN shadow_diffs d USING (tenant, shadow, seq, n)
                  WHERE p.tenant = $1 AND p.shadow = $2 AND p.pair = $3",
-                &[&tenant, &record.shadow, pair],
-            )
-            .await?;
+            &[&tenant, &record.shadow, pair],
+        )
+        .await?;
         if let Some(row) = first {
             let (first_seq, first_n): (i64, i32) = (row.get(0), row.get(1));
             let mut first: EventDiff = from_json("shadow diff", row.get::<_, &str>(2))?;
             let before = first.verdict;
             if crate::diff::complete(&mut first, record.diff.clone()) {
-                tx.execute(
+                x_exec(
+                    tx,
                     "UPDATE shadow_diffs SET body = $5
                      WHERE tenant = $1 AND shadow = $2 AND seq = $3 AND n = $4",
                     &[
@@ -689,7 +748,8 @@ async fn record_shadow(
                     ],
                 )
                 .await?;
-                tx.execute(
+                x_exec(
+                    tx,
                     "DELETE FROM shadow_pairs WHERE tenant = $1 AND shadow = $2 AND pair = $3",
                     &[&tenant, &record.shadow, pair],
                 )
@@ -701,13 +761,15 @@ async fn record_shadow(
         }
     }
     let n = n as i32;
-    tx.execute(
+    x_exec(
+        tx,
         "INSERT INTO shadow_diffs (tenant, shadow, seq, n, body) VALUES ($1, $2, $3, $4, $5)",
         &[&tenant, &record.shadow, &i(seq), &n, &to_json(&record.diff)],
     )
     .await?;
     if let Some(pair) = &record.pair {
-        tx.execute(
+        x_exec(
+            tx,
             "INSERT INTO shadow_pairs (tenant, shadow, pair, seq, n) VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (tenant, shadow, pair) DO UPDATE SET seq = excluded.seq, n = excluded.n",
             &[&tenant, &record.shadow, pair, &i(seq), &n],
@@ -725,23 +787,27 @@ async fn record_kpi(
     seq: u64,
     facts: &[crate::kpi::Fact],
 ) -> TxResult<()> {
-    for (n, record) in crate::kpi::fact::Stored::pack(facts).iter().enumerate() {
-        tx.execute(
-            "INSERT INTO kpi_facts (tenant, at_ms, seq, n, record) VALUES ($1, $2, $3, $4, $5)",
-            &[
-                &tenant,
-                &record.at.timestamp_millis(),
-                &i(seq),
-                &(n as i32),
-                &postcard::to_allocvec(record).expect("facts serialise"),
-            ],
+    let records = crate::kpi::fact::Stored::pack(facts);
+    if !records.is_empty() {
+        let ats: Vec<i64> = records.iter().map(|r| r.at.timestamp_millis()).collect();
+        let ns: Vec<i32> = (0..records.len() as i32).collect();
+        let bytes: Vec<Vec<u8>> = records
+            .iter()
+            .map(|r| postcard::to_allocvec(r).expect("facts serialise"))
+            .collect();
+        x_exec(
+            tx,
+            "INSERT INTO kpi_facts (tenant, at_ms, seq, n, record)
+             SELECT $1, a, $2, n, r FROM unnest($3::bigint[], $4::int[], $5::bytea[]) AS u(a, n, r)",
+            &[&tenant, &i(seq), &ats, &ns, &bytes],
         )
         .await?;
     }
     let mut days: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
     for fact in facts {
         if let crate::kpi::FactKind::SlaBreach { metric } = &fact.kind {
-            tx.execute(
+            x_exec(
+                tx,
                 "INSERT INTO kpi_breaches (tenant, ticket, metric, at_ms) VALUES ($1, $2, $3, $4)
                  ON CONFLICT DO NOTHING",
                 &[&tenant, &&*fact.ticket, metric, &fact.at.timestamp_millis()],
@@ -757,7 +823,7 @@ async fn record_kpi(
         }
     }
     for (day, (unsolved, awaiting)) in days {
-        tx.execute(
+        x_exec(tx,
             "INSERT INTO kpi_days (tenant, day, unsolved, awaiting) VALUES ($1, $2, $3, $4)
              ON CONFLICT (tenant, day) DO UPDATE SET unsolved = kpi_days.unsolved + excluded.unsolved,
                                                     awaiting = kpi_days.awaiting + excluded.awaiting",
@@ -770,21 +836,21 @@ async fn record_kpi(
 
 /// Writes an outbox item (new or replacing); returns whether it is new.
 async fn put_outbox(tx: &deadpool_postgres::Transaction<'_>, item: &OutboxItem) -> TxResult<bool> {
-    let existed: bool = tx
-        .query_one(
-            "WITH old AS (SELECT 1 FROM outbox WHERE tenant = $1 AND id = $2)
+    let existed: bool = x_one(
+        tx,
+        "WITH old AS (SELECT 1 FROM outbox WHERE tenant = $1 AND id = $2)
              INSERT INTO outbox (tenant, id, due_at, body) VALUES ($1, $2, $3, $4)
              ON CONFLICT (tenant, id) DO UPDATE SET due_at = excluded.due_at, body = excluded.body
              RETURNING EXISTS (SELECT 1 FROM old)",
-            &[
-                &item.tenant,
-                &item.id,
-                &micros(item.next_attempt_at),
-                &to_json(item),
-            ],
-        )
-        .await?
-        .get(0);
+        &[
+            &item.tenant,
+            &item.id,
+            &micros(item.next_attempt_at),
+            &to_json(item),
+        ],
+    )
+    .await?
+    .get(0);
     Ok(!existed)
 }
 
@@ -837,9 +903,9 @@ impl Workers for PgStore {
         let bodies: Vec<String> = self.tx(move |tx| {
             let worker = worker.clone();
             Box::pin(async move {
-                let rows = tx
-                    .query(
-                        "UPDATE pending SET worker = $1
+                let rows = x_all(
+                    tx,
+                    "UPDATE pending SET worker = $1
                          WHERE (tenant, seq) IN (
                              SELECT p.tenant, p.seq FROM pending p
                              WHERE p.worker IS NULL OR p.worker NOT IN (
@@ -849,9 +915,9 @@ impl Workers for PgStore {
                              LIMIT $3
                              FOR UPDATE SKIP LOCKED)
                          RETURNING tenant, seq, body",
-                        &[&worker, &stale, &limit(max)],
-                    )
-                    .await?;
+                    &[&worker, &stale, &limit(max)],
+                )
+                .await?;
                 let mut rows: Vec<(String, i64, String)> = rows
                     .iter()
                     .map(|r| (r.get(0), r.get(1), r.get(2)))
@@ -999,8 +1065,7 @@ impl PgStore {
         self.tx(move |tx| {
             let (tenant, mut plugin) = (tenant.clone(), plugin.clone());
             Box::pin(async move {
-                let old = tx
-                    .query_opt(
+                let old = x_opt(tx,
                         "SELECT body FROM plugins WHERE tenant = $1 AND name = $2 FOR UPDATE",
                         &[&tenant, &plugin.name],
                     )
@@ -1011,7 +1076,7 @@ impl PgStore {
                     let old: InstalledPlugin = from_json("plugin", old.get::<_, &str>(0))?;
                     plugin.suspended = old.suspended;
                 }
-                tx.execute(
+                x_exec(tx,
                     "INSERT INTO plugins (tenant, name, inbound_address, body) VALUES ($1, $2, $3, $4)
                      ON CONFLICT (tenant, name) DO UPDATE
                      SET inbound_address = excluded.inbound_address, body = excluded.body",
@@ -1070,35 +1135,40 @@ impl PluginStore for PgStore {
         self.tx(move |tx| {
             let (tenant, name) = (tenant.clone(), name.clone());
             Box::pin(async move {
-                let removed = tx
-                    .execute(
-                        "DELETE FROM plugins WHERE tenant = $1 AND name = $2",
-                        &[&tenant, &name],
-                    )
-                    .await?;
+                let removed = x_exec(
+                    tx,
+                    "DELETE FROM plugins WHERE tenant = $1 AND name = $2",
+                    &[&tenant, &name],
+                )
+                .await?;
                 // As on sled: an adapter's links, refusals, received ids and delivery
                 // ids go with it; its plugin storage is kept.
-                tx.execute(
+                x_exec(
+                    tx,
                     "DELETE FROM links WHERE tenant = $1 AND adapter = $2",
                     &[&tenant, &name],
                 )
                 .await?;
-                tx.execute(
+                x_exec(
+                    tx,
                     "DELETE FROM inbound_refusals WHERE tenant = $1 AND adapter = $2",
                     &[&tenant, &name],
                 )
                 .await?;
-                tx.execute(
+                x_exec(
+                    tx,
                     "DELETE FROM event_ids WHERE tenant = $1 AND starts_with(event_id, $2)",
                     &[&tenant, &format!("{name}:")],
                 )
                 .await?;
-                tx.execute(
+                x_exec(
+                    tx,
                     "DELETE FROM idempotency WHERE tenant = $1 AND starts_with(key, $2)",
                     &[&tenant, &format!("\u{1}inbound/{name}/")],
                 )
                 .await?;
-                tx.execute(
+                x_exec(
+                    tx,
                     "DELETE FROM counters WHERE key = $1",
                     &[&format!("refusal_next/{tenant}/{name}")],
                 )
@@ -1118,12 +1188,12 @@ impl PluginStore for PgStore {
         self.tx(move |tx| {
             let (tenant, ran, suspension) = (tenant.clone(), ran.clone(), suspension.clone());
             Box::pin(async move {
-                let Some(row) = tx
-                    .query_opt(
-                        "SELECT body FROM plugins WHERE tenant = $1 AND name = $2 FOR UPDATE",
-                        &[&tenant, &ran.name],
-                    )
-                    .await?
+                let Some(row) = x_opt(
+                    tx,
+                    "SELECT body FROM plugins WHERE tenant = $1 AND name = $2 FOR UPDATE",
+                    &[&tenant, &ran.name],
+                )
+                .await?
                 else {
                     return Ok(false);
                 };
@@ -1132,7 +1202,8 @@ impl PluginStore for PgStore {
                     return Ok(false);
                 }
                 plugin.suspended = Some(suspension);
-                tx.execute(
+                x_exec(
+                    tx,
                     "UPDATE plugins SET body = $3 WHERE tenant = $1 AND name = $2",
                     &[&tenant, &ran.name, &to_json(&plugin)],
                 )
@@ -1161,8 +1232,7 @@ impl PluginStore for PgStore {
         self.tx(move |tx| {
             let (tenant, plugin, mut version) = (tenant.clone(), plugin.clone(), version.clone());
             Box::pin(async move {
-                let next: i64 = tx
-                    .query_one(
+                let next: i64 = x_one(tx,
                         "INSERT INTO counters (key, value) VALUES ($1, 1)
                          ON CONFLICT (key) DO UPDATE SET value = counters.value + 1
                          RETURNING value",
@@ -1171,7 +1241,7 @@ impl PluginStore for PgStore {
                     .await?
                     .get(0);
                 version.number = next as u64;
-                tx.execute(
+                x_exec(tx,
                     "INSERT INTO plugin_versions (tenant, plugin, number, body) VALUES ($1, $2, $3, $4)",
                     &[&tenant, &plugin, &next, &to_json(&version)],
                 )
@@ -1272,14 +1342,18 @@ impl PluginStore for PgStore {
                     "DELETE FROM plugin_storage WHERE tenant = $1 AND starts_with(plugin, $2)",
                     "DELETE FROM timers WHERE tenant = $1 AND starts_with(plugin, $2)",
                 ] {
-                    tx.execute(sql, &[&tenant, &runs]).await?;
+                    x_exec(tx, sql, &[&tenant, &runs]).await?;
                 }
                 for under in [
                     format!("storage/{tenant}/{runs}"),
                     format!("shadow/{tenant}/{runs}"),
                 ] {
-                    tx.execute("DELETE FROM counters WHERE starts_with(key, $1)", &[&under])
-                        .await?;
+                    x_exec(
+                        tx,
+                        "DELETE FROM counters WHERE starts_with(key, $1)",
+                        &[&under],
+                    )
+                    .await?;
                 }
                 Ok(())
             })
@@ -1384,7 +1458,8 @@ impl EventLog for PgStore {
                 let seen = |row: Option<tokio_postgres::Row>| row.map(|r| r.get::<_, i64>(0));
                 if let Some(key) = &key
                     && let Some(first) = seen(
-                        tx.query_opt(
+                        x_opt(
+                            tx,
                             "SELECT seq FROM idempotency WHERE tenant = $1 AND key = $2",
                             &[&tenant, key],
                         )
@@ -1394,7 +1469,8 @@ impl EventLog for PgStore {
                     return Ok(Enqueued::Duplicate { seq: first as u64 });
                 }
                 if let Some(first) = seen(
-                    tx.query_opt(
+                    x_opt(
+                        tx,
                         "SELECT seq FROM event_ids WHERE tenant = $1 AND event_id = $2",
                         &[&tenant, &event.id],
                     )
@@ -1403,7 +1479,8 @@ impl EventLog for PgStore {
                     // The same event again, under a key of its own: that key now
                     // answers the same, without reading the ids.
                     if let Some(key) = &key {
-                        tx.execute(
+                        x_exec(
+                            tx,
                             "INSERT INTO idempotency (tenant, key, seq) VALUES ($1, $2, $3)",
                             &[&tenant, key, &first],
                         )
@@ -1422,7 +1499,8 @@ impl EventLog for PgStore {
                 };
                 accept(tx, &worker, &stored).await?;
                 if let Some(key) = &key {
-                    tx.execute(
+                    x_exec(
+                        tx,
                         "INSERT INTO idempotency (tenant, key, seq) VALUES ($1, $2, $3)",
                         &[&tenant, key, &i(seq)],
                     )
@@ -1451,26 +1529,26 @@ impl EventLog for PgStore {
                     .as_ref()
                     .map(|id| format!("\u{1}inbound/{}/{id}", delivery.adapter));
                 if let Some(k) = &delivery_key
-                    && tx
-                        .query_opt(
-                            "SELECT 1 FROM idempotency WHERE tenant = $1 AND key = $2",
-                            &[&tenant, k],
-                        )
-                        .await?
-                        .is_some()
+                    && x_opt(
+                        tx,
+                        "SELECT 1 FROM idempotency WHERE tenant = $1 AND key = $2",
+                        &[&tenant, k],
+                    )
+                    .await?
+                    .is_some()
                 {
                     return Ok(InboundEnqueued::Duplicate);
                 }
                 let mut stored = Vec::new();
                 let mut duplicates = 0;
                 for group in &delivery.groups {
-                    if tx
-                        .query_opt(
-                            "SELECT 1 FROM event_ids WHERE tenant = $1 AND event_id = $2",
-                            &[&tenant, &group.id],
-                        )
-                        .await?
-                        .is_some()
+                    if x_opt(
+                        tx,
+                        "SELECT 1 FROM event_ids WHERE tenant = $1 AND event_id = $2",
+                        &[&tenant, &group.id],
+                    )
+                    .await?
+                    .is_some()
                     {
                         duplicates += 1;
                         continue;
@@ -1488,7 +1566,8 @@ impl EventLog for PgStore {
                         stored.push(one);
                     }
                     if let Some((conversation, ticket)) = &group.link {
-                        tx.execute(
+                        x_exec(
+                            tx,
                             "INSERT INTO links (tenant, adapter, conversation, ticket)
                              VALUES ($1, $2, $3, $4)
                              ON CONFLICT (tenant, adapter, conversation)
@@ -1501,7 +1580,8 @@ impl EventLog for PgStore {
                 write_storage(tx, &tenant, &delivery.storage_writes).await?;
                 if let Some(k) = &delivery_key {
                     let first = stored.first().map_or(0, |e| i(e.seq));
-                    tx.execute(
+                    x_exec(
+                        tx,
                         "INSERT INTO idempotency (tenant, key, seq) VALUES ($1, $2, $3)",
                         &[&tenant, k, &first],
                     )
@@ -1553,8 +1633,7 @@ impl EventLog for PgStore {
         self.tx(move |tx| {
             let (tenant, adapter, body) = (tenant.clone(), adapter.clone(), body.clone());
             Box::pin(async move {
-                let next: i64 = tx
-                    .query_one(
+                let next: i64 = x_one(tx,
                         "INSERT INTO counters (key, value) VALUES ($1, 1)
                          ON CONFLICT (key) DO UPDATE SET value = counters.value + 1
                          RETURNING value",
@@ -1563,7 +1642,7 @@ impl EventLog for PgStore {
                     .await?
                     .get(0);
                 let slot = (next - 1).rem_euclid(INBOUND_REFUSALS_KEPT as i64);
-                tx.execute(
+                x_exec(tx,
                     "INSERT INTO inbound_refusals (tenant, adapter, slot, body) VALUES ($1, $2, $3, $4)
                      ON CONFLICT (tenant, adapter, slot) DO UPDATE SET body = excluded.body",
                     &[&tenant, &adapter, &slot, &body],
@@ -1632,12 +1711,12 @@ async fn commit_event(
     commit: &EventCommit,
 ) -> TxResult<Vec<StoredEvent>> {
     let tenant = commit.tenant.as_str();
-    let row = tx
-        .query_opt(
-            "DELETE FROM pending WHERE tenant = $1 AND seq = $2 RETURNING lane",
-            &[&tenant, &i(commit.seq)],
-        )
-        .await?;
+    let row = x_opt(
+        tx,
+        "DELETE FROM pending WHERE tenant = $1 AND seq = $2 RETURNING lane",
+        &[&tenant, &i(commit.seq)],
+    )
+    .await?;
     let Some(row) = row else {
         return Err(StoreError::Conflict(format!(
             "event {} of {tenant} is no longer pending",
@@ -1647,17 +1726,18 @@ async fn commit_event(
     };
     let lane: String = row.get(0);
     // Commits of one ticket one at a time, and only the first of its pending events.
-    tx.execute(
+    x_exec(
+        tx,
         "SELECT pg_advisory_xact_lock($1)",
         &[&lock_key(&format!("{tenant}/{lane}"))],
     )
     .await?;
-    if let Some(earlier) = tx
-        .query_opt(
-            "SELECT seq FROM pending WHERE tenant = $1 AND lane = $2 AND seq < $3 LIMIT 1",
-            &[&tenant, &lane, &i(commit.seq)],
-        )
-        .await?
+    if let Some(earlier) = x_opt(
+        tx,
+        "SELECT seq FROM pending WHERE tenant = $1 AND lane = $2 AND seq < $3 LIMIT 1",
+        &[&tenant, &lane, &i(commit.seq)],
+    )
+    .await?
     {
         return Err(StoreError::Conflict(format!(
             "event {} of {tenant} waits for event {} of its ticket",
@@ -1686,7 +1766,8 @@ async fn commit_event(
                     let mut timer = timer.clone();
                     timer.tenant = tenant.to_string();
                     timer.ticket_id = ticket.id.clone();
-                    tx.execute(
+                    x_exec(
+                        tx,
                         "INSERT INTO timers (tenant, ticket, plugin, name, due_at, body)
                          VALUES ($1, $2, $3, $4, $5, $6)
                          ON CONFLICT (tenant, ticket, plugin, name)
@@ -1703,7 +1784,8 @@ async fn commit_event(
                     .await?;
                 }
                 TimerChange::Cancel { .. } => {
-                    tx.execute(
+                    x_exec(
+                        tx,
                         "DELETE FROM timers
                          WHERE tenant = $1 AND ticket = $2 AND plugin = $3 AND name = $4",
                         &[&tenant, &ticket.id, plugin, name],
@@ -1713,16 +1795,16 @@ async fn commit_event(
             }
         }
     }
-    for (n, record) in commit.audit.iter().enumerate() {
-        tx.execute(
-            "INSERT INTO audit (tenant, ticket, seq, n, body) VALUES ($1, $2, $3, $4, $5)",
-            &[
-                &tenant,
-                &record.ticket_id,
-                &i(commit.seq),
-                &(n as i32),
-                &to_json(record),
-            ],
+    if !commit.audit.is_empty() {
+        // One statement for every record: the event's calls, in order.
+        let tickets: Vec<&str> = commit.audit.iter().map(|r| r.ticket_id.as_str()).collect();
+        let ns: Vec<i32> = (0..commit.audit.len() as i32).collect();
+        let bodies: Vec<String> = commit.audit.iter().map(to_json).collect();
+        x_exec(
+            tx,
+            "INSERT INTO audit (tenant, ticket, seq, n, body)
+             SELECT $1, t, $2, n, b FROM unnest($3::text[], $4::int[], $5::text[]) AS u(t, n, b)",
+            &[&tenant, &i(commit.seq), &tickets, &ns, &bodies],
         )
         .await?;
     }
@@ -1736,18 +1818,30 @@ async fn commit_event(
         queued += i64::from(put_outbox(tx, item).await?);
     }
     add_counter(tx, &backlog_shard(tenant), queued).await?;
-    let mut stored = Vec::new();
-    for (n, (event, depth)) in commit.follow_ups.iter().enumerate() {
-        let one = StoredEvent {
+    let stored: Vec<StoredEvent> = commit
+        .follow_ups
+        .iter()
+        .enumerate()
+        .map(|(n, (event, depth))| StoredEvent {
             seq: first_seq + n as u64,
             tenant: tenant.to_string(),
             event: event.clone(),
             depth: *depth,
             received_at: event.occurred_at,
             target_plugin: None,
-        };
-        push_pending(tx, worker, &one).await?;
-        stored.push(one);
+        })
+        .collect();
+    if !stored.is_empty() {
+        let seqs: Vec<i64> = stored.iter().map(|e| i(e.seq)).collect();
+        let lanes: Vec<String> = stored.iter().map(|e| self::lane(&e.event)).collect();
+        let bodies: Vec<String> = stored.iter().map(to_json).collect();
+        x_exec(
+            tx,
+            "INSERT INTO pending (tenant, seq, lane, worker, body)
+             SELECT $1, s, l, $2, b FROM unnest($3::bigint[], $4::text[], $5::text[]) AS u(s, l, b)",
+            &[&tenant, &worker, &seqs, &lanes, &bodies],
+        )
+        .await?;
     }
     Ok(stored)
 }
@@ -1821,19 +1915,19 @@ impl TimerStore for PgStore {
         self.tx(move |tx| {
             let (timer, event, worker) = (timer.clone(), event.clone(), worker.clone());
             Box::pin(async move {
-                let removed = tx
-                    .execute(
-                        "DELETE FROM timers WHERE tenant = $1 AND ticket = $2 AND plugin = $3
+                let removed = x_exec(
+                    tx,
+                    "DELETE FROM timers WHERE tenant = $1 AND ticket = $2 AND plugin = $3
                          AND name = $4 AND due_at = $5",
-                        &[
-                            &timer.tenant,
-                            &timer.ticket_id,
-                            &timer.plugin,
-                            &timer.name,
-                            &micros(timer.due_at),
-                        ],
-                    )
-                    .await?;
+                    &[
+                        &timer.tenant,
+                        &timer.ticket_id,
+                        &timer.plugin,
+                        &timer.name,
+                        &micros(timer.due_at),
+                    ],
+                )
+                .await?;
                 if removed == 0 {
                     return Ok(None);
                 }
@@ -1905,15 +1999,15 @@ impl TimerStore for PgStore {
                 worker.clone(),
             );
             Box::pin(async move {
-                let moved = tx
-                    .execute(
-                        "INSERT INTO schedule_marks (tenant, plugin, schedule, mark)
+                let moved = x_exec(
+                    tx,
+                    "INSERT INTO schedule_marks (tenant, plugin, schedule, mark)
                          VALUES ($1, $2, $3, $4)
                          ON CONFLICT (tenant, plugin, schedule) DO UPDATE SET mark = excluded.mark
                          WHERE schedule_marks.mark < excluded.mark",
-                        &[&tenant, &plugin, &schedule, &micros(mark)],
-                    )
-                    .await?;
+                    &[&tenant, &plugin, &schedule, &micros(mark)],
+                )
+                .await?;
                 let Some(event) = event.filter(|_| moved == 1) else {
                     return Ok(None);
                 };
@@ -2110,12 +2204,12 @@ impl OutboxStore for PgStore {
         self.tx(move |tx| {
             let (tenant, id) = (tenant.clone(), id.clone());
             Box::pin(async move {
-                let removed = tx
-                    .execute(
-                        "DELETE FROM outbox WHERE tenant = $1 AND id = $2",
-                        &[&tenant, &id],
-                    )
-                    .await?;
+                let removed = x_exec(
+                    tx,
+                    "DELETE FROM outbox WHERE tenant = $1 AND id = $2",
+                    &[&tenant, &id],
+                )
+                .await?;
                 add_counter(tx, &backlog_shard(&tenant), -(removed as i64)).await
             })
         })
@@ -2126,14 +2220,15 @@ impl OutboxStore for PgStore {
         self.tx(move |tx| {
             let item = item.clone();
             Box::pin(async move {
-                let removed = tx
-                    .execute(
-                        "DELETE FROM outbox WHERE tenant = $1 AND id = $2",
-                        &[&item.tenant, &item.id],
-                    )
-                    .await?;
+                let removed = x_exec(
+                    tx,
+                    "DELETE FROM outbox WHERE tenant = $1 AND id = $2",
+                    &[&item.tenant, &item.id],
+                )
+                .await?;
                 add_counter(tx, &backlog_shard(&item.tenant), -(removed as i64)).await?;
-                tx.execute(
+                x_exec(
+                    tx,
                     "INSERT INTO dead_letters (tenant, id, body) VALUES ($1, $2, $3)
                      ON CONFLICT (tenant, id) DO UPDATE SET body = excluded.body",
                     &[&item.tenant, &item.id, &to_json(&item)],
@@ -2162,12 +2257,12 @@ impl OutboxStore for PgStore {
         self.tx(move |tx| {
             let (tenant, id) = (tenant.clone(), id.clone());
             Box::pin(async move {
-                let Some(row) = tx
-                    .query_opt(
-                        "DELETE FROM dead_letters WHERE tenant = $1 AND id = $2 RETURNING body",
-                        &[&tenant, &id],
-                    )
-                    .await?
+                let Some(row) = x_opt(
+                    tx,
+                    "DELETE FROM dead_letters WHERE tenant = $1 AND id = $2 RETURNING body",
+                    &[&tenant, &id],
+                )
+                .await?
                 else {
                     return Ok(None);
                 };
