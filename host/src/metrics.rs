@@ -1,8 +1,9 @@
 //! The service's metrics in the Prometheus / OpenMetrics text format, served at
 //! `GET /metrics`: events processed, plugin calls by outcome and their durations,
 //! calls ended by a trap or a limit, the pipeline's queue depth, webhook deliveries,
-//! the outbox backlog, components compiled or loaded from the compile cache, and
-//! plugins' pre-initialised copies.
+//! the outbox backlog, components compiled or loaded from the compile cache,
+//! plugins' pre-initialised copies, and for workers sharing a store: events taken
+//! over, commit conflicts and the roles held.
 //!
 //! Counters are updated where things happen (pipeline, outbox); the gauges are read
 //! when scraped. No metric carries a tenant or plugin label, so the endpoint reveals
@@ -37,6 +38,12 @@ pub struct SnapshotState {
     pub state: &'static str,
 }
 
+/// A task one worker among those sharing a store runs: `timekeeper` or `outbox`.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RoleLabel {
+    pub role: &'static str,
+}
+
 /// Every metric of the service.
 pub struct Metrics {
     registry: Registry,
@@ -53,6 +60,14 @@ pub struct Metrics {
     pub plugin_suspensions: Family<Cause, Counter>,
     /// Suspended plugins resumed by an admin.
     pub plugin_resumptions: Counter,
+    /// Pending events this worker took over: at start, those left by the last run;
+    /// on a shared store, those of workers that stopped or died.
+    pub events_taken_over: Counter,
+    /// Commits refused because another worker committed the event, or an earlier
+    /// event of its ticket was still pending (looked at again, nothing lost).
+    pub commit_conflicts: Counter,
+    /// 1 while this worker holds the role, 0 otherwise.
+    pub worker_roles: Family<RoleLabel, Gauge>,
     pipeline_in_flight: Gauge,
     outbox_backlog: Gauge,
     plugin_snapshots: Family<SnapshotState, Gauge>,
@@ -86,6 +101,9 @@ impl Metrics {
         let inbound_requests = Family::<Outcome, Counter>::default();
         let plugin_suspensions = Family::<Cause, Counter>::default();
         let plugin_resumptions = Counter::default();
+        let events_taken_over = Counter::default();
+        let commit_conflicts = Counter::default();
+        let worker_roles = Family::<RoleLabel, Gauge>::default();
         let pipeline_in_flight = Gauge::default();
         let outbox_backlog = Gauge::default();
         registry.register(
@@ -131,6 +149,23 @@ impl Metrics {
             plugin_resumptions.clone(),
         );
         registry.register(
+            "events_taken_over",
+            "Pending events taken over: at start those of the last run, and on a shared \
+             store those of workers that stopped or died",
+            events_taken_over.clone(),
+        );
+        registry.register(
+            "commit_conflicts",
+            "Commits refused because another worker got there first (looked at again)",
+            commit_conflicts.clone(),
+        );
+        registry.register(
+            "worker_roles",
+            "1 while this worker runs the role (timekeeper, outbox) for the workers \
+             sharing its store",
+            worker_roles.clone(),
+        );
+        registry.register(
             "pipeline_in_flight",
             "Events accepted and not yet committed",
             pipeline_in_flight.clone(),
@@ -167,11 +202,21 @@ impl Metrics {
             inbound_requests,
             plugin_suspensions,
             plugin_resumptions,
+            events_taken_over,
+            commit_conflicts,
+            worker_roles,
             pipeline_in_flight,
             outbox_backlog,
             plugin_snapshots,
             compilations,
         }
+    }
+
+    /// Notes whether this worker holds `role`.
+    pub fn role(&self, role: &'static str, held: bool) {
+        self.worker_roles
+            .get_or_create(&RoleLabel { role })
+            .set(i64::from(held));
     }
 
     /// Counts an inbound request to a channel adapter by `outcome` (no adapter or

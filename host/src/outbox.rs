@@ -237,7 +237,9 @@ fn dispatch_until_stopped(shared: &Shared) {
     while !shared.stopping() {
         // One worker among those sharing the store delivers, so that an endpoint's
         // deliveries go one at a time, in order, and each once.
-        match shared.store.lead(crate::store::Role::Outbox) {
+        let lead = shared.store.lead(crate::store::Role::Outbox);
+        shared.metrics.role("outbox", matches!(lead, Ok(true)));
+        match lead {
             Ok(true) => {
                 if let Err(e) = dispatch(shared) {
                     tracing::error!(error = %e, "outbox: cannot read the store");

@@ -225,7 +225,9 @@ impl Drop for Timekeeper {
 fn run(inner: &Inner) {
     while !inner.stopping.load(Ordering::SeqCst) {
         // One worker among those sharing the store fires timers and ticks.
-        match inner.store.lead(crate::store::Role::Timekeeper) {
+        let lead = inner.store.lead(crate::store::Role::Timekeeper);
+        inner.metrics.role("timekeeper", matches!(lead, Ok(true)));
+        match lead {
             Ok(true) => {}
             Ok(false) => {
                 inner.bell.wait(inner.config.max_sleep);

@@ -216,6 +216,9 @@ struct Shared {
     plugins: PluginCache,
     config: PipelineConfig,
     waiters: Mutex<HashMap<(String, u64), oneshot::Sender<EventOutcome>>>,
+    /// Events waiting for an earlier event of their ticket (with another worker):
+    /// how many times each was looked at, for its next wait.
+    waiting: Mutex<HashMap<(String, u64), u32>>,
     /// Events handed to workers and not finished yet (including follow-ups).
     in_flight: AtomicUsize,
     lanes: Lanes,
@@ -258,6 +261,7 @@ impl Pipeline {
             plugins,
             config,
             waiters: Mutex::new(HashMap::new()),
+            waiting: Mutex::new(HashMap::new()),
             in_flight: AtomicUsize::new(0),
             lanes,
             breaker: breaker::Breaker::default(),
@@ -283,6 +287,11 @@ impl Pipeline {
                 break;
             }
             tracing::info!(events = pending.len(), "resuming events left pending");
+            pipeline
+                .shared
+                .metrics
+                .events_taken_over
+                .inc_by(pending.len() as u64);
             for event in pending {
                 pipeline.dispatch(event);
             }
@@ -546,8 +555,14 @@ const TAKE_OVER_BATCH: usize = 1000;
 const TAKE_OVER_EVERY: Duration = Duration::from_secs(1);
 
 /// How long a worker waits before it looks again at an event whose ticket has an
-/// earlier event pending (with another worker).
-const WAIT_FOR_EARLIER: Duration = Duration::from_millis(5);
+/// earlier event pending (with another worker): 1 ms, doubled each time the same
+/// event is still waiting, up to [`WAIT_FOR_EARLIER_MAX`] (an earlier event held by
+/// a worker that died waits seconds for its take-over).
+const WAIT_FOR_EARLIER: Duration = Duration::from_millis(1);
+
+/// The longest wait before an event whose ticket has an earlier event pending is
+/// looked at again.
+const WAIT_FOR_EARLIER_MAX: Duration = Duration::from_millis(50);
 
 /// Takes over the events of workers that died, until the lanes close.
 fn take_over_until_closed(shared: &Arc<Shared>) {
@@ -562,6 +577,7 @@ fn take_over_until_closed(shared: &Arc<Shared>) {
         }
         match shared.store.take_over(TAKE_OVER_BATCH) {
             Ok(taken) => {
+                shared.metrics.events_taken_over.inc_by(taken.len() as u64);
                 for event in taken {
                     dispatch(shared, event);
                 }
@@ -574,7 +590,12 @@ fn take_over_until_closed(shared: &Arc<Shared>) {
 /// Whether the worker may process `event` now; when not, what it does instead.
 fn ready(shared: &Arc<Shared>, event: &StoredEvent) -> bool {
     let lane = lanes::lane_of(event);
-    match shared.store.readiness(&event.tenant, event.seq, &lane.1) {
+    let readiness = shared.store.readiness(&event.tenant, event.seq, &lane.1);
+    let key = (event.tenant.clone(), event.seq);
+    if !matches!(readiness, Ok(crate::store::Readiness::Waiting { .. })) {
+        lock(&shared.waiting).remove(&key);
+    }
+    match readiness {
         Ok(crate::store::Readiness::Ready) => true,
         Ok(crate::store::Readiness::Done) => {
             // Another worker committed it (it took the event over from this one,
@@ -587,7 +608,14 @@ fn ready(shared: &Arc<Shared>, event: &StoredEvent) -> bool {
             // An earlier event of the ticket is with another worker: this one goes
             // to the back of its lane and is looked at again.
             tracing::debug!(behind, "waiting for an earlier event of the ticket");
-            std::thread::sleep(WAIT_FOR_EARLIER);
+            let times = {
+                let mut waiting = lock(&shared.waiting);
+                let times = waiting.entry(key).or_default();
+                *times = times.saturating_add(1);
+                *times
+            };
+            let wait = WAIT_FOR_EARLIER.saturating_mul(1 << times.min(16));
+            std::thread::sleep(wait.min(WAIT_FOR_EARLIER_MAX));
             dispatch(shared, event.clone());
             false
         }
@@ -633,6 +661,7 @@ fn worker(shared: Arc<Shared>) {
                 // Another worker committed it, or an earlier event of its ticket, in
                 // the meantime: nothing was written; its turn is looked at again.
                 tracing::info!(%why, "commit conflict; looking at the event again");
+                shared.metrics.commit_conflicts.inc();
                 dispatch(&shared, event.clone());
             }
             Err(e) => {
