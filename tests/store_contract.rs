@@ -3785,6 +3785,7 @@ contract!(postgres, || Arc::new(
 
 mod shared_postgres {
     use super::*;
+    use guichet::store::PluginStorage;
 
     /// Two workers (two connections, as two `guichet serve` processes make) on one
     /// fresh database.
@@ -3845,6 +3846,64 @@ mod shared_postgres {
         let taken: Vec<u64> = b.take_over(100).unwrap().iter().map(|e| e.seq).collect();
         assert_eq!(taken, mine, "in sequence order");
         assert_eq!(b.take_over(100).unwrap(), [], "taken once");
+    }
+
+    #[test]
+    fn a_dead_workers_events_and_roles_go_to_a_live_one() {
+        let (a, b) = two_workers();
+        let held = accept(&a, "acme", &event("e-1", None), 1).seq;
+        assert!(a.lead(Role::Timekeeper).unwrap());
+        assert!(!b.lead(Role::Timekeeper).unwrap());
+        // Dropped without leaving, as a killed process: its heartbeat stops and its
+        // sessions close.
+        drop(a);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+        let mut taken = Vec::new();
+        while taken.is_empty() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the dead worker's event was never taken over"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(200));
+            taken = b.take_over(10).unwrap();
+        }
+        assert_eq!(taken.iter().map(|e| e.seq).collect::<Vec<_>>(), [held]);
+        while !b.lead(Role::Timekeeper).unwrap() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the dead worker's role never came free"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+    }
+
+    #[test]
+    fn concurrent_writes_of_one_key_count_it_once() {
+        let (a, b) = two_workers();
+        // Two events of two tickets, committed at once by two workers, each writing
+        // the same new key: one key, counted once.
+        for round in 0..20 {
+            let key = format!("k-{round}");
+            let commits: Vec<(&PgStore, EventCommit)> = [&a, &b]
+                .into_iter()
+                .map(|store| {
+                    let stored = accept(store, "acme", &event(&unique_id("w"), None), 1);
+                    let mut commit = nothing("acme", stored.seq);
+                    commit.plugin_writes = vec![("dedup".into(), key.clone(), Some(b"1".to_vec()))];
+                    (store, commit)
+                })
+                .collect();
+            std::thread::scope(|scope| {
+                for (store, commit) in &commits {
+                    scope.spawn(move || store.commit_event(commit).unwrap());
+                }
+            });
+            assert_eq!(
+                a.plugin_storage_count("acme", "dedup").unwrap(),
+                round + 1,
+                "after round {round}"
+            );
+        }
     }
 
     #[test]

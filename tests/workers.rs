@@ -826,6 +826,18 @@ fn three_workers_share_the_work_and_survive_one_killed_mid_load() {
     );
 
     assert!(
+        taken_over > 0,
+        "take-over: worker 2 acknowledged {burst_on_killed} creations just before it was \
+         killed, yet the survivors took over no event (the kill caught no work, or the \
+         take-over did not happen)\n{}",
+        logs(&workers)
+    );
+    assert!(
+        timekeepers.last().is_some_and(|w| *w != KILLED + 1),
+        "the timekeeper role is last taken by a survivor: {timekeepers:?}\n{}",
+        logs(&workers)
+    );
+    assert!(
         twice.is_empty(),
         "exactly once: {} ticket(s) had an event processed more than once:\n{}\n{}",
         twice.len(),

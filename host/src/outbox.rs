@@ -236,7 +236,9 @@ impl Delivery {
 fn dispatch_until_stopped(shared: &Shared) {
     while !shared.stopping() {
         // One worker among those sharing the store delivers, so that an endpoint's
-        // deliveries go one at a time, in order, and each once.
+        // deliveries go one at a time, in order. While the role moves (its holder's
+        // connection lost), two workers may briefly both deliver: a receiver may get
+        // a delivery twice (it has an id to drop the second), as after a crash.
         let lead = shared.store.lead(crate::store::Role::Outbox);
         shared.metrics.role("outbox", matches!(lead, Ok(true)));
         match lead {

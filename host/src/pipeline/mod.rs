@@ -621,7 +621,8 @@ fn ready(shared: &Arc<Shared>, event: &StoredEvent) -> bool {
         }
         Err(e) => {
             tracing::error!(error = %e, "reading the event's turn failed; trying again");
-            std::thread::sleep(WAIT_FOR_EARLIER);
+            // The store is failing: a pause of the longest wait, not a busy loop.
+            std::thread::sleep(WAIT_FOR_EARLIER_MAX);
             dispatch(shared, event.clone());
             false
         }
@@ -665,12 +666,17 @@ fn worker(shared: Arc<Shared>) {
                 dispatch(&shared, event.clone());
             }
             Err(e) => {
-                // The event stays pending and is retried at the next start; a waiter
-                // is dropped, which its caller reports.
+                // The event stays pending: retried at the next start, or on a shared
+                // store by the next take-over (a worker's within a second), so that
+                // its ticket's later events do not wait for a restart. A waiter is
+                // dropped, which its caller reports.
                 if matches!(e, PipelineError::Stopping) {
                     tracing::info!("stopping: event left pending for the next start");
                 } else {
                     tracing::error!(error = %e, "event processing failed; left pending");
+                    if let Err(e) = shared.store.release(&event.tenant, event.seq) {
+                        tracing::error!(error = %e, "handing the event back failed");
+                    }
                 }
                 lock(&shared.waiters).remove(&(event.tenant.clone(), event.seq));
             }

@@ -626,7 +626,8 @@ pub trait Workers: Send + Sync {
     /// store; `sled` on sled.
     fn worker_id(&self) -> &str;
     /// Whether this worker runs `role` now: takes it if no live worker holds it, and
-    /// keeps it while alive. O(1) while held; one query to try.
+    /// keeps it while alive. O(1) while held; a try costs one round trip, at most
+    /// once a second.
     fn lead(&self, role: Role) -> StoreResult<bool>;
     /// Pending events that no live worker holds (those of workers that stopped or
     /// died, found by their missed heartbeats), now held by this one: at most
@@ -637,8 +638,14 @@ pub trait Workers: Send + Sync {
     /// its lane (on sled, the process's lanes see to that). O(log n).
     fn readiness(&self, tenant: &str, seq: u64, lane: &str) -> StoreResult<Readiness>;
     /// Leaves the workers at a clean stop: the events this one still holds go to
-    /// the others at once, and its roles with it. O(k) for k events held.
+    /// the others (their next take-over, within a second), and its roles are let
+    /// go. O(k log n) for k events held.
     fn leave(&self) -> StoreResult<()>;
+    /// Hands back one pending event this worker could not process (its store
+    /// failed): on a shared store, the next take-over of any worker, within a
+    /// second, takes it again; on sled, it waits for the next start, as before.
+    /// O(log n).
+    fn release(&self, tenant: &str, seq: u64) -> StoreResult<()>;
 }
 
 /// The service's durable state: every concern's trait together, for the places

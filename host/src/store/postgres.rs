@@ -5,8 +5,17 @@
 //! database is reached on a trusted network or a local socket). The store's methods
 //! are synchronous, as the rest of the host expects; they run their queries on a
 //! small runtime of the store's own and wait for the answer, so they may be called
-//! from any thread, the HTTP server's included (like sled's, they block it for one
-//! round trip).
+//! from any thread, the HTTP server's included (like sled's, they block it: for
+//! their round trips, at most 30 s for a pooled connection, at most 30 s for a
+//! lock, `lock_timeout`).
+//!
+//! Why this client: it is asynchronous and pure Rust (no libpq, no TLS stack unless
+//! asked), with a pool and a per-connection statement cache (a prepared statement
+//! is one round trip; an unprepared one two: 69 against 120 µs for `SELECT 1` in
+//! `BENCHMARKS.md`). With the pool it adds 24 crates to the build; sqlx would have
+//! added 31 and its query macros, diesel links libpq, and the synchronous `postgres`
+//! crate runs a runtime of its own per client that panics when called from inside
+//! the HTTP server's.
 //!
 //! Schema: `host/migrations/postgres/NNNN_*.sql`, applied in order at connection
 //! under an advisory lock (workers starting together apply each once) and recorded
@@ -24,7 +33,16 @@
 //! under a transaction-level advisory lock on its ticket), so each event is applied
 //! once and a ticket's events in order, whoever processes them. A role
 //! ([`Role`]) is held by the worker whose session holds its session-level advisory
-//! lock: PostgreSQL lets go of it when that session ends, a dead worker's included.
+//! lock: PostgreSQL lets go of it when that session ends: at once when the worker's
+//! process dies (its connections close), within about 8 s when its machine is lost
+//! (the server's TCP keepalives, [`SERVER_OPTIONS`]).
+//!
+//! Why a read of the ticket's first pending event, and not a lock or a claim per
+//! event: measured in `BENCHMARKS.md` (section 6), the read is one round trip (104
+//! µs through the store), a session advisory lock taken and let go two (142 µs,
+//! and a session held per pipeline thread), a claim with `FOR UPDATE SKIP LOCKED`
+//! a committed write (362 µs, a WAL flush per event). The commit checks the order
+//! again under the ticket's transaction-level lock, so the read only saves work.
 
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
@@ -70,12 +88,61 @@ pub struct PgStore {
     pool: Pool,
     /// The runtime the queries run on; taken at drop (shut down in the background,
     /// so that dropping the store inside another runtime does not panic).
-    runtime: Option<tokio::runtime::Runtime>,
+    _runtime: RuntimeGuard,
     handle: tokio::runtime::Handle,
-    url: String,
     worker: String,
-    /// Per role held: the session whose advisory lock holds it.
-    roles: Mutex<HashMap<Role, tokio_postgres::Client>>,
+    /// The connection settings: the URL's, with timeouts and keepalives (see
+    /// [`configure`]).
+    config: tokio_postgres::Config,
+    /// Per role: the session that holds it, or tries to.
+    roles: Mutex<HashMap<Role, RoleSession>>,
+}
+
+/// A role's session: its own connection (not the pool's), whose session-level
+/// advisory lock holds the role while it lives.
+#[derive(Default)]
+struct RoleSession {
+    client: Option<tokio_postgres::Client>,
+    held: bool,
+    /// When this worker last tried to take the role: a worker that does not hold
+    /// it tries at most every [`ROLE_RETRY`].
+    tried: Option<std::time::Instant>,
+}
+
+/// How often a worker that does not hold a role tries to take it.
+pub const ROLE_RETRY: Duration = Duration::from_secs(1);
+
+/// The first key of the two-key advisory locks of roles and migrations: PostgreSQL
+/// keeps two-key locks apart from the one-key locks of tickets, so no ticket id can
+/// collide with them.
+const LOCK_CLASS: i32 = 0x6775_6963; // "guic"
+
+/// The settings guichet adds to every connection, after the URL's own `options`:
+/// the server drops a connection whose client stopped answering within about 8 s
+/// (TCP keepalives), ends a transaction left idle for 30 s and a lock wait of 30 s,
+/// so that a worker whose machine is lost does not hold its locks for hours.
+const SERVER_OPTIONS: &str = "-c tcp_keepalives_idle=5 -c tcp_keepalives_interval=1 \
+     -c tcp_keepalives_count=3 -c idle_in_transaction_session_timeout=30000 \
+     -c lock_timeout=30000";
+
+/// The connection settings of `url` (libpq's URL form), with a connect timeout
+/// (10 s), client keepalives and [`SERVER_OPTIONS`].
+fn configure(url: &str) -> StoreResult<tokio_postgres::Config> {
+    let mut config: tokio_postgres::Config = url
+        .parse()
+        .map_err(|e| StoreError::Backend(format!("the store is not a PostgreSQL URL: {e}")))?;
+    config
+        .connect_timeout(Duration::from_secs(10))
+        .keepalives(true)
+        .keepalives_idle(Duration::from_secs(5))
+        .keepalives_interval(Duration::from_secs(1))
+        .keepalives_retries(3);
+    let options = match config.get_options() {
+        Some(own) if !own.is_empty() => format!("{own} {SERVER_OPTIONS}"),
+        _ => SERVER_OPTIONS.to_string(),
+    };
+    config.options(&options);
+    Ok(config)
 }
 
 fn backend(e: impl std::fmt::Display) -> StoreError {
@@ -231,6 +298,7 @@ impl PgStore {
     /// worker. Errors: [`StoreError::Backend`] when the database cannot be reached,
     /// [`StoreError::NewerSchema`] when a newer guichet migrated it.
     pub fn connect(url: &str) -> StoreResult<PgStore> {
+        let config = configure(url)?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("guichet-postgres")
@@ -238,9 +306,11 @@ impl PgStore {
             .build()
             .map_err(backend)?;
         let handle = runtime.handle().clone();
-        let config: tokio_postgres::Config = url.parse().map_err(backend)?;
+        // Until the store owns it: dropped on an error below, inside the service's
+        // own runtime, it must not block.
+        let runtime = RuntimeGuard(Some(runtime));
         let manager = deadpool_postgres::Manager::from_config(
-            config,
+            config.clone(),
             NoTls,
             deadpool_postgres::ManagerConfig {
                 recycling_method: deadpool_postgres::RecyclingMethod::Fast,
@@ -258,9 +328,9 @@ impl PgStore {
         };
         let store = PgStore {
             pool,
-            runtime: Some(runtime),
+            _runtime: runtime,
             handle,
-            url: url.to_string(),
+            config,
             worker: random_id(),
             roles: Mutex::new(HashMap::new()),
         };
@@ -278,22 +348,41 @@ impl PgStore {
                 Ok(())
             })
         })?;
-        // The heartbeat: while this process lives, its pending events are its own.
-        let (pool, worker) = (store.pool.clone(), store.worker.clone());
+        // The heartbeat, on a connection of its own (a busy pool must not make a
+        // live worker look dead): while this process lives, its events are its own.
+        let (config, worker) = (store.config.clone(), store.worker.clone());
         store.handle.spawn(async move {
+            let mut session: Option<tokio_postgres::Client> = None;
             loop {
                 tokio::time::sleep(HEARTBEAT).await;
-                let beat = async {
-                    let c = pool.get().await?;
-                    c.execute(
-                        "UPDATE workers SET heartbeat_at = now() WHERE id = $1",
-                        &[&worker],
-                    )
-                    .await?;
-                    Ok::<_, StoreError>(())
-                };
-                if let Err(e) = beat.await {
-                    tracing::warn!(error = %e, "postgres: heartbeat failed");
+                if session.as_ref().is_none_or(|c| c.is_closed()) {
+                    session = match config.connect(NoTls).await {
+                        Ok((client, connection)) => {
+                            tokio::spawn(connection);
+                            Some(client)
+                        }
+                        Err(e) => {
+                            tracing::warn!(error = %e, "postgres: heartbeat cannot connect");
+                            None
+                        }
+                    };
+                }
+                let Some(client) = &session else { continue };
+                let params: [&(dyn ToSql + Sync); 1] = [&worker];
+                let beat = client.execute(
+                    "UPDATE workers SET heartbeat_at = now() WHERE id = $1",
+                    &params,
+                );
+                match tokio::time::timeout(HEARTBEAT, beat).await {
+                    Ok(Ok(_)) => {}
+                    Ok(Err(e)) => {
+                        tracing::warn!(error = %e, "postgres: heartbeat failed");
+                        session = None;
+                    }
+                    Err(_) => {
+                        tracing::warn!("postgres: heartbeat timed out");
+                        session = None;
+                    }
                 }
             }
         });
@@ -416,12 +505,7 @@ impl PgStore {
         self.tx(|tx| {
             Box::pin(async move {
                 // Workers starting together migrate one after the other.
-                x_exec(
-                    tx,
-                    "SELECT pg_advisory_xact_lock($1)",
-                    &[&lock_key("guichet-migrations")],
-                )
-                .await?;
+                x_exec(tx, "SELECT pg_advisory_xact_lock($1, 0)", &[&LOCK_CLASS]).await?;
                 tx.batch_execute(
                     "CREATE TABLE IF NOT EXISTS schema_migrations (
                      version bigint PRIMARY KEY,
@@ -457,16 +541,16 @@ impl PgStore {
             })
         })
     }
-
-    /// The URL the store connected to.
-    pub fn url(&self) -> &str {
-        &self.url
-    }
 }
 
-impl Drop for PgStore {
+/// The store's runtime, shut down in the background when dropped: dropping a
+/// runtime the usual way blocks, which tokio forbids inside another runtime (where
+/// the service drops the store).
+struct RuntimeGuard(Option<tokio::runtime::Runtime>);
+
+impl Drop for RuntimeGuard {
     fn drop(&mut self) {
-        if let Some(runtime) = self.runtime.take() {
+        if let Some(runtime) = self.0.take() {
             runtime.shutdown_background();
         }
     }
@@ -594,7 +678,7 @@ async fn accept(
     x_exec(
         tx,
         "INSERT INTO event_ids (tenant, event_id, seq) VALUES ($1, $2, $3)
-         ON CONFLICT DO NOTHING",
+         ON CONFLICT (tenant, event_id) DO UPDATE SET seq = excluded.seq",
         &[&stored.tenant, &stored.event.id, &i(stored.seq)],
     )
     .await?;
@@ -617,14 +701,14 @@ async fn write_storage(
     for ((plugin, key), value) in last {
         let change = match value {
             Some(value) => {
+                // `xmax = 0`: the row was inserted, not updated (a row another
+                // transaction inserted meanwhile is updated, and counted once).
                 let existed: bool = x_one(
                     tx,
-                    "WITH old AS (SELECT 1 FROM plugin_storage
-                                      WHERE tenant = $1 AND plugin = $2 AND key = $3)
-                         INSERT INTO plugin_storage (tenant, plugin, key, value)
-                         VALUES ($1, $2, $3, $4)
-                         ON CONFLICT (tenant, plugin, key) DO UPDATE SET value = excluded.value
-                         RETURNING EXISTS (SELECT 1 FROM old)",
+                    "INSERT INTO plugin_storage (tenant, plugin, key, value)
+                     VALUES ($1, $2, $3, $4)
+                     ON CONFLICT (tenant, plugin, key) DO UPDATE SET value = excluded.value
+                     RETURNING xmax <> 0",
                     &[&tenant, &plugin, &key, &value],
                 )
                 .await?
@@ -838,10 +922,10 @@ async fn record_kpi(
 async fn put_outbox(tx: &deadpool_postgres::Transaction<'_>, item: &OutboxItem) -> TxResult<bool> {
     let existed: bool = x_one(
         tx,
-        "WITH old AS (SELECT 1 FROM outbox WHERE tenant = $1 AND id = $2)
-             INSERT INTO outbox (tenant, id, due_at, body) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (tenant, id) DO UPDATE SET due_at = excluded.due_at, body = excluded.body
-             RETURNING EXISTS (SELECT 1 FROM old)",
+        // `xmax <> 0`: an existing row was updated (see `write_storage`).
+        "INSERT INTO outbox (tenant, id, due_at, body) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (tenant, id) DO UPDATE SET due_at = excluded.due_at, body = excluded.body
+         RETURNING xmax <> 0",
         &[
             &item.tenant,
             &item.id,
@@ -859,42 +943,61 @@ impl Workers for PgStore {
         &self.worker
     }
 
+    /// Holds the role on a session of its own; a worker that does not hold it
+    /// tries again at most every [`ROLE_RETRY`], on the same session. O(1) while
+    /// held; one round trip to try (and a connection when the session was lost).
     fn lead(&self, role: Role) -> StoreResult<bool> {
         let mut roles = self.roles.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(session) = roles.get(&role) {
-            if !session.is_closed() {
+        let session = roles.entry(role).or_default();
+        let alive = session.client.as_ref().is_some_and(|c| !c.is_closed());
+        if session.held {
+            if alive {
                 return Ok(true);
             }
             tracing::warn!(
                 role = role.name(),
                 "postgres: the session holding a role closed"
             );
-            roles.remove(&role);
+            session.held = false;
         }
-        let url = self.url.clone();
-        let key = lock_key(&format!("guichet-role/{}", role.name()));
-        let handle = self.handle.clone();
-        let session = self.block(async move {
-            let (client, connection) = tokio_postgres::connect(&url, NoTls).await?;
-            handle.spawn(async move {
-                if let Err(e) = connection.await {
-                    tracing::warn!(error = %e, "postgres: a role's session ended");
+        if session.tried.is_some_and(|at| at.elapsed() < ROLE_RETRY) {
+            return Ok(false);
+        }
+        session.tried = Some(std::time::Instant::now());
+        let client = if alive { session.client.take() } else { None };
+        let (config, handle) = (self.config.clone(), self.handle.clone());
+        let number = match role {
+            Role::Timekeeper => 1i32,
+            Role::Outbox => 2i32,
+        };
+        let (client, held) = self.block(async move {
+            let client = match client {
+                Some(client) => client,
+                None => {
+                    let (client, connection) = config.connect(NoTls).await?;
+                    handle.spawn(async move {
+                        if let Err(e) = connection.await {
+                            tracing::warn!(error = %e, "postgres: a role's session ended");
+                        }
+                    });
+                    client
                 }
-            });
+            };
             let held: bool = client
-                .query_one("SELECT pg_try_advisory_lock($1)", &[&key])
+                .query_one(
+                    "SELECT pg_try_advisory_lock($1, $2)",
+                    &[&LOCK_CLASS, &number],
+                )
                 .await?
                 .get(0);
-            Ok(held.then_some(client))
+            Ok((client, held))
         })?;
-        match session {
-            Some(session) => {
-                tracing::info!(role = role.name(), worker = %self.worker, "took a role");
-                roles.insert(role, session);
-                Ok(true)
-            }
-            None => Ok(false),
+        session.client = Some(client);
+        session.held = held;
+        if held {
+            tracing::info!(role = role.name(), worker = %self.worker, "took a role");
         }
+        Ok(held)
     }
 
     fn take_over(&self, max: usize) -> StoreResult<Vec<StoredEvent>> {
@@ -908,9 +1011,10 @@ impl Workers for PgStore {
                     "UPDATE pending SET worker = $1
                          WHERE (tenant, seq) IN (
                              SELECT p.tenant, p.seq FROM pending p
-                             WHERE p.worker IS NULL OR p.worker NOT IN (
+                             WHERE p.worker IS NULL OR p.worker = ANY(ARRAY(
                                  SELECT id FROM workers
-                                 WHERE heartbeat_at > now() - make_interval(secs => $2))
+                                 WHERE heartbeat_at < now() - make_interval(secs => $2)
+                                   AND id <> $1))
                              ORDER BY p.tenant, p.seq
                              LIMIT $3
                              FOR UPDATE SKIP LOCKED)
@@ -936,10 +1040,12 @@ impl Workers for PgStore {
         Ok(taken)
     }
 
+    /// Two probes of the pending events' indexes: the event, and its ticket's first.
     fn readiness(&self, tenant: &str, seq: u64, lane: &str) -> StoreResult<Readiness> {
         let rows = self.rows(
-            "SELECT min(seq), bool_or(seq = $3) FROM pending
-             WHERE tenant = $1 AND lane = $2 AND seq <= $3",
+            "SELECT EXISTS (SELECT 1 FROM pending WHERE tenant = $1 AND seq = $3),
+                    (SELECT seq FROM pending WHERE tenant = $1 AND lane = $2
+                     ORDER BY seq LIMIT 1)",
             vec![
                 Box::new(tenant.to_string()),
                 Box::new(lane.to_string()),
@@ -947,24 +1053,50 @@ impl Workers for PgStore {
             ],
         )?;
         let row = rows.first();
-        let first: Option<i64> = row.and_then(|r| r.get(0));
-        let pending: Option<bool> = row.and_then(|r| r.get(1));
-        Ok(match (first, pending) {
-            (_, None | Some(false)) => Readiness::Done,
-            (Some(first), Some(true)) if (first as u64) < seq => Readiness::Waiting {
+        let pending: bool = row.is_some_and(|r| r.get(0));
+        let first: Option<i64> = row.and_then(|r| r.get(1));
+        Ok(match first {
+            _ if !pending => Readiness::Done,
+            Some(first) if (first as u64) < seq => Readiness::Waiting {
                 behind: first as u64,
             },
             _ => Readiness::Ready,
         })
     }
 
+    /// Hands this worker's events back (held by no worker: any worker's next
+    /// take-over, within a second, takes them) and leaves the workers; its roles'
+    /// sessions close, which lets go of their locks. O(k log n) for its k events.
     fn leave(&self) -> StoreResult<()> {
         self.roles.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        let worker = self.worker.clone();
+        self.tx(move |tx| {
+            let worker = worker.clone();
+            Box::pin(async move {
+                x_exec(
+                    tx,
+                    "UPDATE pending SET worker = NULL WHERE worker = $1",
+                    &[&worker],
+                )
+                .await?;
+                x_exec(tx, "DELETE FROM workers WHERE id = $1", &[&worker]).await?;
+                Ok(())
+            })
+        })
+    }
+
+    /// Hands one of this worker's events back to the workers (held by none): the
+    /// next take-over, within a second, takes it, this worker's included. O(log n).
+    fn release(&self, tenant: &str, seq: u64) -> StoreResult<()> {
         self.exec(
-            "DELETE FROM workers WHERE id = $1",
-            vec![Box::new(self.worker.clone())],
-        )?;
-        Ok(())
+            "UPDATE pending SET worker = NULL WHERE tenant = $1 AND seq = $2 AND worker = $3",
+            vec![
+                Box::new(tenant.to_string()),
+                Box::new(i(seq)),
+                Box::new(self.worker.clone()),
+            ],
+        )
+        .map(drop)
     }
 }
 
@@ -1005,7 +1137,8 @@ impl TenantStore for PgStore {
 
     fn update_tenant(&self, tenant: &Tenant) -> StoreResult<()> {
         self.exec(
-            "UPDATE tenants SET body = $2 WHERE id = $1",
+            "INSERT INTO tenants (id, body) VALUES ($1, $2)
+             ON CONFLICT (id) DO UPDATE SET body = excluded.body",
             vec![Box::new(tenant.id.clone()), Box::new(to_json(tenant))],
         )
         .map(drop)
@@ -1157,14 +1290,18 @@ impl PluginStore for PgStore {
                 .await?;
                 x_exec(
                     tx,
-                    "DELETE FROM event_ids WHERE tenant = $1 AND starts_with(event_id, $2)",
-                    &[&tenant, &format!("{name}:")],
+                    "DELETE FROM event_ids WHERE tenant = $1 AND event_id >= $2 AND event_id < $3",
+                    &[&tenant, &format!("{name}:"), &format!("{name};")],
                 )
                 .await?;
                 x_exec(
                     tx,
-                    "DELETE FROM idempotency WHERE tenant = $1 AND starts_with(key, $2)",
-                    &[&tenant, &format!("\u{1}inbound/{name}/")],
+                    "DELETE FROM idempotency WHERE tenant = $1 AND key >= $2 AND key < $3",
+                    &[
+                        &tenant,
+                        &format!("\u{1}inbound/{name}/"),
+                        &format!("\u{1}inbound/{name}0"),
+                    ],
                 )
                 .await?;
                 x_exec(
@@ -1316,7 +1453,7 @@ impl PluginStore for PgStore {
             let key = format!("shadow/{tenant}/{shadow}/{}", verdict_name(verdict));
             rows.iter()
                 .find(|r| r.get::<_, &str>(0) == key)
-                .map_or(0, |r| r.get::<_, i64>(1) as u64)
+                .map_or(0, |r| r.get::<_, i64>(1).max(0) as u64)
         };
         let (agree, differ, candidate_failed) = (
             count(Verdict::Agree),
@@ -1336,13 +1473,16 @@ impl PluginStore for PgStore {
         self.tx(move |tx| {
             let (tenant, runs) = (tenant.clone(), runs.clone());
             Box::pin(async move {
+                // Names that start with `<plugin>~shadow~`: up to `<plugin>~shadow\x7f`
+                // (`~` is 0x7e, the next byte 0x7f), read from the indexes.
+                let end = format!("{}\u{7f}", runs.trim_end_matches('~'));
                 for sql in [
-                    "DELETE FROM shadow_diffs WHERE tenant = $1 AND starts_with(shadow, $2)",
-                    "DELETE FROM shadow_pairs WHERE tenant = $1 AND starts_with(shadow, $2)",
-                    "DELETE FROM plugin_storage WHERE tenant = $1 AND starts_with(plugin, $2)",
-                    "DELETE FROM timers WHERE tenant = $1 AND starts_with(plugin, $2)",
+                    "DELETE FROM shadow_diffs WHERE tenant = $1 AND shadow >= $2 AND shadow < $3",
+                    "DELETE FROM shadow_pairs WHERE tenant = $1 AND shadow >= $2 AND shadow < $3",
+                    "DELETE FROM plugin_storage WHERE tenant = $1 AND plugin >= $2 AND plugin < $3",
+                    "DELETE FROM timers WHERE tenant = $1 AND plugin >= $2 AND plugin < $3",
                 ] {
-                    x_exec(tx, sql, &[&tenant, &runs]).await?;
+                    x_exec(tx, sql, &[&tenant, &runs, &end]).await?;
                 }
                 for under in [
                     format!("storage/{tenant}/{runs}"),
@@ -1350,8 +1490,8 @@ impl PluginStore for PgStore {
                 ] {
                     x_exec(
                         tx,
-                        "DELETE FROM counters WHERE starts_with(key, $1)",
-                        &[&under],
+                        "DELETE FROM counters WHERE key >= $1 AND key < $2",
+                        &[&under, &format!("{}\u{7f}", under.trim_end_matches('~'))],
                     )
                     .await?;
                 }
@@ -1425,7 +1565,7 @@ impl PluginStorage for PgStore {
                 vec![Box::new(format!("storage/{tenant}/{plugin}"))],
             )?
             .first()
-            .map_or(0, |r| r.get::<_, i64>(0) as usize))
+            .map_or(0, |r| r.get::<_, i64>(0).max(0) as usize))
     }
 }
 
@@ -1656,7 +1796,7 @@ impl EventLog for PgStore {
     fn inbound_refusals(&self, tenant: &str, adapter: &str) -> StoreResult<Vec<InboundRefusal>> {
         let mut kept: Vec<InboundRefusal> = self.records(
             "inbound refusal",
-            "SELECT body FROM inbound_refusals WHERE tenant = $1 AND adapter = $2",
+            "SELECT body FROM inbound_refusals WHERE tenant = $1 AND adapter = $2 ORDER BY slot",
             vec![Box::new(tenant.to_string()), Box::new(adapter.to_string())],
         )?;
         kept.sort_by_key(|r| r.at);
@@ -1915,6 +2055,9 @@ impl TimerStore for PgStore {
         self.tx(move |tx| {
             let (timer, event, worker) = (timer.clone(), event.clone(), worker.clone());
             Box::pin(async move {
+                // The tenant's sequence row first, as a commit takes it before the
+                // ticket's timers: one lock order, no deadlock.
+                take_seqs(tx, &timer.tenant, 0).await?;
                 let removed = x_exec(
                     tx,
                     "DELETE FROM timers WHERE tenant = $1 AND ticket = $2 AND plugin = $3
@@ -1999,6 +2142,7 @@ impl TimerStore for PgStore {
                 worker.clone(),
             );
             Box::pin(async move {
+                take_seqs(tx, &tenant, 0).await?;
                 let moved = x_exec(
                     tx,
                     "INSERT INTO schedule_marks (tenant, plugin, schedule, mark)
@@ -2181,7 +2325,7 @@ impl OutboxStore for PgStore {
         Ok(self
             .rows(
                 "SELECT COALESCE(sum(value), 0)::bigint FROM counters
-                 WHERE starts_with(key, 'outbox_backlog/')",
+                 WHERE key >= 'outbox_backlog/' AND key < 'outbox_backlog0'",
                 vec![],
             )?
             .first()

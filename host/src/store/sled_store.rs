@@ -1141,6 +1141,11 @@ impl Workers for SledStore {
     fn leave(&self) -> StoreResult<()> {
         Ok(())
     }
+
+    /// Nothing: the event stays pending for the next start.
+    fn release(&self, _tenant: &str, _seq: u64) -> StoreResult<()> {
+        Ok(())
+    }
 }
 
 impl TenantStore for SledStore {
