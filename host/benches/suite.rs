@@ -30,10 +30,14 @@
 //! 5. **KPIs.** A month's KPI report of a tenant with a million tickets over a year,
 //!    beside the same month of a tenant that has only that month's tickets, and a
 //!    day and a year of the big one (`suite/kpis.rs`).
+//! 6. **Workers.** One, two and three `guichet serve` processes on one PostgreSQL
+//!    (default durability), beside one on sled, under the same closed-loop load:
+//!    tickets and events a second, latency, and where the cores went; and what each
+//!    way of keeping a ticket's events in order costs per event (`suite/workers.rs`).
 //!
 //! Loads are bounded (fixed counts or durations) and use loopback only.
 //! `cargo bench --bench suite -- pipeline http` runs the sections named (`instances`,
-//! `sync`, `pipeline`, `http`, `kpis`) only, and writes their figures alone.
+//! `sync`, `pipeline`, `http`, `kpis`, `workers`) only, and writes their figures alone.
 
 #[path = "../../tests/common/mod.rs"]
 mod common;

@@ -11,11 +11,12 @@
 //!
 //! Why this client: it is asynchronous and pure Rust (no libpq, no TLS stack unless
 //! asked), with a pool and a per-connection statement cache (a prepared statement
-//! is one round trip; an unprepared one two: 69 against 120 µs for `SELECT 1` in
-//! `BENCHMARKS.md`). With the pool it adds 24 crates to the build; sqlx would have
-//! added 31 and its query macros, diesel links libpq, and the synchronous `postgres`
-//! crate runs a runtime of its own per client that panics when called from inside
-//! the HTTP server's.
+//! is one round trip, an unprepared one two: preparing them doubled the workers
+//! bench's throughput on PostgreSQL). With the pool it adds 30 packages to
+//! `Cargo.lock` (some for other platforms only); sqlx with only its `postgres` and
+//! `runtime-tokio` features adds 41; diesel links the C libpq; the synchronous
+//! `postgres` crate runs a runtime of its own per client, which panics when called
+//! from inside the HTTP server's.
 //!
 //! Schema: `host/migrations/postgres/NNNN_*.sql`, applied in order at connection
 //! under an advisory lock (workers starting together apply each once) and recorded
@@ -38,11 +39,12 @@
 //! (the server's TCP keepalives, [`SERVER_OPTIONS`]).
 //!
 //! Why a read of the ticket's first pending event, and not a lock or a claim per
-//! event: measured in `BENCHMARKS.md` (section 6), the read is one round trip (104
-//! µs through the store), a session advisory lock taken and let go two (142 µs,
-//! and a session held per pipeline thread), a claim with `FOR UPDATE SKIP LOCKED`
-//! a committed write (362 µs, a WAL flush per event). The commit checks the order
-//! again under the ticket's transaction-level lock, so the read only saves work.
+//! event: measured side by side in `BENCHMARKS.md` (section 6, medians of one run:
+//! 89, 98 and 305 µs), the read is one round trip, a session advisory lock taken
+//! and let go two (and a session held per pipeline thread), a claim with `FOR
+//! UPDATE SKIP LOCKED` a committed write (a WAL flush per event). The commit checks
+//! the order again under the ticket's transaction-level lock, so the read only
+//! saves work.
 
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
