@@ -666,15 +666,18 @@ fn worker(shared: Arc<Shared>) {
                 dispatch(&shared, event.clone());
             }
             Err(e) => {
-                // The event stays pending: retried at the next start, or on a shared
-                // store by the next take-over (a worker's within a second), so that
-                // its ticket's later events do not wait for a restart. A waiter is
-                // dropped, which its caller reports.
+                // The event stays pending, retried at the next start; a waiter is
+                // dropped, which its caller reports. When the store failed (it may
+                // not next time), a shared store's next take-over (a worker's, within
+                // a second) tries it again, so that its ticket's later events do not
+                // wait for a restart.
                 if matches!(e, PipelineError::Stopping) {
                     tracing::info!("stopping: event left pending for the next start");
                 } else {
                     tracing::error!(error = %e, "event processing failed; left pending");
-                    if let Err(e) = shared.store.release(&event.tenant, event.seq) {
+                    if matches!(e, PipelineError::Store(StoreError::Backend(_)))
+                        && let Err(e) = shared.store.release(&event.tenant, event.seq)
+                    {
                         tracing::error!(error = %e, "handing the event back failed");
                     }
                 }
