@@ -332,7 +332,8 @@ impl Service {
                 });
                 // Deliveries not made yet stay in the outbox for the next start.
                 let (delivery, pipeline) = tokio::join!(delivery, pipeline);
-                // What this worker still holds goes to the others at once.
+                // What this worker still holds goes to the others (their next
+                // take-over, within a second), and its roles are let go.
                 if let Err(e) = leaving.leave() {
                     tracing::error!(error = %e, "leaving the workers failed");
                 }

@@ -26,6 +26,14 @@
 //! commits its effects, so after a crash [`Pipeline::start`] finds the unprocessed
 //! events and processes them again.
 //!
+//! Several workers on one store (PostgreSQL): the lanes order a ticket's events
+//! within this process only, so a worker also asks the store, before it processes
+//! an event, whether an earlier event of its ticket is still pending (with another
+//! worker); such an event goes to the back of its lane and is looked at again
+//! shortly. A commit the store refuses (another worker got there first) is looked
+//! at again the same way. Every second a thread takes over the pending events of
+//! workers that died ([`Workers::take_over`](crate::store::Workers::take_over)).
+//!
 //! Stopping ([`Pipeline::shutdown`]) is bounded: the workers go on for at most
 //! [`PipelineConfig::drain`] to finish what is queued, then stop; an event still
 //! queued, or one whose plugins were still running, is left pending (nothing of it
