@@ -7,7 +7,7 @@
 //! afterwards) gets a copy of the tenant's record and of its installed plugins, with
 //! the candidate in place of the named plugin; a pipeline and a timekeeper run on it
 //! on a [`SimulatedClock`] started at `from`. Each recorded event (see
-//! [`EventLog::recorded_events`]) is fed in arrival order: the clock first moves to the
+//! [`EventLog::recorded_events`](crate::store::EventLog::recorded_events)) is fed in arrival order: the clock first moves to the
 //! time it was received, firing the timers and schedule ticks due by then, in order,
 //! as they would have fired; then the event is processed with its recorded
 //! `received_at`, and the next waits until it and everything it caused are done. At
@@ -77,7 +77,7 @@ pub enum Candidate {
     /// The plugin's active settings: its component and configuration as they are.
     /// Reproduces the recorded decisions when replayed from the tenant's first event.
     Active,
-    /// One of the plugin's versions, by number (see [`PluginStore::plugin_version`]).
+    /// One of the plugin's versions, by number (see [`PluginStore::plugin_version`](crate::store::PluginStore::plugin_version)).
     Version(u64),
     /// A component already uploaded to the service, by SHA-256 (lower-case hex),
     /// with the plugin's active configuration unless one is given.
