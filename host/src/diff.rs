@@ -47,6 +47,18 @@ pub enum Verdict {
     CandidateFailed,
 }
 
+impl Verdict {
+    /// Its name, as in JSON (`agree`, `differ`, `candidate_failed`): stable, the
+    /// stores key their counts by it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Verdict::Agree => "agree",
+            Verdict::Differ => "differ",
+            Verdict::CandidateFailed => "candidate_failed",
+        }
+    }
+}
+
 /// The verdict on two decisions; `None` is a version that did not run on the event.
 ///
 /// A version that did not run and one that ran and returned no action agree: neither

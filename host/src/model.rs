@@ -97,6 +97,22 @@ pub enum IdentityKind {
     External,
 }
 
+impl IdentityKind {
+    /// Its name, as in JSON (`email`, `app_store`, …): stable, the stores key their
+    /// indexes by it.
+    pub fn name(self) -> &'static str {
+        match self {
+            IdentityKind::Email => "email",
+            IdentityKind::Phone => "phone",
+            IdentityKind::Whatsapp => "whatsapp",
+            IdentityKind::Messenger => "messenger",
+            IdentityKind::AppStore => "app_store",
+            IdentityKind::AppUser => "app_user",
+            IdentityKind::External => "external",
+        }
+    }
+}
+
 /// One way of reaching or recognising a requester.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]

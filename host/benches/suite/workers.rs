@@ -22,6 +22,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+// The suite's HTTP client (30 s timeout) and the tests' free port.
+use super::agent;
+use super::common::service::free_port;
+
 /// Concurrent clients.
 pub const CLIENTS: usize = 16;
 /// Tenants the clients post to, in turn.
@@ -121,22 +125,6 @@ impl Drop for Worker {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .timeout_global(Some(Duration::from_secs(60)))
-        .http_status_as_error(false)
-        .build()
-        .into()
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn start_worker(dir: &Path, store: Option<&str>) -> Worker {

@@ -977,7 +977,9 @@ pub trait TimerStore: Send + Sync {
     fn clear_schedule_marks(&self, tenant: &str, plugin: &str) -> StoreResult<()>;
 
     /// Moves a schedule's mark to `mark` and, given an event, stores it pending for
-    /// the plugin, in one transaction. O(log n).
+    /// the plugin, in one transaction. On a store several workers share, only a
+    /// mark that moves forward does: a worker that read the same mark as another
+    /// finds it moved and stores nothing (`None`), so a tick is stored once. O(log n).
     fn fire_tick(
         &self,
         tenant: &str,

@@ -65,7 +65,7 @@ use super::{
     TimerChange, TimerStore, TokenRecord, Webhook, Workers, shadow_prefix,
 };
 use crate::diff::{DiffSummary, EventDiff, Verdict};
-use crate::model::{Event, Identity, IdentityKind, Ticket, Timestamp};
+use crate::model::{Event, Identity, Ticket, Timestamp};
 
 /// The migrations, in order: (version, SQL).
 const MIGRATIONS: &[(i64, &str)] =
@@ -240,26 +240,6 @@ fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
         }
     }
     None
-}
-
-fn kind_name(kind: IdentityKind) -> &'static str {
-    match kind {
-        IdentityKind::Email => "email",
-        IdentityKind::Phone => "phone",
-        IdentityKind::Whatsapp => "whatsapp",
-        IdentityKind::Messenger => "messenger",
-        IdentityKind::AppStore => "app_store",
-        IdentityKind::AppUser => "app_user",
-        IdentityKind::External => "external",
-    }
-}
-
-fn verdict_name(verdict: Verdict) -> &'static str {
-    match verdict {
-        Verdict::Agree => "agree",
-        Verdict::Differ => "differ",
-        Verdict::CandidateFailed => "candidate_failed",
-    }
 }
 
 /// The lane of an event: its ticket's id, empty for a tick.
@@ -764,12 +744,7 @@ async fn write_ticket(
             .requester
             .identities
             .iter()
-            .map(|identity| {
-                (
-                    kind_name(identity.kind),
-                    identity.compared_value().into_owned(),
-                )
-            })
+            .map(|identity| (identity.kind.name(), identity.compared_value().into_owned()))
             .collect();
         if !seen.is_empty() {
             let (kinds, values): (Vec<&str>, Vec<String>) = seen.into_iter().unzip();
@@ -800,13 +775,8 @@ async fn record_shadow(
     n: usize,
     record: &ShadowRecord,
 ) -> TxResult<()> {
-    let count_key = |verdict: Verdict| {
-        format!(
-            "shadow/{tenant}/{}/{}",
-            record.shadow,
-            verdict_name(verdict)
-        )
-    };
+    let count_key =
+        |verdict: Verdict| format!("shadow/{tenant}/{}/{}", record.shadow, verdict.name());
     if let Some(pair) = &record.pair {
         let first = x_opt(
             tx,
@@ -1447,12 +1417,12 @@ impl PluginStore for PgStore {
             "SELECT key, value FROM counters WHERE key = ANY($1)",
             vec![Box::new(
                 [Verdict::Agree, Verdict::Differ, Verdict::CandidateFailed]
-                    .map(|v| format!("shadow/{tenant}/{shadow}/{}", verdict_name(v)))
+                    .map(|v| format!("shadow/{tenant}/{shadow}/{}", v.name()))
                     .to_vec(),
             )],
         )?;
         let count = |verdict: Verdict| {
-            let key = format!("shadow/{tenant}/{shadow}/{}", verdict_name(verdict));
+            let key = format!("shadow/{tenant}/{shadow}/{}", verdict.name());
             rows.iter()
                 .find(|r| r.get::<_, &str>(0) == key)
                 .map_or(0, |r| r.get::<_, i64>(1).max(0) as u64)
@@ -2243,7 +2213,7 @@ impl TicketStore for PgStore {
              ORDER BY o.created_at DESC, o.ticket LIMIT $4",
             vec![
                 Box::new(tenant.to_string()),
-                Box::new(kind_name(identity.kind).to_string()),
+                Box::new(identity.kind.name().to_string()),
                 Box::new(identity.compared_value().into_owned()),
                 Box::new(limit(max)),
             ],

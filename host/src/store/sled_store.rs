@@ -42,7 +42,7 @@ use super::{
     TimerChange, TimerStore, TokenRecord, Webhook, Workers, shadow_prefix,
 };
 use crate::diff::{DiffSummary, EventDiff, Verdict};
-use crate::model::{Event, Identity, IdentityKind, Ticket, Timestamp};
+use crate::model::{Event, Identity, Ticket, Timestamp};
 
 /// The layout of the data directory this build writes, kept in `meta` under
 /// [`SCHEMA_KEY`]. 1 (no key): the records alone. 2: with the ticket indexes and the
@@ -222,11 +222,7 @@ fn shadow_key(tenant: &str, shadow: &str, kind: u8) -> Vec<u8> {
 
 fn shadow_count_key(tenant: &str, shadow: &str, verdict: Verdict) -> Vec<u8> {
     let mut k = shadow_key(tenant, shadow, SHADOW_COUNT);
-    k.extend(match verdict {
-        Verdict::Agree => b"agree".as_slice(),
-        Verdict::Differ => b"differ",
-        Verdict::CandidateFailed => b"candidate_failed",
-    });
+    k.extend(verdict.name().as_bytes());
     k
 }
 
@@ -394,24 +390,12 @@ fn created_key(tenant: &str, ticket: &Ticket) -> Vec<u8> {
     k
 }
 
-fn kind_name(kind: IdentityKind) -> &'static str {
-    match kind {
-        IdentityKind::Email => "email",
-        IdentityKind::Phone => "phone",
-        IdentityKind::Whatsapp => "whatsapp",
-        IdentityKind::Messenger => "messenger",
-        IdentityKind::AppStore => "app_store",
-        IdentityKind::AppUser => "app_user",
-        IdentityKind::External => "external",
-    }
-}
-
 /// Where the open tickets of an identity are in `open_by_identity`: tenant, kind,
 /// then the value as [`Identity::compared_value`] gives it (the rule of
 /// [`Identity::same_as`]), length first so that no value's entries begin another's.
 fn identity_prefix(tenant: &str, identity: &Identity) -> Vec<u8> {
     let value = identity.compared_value();
-    let mut k = prefix(&[tenant, kind_name(identity.kind)]);
+    let mut k = prefix(&[tenant, identity.kind.name()]);
     k.extend((value.len() as u32).to_be_bytes());
     k.extend(value.as_bytes());
     k
@@ -2139,7 +2123,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::model::{EventKind, TicketStatus};
+    use crate::model::{EventKind, IdentityKind, TicketStatus};
 
     /// A fresh directory for one test.
     fn scratch(name: &str) -> std::path::PathBuf {
